@@ -1,0 +1,127 @@
+//! Reading requests: JSON bodies and query strings that name the offending field when they
+//! do not parse, and path parameters that answer a problem instead of plain text.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{FromRequest, HttpRequest};
+use serde::de::DeserializeOwned;
+use systemejer_domain::Violation;
+
+use crate::error::ApiError;
+
+/// The largest JSON body accepted.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// A JSON request body, parsed into `T` (domain types parse themselves while it is read).
+#[derive(Debug)]
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|ct| {
+                let essence = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+                essence == "application/json" || essence.ends_with("+json")
+            })
+            .unwrap_or(false);
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let bytes = Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !is_json {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+            if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+                return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
+            }
+            let bytes = bytes.await.map_err(|e| {
+                if e.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge(MAX_BODY_BYTES)
+                } else {
+                    ApiError::BadRequest { detail: format!("the body could not be read: {e}"), errors: vec![] }
+                }
+            })?;
+            parse_json(&bytes).map(Body)
+        })
+    }
+}
+
+/// Parses JSON: a syntax error is a 400; well-formed JSON of the wrong shape is a 422 that
+/// names the field (as a path such as `delegates[0].role`) and the rule.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(de) {
+        Ok(v) => Ok(v),
+        Err(err) => {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            match inner.classify() {
+                serde_json::error::Category::Data => Err(ApiError::Invalid(vec![violation(&path, &inner.to_string())])),
+                _ => Err(ApiError::BadRequest { detail: format!("malformed JSON: {inner}"), errors: vec![] }),
+            }
+        }
+    }
+}
+
+/// A query string, parsed into `T`; failures are 400s naming the parameter.
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(Query))
+    }
+}
+
+fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize::<_, T>(de).map_err(|err| {
+        let path = err.path().to_string();
+        let message = err.into_inner().to_string();
+        let v = violation(&path, &message);
+        ApiError::BadRequest { detail: format!("bad query parameter `{}`: {}", v.field, v.message), errors: vec![v] }
+    })
+}
+
+/// Turns a serde message into a violation with a rule name and the field it concerns.
+fn violation(path: &str, message: &str) -> Violation {
+    let quoted = message.split('`').nth(1).unwrap_or_default();
+    let rule = if message.starts_with("missing field") {
+        "required"
+    } else if message.starts_with("unknown field") {
+        "unknown_field"
+    } else if message.starts_with("unknown variant") {
+        "one_of"
+    } else if message.starts_with("invalid type") || message.starts_with("invalid value") {
+        "type"
+    } else if message.starts_with("invalid length") {
+        "length"
+    } else {
+        "invalid"
+    };
+    let field = match (rule, path) {
+        ("required" | "unknown_field", ".") => quoted.to_owned(),
+        ("required" | "unknown_field", p) => format!("{p}.{quoted}"),
+        (_, ".") => String::new(),
+        (_, p) => p.to_owned(),
+    };
+    // serde appends " at line 1 column 17" to JSON errors; the field path says more.
+    let message = message.split(" at line ").next().unwrap_or(message);
+    Violation::new(field, rule, message)
+}

@@ -1,0 +1,123 @@
+//! The REST/OpenAPI edge of the register: actix-web handlers that parse a request, check the
+//! caller, call the store (which applies the domain's rules), and answer JSON or a problem.
+//!
+//! [`Application::build`] binds the server (port 0 picks a free port, for tests);
+//! [`openapi`] gives the OpenAPI document the handlers describe.
+
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod paging;
+mod routes;
+
+use std::net::SocketAddr;
+
+use actix_web::body::EitherBody;
+use actix_web::dev::{Server, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{App, HttpResponse, HttpServer, web};
+use systemejer_store::Store;
+use tracing_actix_web::TracingLogger;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+pub use auth::{JwtSettings, Role, TokenSubject, mint_token};
+use error::{ApiError, PROBLEM_JSON, Problem};
+
+/// What every handler shares.
+pub struct AppState {
+    /// The register.
+    pub store: Store,
+    /// Token verification.
+    pub auth: auth::Authenticator,
+}
+
+/// The slice of settings the API needs.
+#[derive(Clone)]
+pub struct ApiSettings {
+    /// Address to bind; port 0 picks a free one.
+    pub listen: SocketAddr,
+    /// Token checking.
+    pub jwt: JwtSettings,
+    /// HTTP worker threads (default: one per core).
+    pub workers: Option<usize>,
+}
+
+/// The OpenAPI document of the API, as the handlers describe it.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, mut api) =
+        App::new().into_utoipa_app().openapi(openapi::ApiDoc::openapi()).configure(routes::register).split_for_parts();
+    openapi::add_common_responses(&mut api);
+    api
+}
+
+/// A bound, not yet awaited, API server.
+pub struct Application {
+    server: Server,
+    address: SocketAddr,
+}
+
+impl Application {
+    /// Binds the API on `settings.listen`. The returned server runs when awaited.
+    pub fn build(settings: &ApiSettings, store: Store) -> std::io::Result<Self> {
+        let state = web::Data::new(AppState { store, auth: auth::Authenticator::new(&settings.jwt) });
+        let server = HttpServer::new(move || {
+            let (app, mut api) = App::new()
+                .into_utoipa_app()
+                .openapi(openapi::ApiDoc::openapi())
+                .app_data(state.clone())
+                .app_data(web::PathConfig::default().error_handler(|err, _req| {
+                    ApiError::NotFound(format!("the path does not name a resource: {err}")).into()
+                }))
+                .configure(routes::register)
+                .split_for_parts();
+            openapi::add_common_responses(&mut api);
+            app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+                .route(
+                    "/docs",
+                    web::get().to(|| async {
+                        HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish()
+                    }),
+                )
+                .default_service(web::to(|| async {
+                    actix_web::ResponseError::error_response(&ApiError::NotFound("no such route".into()))
+                }))
+                .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
+                .wrap(TracingLogger::default())
+        });
+        let server = match settings.workers {
+            Some(n) => server.workers(n.max(1)),
+            None => server,
+        };
+        let server = server.bind(settings.listen)?;
+        let address = server.addrs().first().copied().unwrap_or(settings.listen);
+        Ok(Self { server: server.run(), address })
+    }
+
+    /// The address the server is bound to.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The server, to await or to spawn.
+    pub fn into_server(self) -> Server {
+        self.server
+    }
+}
+
+/// Gives any error response that is not already a problem (actix's 405, a panic's 500) a
+/// problem body, so that no client ever sees a plain-text error.
+fn problem_for_plain_errors<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes());
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let (req, _) = res.into_parts();
+    let response: ServiceResponse<EitherBody<B>> =
+        ServiceResponse::new(req, Problem::for_status(status).response()).map_into_right_body();
+    Ok(ErrorHandlerResponse::Response(response))
+}

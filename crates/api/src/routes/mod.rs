@@ -1,0 +1,40 @@
+//! The routes: `/healthz`, `/readyz`, and the register under `/api/v1`.
+
+mod audit;
+mod health;
+mod org_units;
+mod people;
+mod systems;
+
+use actix_web::web;
+use systemejer_store::{Store, StoreError};
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// Registers every route (and so every documented operation).
+pub(crate) fn register(cfg: &mut ServiceConfig) {
+    cfg.service(health::healthz).service(health::readyz).service(scope("/api/v1").configure(|cfg| {
+        org_units::register(cfg);
+        people::register(cfg);
+        systems::register(cfg);
+        audit::register(cfg);
+    }));
+}
+
+/// Runs a store call on the blocking pool, inside the request's tracing span.
+pub(crate) async fn blocking<T: Send + 'static>(
+    state: &web::Data<AppState>,
+    f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let store = state.store.clone();
+    let span = tracing::Span::current();
+    Ok(web::block(move || span.in_scope(|| f(&store))).await??)
+}
+
+/// A 201 with the resource and its `Location`.
+pub(crate) fn created<T: serde::Serialize>(location: String, body: &T) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Created().insert_header((actix_web::http::header::LOCATION, location)).json(body)
+}

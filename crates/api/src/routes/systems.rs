@@ -1,0 +1,306 @@
+//! `/systems`: the register of IT systems, and their lifecycle.
+//!
+//! Everyone with access reads. Admins register and delete systems. A system's owner and
+//! delegates may change its description and move it through its lifecycle; only admins
+//! change who owns it, and only admins and the owner change its delegates.
+
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use systemejer_domain::lifecycle::Unmet;
+use systemejer_domain::system::{NewSystem, System, SystemChanges};
+use systemejer_domain::{LifecycleState, OrgUnitId, PersonId, Prose, SystemId, TransitionRecord};
+use systemejer_store::systems::SystemFilter;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::{blocking, created};
+use crate::AppState;
+use crate::auth::{Caller, Role};
+use crate::error::ApiError;
+use crate::extract::{Body, Query};
+use crate::paging::{Page, PageParams};
+
+pub(super) fn register(cfg: &mut ServiceConfig) {
+    cfg.service(list)
+        .service(create)
+        .service(read)
+        .service(update)
+        .service(remove)
+        .service(transition)
+        .service(transitions)
+        .service(readiness);
+}
+
+/// Filters for listing systems.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SystemQuery {
+    /// Name contains this text (case-insensitive).
+    q: Option<String>,
+    /// Only systems in this lifecycle state.
+    lifecycle_state: Option<LifecycleState>,
+    /// Only systems this person owns.
+    owner_id: Option<PersonId>,
+    /// Only systems of this unit.
+    org_unit_id: Option<OrgUnitId>,
+    /// Only systems where this person is a delegate.
+    delegate_id: Option<PersonId>,
+    /// Only systems changed at or after this time (RFC 3339), for incremental sync.
+    changed_since: Option<DateTime<Utc>>,
+}
+
+/// List systems
+#[utoipa::path(
+    tag = "systems",
+    params(PageParams, SystemQuery),
+    responses((status = 200, description = "A page of systems, in sync order", body = Page<System>)),
+    security(("bearer" = []))
+)]
+#[get("/systems")]
+async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    page: Query<PageParams>,
+    query: Query<SystemQuery>,
+) -> Result<web::Json<Page<System>>, ApiError> {
+    caller.require_reader()?;
+    let page = page.0.to_request()?;
+    let q = query.0;
+    let filter = SystemFilter {
+        q: q.q,
+        lifecycle_state: q.lifecycle_state,
+        owner_id: q.owner_id,
+        org_unit_id: q.org_unit_id,
+        delegate_id: q.delegate_id,
+        changed_since: q.changed_since,
+    };
+    Ok(web::Json(blocking(&state, move |s| s.list_systems(&filter, &page)).await?.into()))
+}
+
+/// Register a system
+///
+/// The system starts in `procurement`. Only `name` and `kind` are required now; the rest of
+/// the description must be complete before it goes into use. An owner must be eligible:
+/// a director, head of department or of staff, or a leader reporting directly to one.
+#[utoipa::path(
+    tag = "systems",
+    request_body = NewSystem,
+    responses(
+        (status = 201, description = "Registered", body = System, headers(("Location" = String, description = "The new system's URL"))),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/systems")]
+async fn create(state: web::Data<AppState>, caller: Caller, body: Body<NewSystem>) -> Result<HttpResponse, ApiError> {
+    caller.require_admin()?;
+    let actor = caller.actor;
+    let system = blocking(&state, move |s| s.create_system(body.0, &actor)).await?;
+    Ok(created(format!("/api/v1/systems/{}", system.id), &system))
+}
+
+/// Get a system
+#[utoipa::path(
+    tag = "systems",
+    params(("id" = SystemId, Path, description = "The system's id")),
+    responses((status = 200, description = "The system", body = System), (status = 404, response = crate::openapi::NotFound)),
+    security(("bearer" = []))
+)]
+#[get("/systems/{id}")]
+async fn read(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<SystemId>,
+) -> Result<web::Json<System>, ApiError> {
+    caller.require_reader()?;
+    let id = id.into_inner();
+    Ok(web::Json(blocking(&state, move |s| s.get_system(id)).await?))
+}
+
+/// Change a system
+///
+/// Absent fields stay as they are; `null` clears a field; lists are replaced whole. The
+/// lifecycle state changes only by a transition.
+#[utoipa::path(
+    tag = "systems",
+    params(("id" = SystemId, Path, description = "The system's id")),
+    request_body = SystemChanges,
+    responses(
+        (status = 200, description = "The changed system", body = System),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/systems/{id}")]
+async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<SystemId>,
+    body: Body<SystemChanges>,
+) -> Result<web::Json<System>, ApiError> {
+    caller.require_reader()?;
+    let id = id.into_inner();
+    let current = blocking(&state, move |s| s.get_system(id)).await?;
+    caller.require_system_editor(&current)?;
+    let changes = body.0;
+    if !caller.has(Role::Admin) {
+        if changes.owner_id.is_some() {
+            return Err(ApiError::Forbidden("only an admin may change a system's owner".into()));
+        }
+        let is_owner = caller.person.as_ref().is_some_and(|p| current.owner_id == Some(p.id));
+        if changes.delegates.is_some() && !is_owner {
+            return Err(ApiError::Forbidden("only an admin or the owner may change a system's delegates".into()));
+        }
+    }
+    let actor = caller.actor;
+    Ok(web::Json(blocking(&state, move |s| s.update_system(id, &changes, &actor)).await?))
+}
+
+/// Delete a system
+///
+/// For registrations made by mistake. A system that was used is retired, not deleted.
+#[utoipa::path(
+    tag = "systems",
+    params(("id" = SystemId, Path, description = "The system's id")),
+    responses((status = 204, description = "Deleted"), (status = 404, response = crate::openapi::NotFound)),
+    security(("bearer" = []))
+)]
+#[delete("/systems/{id}")]
+async fn remove(state: web::Data<AppState>, caller: Caller, id: web::Path<SystemId>) -> Result<HttpResponse, ApiError> {
+    caller.require_admin()?;
+    let (id, actor) = (id.into_inner(), caller.actor);
+    blocking(&state, move |s| s.delete_system(id, &actor)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A request to move a system in its lifecycle.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionRequest {
+    /// The state to move to.
+    to: LifecycleState,
+    /// Why. Required for changing, decommissioning and retiring.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 10000, example = "Replaced by a new case system")]
+    reason: Option<Prose>,
+}
+
+/// Move a system in its lifecycle
+///
+/// `procurement -> in_use | retired`, `in_use -> changing | decommissioning`,
+/// `changing -> in_use`, `decommissioning -> retired`. Refused with 409 until every duty that
+/// guards the move is done; the problem's `unmet` lists all of them, each with a stable `code`.
+#[utoipa::path(
+    tag = "systems",
+    params(("id" = SystemId, Path, description = "The system's id")),
+    request_body = TransitionRequest,
+    responses(
+        (status = 200, description = "The system in its new state", body = System),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/systems/{id}/transitions")]
+async fn transition(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<SystemId>,
+    body: Body<TransitionRequest>,
+) -> Result<web::Json<System>, ApiError> {
+    caller.require_reader()?;
+    let id = id.into_inner();
+    let current = blocking(&state, move |s| s.get_system(id)).await?;
+    caller.require_system_editor(&current)?;
+    let TransitionRequest { to, reason } = body.0;
+    let actor = caller.actor;
+    Ok(web::Json(
+        blocking(&state, move |s| s.transition_system(id, to, reason.as_ref().map(|r| r.as_str()), &actor)).await?,
+    ))
+}
+
+/// Lifecycle history
+#[utoipa::path(
+    tag = "systems",
+    params(("id" = SystemId, Path, description = "The system's id")),
+    responses(
+        (status = 200, description = "Every transition, oldest first", body = Vec<TransitionRecord>),
+        (status = 404, response = crate::openapi::NotFound),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/systems/{id}/transitions")]
+async fn transitions(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<SystemId>,
+) -> Result<web::Json<Vec<TransitionRecord>>, ApiError> {
+    caller.require_reader()?;
+    let id = id.into_inner();
+    Ok(web::Json(blocking(&state, move |s| s.list_transitions(id)).await?))
+}
+
+/// Which transition to preview.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReadinessQuery {
+    /// The state to check; default: the next state in the system's ordinary course.
+    to: Option<LifecycleState>,
+}
+
+/// What a transition would find now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readiness {
+    /// The system's current state.
+    from: LifecycleState,
+    /// The state checked.
+    to: LifecycleState,
+    /// Whether the move would pass now (a reason, where needed, is not counted as missing).
+    ready: bool,
+    /// Every requirement not met now.
+    unmet: Vec<Unmet>,
+}
+
+/// Preview a transition
+///
+/// Evaluates the same gates as a transition, without moving. A reason is assumed to be
+/// given, since it is supplied with the transition itself.
+#[utoipa::path(
+    tag = "systems",
+    params(("id" = SystemId, Path, description = "The system's id"), ReadinessQuery),
+    responses(
+        (status = 200, description = "What is missing, if anything", body = Readiness),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/systems/{id}/readiness")]
+async fn readiness(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<SystemId>,
+    query: Query<ReadinessQuery>,
+) -> Result<web::Json<Readiness>, ApiError> {
+    caller.require_reader()?;
+    let id = id.into_inner();
+    let target = query.0.to;
+    let (from, to, unmet) = blocking(&state, move |s| {
+        let system = s.get_system(id)?;
+        let from = system.lifecycle_state;
+        let to = target.or(from.natural_successor()).unwrap_or(from);
+        let unmet = s.readiness(id, to, Some("(previewed)"))?;
+        Ok((from, to, unmet))
+    })
+    .await?;
+    Ok(web::Json(Readiness { from, to, ready: unmet.is_empty(), unmet }))
+}

@@ -1,0 +1,423 @@
+//! Settings of the service: built-in defaults, then an optional TOML file, then environment
+//! variables (`SYSTEMEJER_*`), each overriding the one before. Everything is validated at
+//! start, and every problem is reported on its own line, so a bad deployment fails at once
+//! and says why. This crate depends on nothing of ours; each part gets the slice it needs.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::Deserialize;
+
+/// The default database: an SQLite file in `./data`, nothing to install.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/systemejer.db";
+/// The default reminder schedule: 07:00 on weekdays (with a seconds field, as `cron` wants).
+pub const DEFAULT_WORKER_SCHEDULE: &str = "0 0 7 * * Mon-Fri";
+/// The file, beside the SQLite database, that keeps the generated JWT secret.
+pub const SECRET_FILE_NAME: &str = "jwt-secret";
+
+/// The settings, validated.
+#[derive(Clone)]
+pub struct Config {
+    /// Where the register is stored.
+    pub database: DatabaseConfig,
+    /// The HTTP API.
+    pub http: HttpConfig,
+    /// Bearer token checking.
+    pub jwt: JwtConfig,
+    /// Logging.
+    pub log: LogConfig,
+    /// The background worker.
+    pub worker: WorkerConfig,
+}
+
+/// Where the register is stored.
+#[derive(Debug, Clone)]
+pub struct DatabaseConfig {
+    /// `sqlite://PATH` or `postgres://...`.
+    pub url: String,
+    /// Most pooled connections.
+    pub max_connections: u32,
+}
+
+/// The HTTP API.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Address to bind.
+    pub listen: SocketAddr,
+    /// Base of links the service writes (docs, reminders), without a trailing slash.
+    pub public_url: String,
+}
+
+/// Bearer token checking.
+#[derive(Clone)]
+pub struct JwtConfig {
+    /// The HS256 key.
+    pub secret: Vec<u8>,
+    /// Where the secret came from, for the start-up log (never the secret itself).
+    pub secret_source: String,
+    /// `iss` to require, if set.
+    pub issuer: Option<String>,
+    /// `aud` to require, if set.
+    pub audience: Option<String>,
+}
+
+impl fmt::Debug for JwtConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtConfig")
+            .field("secret", &"<redacted>")
+            .field("secret_source", &self.secret_source)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .finish()
+    }
+}
+
+/// Log output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object a line.
+    Json,
+}
+
+/// Logging.
+#[derive(Debug, Clone)]
+pub struct LogConfig {
+    /// A tracing filter, e.g. `info` or `systemejer=debug,info`.
+    pub filter: String,
+    /// Output format.
+    pub format: LogFormat,
+}
+
+/// The background worker.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// When the reminder pass runs (cron with seconds); `None` turns it off.
+    pub schedule: Option<cron::Schedule>,
+    /// The time zone of the schedule and of dates owners read.
+    pub timezone: chrono_tz::Tz,
+}
+
+/// Every problem found in the settings, one per line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid configuration:\n  {}", .0.join("\n  "))]
+pub struct ConfigError(pub Vec<String>);
+
+/// The settings as a file or the environment give them, before validation.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    database_url: Option<String>,
+    database_max_connections: Option<String>,
+    listen: Option<String>,
+    public_url: Option<String>,
+    jwt_secret: Option<String>,
+    jwt_issuer: Option<String>,
+    jwt_audience: Option<String>,
+    log: Option<String>,
+    log_format: Option<String>,
+    worker_schedule: Option<String>,
+    timezone: Option<String>,
+}
+
+/// The environment variables read, each `SYSTEMEJER_` + the upper-cased key.
+const KEYS: &[&str] = &[
+    "database_url",
+    "database_max_connections",
+    "listen",
+    "public_url",
+    "jwt_secret",
+    "jwt_issuer",
+    "jwt_audience",
+    "log",
+    "log_format",
+    "worker_schedule",
+    "timezone",
+];
+
+impl Raw {
+    fn set(&mut self, key: &str, value: String) {
+        let slot = match key {
+            "database_url" => &mut self.database_url,
+            "database_max_connections" => &mut self.database_max_connections,
+            "listen" => &mut self.listen,
+            "public_url" => &mut self.public_url,
+            "jwt_secret" => &mut self.jwt_secret,
+            "jwt_issuer" => &mut self.jwt_issuer,
+            "jwt_audience" => &mut self.jwt_audience,
+            "log" => &mut self.log,
+            "log_format" => &mut self.log_format,
+            "worker_schedule" => &mut self.worker_schedule,
+            "timezone" => &mut self.timezone,
+            _ => return,
+        };
+        *slot = Some(value);
+    }
+}
+
+/// Whether an optional value was given and not blank (an empty value means "unset").
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl Config {
+    /// Reads the settings: the TOML file (if `file` is given), then `env` (pass
+    /// `std::env::vars()`), then validates them. With SQLite and no `SYSTEMEJER_JWT_SECRET`, a
+    /// secret is generated once into the database's folder and reused from then on.
+    pub fn load(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
+        let mut raw = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| ConfigError(vec![format!("cannot read the config file {}: {e}", path.display())]))?;
+                toml::from_str::<Raw>(&text)
+                    .map_err(|e| ConfigError(vec![format!("config file {}: {}", path.display(), e.message())]))?
+            }
+            None => Raw::default(),
+        };
+        let env: HashMap<String, String> = env.into_iter().collect();
+        for key in KEYS {
+            if let Some(value) = env.get(&format!("SYSTEMEJER_{}", key.to_uppercase())) {
+                raw.set(key, value.clone());
+            }
+        }
+        Self::validate(raw)
+    }
+
+    fn validate(raw: Raw) -> Result<Self, ConfigError> {
+        let mut problems = Vec::new();
+
+        let url = given(&raw.database_url).unwrap_or(DEFAULT_DATABASE_URL).to_owned();
+        let sqlite_path = sqlite_path(&url);
+        if sqlite_path.is_none() && !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            problems.push(format!(
+                "SYSTEMEJER_DATABASE_URL: must start with sqlite:// or postgres:// (got scheme {:?})",
+                url.split("://").next().unwrap_or_default()
+            ));
+        }
+        let max_connections = match given(&raw.database_max_connections).map(u32::from_str) {
+            None => 10,
+            Some(Ok(n)) if (1..=1000).contains(&n) => n,
+            Some(_) => {
+                problems.push("SYSTEMEJER_DATABASE_MAX_CONNECTIONS: must be a whole number from 1 to 1000".into());
+                10
+            }
+        };
+
+        let listen_text = given(&raw.listen).unwrap_or("127.0.0.1:8080");
+        let listen = listen_text.parse::<SocketAddr>().unwrap_or_else(|_| {
+            problems.push(format!("SYSTEMEJER_LISTEN: {listen_text:?} is not an address such as 127.0.0.1:8080"));
+            SocketAddr::from(([127, 0, 0, 1], 8080))
+        });
+        let public_url = given(&raw.public_url)
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("http://{listen}"))
+            .trim_end_matches('/')
+            .to_owned();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            problems.push("SYSTEMEJER_PUBLIC_URL: must be an http:// or https:// URL".into());
+        }
+
+        let (secret, secret_source) = match (given(&raw.jwt_secret), &sqlite_path) {
+            (Some(s), _) => (Some(s.as_bytes().to_vec()), "SYSTEMEJER_JWT_SECRET".to_owned()),
+            (None, Some(db)) => {
+                let dir = db.parent().map(Path::to_path_buf).unwrap_or_default();
+                match ensure_secret_file(&dir) {
+                    Ok((secret, path)) => (Some(secret), format!("generated file {}", path.display())),
+                    Err(e) => {
+                        problems.push(format!(
+                            "SYSTEMEJER_JWT_SECRET: not set, and no secret could be kept beside the database: {e}"
+                        ));
+                        (None, String::new())
+                    }
+                }
+            }
+            (None, None) => {
+                problems.push(
+                    "SYSTEMEJER_JWT_SECRET: required with PostgreSQL (at least 32 bytes, e.g. `openssl rand -hex 32`)"
+                        .into(),
+                );
+                (None, String::new())
+            }
+        };
+        if let Some(s) = &secret {
+            if s.len() < 32 {
+                problems.push(format!("SYSTEMEJER_JWT_SECRET: must be at least 32 bytes (is {})", s.len()));
+            }
+        }
+
+        let format = match given(&raw.log_format).unwrap_or("text") {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => {
+                problems.push(format!("SYSTEMEJER_LOG_FORMAT: must be text or json (got {other:?})"));
+                LogFormat::Text
+            }
+        };
+
+        // An explicitly empty schedule turns the job off; an absent one takes the default.
+        let schedule = match raw.worker_schedule.as_deref().map(str::trim) {
+            Some("") => None,
+            other => {
+                let text = other.unwrap_or(DEFAULT_WORKER_SCHEDULE);
+                match cron::Schedule::from_str(text) {
+                    Ok(s) => Some(s),
+                    Err(e) => {
+                        problems.push(format!(
+                            "SYSTEMEJER_WORKER_SCHEDULE: {text:?} is not a cron expression with seconds, e.g. \"{DEFAULT_WORKER_SCHEDULE}\" ({e})"
+                        ));
+                        None
+                    }
+                }
+            }
+        };
+        let tz_text = given(&raw.timezone).unwrap_or("Europe/Copenhagen");
+        let timezone = tz_text.parse::<chrono_tz::Tz>().unwrap_or_else(|_| {
+            problems
+                .push(format!("SYSTEMEJER_TIMEZONE: {tz_text:?} is not an IANA time zone such as Europe/Copenhagen"));
+            chrono_tz::Europe::Copenhagen
+        });
+
+        if !problems.is_empty() {
+            return Err(ConfigError(problems));
+        }
+        Ok(Config {
+            database: DatabaseConfig { url, max_connections },
+            http: HttpConfig { listen, public_url },
+            jwt: JwtConfig {
+                secret: secret.unwrap_or_default(),
+                secret_source,
+                issuer: given(&raw.jwt_issuer).map(str::to_owned),
+                audience: given(&raw.jwt_audience).map(str::to_owned),
+            },
+            log: LogConfig { filter: given(&raw.log).unwrap_or("info").to_owned(), format },
+            worker: WorkerConfig { schedule, timezone },
+        })
+    }
+}
+
+/// The file path of an SQLite URL, or `None` for other schemes.
+fn sqlite_path(url: &str) -> Option<PathBuf> {
+    url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).filter(|p| !p.is_empty()).map(PathBuf::from)
+}
+
+/// Reads the secret kept in `dir`, or generates one (32 random bytes, hex) readable only by
+/// this user.
+fn ensure_secret_file(dir: &Path) -> Result<(Vec<u8>, PathBuf), String> {
+    let path = dir.join(SECRET_FILE_NAME);
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        return Ok((text.trim().as_bytes().to_vec(), path));
+    }
+    if !dir.as_os_str().is_empty() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| format!("no randomness: {e}"))?;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    write_private(&path, &hex).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok((hex.into_bytes(), path))
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    f.write_all(text.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn defaults_run_on_sqlite_and_keep_a_generated_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/reg.db", dir.path().display());
+        let first = Config::load(None, env(&[("SYSTEMEJER_DATABASE_URL", &url)])).unwrap();
+        assert_eq!(first.http.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(first.http.public_url, "http://127.0.0.1:8080");
+        assert_eq!(first.jwt.secret.len(), 64);
+        assert!(first.worker.schedule.is_some());
+        let again = Config::load(None, env(&[("SYSTEMEJER_DATABASE_URL", &url)])).unwrap();
+        assert_eq!(first.jwt.secret, again.jwt.secret, "the generated secret is kept");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(SECRET_FILE_NAME)).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let err = Config::load(
+            None,
+            env(&[
+                ("SYSTEMEJER_DATABASE_URL", "postgres://x@localhost/db"),
+                ("SYSTEMEJER_LISTEN", "nowhere"),
+                ("SYSTEMEJER_WORKER_SCHEDULE", "0 7 * * *"),
+                ("SYSTEMEJER_TIMEZONE", "Mars/Olympus"),
+                ("SYSTEMEJER_LOG_FORMAT", "xml"),
+            ]),
+        )
+        .err()
+        .unwrap();
+        let text = err.to_string();
+        for var in ["JWT_SECRET", "LISTEN", "WORKER_SCHEDULE", "TIMEZONE", "LOG_FORMAT"] {
+            assert!(text.contains(var), "{var} missing from:\n{text}");
+        }
+        assert_eq!(err.0.len(), 5);
+    }
+
+    #[test]
+    fn the_environment_overrides_the_file_and_an_empty_schedule_turns_the_worker_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("systemejer.toml");
+        std::fs::write(
+            &file,
+            "database_url = \"postgres://app@db/reg\"\njwt_secret = \"0123456789abcdef0123456789abcdef\"\nlisten = \"0.0.0.0:9000\"\n",
+        )
+        .unwrap();
+        let c = Config::load(
+            Some(&file),
+            env(&[("SYSTEMEJER_LISTEN", "127.0.0.1:9001"), ("SYSTEMEJER_WORKER_SCHEDULE", "")]),
+        )
+        .unwrap();
+        assert_eq!(c.database.url, "postgres://app@db/reg");
+        assert_eq!(c.http.listen.to_string(), "127.0.0.1:9001");
+        assert!(c.worker.schedule.is_none());
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "databse_url = \"x\"\n").unwrap();
+        let err = Config::load(Some(&file), env(&[])).err().unwrap();
+        assert!(err.to_string().contains("databse_url"), "{err}");
+    }
+
+    #[test]
+    fn a_short_secret_is_refused() {
+        let err = Config::load(
+            None,
+            env(&[("SYSTEMEJER_DATABASE_URL", "postgres://a@b/c"), ("SYSTEMEJER_JWT_SECRET", "short")]),
+        )
+        .err()
+        .unwrap();
+        assert!(err.to_string().contains("at least 32 bytes"), "{err}");
+    }
+}

@@ -1,0 +1,250 @@
+//! Values that are parsed once at the edge and trusted afterwards: an email address, a KLE
+//! code, a piece of text with bounds. Each parse failure names the rule it broke.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Why a value was refused: a stable rule name (for programs) and a message (for people).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ParseError {
+    /// A stable, machine-readable name of the rule, e.g. `email` or `max_length`.
+    pub rule: &'static str,
+    /// What was wrong, in plain English.
+    pub message: String,
+}
+
+impl ParseError {
+    /// A refusal under `rule`, explained by `message`.
+    pub fn new(rule: &'static str, message: impl Into<String>) -> Self {
+        Self { rule, message: message.into() }
+    }
+}
+
+/// An email address, trimmed and lower-cased, so that it identifies one person.
+///
+/// The check is deliberately modest (one `@`, a dotted domain, no spaces, at most 254
+/// characters): the mail server is the final judge of deliverability.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(value_type = String, format = "email", example = "jens.hansen@randers.dk"))]
+#[serde(try_from = "String", into = "String")]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    /// Parses an address; refuses anything that cannot be one.
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        let s = raw.trim().to_lowercase();
+        let invalid = || ParseError::new("email", "must be an email address such as name@kommune.dk");
+        if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(invalid());
+        }
+        let (local, domain) = s.split_once('@').ok_or_else(invalid)?;
+        let domain_ok = domain.contains('.')
+            && !domain.contains('@')
+            && domain.split('.').all(|label| {
+                !label.is_empty()
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+            });
+        if local.is_empty() || local.len() > 64 || !domain_ok {
+            return Err(invalid());
+        }
+        Ok(Self(s))
+    }
+
+    /// The address as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for EmailAddress {
+    type Error = ParseError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<EmailAddress> for String {
+    fn from(value: EmailAddress) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for EmailAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A code of KLE, the municipal subject classification: three two-digit groups, `NN.NN.NN`
+/// (main group, group, subject), e.g. `27.24.00`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^\d{2}\.\d{2}\.\d{2}$", example = "27.24.00"))]
+#[serde(try_from = "String", into = "String")]
+pub struct KleCode(String);
+
+impl KleCode {
+    /// Parses `NN.NN.NN`; surrounding spaces are ignored.
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        let s = raw.trim();
+        let groups: Vec<&str> = s.split('.').collect();
+        let ok = groups.len() == 3 && groups.iter().all(|g| g.len() == 2 && g.bytes().all(|b| b.is_ascii_digit()));
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(ParseError::new("kle_code", "must be a KLE code of the form NN.NN.NN, e.g. 27.24.00"))
+        }
+    }
+
+    /// The code as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for KleCode {
+    type Error = ParseError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<KleCode> for String {
+    fn from(value: KleCode) -> Self {
+        value.0
+    }
+}
+
+/// Text that is trimmed, not empty, and at most `MAX` characters long.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Text<const MAX: usize>(String);
+
+impl<const MAX: usize> Text<MAX> {
+    /// Parses text: trims it and refuses empty or overlong text.
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return Err(ParseError::new("required", "must not be empty"));
+        }
+        let len = s.chars().count();
+        if len > MAX {
+            return Err(ParseError::new("max_length", format!("must be at most {MAX} characters (was {len})")));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The text, owned.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl<const MAX: usize> TryFrom<String> for Text<MAX> {
+    type Error = ParseError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl<const MAX: usize> From<Text<MAX>> for String {
+    fn from(value: Text<MAX>) -> Self {
+        value.0
+    }
+}
+
+/// A name or title: at most 200 characters.
+pub type Name = Text<200>;
+/// A paragraph of prose (a purpose, a description, a reason): at most 10 000 characters.
+pub type Prose = Text<10_000>;
+
+/// An absolute `http` or `https` URL, checked for its scheme and a host.
+pub fn parse_web_url(raw: &str) -> Result<String, ParseError> {
+    let s = raw.trim();
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))
+        .ok_or_else(|| ParseError::new("url", "must be an http:// or https:// URL"))?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() || s.len() > 2000 || s.chars().any(char::is_whitespace) {
+        return Err(ParseError::new("url", "must be an http:// or https:// URL with a host"));
+    }
+    Ok(s.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_is_normalised_and_checked() {
+        assert_eq!(EmailAddress::parse("  Jens.Hansen@Randers.DK ").map(|e| e.0), Ok("jens.hansen@randers.dk".into()));
+        for bad in ["", "jens", "jens@", "@randers.dk", "jens@randers", "je ns@randers.dk", "a@b@c.dk", "x@-a.dk"] {
+            assert_eq!(EmailAddress::parse(bad).map_err(|e| e.rule), Err("email"), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn kle_code_has_three_two_digit_groups() {
+        assert!(KleCode::parse("00.01.00").is_ok());
+        assert!(KleCode::parse(" 27.24.00 ").is_ok());
+        for bad in ["27.24", "27.24.0", "2a.24.00", "27-24-00", "27.24.00.01", ""] {
+            assert_eq!(KleCode::parse(bad).map_err(|e| e.rule), Err("kle_code"), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn text_is_trimmed_and_bounded() {
+        assert_eq!(Text::<5>::parse(" abc ").map(Text::into_string), Ok("abc".into()));
+        assert_eq!(Text::<5>::parse("   ").map_err(|e| e.rule), Err("required"));
+        assert_eq!(Text::<5>::parse("æøåæøå").map_err(|e| e.rule), Err("max_length"));
+        assert!(Text::<6>::parse("æøåæøå").is_ok(), "length counts characters, not bytes");
+    }
+
+    #[test]
+    fn urls_need_a_web_scheme_and_host() {
+        assert!(parse_web_url("https://www.borger.dk/sag").is_ok());
+        for bad in ["ftp://x.dk", "https://", "borger.dk", "https://a b.dk"] {
+            assert!(parse_web_url(bad).is_err(), "{bad:?}");
+        }
+    }
+}
+
+/// One rule broken by one field of a request: what a 422 problem body lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Violation {
+    /// The field, as a JSON path into the request (e.g. `owner_id`, `kle_codes[1]`).
+    pub field: String,
+    /// A stable name of the rule, e.g. `required`, `email`, `owner_not_management`.
+    pub rule: String,
+    /// What was wrong, in plain English.
+    pub message: String,
+}
+
+impl Violation {
+    /// `field` broke `rule`, as `message` explains.
+    pub fn new(field: impl Into<String>, rule: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), rule: rule.into(), message: message.into() }
+    }
+}
+
+/// For PATCH bodies: tells an absent field (`None`, leave alone) from `null` (`Some(None)`,
+/// clear it). Use with `#[serde(default, deserialize_with = "patch_field")]`.
+pub fn patch_field<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}

@@ -1,0 +1,138 @@
+//! Connections to either backend: the `AnyConnection` enum, and an r2d2 manager that picks the backend from the URL scheme and reports the
+//! real connection error (diesel's derived `establish` tries each backend and hides it).
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection, SqliteConnection};
+
+/// One database connection, PostgreSQL or SQLite; queries are written once for both.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    /// PostgreSQL: production, and several API and worker instances.
+    Postgresql(PgConnection),
+    /// SQLite: the embedded default.
+    Sqlite(SqliteConnection),
+}
+
+/// Which database a URL points to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    /// `postgres://` or `postgresql://`.
+    Postgres,
+    /// `sqlite://PATH` (or `sqlite:PATH`, or `sqlite::memory:`).
+    Sqlite,
+}
+
+/// A database URL, split into its backend and what that backend's driver expects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    /// The backend.
+    pub kind: BackendKind,
+    /// For PostgreSQL the URL as given; for SQLite the file path (or `:memory:`).
+    pub target: String,
+}
+
+impl DatabaseUrl {
+    /// Reads the scheme; refuses anything that is neither PostgreSQL nor SQLite.
+    pub fn parse(url: &str) -> Result<Self, String> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self { kind: BackendKind::Postgres, target: url.to_owned() });
+        }
+        if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            if rest.is_empty() {
+                return Err("an SQLite URL needs a file path: sqlite://data/systemejer.db".into());
+            }
+            return Ok(Self { kind: BackendKind::Sqlite, target: rest.to_owned() });
+        }
+        Err(format!(
+            "unsupported database URL scheme in {:?}: use sqlite://PATH or postgres://USER@HOST/DB",
+            redact(url)
+        ))
+    }
+}
+
+/// The URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Opens one connection to the database `url` names, with the session settings it needs.
+pub fn establish(url: &DatabaseUrl) -> Result<AnyConnection, diesel::ConnectionError> {
+    match url.kind {
+        BackendKind::Postgres => {
+            let mut conn = PgConnection::establish(&url.target)?;
+            conn.batch_execute("SET TIME ZONE 'UTC'").map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            Ok(AnyConnection::Postgresql(conn))
+        }
+        BackendKind::Sqlite => {
+            let mut conn = SqliteConnection::establish(&url.target)?;
+            // WAL lets readers go on while one writer writes; the busy timeout makes a second
+            // process (e.g. `systemejer migrate`) wait instead of failing at once.
+            conn.batch_execute(
+                "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+            )
+            .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            Ok(AnyConnection::Sqlite(conn))
+        }
+    }
+}
+
+/// The r2d2 manager: connects by the URL's scheme and checks connections before use.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    url: DatabaseUrl,
+}
+
+impl Manager {
+    /// A manager for `url`.
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self { url }
+    }
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, Self::Error> {
+        establish(&self.url).map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1").map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scheme_picks_the_backend() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/x.db").map(|u| (u.kind, u.target)),
+            Ok((BackendKind::Sqlite, "data/x.db".into()))
+        );
+        assert_eq!(DatabaseUrl::parse("postgres://u@h/db").map(|u| u.kind), Ok(BackendKind::Postgres));
+        assert!(DatabaseUrl::parse("mysql://u@h/db").is_err());
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact("postgres://app:s3cret@db/reg"), "postgres://app:***@db/reg");
+        assert_eq!(redact("postgres://app@db/reg"), "postgres://app@db/reg");
+    }
+}

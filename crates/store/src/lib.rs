@@ -1,0 +1,121 @@
+//! The register's storage: schema, queries and transactions, on SQLite and PostgreSQL.
+//!
+//! Every change runs in one transaction together with its audit event, so the audit log holds
+//! exactly what happened. Calls are blocking (diesel): async callers run them on a blocking
+//! pool. Domain rules that must hold at write time (who may own a system, the lifecycle gates)
+//! are evaluated here, inside the transaction, with the domain crate's pure functions.
+
+pub mod audit;
+pub mod connection;
+pub mod deletions;
+mod error;
+pub mod migrations;
+pub mod org_units;
+pub mod page;
+pub mod people;
+mod rows;
+pub mod schema;
+pub mod systems;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, SubsecRound, Utc};
+
+pub use connection::{AnyConnection, BackendKind, DatabaseUrl};
+pub use error::StoreError;
+pub use page::{Page, PageRequest};
+
+/// Pool settings.
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    /// Most connections open at once.
+    pub max_connections: u32,
+    /// How long a caller waits for a free connection before the store answers `Unavailable`.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self { max_connections: 10, acquire_timeout: Duration::from_secs(5) }
+    }
+}
+
+/// The register's database: a connection pool and how to use it safely on its backend.
+#[derive(Clone)]
+pub struct Store {
+    pool: r2d2::Pool<connection::Manager>,
+    kind: BackendKind,
+    /// SQLite allows one writer at a time; writers in this process queue here instead of
+    /// racing for the file lock (a lock upgrade inside a transaction fails without waiting).
+    sqlite_writer: Arc<Mutex<()>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("backend", &self.kind).finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://PATH` or `postgres://...`). One connection is opened at
+    /// once so that a wrong URL, password or path fails here with the database's own words.
+    pub fn connect(url: &str, options: &PoolOptions) -> Result<Self, StoreError> {
+        let url = DatabaseUrl::parse(url).map_err(StoreError::Unavailable)?;
+        if url.kind == BackendKind::Sqlite {
+            if let Some(dir) = std::path::Path::new(&url.target).parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::Unavailable(format!("cannot create the database folder {}: {e}", dir.display()))
+                })?;
+            }
+        }
+        let first = connection::establish(&url).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let kind = url.kind;
+        let pool = r2d2::Pool::builder()
+            .max_size(options.max_connections.max(1))
+            .min_idle(Some(0))
+            .connection_timeout(options.acquire_timeout)
+            .test_on_check_out(true)
+            .build_unchecked(connection::Manager::new(url));
+        drop(first);
+        Ok(Self { pool, kind, sqlite_writer: Arc::new(Mutex::new(())) })
+    }
+
+    /// Which backend this store runs on.
+    pub fn backend(&self) -> BackendKind {
+        self.kind
+    }
+
+    /// Whether the database answers now.
+    pub fn ping(&self) -> Result<(), StoreError> {
+        use diesel::connection::SimpleConnection;
+        self.pool.get()?.batch_execute("SELECT 1").map_err(StoreError::from)
+    }
+
+    /// Runs `f` on a pooled connection, outside any transaction: for reads.
+    pub fn read<T>(&self, f: impl FnOnce(&mut AnyConnection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let mut conn = self.pool.get()?;
+        f(&mut conn)
+    }
+
+    /// Runs `f` in one transaction: all of it is written, or nothing.
+    pub(crate) fn write<T>(
+        &self,
+        f: impl FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        use diesel::Connection;
+        let mut conn = self.pool.get()?;
+        let _turn = match self.kind {
+            BackendKind::Sqlite => Some(self.sqlite_writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())),
+            BackendKind::Postgres => None,
+        };
+        let conn: &mut AnyConnection = &mut conn;
+        conn.transaction(f)
+    }
+}
+
+/// The current time as the store records it: UTC, in whole microseconds (what both backends
+/// keep), so that a value read back equals the value written.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}

@@ -1,0 +1,109 @@
+//! The one diesel schema for both backends (see the migrations in `migrations/`).
+
+diesel::table! {
+    org_units (id) {
+        id -> Text,
+        name -> Text,
+        kind -> Text,
+        parent_id -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    people (id) {
+        id -> Text,
+        name -> Text,
+        email -> Text,
+        position -> Text,
+        org_unit_id -> Nullable<Text>,
+        manager_id -> Nullable<Text>,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    systems (id) {
+        id -> Text,
+        name -> Text,
+        kind -> Text,
+        purpose -> Nullable<Text>,
+        description -> Nullable<Text>,
+        vendor -> Nullable<Text>,
+        hosting -> Nullable<Text>,
+        business_processes -> Text,
+        data_formats -> Text,
+        processes_personal_data -> Nullable<Bool>,
+        processes_sensitive_data -> Nullable<Bool>,
+        processes_cpr_numbers -> Nullable<Bool>,
+        kle_codes -> Text,
+        criticality -> Nullable<Text>,
+        self_service_links -> Text,
+        owner_id -> Nullable<Text>,
+        org_unit_id -> Nullable<Text>,
+        lifecycle_state -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    system_delegates (system_id, person_id) {
+        system_id -> Text,
+        person_id -> Text,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    lifecycle_transitions (id) {
+        id -> Text,
+        system_id -> Text,
+        from_state -> Text,
+        to_state -> Text,
+        reason -> Nullable<Text>,
+        actor -> Text,
+        occurred_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        occurred_at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        entity_type -> Text,
+        entity_id -> Text,
+        before_json -> Nullable<Text>,
+        after_json -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    deletions (entity_type, entity_id) {
+        entity_type -> Text,
+        entity_id -> Text,
+        deleted_at -> Timestamp,
+        actor -> Text,
+    }
+}
+
+diesel::joinable!(system_delegates -> systems (system_id));
+diesel::joinable!(system_delegates -> people (person_id));
+diesel::joinable!(lifecycle_transitions -> systems (system_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    org_units,
+    people,
+    systems,
+    system_delegates,
+    lifecycle_transitions,
+    audit_events,
+    deletions,
+);

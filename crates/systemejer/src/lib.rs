@@ -1,0 +1,85 @@
+//! The composition root: turns settings into the parts (store, API, worker) and wires them.
+//! `main.rs` reads the command line; the end-to-end tests call these same functions.
+
+use systemejer_api::{ApiSettings, JwtSettings};
+use systemejer_config::{Config, LogFormat};
+use systemejer_store::{PoolOptions, Store, StoreError};
+use systemejer_worker::WorkerSettings;
+
+/// The API's slice of the settings.
+pub fn api_settings(config: &Config) -> ApiSettings {
+    ApiSettings { listen: config.http.listen, jwt: jwt_settings(config), workers: None }
+}
+
+/// The token slice of the settings.
+pub fn jwt_settings(config: &Config) -> JwtSettings {
+    JwtSettings {
+        secret: config.jwt.secret.clone(),
+        issuer: config.jwt.issuer.clone(),
+        audience: config.jwt.audience.clone(),
+    }
+}
+
+/// The worker's slice of the settings.
+pub fn worker_settings(config: &Config) -> WorkerSettings {
+    WorkerSettings { schedule: config.worker.schedule.clone(), timezone: config.worker.timezone }
+}
+
+/// Connects to the database and applies pending migrations.
+pub fn open_store(config: &Config) -> Result<Store, StoreError> {
+    let options = PoolOptions { max_connections: config.database.max_connections, ..PoolOptions::default() };
+    let store = Store::connect(&config.database.url, &options)?;
+    let applied = store.migrate()?;
+    if !applied.is_empty() {
+        tracing::info!(?applied, "database migrated");
+    }
+    Ok(store)
+}
+
+/// Sets up logging to standard error (standard output stays for command output).
+pub fn init_logging(config: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_new(&config.log.filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let result = match config.log.format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+    // A second initialisation (tests) keeps the first subscriber.
+    drop(result);
+}
+
+/// Reads a duration such as `90s`, `30m`, `12h`, `7d` (a bare number is seconds).
+pub fn parse_duration(text: &str) -> Result<chrono::Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: i64 = number.parse().map_err(|_| format!("{text:?} is not a duration such as 30m, 12h or 7d"))?;
+    let seconds = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(format!("{text:?}: the unit must be s, m, h or d")),
+    };
+    if seconds <= 0 || seconds > 366 * 86_400 {
+        return Err(format!("{text:?}: must be more than 0 and at most 366 days"));
+    }
+    Ok(chrono::Duration::seconds(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        assert_eq!(parse_duration("90"), Ok(chrono::Duration::seconds(90)));
+        assert_eq!(parse_duration("30m"), Ok(chrono::Duration::minutes(30)));
+        assert_eq!(parse_duration("12h"), Ok(chrono::Duration::hours(12)));
+        assert_eq!(parse_duration("7d"), Ok(chrono::Duration::days(7)));
+        for bad in ["", "h", "0", "10y", "400d", "-5m"] {
+            assert!(parse_duration(bad).is_err(), "{bad:?}");
+        }
+    }
+}
