@@ -1,1 +1,9 @@
+//! The API over real HTTP, on SQLite and on PostgreSQL.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod bad_input;
+mod lifecycle;
+mod lists;
+mod permissions;
+mod register;

@@ -115,9 +115,11 @@ fn violation(path: &str, message: &str) -> Violation {
     } else {
         "invalid"
     };
+    // For a missing field the path names the object that lacks it; otherwise the path names
+    // the offending field itself.
     let field = match (rule, path) {
         ("required" | "unknown_field", ".") => quoted.to_owned(),
-        ("required" | "unknown_field", p) => format!("{p}.{quoted}"),
+        ("required", p) => format!("{p}.{quoted}"),
         (_, ".") => String::new(),
         (_, p) => p.to_owned(),
     };

@@ -75,16 +75,16 @@ impl Application {
                 .configure(routes::register)
                 .split_for_parts();
             openapi::add_common_responses(&mut api);
-            app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+            let routes = web::Data::new(KnownRoutes::from_openapi(&api));
+            app.app_data(routes)
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
                 .route(
                     "/docs",
                     web::get().to(|| async {
                         HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish()
                     }),
                 )
-                .default_service(web::to(|| async {
-                    actix_web::ResponseError::error_response(&ApiError::NotFound("no such route".into()))
-                }))
+                .default_service(web::to(unmatched))
                 .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
                 .wrap(TracingLogger::default())
         });
@@ -120,4 +120,51 @@ fn problem_for_plain_errors<B>(res: ServiceResponse<B>) -> actix_web::Result<Err
     let response: ServiceResponse<EitherBody<B>> =
         ServiceResponse::new(req, Problem::for_status(status).response()).map_into_right_body();
     Ok(ErrorHandlerResponse::Response(response))
+}
+
+/// The routes the OpenAPI document lists, with their methods: to answer 405 (with `Allow`)
+/// rather than 404 when a known path is called with a method it does not have.
+struct KnownRoutes(Vec<(actix_web::dev::ResourceDef, Vec<&'static str>)>);
+
+impl KnownRoutes {
+    fn from_openapi(api: &utoipa::openapi::OpenApi) -> Self {
+        let routes = api
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                ];
+                let allowed = methods.into_iter().filter(|(_, has)| *has).map(|(m, _)| m).collect();
+                (actix_web::dev::ResourceDef::new(path.as_str()), allowed)
+            })
+            .collect();
+        Self(routes)
+    }
+
+    fn allowed(&self, path: &str) -> Option<&[&'static str]> {
+        self.0.iter().find(|(def, _)| def.is_match(path)).map(|(_, methods)| methods.as_slice())
+    }
+}
+
+/// Requests that match no route: 405 for a known path with another method, else 404.
+async fn unmatched(req: actix_web::HttpRequest, routes: web::Data<KnownRoutes>) -> HttpResponse {
+    use actix_web::ResponseError;
+    match routes.allowed(req.path()) {
+        Some(methods) => {
+            let mut problem = Problem::for_status(actix_web::http::StatusCode::METHOD_NOT_ALLOWED);
+            problem.detail = Some(format!("{} is not allowed here; use {}", req.method(), methods.join(", ")));
+            let mut response = problem.response();
+            if let Ok(allow) = header::HeaderValue::from_str(&methods.join(", ")) {
+                response.headers_mut().insert(header::ALLOW, allow);
+            }
+            response
+        }
+        None => ApiError::NotFound(format!("no route for {} {}", req.method(), req.path())).error_response(),
+    }
 }

@@ -1,0 +1,133 @@
+//! Bad input gets a clear 4xx problem that names the field and the rule, and changes nothing.
+
+use reqwest::Method;
+use serde_json::json;
+use systemejer_api::{JwtSettings, Role, TokenSubject};
+use systemejer_domain::EmailAddress;
+use systemejer_e2e::{TEST_SECRET, TestApp, on_both_backends};
+
+on_both_backends!(malformed_and_mistyped_bodies, unknown_ids_routes_and_methods, bad_tokens, bad_query_strings);
+
+async fn malformed_and_mistyped_bodies(app: TestApp) {
+    let admin = app.admin();
+
+    let malformed =
+        app.call_raw(Method::POST, "/api/v1/systems", &admin, "application/json", b"{\"name\": ".to_vec()).await;
+    assert!(malformed.problem(400)["detail"].as_str().unwrap().contains("malformed JSON"));
+
+    let wrong_type = app.post("/api/v1/systems", &admin, json!({"name": 42, "kind": "it_system"})).await;
+    let p = wrong_type.problem(422);
+    assert_eq!(p["errors"][0]["field"], "name");
+    assert_eq!(p["errors"][0]["rule"], "type");
+
+    let unknown_enum = app.post("/api/v1/systems", &admin, json!({"name": "X", "kind": "mainframe"})).await;
+    let p = unknown_enum.problem(422);
+    assert_eq!(p["errors"][0]["field"], "kind");
+    assert_eq!(p["errors"][0]["rule"], "one_of");
+    assert!(p["errors"][0]["message"].as_str().unwrap().contains("it_system"), "the allowed values are named: {p}");
+
+    let nested = app
+        .post("/api/v1/systems", &admin, json!({"name": "X", "kind": "app", "kle_codes": ["27.24.00", "27-24"]}))
+        .await;
+    let p = nested.problem(422);
+    assert_eq!(p["errors"][0]["field"], "kle_codes[1]");
+    assert!(p["errors"][0]["message"].as_str().unwrap().contains("NN.NN.NN"), "{p}");
+
+    let missing = app.post("/api/v1/people", &admin, json!({"name": "Uden Mail", "position": "leader"})).await;
+    let p = missing.problem(422);
+    assert_eq!(p["errors"][0]["field"], "email");
+    assert_eq!(p["errors"][0]["rule"], "required");
+
+    let bad_email =
+        app.post("/api/v1/people", &admin, json!({"name": "A", "email": "not-an-address", "position": "leader"})).await;
+    assert_eq!(bad_email.problem(422)["errors"][0]["field"], "email");
+
+    let unknown_field =
+        app.post("/api/v1/org-units", &admin, json!({"name": "A", "kind": "section", "colour": "red"})).await;
+    let p = unknown_field.problem(422);
+    assert_eq!(p["errors"][0]["field"], "colour");
+    assert_eq!(p["errors"][0]["rule"], "unknown_field");
+
+    let blank = app.post("/api/v1/org-units", &admin, json!({"name": "   ", "kind": "section"})).await;
+    assert_eq!(blank.problem(422)["errors"][0]["field"], "name");
+
+    let oversize = "x".repeat(300 * 1024);
+    let too_big = app.post("/api/v1/org-units", &admin, json!({"name": oversize, "kind": "section"})).await;
+    too_big.problem(413);
+
+    let not_json = app.call_raw(Method::POST, "/api/v1/org-units", &admin, "text/plain", b"name=A".to_vec()).await;
+    not_json.problem(415);
+
+    // None of it was written.
+    let units = app.get("/api/v1/org-units", &admin).await;
+    assert_eq!(units.ok(200)["total"], 0);
+    let log = app.get("/api/v1/audit-events", &admin).await;
+    assert_eq!(log.ok(200)["total"], 0);
+}
+
+async fn unknown_ids_routes_and_methods(app: TestApp) {
+    let admin = app.admin();
+    let unknown = app.get("/api/v1/systems/0193a5b2-0000-7000-8000-000000000001", &admin).await;
+    assert!(unknown.problem(404)["detail"].as_str().unwrap().contains("0193a5b2-0000-7000-8000-000000000001"));
+    app.get("/api/v1/systems/not-a-uuid", &admin).await.problem(404);
+    app.patch("/api/v1/people/0193a5b2-0000-7000-8000-000000000001", &admin, json!({"name": "X"})).await.problem(404);
+    app.get("/api/v1/nothing-here", &admin).await.problem(404);
+    let put = app.call(Method::PUT, "/api/v1/systems", Some(&admin), Some(json!({}))).await;
+    put.problem(405);
+    assert_eq!(put.headers["allow"], "GET, POST");
+    let put_one =
+        app.call(Method::PUT, "/api/v1/systems/0193a5b2-0000-7000-8000-000000000001", Some(&admin), None).await;
+    assert_eq!(put_one.problem(405)["detail"], "PUT is not allowed here; use GET, DELETE, PATCH");
+    let transition = app
+        .post("/api/v1/systems/0193a5b2-0000-7000-8000-000000000001/transitions", &admin, json!({"to": "in_use"}))
+        .await;
+    transition.problem(404);
+}
+
+async fn bad_tokens(app: TestApp) {
+    let missing = app.call(Method::GET, "/api/v1/systems", None, None).await;
+    missing.problem(401);
+    assert_eq!(missing.headers["www-authenticate"], "Bearer");
+
+    let email = TokenSubject::Person(EmailAddress::parse("it-admin@randers.dk").unwrap());
+    let good = JwtSettings { secret: TEST_SECRET.to_vec(), issuer: None, audience: None };
+    let expired = systemejer_api::mint_token(
+        &good,
+        &email,
+        &[Role::Admin],
+        chrono::Duration::minutes(5),
+        chrono::Utc::now() - chrono::Duration::hours(2),
+    )
+    .unwrap();
+    let reply = app.get("/api/v1/systems", &expired).await;
+    assert!(reply.problem(401)["detail"].as_str().unwrap().contains("expired"));
+    assert_eq!(reply.headers["www-authenticate"], "Bearer");
+
+    let forged_key =
+        JwtSettings { secret: b"another-secret-of-at-least-32-bytes!!".to_vec(), issuer: None, audience: None };
+    let forged =
+        systemejer_api::mint_token(&forged_key, &email, &[Role::Admin], chrono::Duration::hours(1), chrono::Utc::now())
+            .unwrap();
+    let reply = app.get("/api/v1/systems", &forged).await;
+    assert!(reply.problem(401)["detail"].as_str().unwrap().contains("signature"));
+
+    app.get("/api/v1/systems", "not.a.jwt").await.problem(401);
+    let basic = app.client_get_with_header("/api/v1/systems", "Basic dXNlcjpwYXNz").await;
+    basic.problem(401);
+}
+
+async fn bad_query_strings(app: TestApp) {
+    let admin = app.admin();
+    let p = app.get("/api/v1/systems?limit=1000", &admin).await;
+    assert_eq!(p.problem(400)["errors"][0]["field"], "limit");
+    let p = app.get("/api/v1/systems?limit=ten", &admin).await;
+    assert_eq!(p.problem(400)["errors"][0]["field"], "limit");
+    let p = app.get("/api/v1/systems?lifecycle_state=dead", &admin).await;
+    assert_eq!(p.problem(400)["errors"][0]["field"], "lifecycle_state");
+    let p = app.get("/api/v1/systems?changed_since=yesterday", &admin).await;
+    assert_eq!(p.problem(400)["errors"][0]["field"], "changed_since");
+    let p = app.get("/api/v1/systems?cursor=garbage", &admin).await;
+    assert_eq!(p.problem(400)["errors"][0]["field"], "cursor");
+    let p = app.get("/api/v1/systems?owner_id=nobody", &admin).await;
+    assert_eq!(p.problem(400)["errors"][0]["field"], "owner_id");
+}

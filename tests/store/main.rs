@@ -1,0 +1,121 @@
+//! The store on both backends: migrations that agree and run up, down and up again, and
+//! writes that are whole or not at all.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+
+use systemejer_domain::{NewSystem, Position};
+use systemejer_e2e::{Backend, TestDb};
+use systemejer_store::audit::AuditFilter;
+use systemejer_store::{BackendKind, PageRequest, StoreError, migrations};
+
+fn folder_names(backend: &str) -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations").join(backend);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn both_backends_have_the_same_migrations() {
+    let pg = folder_names("postgres");
+    let sqlite = folder_names("sqlite");
+    assert!(!pg.is_empty());
+    assert_eq!(pg, sqlite, "migrations/postgres and migrations/sqlite must list the same migrations");
+    for name in &pg {
+        for backend in ["postgres", "sqlite"] {
+            for file in ["up.sql", "down.sql"] {
+                let path =
+                    Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations").join(backend).join(name).join(file);
+                assert!(path.is_file(), "{} is missing", path.display());
+            }
+        }
+    }
+    assert_eq!(migrations::names(BackendKind::Postgres), migrations::names(BackendKind::Sqlite));
+    assert_eq!(migrations::names(BackendKind::Postgres).len(), pg.len(), "every folder is embedded");
+}
+
+fn up_down_up(backend: Backend) {
+    let Some(db) = TestDb::create(backend) else { return };
+    let store = db.store();
+    let all = migrations::names(store.backend()).len();
+    let reverted = store.revert_all_migrations().unwrap();
+    assert_eq!(reverted.len(), all);
+    let applied = store.migrate().unwrap();
+    assert_eq!(applied.len(), all);
+    // The schema works after the round trip.
+    let owner = store
+        .create_person(
+            systemejer_domain::NewPerson {
+                name: "Dorte".to_owned().try_into().unwrap(),
+                email: systemejer_domain::EmailAddress::parse("dorte@randers.dk").unwrap(),
+                position: Position::Director,
+                org_unit_id: None,
+                manager_id: None,
+                active: true,
+            },
+            "test",
+        )
+        .unwrap();
+    assert_eq!(store.get_person(owner.id).unwrap().email.as_str(), "dorte@randers.dk");
+}
+
+#[test]
+fn migrations_run_up_down_and_up_on_sqlite() {
+    up_down_up(Backend::Sqlite);
+}
+
+#[test]
+fn migrations_run_up_down_and_up_on_postgres() {
+    up_down_up(Backend::Postgres);
+}
+
+fn new_system(name: &str) -> NewSystem {
+    serde_json::from_value(serde_json::json!({"name": name, "kind": "it_system"})).unwrap()
+}
+
+fn concurrent_writers_all_land(backend: Backend) {
+    let Some(db) = TestDb::create(backend) else { return };
+    let store = db.store();
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                for i in 0..10 {
+                    store.create_system(new_system(&format!("System {t}-{i}")), "test").unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let page = PageRequest { limit: 500, offset: 0, cursor: None };
+    assert_eq!(store.list_systems(&Default::default(), &page).unwrap().total, 80);
+    assert_eq!(store.list_audit_events(&AuditFilter::default(), &page).unwrap().total, 80, "one audit event per write");
+}
+
+#[test]
+fn concurrent_writers_all_land_on_sqlite() {
+    concurrent_writers_all_land(Backend::Sqlite);
+}
+
+#[test]
+fn concurrent_writers_all_land_on_postgres() {
+    concurrent_writers_all_land(Backend::Postgres);
+}
+
+#[test]
+fn a_wrong_database_url_says_what_is_wrong() {
+    let options = systemejer_store::PoolOptions::default();
+    let err = systemejer_store::Store::connect("mysql://x@y/z", &options).err().unwrap();
+    assert!(err.to_string().contains("sqlite://"), "{err}");
+    let err = systemejer_store::Store::connect("postgres://nobody@127.0.0.1:1/none", &options).err().unwrap();
+    assert!(matches!(err, StoreError::Unavailable(ref m) if m.contains("127.0.0.1")), "{err}");
+}
