@@ -96,11 +96,9 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Some((admin, name)) = self.drop_pg.take() {
-            if let Ok(mut conn) = PgConnection::establish(&admin) {
-                let _ =
-                    diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(&mut conn);
-            }
+        let Some((admin, name)) = self.drop_pg.take() else { return };
+        if let Ok(mut conn) = PgConnection::establish(&admin) {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(&mut conn);
         }
     }
 }

@@ -243,10 +243,8 @@ impl Config {
                 (None, String::new())
             }
         };
-        if let Some(s) = &secret {
-            if s.len() < 32 {
-                problems.push(format!("SYSTEMEJER_JWT_SECRET: must be at least 32 bytes (is {})", s.len()));
-            }
+        if let Some(s) = secret.as_ref().filter(|s| s.len() < 32) {
+            problems.push(format!("SYSTEMEJER_JWT_SECRET: must be at least 32 bytes (is {})", s.len()));
         }
 
         let format = match given(&raw.log_format).unwrap_or("text") {

@@ -10,30 +10,45 @@ use crate::rows::{parse, to_json};
 use crate::schema::audit_events::dsl as a;
 use crate::{AnyConnection, Store, StoreError};
 
+/// What an audit event is about: when, who, what was done, to which entity.
+pub(crate) struct Entry<'a> {
+    pub at: DateTime<Utc>,
+    pub actor: &'a str,
+    pub action: AuditAction,
+    pub entity_type: EntityType,
+    pub entity_id: &'a str,
+}
+
 /// Writes one audit event on `conn` (inside the caller's transaction).
 pub(crate) fn record<B: Serialize, A: Serialize>(
     conn: &mut AnyConnection,
-    at: DateTime<Utc>,
-    actor: &str,
-    action: AuditAction,
-    entity_type: EntityType,
-    entity_id: &str,
+    entry: &Entry<'_>,
     before: Option<&B>,
     after: Option<&A>,
 ) -> Result<(), StoreError> {
     diesel::insert_into(a::audit_events)
         .values((
             a::id.eq(uuid::Uuid::now_v7().to_string()),
-            a::occurred_at.eq(at.naive_utc()),
-            a::actor.eq(actor),
-            a::action.eq(action.as_str()),
-            a::entity_type.eq(entity_type.as_str()),
-            a::entity_id.eq(entity_id),
+            a::occurred_at.eq(entry.at.naive_utc()),
+            a::actor.eq(entry.actor),
+            a::action.eq(entry.action.as_str()),
+            a::entity_type.eq(entry.entity_type.as_str()),
+            a::entity_id.eq(entry.entity_id),
             a::before_json.eq(before.map(to_json)),
             a::after_json.eq(after.map(to_json)),
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Writes the audit event of a deletion and the deletion record that syncing clients read.
+pub(crate) fn record_deletion<B: Serialize>(
+    conn: &mut AnyConnection,
+    entry: &Entry<'_>,
+    before: &B,
+) -> Result<(), StoreError> {
+    record(conn, entry, Some(before), None::<&()>)?;
+    crate::deletions::record(conn, entry.at, entry.actor, entry.entity_type, entry.entity_id)
 }
 
 /// Which audit events to read.

@@ -62,12 +62,14 @@ impl Store {
     /// once so that a wrong URL, password or path fails here with the database's own words.
     pub fn connect(url: &str, options: &PoolOptions) -> Result<Self, StoreError> {
         let url = DatabaseUrl::parse(url).map_err(StoreError::Unavailable)?;
-        if url.kind == BackendKind::Sqlite {
-            if let Some(dir) = std::path::Path::new(&url.target).parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| {
-                    StoreError::Unavailable(format!("cannot create the database folder {}: {e}", dir.display()))
-                })?;
-            }
+        let sqlite_dir = match url.kind {
+            BackendKind::Sqlite => std::path::Path::new(&url.target).parent().filter(|d| !d.as_os_str().is_empty()),
+            BackendKind::Postgres => None,
+        };
+        if let Some(dir) = sqlite_dir {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Unavailable(format!("cannot create the database folder {}: {e}", dir.display()))
+            })?;
         }
         let first = connection::establish(&url).map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let kind = url.kind;

@@ -7,7 +7,7 @@ use systemejer_domain::{AuditAction, EntityType, NewOrgUnit, OrgUnit, OrgUnitCha
 use crate::page::{Cursor, Page, PageRequest, keyset_page};
 use crate::rows::OrgUnitRow;
 use crate::schema::org_units::dsl as o;
-use crate::{AnyConnection, Store, StoreError, audit, deletions, now};
+use crate::{AnyConnection, Store, StoreError, audit, now};
 
 /// Which units to list.
 #[derive(Debug, Clone, Default)]
@@ -76,14 +76,16 @@ impl Store {
                 updated_at: at,
             };
             diesel::insert_into(o::org_units).values(OrgUnitRow::from_domain(&unit)).execute(conn)?;
-            audit::record::<(), _>(
+            audit::record(
                 conn,
-                at,
-                actor,
-                AuditAction::Create,
-                EntityType::OrgUnit,
-                &unit.id.to_string(),
-                None,
+                &audit::Entry {
+                    at,
+                    actor,
+                    action: AuditAction::Create,
+                    entity_type: EntityType::OrgUnit,
+                    entity_id: &unit.id.to_string(),
+                },
+                None::<&()>,
                 Some(&unit),
             )?;
             Ok(unit)
@@ -136,11 +138,13 @@ impl Store {
             diesel::update(o::org_units.find(id.to_string())).set(OrgUnitRow::from_domain(&after)).execute(conn)?;
             audit::record(
                 conn,
-                at,
-                actor,
-                AuditAction::Update,
-                EntityType::OrgUnit,
-                &id.to_string(),
+                &audit::Entry {
+                    at,
+                    actor,
+                    action: AuditAction::Update,
+                    entity_type: EntityType::OrgUnit,
+                    entity_id: &id.to_string(),
+                },
                 Some(&before),
                 Some(&after),
             )?;
@@ -167,8 +171,7 @@ impl Store {
             }
             diesel::delete(o::org_units.find(&key)).execute(conn)?;
             let at = now();
-            audit::record::<_, ()>(conn, at, actor, AuditAction::Delete, EntityType::OrgUnit, &key, Some(&before), None)?;
-            deletions::record(conn, at, actor, EntityType::OrgUnit, &key)
+            audit::record_deletion(conn, &audit::Entry { at, actor, action: AuditAction::Delete, entity_type: EntityType::OrgUnit, entity_id: &key }, &before)
         })
     }
 }

@@ -79,21 +79,6 @@ impl<T> Page<T> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_cursor_round_trips_and_garbage_is_refused() {
-        let at = DateTime::<Utc>::from_timestamp_micros(1_764_000_000_123_456).unwrap().naive_utc();
-        let c = Cursor::new(at, "0193a5b2-0000-7000-8000-000000000001");
-        assert_eq!(Cursor::decode(&c.encode()), Some(c));
-        for bad in ["", "abc", "12_notauuid", "x_0193a5b2-0000-7000-8000-000000000001"] {
-            assert_eq!(Cursor::decode(bad), None, "{bad:?}");
-        }
-    }
-}
-
 /// Applies a page to a boxed query ordered by `(time, id)`: after the cursor, or from the
 /// offset; one row more than the limit, so [`Page::from_rows`] knows whether more follow.
 macro_rules! keyset_page {
@@ -109,3 +94,18 @@ macro_rules! keyset_page {
     }};
 }
 pub(crate) use keyset_page;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_round_trips_and_garbage_is_refused() {
+        let at = DateTime::<Utc>::from_timestamp_micros(1_764_000_000_123_456).unwrap().naive_utc();
+        let c = Cursor::new(at, "0193a5b2-0000-7000-8000-000000000001");
+        assert_eq!(Cursor::decode(&c.encode()), Some(c));
+        for bad in ["", "abc", "12_notauuid", "x_0193a5b2-0000-7000-8000-000000000001"] {
+            assert_eq!(Cursor::decode(bad), None, "{bad:?}");
+        }
+    }
+}

@@ -10,7 +10,7 @@ use systemejer_domain::{
 use crate::page::{Cursor, Page, PageRequest, keyset_page};
 use crate::rows::{PersonRow, parse};
 use crate::schema::people::dsl as p;
-use crate::{AnyConnection, Store, StoreError, audit, deletions, now, org_units};
+use crate::{AnyConnection, Store, StoreError, audit, now, org_units};
 
 /// Which people to list.
 #[derive(Debug, Clone, Default)]
@@ -122,14 +122,16 @@ impl Store {
                 updated_at: at,
             };
             diesel::insert_into(p::people).values(PersonRow::from_domain(&person)).execute(conn)?;
-            audit::record::<(), _>(
+            audit::record(
                 conn,
-                at,
-                actor,
-                AuditAction::Create,
-                EntityType::Person,
-                &id.to_string(),
-                None,
+                &audit::Entry {
+                    at,
+                    actor,
+                    action: AuditAction::Create,
+                    entity_type: EntityType::Person,
+                    entity_id: &id.to_string(),
+                },
+                None::<&()>,
                 Some(&person),
             )?;
             Ok(person)
@@ -215,11 +217,13 @@ impl Store {
             diesel::update(p::people.find(id.to_string())).set(PersonRow::from_domain(&after)).execute(conn)?;
             audit::record(
                 conn,
-                at,
-                actor,
-                AuditAction::Update,
-                EntityType::Person,
-                &id.to_string(),
+                &audit::Entry {
+                    at,
+                    actor,
+                    action: AuditAction::Update,
+                    entity_type: EntityType::Person,
+                    entity_id: &id.to_string(),
+                },
                 Some(&before),
                 Some(&after),
             )?;
@@ -247,8 +251,7 @@ impl Store {
             }
             diesel::delete(p::people.find(&key)).execute(conn)?;
             let at = now();
-            audit::record::<_, ()>(conn, at, actor, AuditAction::Delete, EntityType::Person, &key, Some(&before), None)?;
-            deletions::record(conn, at, actor, EntityType::Person, &key)
+            audit::record_deletion(conn, &audit::Entry { at, actor, action: AuditAction::Delete, entity_type: EntityType::Person, entity_id: &key }, &before)
         })
     }
 }

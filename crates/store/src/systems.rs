@@ -15,7 +15,7 @@ use systemejer_domain::{
 use crate::page::{Cursor, Page, PageRequest, keyset_page};
 use crate::rows::{SystemRow, parse};
 use crate::schema::{lifecycle_transitions::dsl as t, system_delegates::dsl as d, systems::dsl as s};
-use crate::{AnyConnection, Store, StoreError, audit, deletions, now, org_units, people};
+use crate::{AnyConnection, Store, StoreError, audit, now, org_units, people};
 
 diesel::define_sql_function! {
     /// SQL `lower()`, the same on both backends.
@@ -177,14 +177,16 @@ impl Store {
             check_references(conn, &system, None)?;
             diesel::insert_into(s::systems).values(SystemRow::from_domain(&system)).execute(conn)?;
             save_delegates(conn, &system)?;
-            audit::record::<(), _>(
+            audit::record(
                 conn,
-                system.created_at,
-                actor,
-                AuditAction::Create,
-                EntityType::System,
-                &system.id.to_string(),
-                None,
+                &audit::Entry {
+                    at: system.created_at,
+                    actor,
+                    action: AuditAction::Create,
+                    entity_type: EntityType::System,
+                    entity_id: &system.id.to_string(),
+                },
+                None::<&()>,
                 Some(&system),
             )?;
             Ok(system)
@@ -249,11 +251,13 @@ impl Store {
             }
             audit::record(
                 conn,
-                after.updated_at,
-                actor,
-                AuditAction::Update,
-                EntityType::System,
-                &id.to_string(),
+                &audit::Entry {
+                    at: after.updated_at,
+                    actor,
+                    action: AuditAction::Update,
+                    entity_type: EntityType::System,
+                    entity_id: &id.to_string(),
+                },
                 Some(&before),
                 Some(&after),
             )?;
@@ -271,17 +275,17 @@ impl Store {
             diesel::delete(t::lifecycle_transitions.filter(t::system_id.eq(&key))).execute(conn)?;
             diesel::delete(s::systems.find(&key)).execute(conn)?;
             let at = now();
-            audit::record::<_, ()>(
+            audit::record_deletion(
                 conn,
-                at,
-                actor,
-                AuditAction::Delete,
-                EntityType::System,
-                &key,
-                Some(&before),
-                None,
-            )?;
-            deletions::record(conn, at, actor, EntityType::System, &key)
+                &audit::Entry {
+                    at,
+                    actor,
+                    action: AuditAction::Delete,
+                    entity_type: EntityType::System,
+                    entity_id: &key,
+                },
+                &before,
+            )
         })
     }
 
@@ -322,11 +326,13 @@ impl Store {
                 .execute(conn)?;
             audit::record(
                 conn,
-                after.updated_at,
-                actor,
-                AuditAction::Transition,
-                EntityType::System,
-                &id.to_string(),
+                &audit::Entry {
+                    at: after.updated_at,
+                    actor,
+                    action: AuditAction::Transition,
+                    entity_type: EntityType::System,
+                    entity_id: &id.to_string(),
+                },
                 Some(&before),
                 Some(&after),
             )?;

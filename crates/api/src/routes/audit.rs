@@ -16,7 +16,7 @@ use crate::extract::Query;
 use crate::paging::{Page, PageParams};
 
 pub(super) fn register(cfg: &mut ServiceConfig) {
-    cfg.service(audit_events).service(deleted);
+    cfg.service(list_audit_events).service(list_deletions);
 }
 
 /// Filters for the audit log.
@@ -46,7 +46,7 @@ pub struct AuditQuery {
     security(("bearer" = []))
 )]
 #[get("/audit-events")]
-async fn audit_events(
+async fn list_audit_events(
     state: web::Data<AppState>,
     caller: Caller,
     page: Query<PageParams>,
@@ -85,7 +85,7 @@ pub struct DeletedQuery {
     security(("bearer" = []))
 )]
 #[get("/deleted")]
-async fn deleted(
+async fn list_deletions(
     state: web::Data<AppState>,
     caller: Caller,
     page: Query<PageParams>,

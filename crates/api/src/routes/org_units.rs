@@ -17,7 +17,11 @@ use crate::extract::{Body, Query};
 use crate::paging::{Page, PageParams};
 
 pub(super) fn register(cfg: &mut ServiceConfig) {
-    cfg.service(list).service(create).service(read).service(update).service(remove);
+    cfg.service(list_org_units)
+        .service(create_org_unit)
+        .service(get_org_unit)
+        .service(update_org_unit)
+        .service(delete_org_unit);
 }
 
 /// Filters for listing units.
@@ -42,7 +46,7 @@ pub struct OrgUnitQuery {
     security(("bearer" = []))
 )]
 #[get("/org-units")]
-async fn list(
+async fn list_org_units(
     state: web::Data<AppState>,
     caller: Caller,
     page: Query<PageParams>,
@@ -68,7 +72,11 @@ async fn list(
     security(("bearer" = []))
 )]
 #[post("/org-units")]
-async fn create(state: web::Data<AppState>, caller: Caller, body: Body<NewOrgUnit>) -> Result<HttpResponse, ApiError> {
+async fn create_org_unit(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Body<NewOrgUnit>,
+) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
     let actor = caller.actor;
     let unit = blocking(&state, move |s| s.create_org_unit(body.0, &actor)).await?;
@@ -83,7 +91,7 @@ async fn create(state: web::Data<AppState>, caller: Caller, body: Body<NewOrgUni
     security(("bearer" = []))
 )]
 #[get("/org-units/{id}")]
-async fn read(
+async fn get_org_unit(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<OrgUnitId>,
@@ -110,7 +118,7 @@ async fn read(
     security(("bearer" = []))
 )]
 #[patch("/org-units/{id}")]
-async fn update(
+async fn update_org_unit(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<OrgUnitId>,
@@ -135,7 +143,7 @@ async fn update(
     security(("bearer" = []))
 )]
 #[delete("/org-units/{id}")]
-async fn remove(
+async fn delete_org_unit(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<OrgUnitId>,

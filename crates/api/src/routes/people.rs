@@ -18,7 +18,7 @@ use crate::extract::{Body, Query};
 use crate::paging::{Page, PageParams};
 
 pub(super) fn register(cfg: &mut ServiceConfig) {
-    cfg.service(list).service(create).service(read).service(update).service(remove);
+    cfg.service(list_people).service(create_person).service(get_person).service(update_person).service(delete_person);
 }
 
 /// Filters for listing people.
@@ -50,7 +50,7 @@ pub struct PersonQuery {
     security(("bearer" = []))
 )]
 #[get("/people")]
-async fn list(
+async fn list_people(
     state: web::Data<AppState>,
     caller: Caller,
     page: Query<PageParams>,
@@ -85,7 +85,11 @@ async fn list(
     security(("bearer" = []))
 )]
 #[post("/people")]
-async fn create(state: web::Data<AppState>, caller: Caller, body: Body<NewPerson>) -> Result<HttpResponse, ApiError> {
+async fn create_person(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Body<NewPerson>,
+) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
     let actor = caller.actor;
     let person = blocking(&state, move |s| s.create_person(body.0, &actor)).await?;
@@ -100,7 +104,7 @@ async fn create(state: web::Data<AppState>, caller: Caller, body: Body<NewPerson
     security(("bearer" = []))
 )]
 #[get("/people/{id}")]
-async fn read(
+async fn get_person(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<PersonId>,
@@ -129,7 +133,7 @@ async fn read(
     security(("bearer" = []))
 )]
 #[patch("/people/{id}")]
-async fn update(
+async fn update_person(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<PersonId>,
@@ -154,7 +158,11 @@ async fn update(
     security(("bearer" = []))
 )]
 #[delete("/people/{id}")]
-async fn remove(state: web::Data<AppState>, caller: Caller, id: web::Path<PersonId>) -> Result<HttpResponse, ApiError> {
+async fn delete_person(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<PersonId>,
+) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
     let (id, actor) = (id.into_inner(), caller.actor);
     blocking(&state, move |s| s.delete_person(id, &actor)).await?;

@@ -22,14 +22,14 @@ use crate::extract::{Body, Query};
 use crate::paging::{Page, PageParams};
 
 pub(super) fn register(cfg: &mut ServiceConfig) {
-    cfg.service(list)
-        .service(create)
-        .service(read)
-        .service(update)
-        .service(remove)
-        .service(transition)
-        .service(transitions)
-        .service(readiness);
+    cfg.service(list_systems)
+        .service(create_system)
+        .service(get_system)
+        .service(update_system)
+        .service(delete_system)
+        .service(transition_system)
+        .service(list_transitions)
+        .service(get_readiness);
 }
 
 /// Filters for listing systems.
@@ -58,7 +58,7 @@ pub struct SystemQuery {
     security(("bearer" = []))
 )]
 #[get("/systems")]
-async fn list(
+async fn list_systems(
     state: web::Data<AppState>,
     caller: Caller,
     page: Query<PageParams>,
@@ -95,7 +95,11 @@ async fn list(
     security(("bearer" = []))
 )]
 #[post("/systems")]
-async fn create(state: web::Data<AppState>, caller: Caller, body: Body<NewSystem>) -> Result<HttpResponse, ApiError> {
+async fn create_system(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: Body<NewSystem>,
+) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
     let actor = caller.actor;
     let system = blocking(&state, move |s| s.create_system(body.0, &actor)).await?;
@@ -110,7 +114,7 @@ async fn create(state: web::Data<AppState>, caller: Caller, body: Body<NewSystem
     security(("bearer" = []))
 )]
 #[get("/systems/{id}")]
-async fn read(
+async fn get_system(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<SystemId>,
@@ -138,7 +142,7 @@ async fn read(
     security(("bearer" = []))
 )]
 #[patch("/systems/{id}")]
-async fn update(
+async fn update_system(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<SystemId>,
@@ -172,7 +176,11 @@ async fn update(
     security(("bearer" = []))
 )]
 #[delete("/systems/{id}")]
-async fn remove(state: web::Data<AppState>, caller: Caller, id: web::Path<SystemId>) -> Result<HttpResponse, ApiError> {
+async fn delete_system(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<SystemId>,
+) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
     let (id, actor) = (id.into_inner(), caller.actor);
     blocking(&state, move |s| s.delete_system(id, &actor)).await?;
@@ -211,7 +219,7 @@ pub struct TransitionRequest {
     security(("bearer" = []))
 )]
 #[post("/systems/{id}/transitions")]
-async fn transition(
+async fn transition_system(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<SystemId>,
@@ -239,7 +247,7 @@ async fn transition(
     security(("bearer" = []))
 )]
 #[get("/systems/{id}/transitions")]
-async fn transitions(
+async fn list_transitions(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<SystemId>,
@@ -285,7 +293,7 @@ pub struct Readiness {
     security(("bearer" = []))
 )]
 #[get("/systems/{id}/readiness")]
-async fn readiness(
+async fn get_readiness(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<SystemId>,

@@ -1,0 +1,107 @@
+//! The `systemejer` binary as an admin runs it: the committed OpenAPI document, tokens,
+//! migrations and configuration errors.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::Command;
+
+fn systemejer() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_systemejer"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("SYSTEMEJER_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
+/// Fails when `api-spec/openapi.json` differs from what `systemejer openapi` prints. Run with
+/// `UPDATE_OPENAPI=1` to rewrite the committed file after changing the API.
+#[test]
+fn the_committed_openapi_document_matches_the_code() {
+    let output = systemejer().arg("openapi").output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let printed = String::from_utf8(output.stdout).unwrap();
+    let committed_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../api-spec/openapi.json");
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        std::fs::write(&committed_path, &printed).unwrap();
+    }
+    let committed = std::fs::read_to_string(&committed_path).unwrap_or_default();
+    assert!(
+        committed == printed,
+        "api-spec/openapi.json is not what the code describes: run `cargo run -- openapi > api-spec/openapi.json` (or UPDATE_OPENAPI=1 cargo test) and commit it"
+    );
+    let doc: serde_json::Value = serde_json::from_str(&printed).unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    // Every operation documents its problems and (but for health) its security.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            assert!(responses.contains_key("500"), "{method} {path} lacks a 500");
+            if path.starts_with("/api/") {
+                assert!(op["security"].is_array(), "{method} {path} lacks security");
+                for status in ["401", "403"] {
+                    assert!(responses.contains_key(status), "{method} {path} lacks a {status}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_minted_token_carries_its_subject_and_roles() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/r.db", dir.path().display());
+    let output = systemejer()
+        .args(["token", "--email", "IT@Randers.dk", "--role", "admin", "--role", "auditor", "--ttl", "2h"])
+        .env("SYSTEMEJER_DATABASE_URL", &db)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let token = String::from_utf8(output.stdout).unwrap();
+    // The token verifies with the secret the service keeps beside its database.
+    let secret = std::fs::read_to_string(dir.path().join("jwt-secret")).unwrap();
+    let key = jsonwebtoken::DecodingKey::from_secret(secret.trim().as_bytes());
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+    validation.validate_aud = false;
+    let claims = jsonwebtoken::decode::<serde_json::Value>(token.trim(), &key, &validation).unwrap().claims;
+    assert_eq!(claims["email"], "it@randers.dk");
+    assert_eq!(claims["roles"], serde_json::json!(["admin", "auditor"]));
+    let ttl = claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap();
+    assert_eq!(ttl, 7200);
+
+    let bad = systemejer()
+        .args(["token", "--email", "x@y.dk", "--role", "boss"])
+        .env("SYSTEMEJER_DATABASE_URL", &db)
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a role"));
+}
+
+#[test]
+fn migrate_prepares_a_fresh_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/sub/r.db", dir.path().display());
+    let output = systemejer().arg("migrate").env("SYSTEMEJER_DATABASE_URL", &db).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("latest"));
+    assert!(dir.path().join("sub/r.db").is_file());
+}
+
+#[test]
+fn bad_settings_fail_at_start_with_one_line_each() {
+    let output = systemejer()
+        .arg("serve")
+        .env("SYSTEMEJER_DATABASE_URL", "postgres://app@127.0.0.1:1/reg")
+        .env("SYSTEMEJER_LISTEN", "everywhere")
+        .env("SYSTEMEJER_WORKER_SCHEDULE", "every morning")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for var in ["SYSTEMEJER_JWT_SECRET", "SYSTEMEJER_LISTEN", "SYSTEMEJER_WORKER_SCHEDULE"] {
+        assert_eq!(stderr.lines().filter(|l| l.contains(var)).count(), 1, "{var} in:\n{stderr}");
+    }
+}
