@@ -419,3 +419,16 @@ mod tests {
         assert!(err.to_string().contains("at least 32 bytes"), "{err}");
     }
 }
+
+#[cfg(test)]
+mod example_file {
+    use super::*;
+
+    #[test]
+    fn the_example_in_deploy_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/systemejer.example.toml");
+        let config = Config::load(Some(&path), Vec::new()).unwrap();
+        assert!(config.database.url.starts_with("postgres://"));
+        assert_eq!(config.log.format, LogFormat::Json);
+    }
+}
