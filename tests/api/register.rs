@@ -174,6 +174,10 @@ async fn people_and_units_keep_their_integrity(app: TestApp) {
     assert_eq!(app.delete(&format!("/api/v1/people/{leader}"), &admin).await.problem(409)["code"], "person_in_use");
     assert_eq!(app.delete(&format!("/api/v1/org-units/{dept}"), &admin).await.problem(409)["code"], "org_unit_in_use");
 
+    // A field that cannot be cleared refuses null rather than ignoring it.
+    let null_name = app.patch(&format!("/api/v1/org-units/{top}"), &admin, json!({"name": null})).await;
+    assert_eq!(null_name.problem(422)["errors"][0]["field"], "name");
+
     // Clearing a field with null, and then deleting what is free.
     let moved = app.patch(&format!("/api/v1/people/{head}"), &admin, json!({"org_unit_id": null})).await;
     assert_eq!(moved.ok(200)["org_unit_id"], serde_json::Value::Null);

@@ -1,4 +1,5 @@
-//! Typed identifiers: a person's id cannot be passed where a system's is expected.
+//! Typed identifiers: a person's id cannot be passed where a system's is expected. New ids are
+//! made where records are stored (the domain reads no clock and no randomness).
 
 use std::fmt;
 use std::str::FromStr;
@@ -16,10 +17,6 @@ macro_rules! id_type {
         pub struct $name(Uuid);
 
         impl $name {
-            /// A new, random identifier (UUID v7: time-ordered, so indexes stay compact).
-            pub fn generate() -> Self {
-                Self(Uuid::now_v7())
-            }
             /// Wraps an identifier read from storage or a request.
             pub const fn from_uuid(id: Uuid) -> Self {
                 Self(id)

@@ -183,7 +183,12 @@ mod tests {
     use proptest::prelude::*;
 
     fn director() -> OwnerCandidate {
-        OwnerCandidate { id: PersonId::generate(), position: Position::Director, active: true, manager_position: None }
+        OwnerCandidate {
+            id: PersonId::from_uuid(uuid::Uuid::from_u128(1)),
+            position: Position::Director,
+            active: true,
+            manager_position: None,
+        }
     }
 
     #[test]

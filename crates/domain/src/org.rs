@@ -110,7 +110,12 @@ mod tests {
     use super::*;
 
     fn candidate(position: Position, manager: Option<Position>) -> OwnerCandidate {
-        OwnerCandidate { id: PersonId::generate(), position, active: true, manager_position: manager }
+        OwnerCandidate {
+            id: PersonId::from_uuid(uuid::Uuid::from_u128(1)),
+            position,
+            active: true,
+            manager_position: manager,
+        }
     }
 
     #[test]
@@ -202,8 +207,10 @@ pub struct NewOrgUnit {
 pub struct OrgUnitChanges {
     /// New name.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 200))]
+    #[serde(default, deserialize_with = "crate::values::present")]
     pub name: Option<crate::Name>,
     /// New kind.
+    #[serde(default, deserialize_with = "crate::values::present")]
     pub kind: Option<OrgUnitKind>,
     /// New parent; `null` makes it a top unit.
     #[serde(default, deserialize_with = "crate::values::patch_field")]
@@ -287,10 +294,13 @@ fn yes() -> bool {
 pub struct PersonChanges {
     /// New name.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 200))]
+    #[serde(default, deserialize_with = "crate::values::present")]
     pub name: Option<crate::Name>,
     /// New email.
+    #[serde(default, deserialize_with = "crate::values::present")]
     pub email: Option<crate::EmailAddress>,
     /// New position.
+    #[serde(default, deserialize_with = "crate::values::present")]
     pub position: Option<Position>,
     /// New unit; `null` clears.
     #[serde(default, deserialize_with = "crate::values::patch_field")]
@@ -301,6 +311,7 @@ pub struct PersonChanges {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<PersonId>, nullable))]
     pub manager_id: Option<Option<PersonId>>,
     /// Whether they still work here.
+    #[serde(default, deserialize_with = "crate::values::present")]
     pub active: Option<bool>,
 }
 

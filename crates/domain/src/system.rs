@@ -213,7 +213,7 @@ pub(crate) mod fixtures {
     pub fn complete_system() -> System {
         let now = DateTime::<Utc>::UNIX_EPOCH;
         System {
-            id: SystemId::generate(),
+            id: SystemId::from_uuid(uuid::Uuid::from_u128(2)),
             name: "KMD Nexus".into(),
             kind: SystemKind::ItSystem,
             purpose: Some("Omsorgsjournal".into()),
@@ -228,8 +228,8 @@ pub(crate) mod fixtures {
             kle_codes: vec![KleCode::parse("27.24.00").unwrap()],
             criticality: Some(Criticality::High),
             self_service_links: vec![],
-            owner_id: Some(PersonId::generate()),
-            org_unit_id: Some(OrgUnitId::generate()),
+            owner_id: Some(PersonId::from_uuid(uuid::Uuid::from_u128(1))),
+            org_unit_id: Some(OrgUnitId::from_uuid(uuid::Uuid::from_u128(3))),
             delegates: vec![],
             lifecycle_state: LifecycleState::Procurement,
             version: 1,
@@ -377,8 +377,10 @@ impl NewSystem {
 pub struct SystemChanges {
     /// New name.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 200))]
+    #[serde(default, deserialize_with = "crate::values::present")]
     pub name: Option<Name>,
     /// New kind.
+    #[serde(default, deserialize_with = "crate::values::present")]
     pub kind: Option<SystemKind>,
     /// New purpose; `null` clears.
     #[serde(default, deserialize_with = "crate::values::patch_field")]
@@ -398,8 +400,10 @@ pub struct SystemChanges {
     pub hosting: Option<Option<Name>>,
     /// Replaces the business processes.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<String>>))]
+    #[serde(default, deserialize_with = "crate::values::present")]
     pub business_processes: Option<Vec<Name>>,
     /// Replaces the data formats.
+    #[serde(default, deserialize_with = "crate::values::present")]
     pub data_formats: Option<Vec<DataFormat>>,
     /// New answer; `null` makes it undecided.
     #[serde(default, deserialize_with = "crate::values::patch_field")]
@@ -414,12 +418,14 @@ pub struct SystemChanges {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<bool>, nullable))]
     pub processes_cpr_numbers: Option<Option<bool>>,
     /// Replaces the KLE codes.
+    #[serde(default, deserialize_with = "crate::values::present")]
     pub kle_codes: Option<Vec<KleCode>>,
     /// New criticality; `null` makes it undecided.
     #[serde(default, deserialize_with = "crate::values::patch_field")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Criticality>, nullable))]
     pub criticality: Option<Option<Criticality>>,
     /// Replaces the self-service links.
+    #[serde(default, deserialize_with = "crate::values::present")]
     pub self_service_links: Option<Vec<SelfServiceLink>>,
     /// New owner; `null` removes the owner (refused for a system in use).
     #[serde(default, deserialize_with = "crate::values::patch_field")]
@@ -430,6 +436,7 @@ pub struct SystemChanges {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<OrgUnitId>, nullable))]
     pub org_unit_id: Option<Option<OrgUnitId>>,
     /// Replaces the delegates.
+    #[serde(default, deserialize_with = "crate::values::present")]
     pub delegates: Option<Vec<Delegate>>,
 }
 

@@ -248,3 +248,13 @@ where
 {
     Option::<T>::deserialize(deserializer).map(Some)
 }
+
+/// For PATCH bodies: a field that may be absent (`None`, leave alone) but not `null`, since it
+/// cannot be cleared. Use with `#[serde(default, deserialize_with = "present")]`.
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}

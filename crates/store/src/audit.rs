@@ -19,6 +19,18 @@ pub(crate) struct Entry<'a> {
     pub entity_id: &'a str,
 }
 
+impl<'a> Entry<'a> {
+    pub fn new(
+        at: DateTime<Utc>,
+        actor: &'a str,
+        action: AuditAction,
+        entity_type: EntityType,
+        entity_id: &'a str,
+    ) -> Self {
+        Self { at, actor, action, entity_type, entity_id }
+    }
+}
+
 /// Writes one audit event on `conn` (inside the caller's transaction).
 pub(crate) fn record<B: Serialize, A: Serialize>(
     conn: &mut AnyConnection,
@@ -28,7 +40,7 @@ pub(crate) fn record<B: Serialize, A: Serialize>(
 ) -> Result<(), StoreError> {
     diesel::insert_into(a::audit_events)
         .values((
-            a::id.eq(uuid::Uuid::now_v7().to_string()),
+            a::id.eq(crate::new_id().to_string()),
             a::occurred_at.eq(entry.at.naive_utc()),
             a::actor.eq(entry.actor),
             a::action.eq(entry.action.as_str()),

@@ -121,3 +121,8 @@ impl Store {
 pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
+
+/// A new identifier: a UUID v7, time-ordered, so that indexes on ids stay compact.
+pub fn new_id() -> uuid::Uuid {
+    uuid::Uuid::now_v7()
+}

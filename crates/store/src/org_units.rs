@@ -67,7 +67,7 @@ impl Store {
             require(conn, "parent_id", new.parent_id)?;
             let at = now();
             let unit = OrgUnit {
-                id: OrgUnitId::generate(),
+                id: OrgUnitId::from_uuid(crate::new_id()),
                 name: new.name.into_string(),
                 kind: new.kind,
                 parent_id: new.parent_id,
@@ -78,13 +78,7 @@ impl Store {
             diesel::insert_into(o::org_units).values(OrgUnitRow::from_domain(&unit)).execute(conn)?;
             audit::record(
                 conn,
-                &audit::Entry {
-                    at,
-                    actor,
-                    action: AuditAction::Create,
-                    entity_type: EntityType::OrgUnit,
-                    entity_id: &unit.id.to_string(),
-                },
+                &audit::Entry::new(at, actor, AuditAction::Create, EntityType::OrgUnit, &unit.id.to_string()),
                 None::<&()>,
                 Some(&unit),
             )?;
@@ -138,13 +132,7 @@ impl Store {
             diesel::update(o::org_units.find(id.to_string())).set(OrgUnitRow::from_domain(&after)).execute(conn)?;
             audit::record(
                 conn,
-                &audit::Entry {
-                    at,
-                    actor,
-                    action: AuditAction::Update,
-                    entity_type: EntityType::OrgUnit,
-                    entity_id: &id.to_string(),
-                },
+                &audit::Entry::new(at, actor, AuditAction::Update, EntityType::OrgUnit, &id.to_string()),
                 Some(&before),
                 Some(&after),
             )?;
@@ -171,7 +159,7 @@ impl Store {
             }
             diesel::delete(o::org_units.find(&key)).execute(conn)?;
             let at = now();
-            audit::record_deletion(conn, &audit::Entry { at, actor, action: AuditAction::Delete, entity_type: EntityType::OrgUnit, entity_id: &key }, &before)
+            audit::record_deletion(conn, &audit::Entry::new(at, actor, AuditAction::Delete, EntityType::OrgUnit, &key), &before)
         })
     }
 }

@@ -104,7 +104,7 @@ impl Store {
     /// Registers a person.
     pub fn create_person(&self, new: NewPerson, actor: &str) -> Result<Person, StoreError> {
         self.write(|conn| {
-            let id = PersonId::generate();
+            let id = PersonId::from_uuid(crate::new_id());
             check_email_free(conn, &new.email, None)?;
             org_units::require(conn, "org_unit_id", new.org_unit_id)?;
             check_manager(conn, id, new.manager_id)?;
@@ -124,13 +124,7 @@ impl Store {
             diesel::insert_into(p::people).values(PersonRow::from_domain(&person)).execute(conn)?;
             audit::record(
                 conn,
-                &audit::Entry {
-                    at,
-                    actor,
-                    action: AuditAction::Create,
-                    entity_type: EntityType::Person,
-                    entity_id: &id.to_string(),
-                },
+                &audit::Entry::new(at, actor, AuditAction::Create, EntityType::Person, &id.to_string()),
                 None::<&()>,
                 Some(&person),
             )?;
@@ -217,13 +211,7 @@ impl Store {
             diesel::update(p::people.find(id.to_string())).set(PersonRow::from_domain(&after)).execute(conn)?;
             audit::record(
                 conn,
-                &audit::Entry {
-                    at,
-                    actor,
-                    action: AuditAction::Update,
-                    entity_type: EntityType::Person,
-                    entity_id: &id.to_string(),
-                },
+                &audit::Entry::new(at, actor, AuditAction::Update, EntityType::Person, &id.to_string()),
                 Some(&before),
                 Some(&after),
             )?;
@@ -251,7 +239,7 @@ impl Store {
             }
             diesel::delete(p::people.find(&key)).execute(conn)?;
             let at = now();
-            audit::record_deletion(conn, &audit::Entry { at, actor, action: AuditAction::Delete, entity_type: EntityType::Person, entity_id: &key }, &before)
+            audit::record_deletion(conn, &audit::Entry::new(at, actor, AuditAction::Delete, EntityType::Person, &key), &before)
         })
     }
 }

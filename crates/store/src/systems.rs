@@ -173,19 +173,19 @@ impl Store {
     /// Registers a system, in procurement.
     pub fn create_system(&self, new: NewSystem, actor: &str) -> Result<System, StoreError> {
         self.write(|conn| {
-            let system = new.into_system(SystemId::generate(), now());
+            let system = new.into_system(SystemId::from_uuid(crate::new_id()), now());
             check_references(conn, &system, None)?;
             diesel::insert_into(s::systems).values(SystemRow::from_domain(&system)).execute(conn)?;
             save_delegates(conn, &system)?;
             audit::record(
                 conn,
-                &audit::Entry {
-                    at: system.created_at,
+                &audit::Entry::new(
+                    system.created_at,
                     actor,
-                    action: AuditAction::Create,
-                    entity_type: EntityType::System,
-                    entity_id: &system.id.to_string(),
-                },
+                    AuditAction::Create,
+                    EntityType::System,
+                    &system.id.to_string(),
+                ),
                 None::<&()>,
                 Some(&system),
             )?;
@@ -251,13 +251,7 @@ impl Store {
             }
             audit::record(
                 conn,
-                &audit::Entry {
-                    at: after.updated_at,
-                    actor,
-                    action: AuditAction::Update,
-                    entity_type: EntityType::System,
-                    entity_id: &id.to_string(),
-                },
+                &audit::Entry::new(after.updated_at, actor, AuditAction::Update, EntityType::System, &id.to_string()),
                 Some(&before),
                 Some(&after),
             )?;
@@ -277,13 +271,7 @@ impl Store {
             let at = now();
             audit::record_deletion(
                 conn,
-                &audit::Entry {
-                    at,
-                    actor,
-                    action: AuditAction::Delete,
-                    entity_type: EntityType::System,
-                    entity_id: &key,
-                },
+                &audit::Entry::new(at, actor, AuditAction::Delete, EntityType::System, &key),
                 &before,
             )
         })
@@ -315,7 +303,7 @@ impl Store {
                 .execute(conn)?;
             diesel::insert_into(t::lifecycle_transitions)
                 .values((
-                    t::id.eq(uuid::Uuid::now_v7().to_string()),
+                    t::id.eq(crate::new_id().to_string()),
                     t::system_id.eq(id.to_string()),
                     t::from_state.eq(before.lifecycle_state.as_str()),
                     t::to_state.eq(next.as_str()),
@@ -326,13 +314,13 @@ impl Store {
                 .execute(conn)?;
             audit::record(
                 conn,
-                &audit::Entry {
-                    at: after.updated_at,
+                &audit::Entry::new(
+                    after.updated_at,
                     actor,
-                    action: AuditAction::Transition,
-                    entity_type: EntityType::System,
-                    entity_id: &id.to_string(),
-                },
+                    AuditAction::Transition,
+                    EntityType::System,
+                    &id.to_string(),
+                ),
                 Some(&before),
                 Some(&after),
             )?;
