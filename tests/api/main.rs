@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod bad_input;
+mod duties;
 mod lifecycle;
 mod lists;
 mod permissions;

@@ -53,7 +53,7 @@ async fn first_day_in_the_register(app: TestApp) {
     for field in ["purpose", "description", "vendor", "hosting", "kle_codes", "criticality", "org_unit_id"] {
         assert!(fields.contains(&field), "{field} not reported in {problem}");
     }
-    assert!(unmet.iter().all(|u| u["code"] == "description_incomplete"));
+    assert!(unmet.iter().any(|u| u["code"] == "risk_assessment_information_security_missing"));
     let unchanged = app.get(&format!("/api/v1/systems/{id}"), &admin).await;
     assert_eq!(unchanged.ok(200)["lifecycle_state"], "procurement", "a refused transition moves nothing");
 

@@ -273,6 +273,7 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid(v) => ApiError::Invalid(v),
             StoreError::Conflict { code, message } => ApiError::Conflict { code: code.to_owned(), detail: message },
             StoreError::Refused(r) => ApiError::TransitionRefused(r),
+            StoreError::Forbidden(m) => ApiError::Forbidden(m),
             StoreError::Unavailable(m) => ApiError::Unavailable(m),
             StoreError::Internal(m) => ApiError::Internal(m),
         }

@@ -54,3 +54,11 @@ id_type!(
     /// Identifies an IT system in the register.
     SystemId
 );
+id_type!(
+    /// Identifies a record kept about a system (a risk assessment, a DPIA, an agreement, ...).
+    RecordId
+);
+id_type!(
+    /// Identifies a data processor (*databehandler*).
+    ProcessorId
+);

@@ -8,21 +8,27 @@
 #[macro_use]
 mod macros;
 
+pub mod exit;
+pub mod gdpr;
+pub mod history;
 pub mod ids;
 pub mod lifecycle;
+pub mod operations;
 pub mod org;
 pub mod records;
+pub mod risk;
 pub mod system;
 pub mod values;
 
-pub use ids::{OrgUnitId, PersonId, SystemId};
-pub use lifecycle::{LifecycleState, Refusal, TransitionFacts, Unmet};
+pub use history::{AuditAction, AuditEvent, Deletion, EntityType, TransitionRecord};
+pub use ids::{OrgUnitId, PersonId, ProcessorId, RecordId, SystemId};
+pub use lifecycle::{LifecycleState, Refusal, TransitionFacts, TransitionRequest, Unmet};
 pub use org::{
     NewOrgUnit, NewPerson, OrgUnit, OrgUnitChanges, OrgUnitKind, OwnerCandidate, OwnerIneligible, Person,
     PersonChanges, Position,
 };
-pub use records::{AuditAction, AuditEvent, Deletion, EntityType, TransitionRecord};
 pub use system::{
-    Criticality, DataFormat, Delegate, DelegateRole, NewSystem, SelfServiceLink, System, SystemChanges, SystemKind,
+    ArchiveStatus, Criticality, DataFormat, Delegate, DelegateRole, NewSystem, SelfServiceLink, System, SystemChanges,
+    SystemKind,
 };
-pub use values::{EmailAddress, KleCode, Name, ParseError, Prose, Text, Violation};
+pub use values::{EmailAddress, KleCode, Name, ParseError, Prose, Text, Violation, WebUrl};

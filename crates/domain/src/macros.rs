@@ -10,8 +10,7 @@ macro_rules! string_enum {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $( $(#[$vmeta])* $variant ),+ }
+        pub enum $name { $( $(#[$vmeta])* #[serde(rename = $text)] $variant ),+ }
 
         impl $name {
             /// Every variant, in declaration order.
@@ -45,4 +44,16 @@ macro_rules! string_enum {
             }
         }
     };
+}
+
+/// `FromStr` for value types that have a `parse(&str) -> Result<Self, ParseError>`.
+macro_rules! from_str_by_parse {
+    ($($t:ty),+ $(,)?) => {$(
+        impl std::str::FromStr for $t {
+            type Err = $crate::values::ParseError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s)
+            }
+        }
+    )+};
 }

@@ -1,90 +1,145 @@
-//! What the register remembers about its own history: the audit log, the lifecycle
-//! transitions and the deletions that syncing clients must hear about.
+//! The records kept about a system, and the facts the lifecycle gates read from them.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
-use uuid::Uuid;
 
-use crate::ids::SystemId;
-use crate::lifecycle::LifecycleState;
+use crate::exit::ExitStep;
+use crate::gdpr::{ProcessingAgreement, ProcessingRecord, RetentionRule};
+use crate::ids::{PersonId, RecordId, SystemId};
+use crate::operations::{ContingencyPlan, Procedure};
+use crate::risk::{Dpia, DpiaDecision, RiskAssessment};
+use crate::values::Violation;
 
-string_enum! {
-    /// What was done to an entity.
-    pub enum AuditAction {
-        /// Created.
-        Create => "create",
-        /// Changed.
-        Update => "update",
-        /// Deleted.
-        Delete => "delete",
-        /// Moved to another lifecycle state.
-        Transition => "transition",
+/// The rules a record must keep beyond its shape, checked when it is written.
+pub trait RecordRules {
+    /// Every rule the record breaks on `today`.
+    fn violations(&self, today: NaiveDate) -> Vec<Violation>;
+}
+
+/// `field` may not be after `today`.
+fn not_in_future(field: &str, date: Option<NaiveDate>, today: NaiveDate) -> Option<Violation> {
+    date.filter(|d| *d > today).map(|_| Violation::new(field, "not_in_future", "cannot be in the future"))
+}
+
+impl RecordRules for RiskAssessment {
+    fn violations(&self, today: NaiveDate) -> Vec<Violation> {
+        not_in_future("performed_on", Some(self.performed_on), today).into_iter().collect()
     }
 }
 
-string_enum! {
-    /// The kinds of entity the register keeps.
-    pub enum EntityType {
-        /// An organisational unit.
-        OrgUnit => "org_unit",
-        /// A person.
-        Person => "person",
-        /// An IT system.
-        System => "system",
+impl RecordRules for Dpia {
+    fn violations(&self, today: NaiveDate) -> Vec<Violation> {
+        not_in_future("performed_on", Some(self.performed_on), today).into_iter().collect()
     }
 }
 
-/// One entry of the audit log: who did what to which entity, and how it looked before and
-/// after. Written in the same transaction as the change; never changed or deleted.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct AuditEvent {
-    /// Identifier (time-ordered).
-    pub id: Uuid,
-    /// When it happened (UTC).
-    pub occurred_at: DateTime<Utc>,
-    /// Who did it: the token's email, client id or subject.
-    pub actor: String,
-    /// What was done.
-    pub action: AuditAction,
-    /// What kind of entity.
-    pub entity_type: EntityType,
-    /// Which entity.
-    pub entity_id: String,
-    /// The entity before (absent on create).
-    pub before: Option<serde_json::Value>,
-    /// The entity after (absent on delete).
-    pub after: Option<serde_json::Value>,
+impl RecordRules for DpiaDecision {
+    fn violations(&self, today: NaiveDate) -> Vec<Violation> {
+        not_in_future("dpo_consulted_on", Some(self.dpo_consulted_on), today).into_iter().collect()
+    }
 }
 
-/// One recorded move in a system's lifecycle.
+impl RecordRules for Procedure {
+    fn violations(&self, today: NaiveDate) -> Vec<Violation> {
+        not_in_future("approved_on", self.approved_on, today).into_iter().collect()
+    }
+}
+
+impl RecordRules for RetentionRule {
+    fn violations(&self, _: NaiveDate) -> Vec<Violation> {
+        Vec::new()
+    }
+}
+
+impl RecordRules for ContingencyPlan {
+    fn violations(&self, _: NaiveDate) -> Vec<Violation> {
+        Vec::new()
+    }
+}
+
+impl RecordRules for ProcessingRecord {
+    fn violations(&self, _: NaiveDate) -> Vec<Violation> {
+        [
+            ("purposes", self.purposes.is_empty()),
+            ("data_subject_categories", self.data_subject_categories.is_empty()),
+            ("personal_data_categories", self.personal_data_categories.is_empty()),
+        ]
+        .into_iter()
+        .filter(|(_, empty)| *empty)
+        .map(|(field, _)| Violation::new(field, "required", "must list at least one"))
+        .collect()
+    }
+}
+
+/// A record as kept: what was recorded, by whom and when, and the owner's approval where the
+/// kind of record needs one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct TransitionRecord {
+pub struct Recorded<D> {
     /// Identifier.
-    pub id: Uuid,
-    /// The system that moved.
+    pub id: RecordId,
+    /// The system it belongs to.
     pub system_id: SystemId,
-    /// The state it left.
-    pub from: LifecycleState,
-    /// The state it entered.
-    pub to: LifecycleState,
-    /// Why, as given.
-    pub reason: Option<String>,
-    /// Who moved it.
-    pub actor: String,
-    /// When (UTC).
-    pub occurred_at: DateTime<Utc>,
+    /// The record itself, as it was written.
+    pub record: D,
+    /// Who recorded it (an email or client id).
+    pub recorded_by: String,
+    /// When it was recorded.
+    pub recorded_at: DateTime<Utc>,
+    /// The owner who approved it, once approved.
+    pub approved_by: Option<PersonId>,
+    /// When it was approved.
+    pub approved_at: Option<DateTime<Utc>>,
 }
 
-/// A deleted entity, so that clients that copy the register can delete it too.
+impl<D> Recorded<D> {
+    /// Whether the owner has approved it.
+    pub fn is_approved(&self) -> bool {
+        self.approved_at.is_some()
+    }
+}
+
+/// A change of a system in use (*videreudvikling/ændring*), opened when it enters `changing`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Deletion {
-    /// What kind of entity.
-    pub entity_type: EntityType,
-    /// Which entity.
-    pub entity_id: String,
-    /// When it was deleted (UTC).
-    pub deleted_at: DateTime<Utc>,
+pub struct SystemChange {
+    /// Identifier.
+    pub id: RecordId,
+    /// The system.
+    pub system_id: SystemId,
+    /// What is changed.
+    pub description: String,
+    /// The owner's answer: does the change need a new DPIA?
+    pub dpia_needed: bool,
+    /// Who started it.
+    pub started_by: String,
+    /// When it began.
+    pub started_at: DateTime<Utc>,
+    /// When the system went back into use.
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// Everything recorded about one system that the gates look at.
+#[derive(Debug, Clone, Default)]
+pub struct SystemRecords {
+    /// Risk assessments, approved or not.
+    pub risk_assessments: Vec<Recorded<RiskAssessment>>,
+    /// The DPIA decision, if made.
+    pub dpia_decision: Option<Recorded<DpiaDecision>>,
+    /// DPIAs, approved or not.
+    pub dpias: Vec<Recorded<Dpia>>,
+    /// Agreements with processors.
+    pub agreements: Vec<ProcessingAgreement>,
+    /// Retention rules.
+    pub retention_rules: Vec<Recorded<RetentionRule>>,
+    /// The record of processing, if written.
+    pub processing_record: Option<Recorded<ProcessingRecord>>,
+    /// Procedures.
+    pub procedures: Vec<Recorded<Procedure>>,
+    /// The contingency plan, if written.
+    pub contingency_plan: Option<Recorded<ContingencyPlan>>,
+    /// The exit checklist (empty until the system is being shut down).
+    pub exit_steps: Vec<ExitStep>,
+    /// The change under way, while the system is `changing`.
+    pub open_change: Option<SystemChange>,
 }

@@ -4,9 +4,10 @@
 //! app used in the municipality's work, handling data as text, speech, images, video or other
 //! digital formats. Its description must be complete before it goes into use.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::gdpr::DataSubjectRight;
 use crate::ids::{OrgUnitId, PersonId, SystemId};
 use crate::lifecycle::LifecycleState;
 use crate::values::{KleCode, Name, ParseError, Prose, Text, parse_web_url};
@@ -63,6 +64,27 @@ string_enum! {
         Systemforvalter => "systemforvalter",
         /// *Daglig kontaktperson*: the everyday contact.
         Contact => "contact",
+    }
+}
+
+string_enum! {
+    /// Whether the system's data must be preserved for the archive (*bevaring og kassation*).
+    pub enum ArchiveStatus {
+        /// Not decided yet.
+        Undecided => "undecided",
+        /// Preserve (B): delivered to the archive body.
+        Preserve => "preserve",
+        /// Discard (K): may be deleted when its retention period ends.
+        Discard => "discard",
+        /// Preserve the data, discard the documents.
+        PreserveDataDiscardDocuments => "preserve_data_discard_documents",
+    }
+}
+
+impl ArchiveStatus {
+    /// Whether something must be delivered to the archive before it is deleted.
+    pub const fn must_preserve(self) -> bool {
+        matches!(self, ArchiveStatus::Preserve | ArchiveStatus::PreserveDataDiscardDocuments)
     }
 }
 
@@ -138,6 +160,16 @@ pub struct System {
     pub criticality: Option<Criticality>,
     /// Self-service links to it, to be removed when it is shut down.
     pub self_service_links: Vec<SelfServiceLink>,
+    /// The data subjects' rights the system supports (where it processes personal data).
+    pub data_subject_rights: Vec<DataSubjectRight>,
+    /// Whether its data must be preserved for the archive.
+    pub archive_status: ArchiveStatus,
+    /// The archive body that receives it (Rigsarkivet, a municipal archive), where preserved.
+    pub archive_body: Option<String>,
+    /// When the archive body was notified of the system.
+    pub archive_notified_on: Option<NaiveDate>,
+    /// The last day to give notice on the contract: the one-off `contract_renewal` duty.
+    pub contract_notice_on: Option<NaiveDate>,
     /// The accountable owner (*systemejer*).
     pub owner_id: Option<PersonId>,
     /// The organisational unit that uses and pays for it.
@@ -228,6 +260,11 @@ pub(crate) mod fixtures {
             kle_codes: vec![KleCode::parse("27.24.00").unwrap()],
             criticality: Some(Criticality::High),
             self_service_links: vec![],
+            data_subject_rights: vec![DataSubjectRight::Access],
+            archive_status: ArchiveStatus::Discard,
+            archive_body: None,
+            archive_notified_on: None,
+            contract_notice_on: None,
             owner_id: Some(PersonId::from_uuid(uuid::Uuid::from_u128(1))),
             org_unit_id: Some(OrgUnitId::from_uuid(uuid::Uuid::from_u128(3))),
             delegates: vec![],
@@ -328,6 +365,22 @@ pub struct NewSystem {
     /// Self-service links to it.
     #[serde(default)]
     pub self_service_links: Vec<SelfServiceLink>,
+    /// The data subjects' rights it supports.
+    #[serde(default)]
+    pub data_subject_rights: Vec<DataSubjectRight>,
+    /// Whether its data must be preserved (default `undecided`).
+    #[serde(default = "undecided")]
+    pub archive_status: ArchiveStatus,
+    /// The archive body that receives it.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 200))]
+    pub archive_body: Option<Name>,
+    /// When the archive body was notified.
+    #[serde(default)]
+    pub archive_notified_on: Option<NaiveDate>,
+    /// The last day to give notice on the contract.
+    #[serde(default)]
+    pub contract_notice_on: Option<NaiveDate>,
     /// The accountable owner.
     #[serde(default)]
     pub owner_id: Option<PersonId>,
@@ -358,6 +411,11 @@ impl NewSystem {
             kle_codes: dedup(self.kle_codes),
             criticality: self.criticality,
             self_service_links: self.self_service_links,
+            data_subject_rights: dedup(self.data_subject_rights),
+            archive_status: self.archive_status,
+            archive_body: self.archive_body.map(Text::into_string),
+            archive_notified_on: self.archive_notified_on,
+            contract_notice_on: self.contract_notice_on,
             owner_id: self.owner_id,
             org_unit_id: self.org_unit_id,
             delegates: self.delegates,
@@ -427,6 +485,24 @@ pub struct SystemChanges {
     /// Replaces the self-service links.
     #[serde(default, deserialize_with = "crate::values::present")]
     pub self_service_links: Option<Vec<SelfServiceLink>>,
+    /// Replaces the data subjects' rights.
+    #[serde(default, deserialize_with = "crate::values::present")]
+    pub data_subject_rights: Option<Vec<DataSubjectRight>>,
+    /// New archive status.
+    #[serde(default, deserialize_with = "crate::values::present")]
+    pub archive_status: Option<ArchiveStatus>,
+    /// New archive body; `null` clears.
+    #[serde(default, deserialize_with = "crate::values::patch_field")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, max_length = 200))]
+    pub archive_body: Option<Option<Name>>,
+    /// When the archive body was notified; `null` clears.
+    #[serde(default, deserialize_with = "crate::values::patch_field")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<NaiveDate>, nullable))]
+    pub archive_notified_on: Option<Option<NaiveDate>>,
+    /// The last day to give notice on the contract; `null` clears.
+    #[serde(default, deserialize_with = "crate::values::patch_field")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<NaiveDate>, nullable))]
+    pub contract_notice_on: Option<Option<NaiveDate>>,
     /// New owner; `null` removes the owner (refused for a system in use).
     #[serde(default, deserialize_with = "crate::values::patch_field")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<PersonId>, nullable))]
@@ -464,11 +540,20 @@ impl SystemChanges {
         set(&mut s.kle_codes, &self.kle_codes, dedup);
         set(&mut s.criticality, &self.criticality, |v| v);
         set(&mut s.self_service_links, &self.self_service_links, |v| v);
+        set(&mut s.data_subject_rights, &self.data_subject_rights, dedup);
+        set(&mut s.archive_status, &self.archive_status, |v| v);
+        set(&mut s.archive_body, &self.archive_body, name);
+        set(&mut s.archive_notified_on, &self.archive_notified_on, |v| v);
+        set(&mut s.contract_notice_on, &self.contract_notice_on, |v| v);
         set(&mut s.owner_id, &self.owner_id, |v| v);
         set(&mut s.org_unit_id, &self.org_unit_id, |v| v);
         set(&mut s.delegates, &self.delegates, |v| v);
         s
     }
+}
+
+fn undecided() -> ArchiveStatus {
+    ArchiveStatus::Undecided
 }
 
 /// Drops repeated values, keeping the first of each in order.

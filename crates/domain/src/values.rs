@@ -182,6 +182,8 @@ pub fn parse_web_url(raw: &str) -> Result<String, ParseError> {
     Ok(s.to_owned())
 }
 
+from_str_by_parse!(EmailAddress, KleCode, WebUrl);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,4 +259,36 @@ where
     T: Deserialize<'de>,
 {
     T::deserialize(deserializer).map(Some)
+}
+
+/// An absolute `http` or `https` URL (a link to a document, a self-service page, ...).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(value_type = String, format = "uri", example = "https://intranet.randers.dk/doc/123"))]
+#[serde(try_from = "String", into = "String")]
+pub struct WebUrl(String);
+
+impl WebUrl {
+    /// Parses an http(s) URL.
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        parse_web_url(raw).map(Self)
+    }
+
+    /// The URL as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for WebUrl {
+    type Error = ParseError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<WebUrl> for String {
+    fn from(value: WebUrl) -> Self {
+        value.0
+    }
 }

@@ -3,6 +3,7 @@
 //! - [`StoreError::NotFound`], [`StoreError::Invalid`], [`StoreError::Conflict`] and
 //!   [`StoreError::Refused`] are answers about the request (the API maps them to 404, 422, 409
 //!   and 409 with the unmet requirements); nothing was written.
+//! - [`StoreError::Forbidden`]: a rule about who may do it, checked inside the transaction (403).
 //! - [`StoreError::Unavailable`] means the database could not be reached in time (503).
 //! - [`StoreError::Internal`] is everything else; its text is for the log, never the client.
 
@@ -31,6 +32,10 @@ pub enum StoreError {
         /// Explanation.
         message: String,
     },
+    /// The caller may not do this to this entity (e.g. approve a record without being the
+    /// system's owner).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     /// A lifecycle transition was refused.
     #[error("transition refused: {0:?}")]
     Refused(Refusal),

@@ -13,6 +13,8 @@ pub mod migrations;
 pub mod org_units;
 pub mod page;
 pub mod people;
+pub mod processors;
+pub mod records;
 mod rows;
 pub mod schema;
 pub mod systems;
@@ -46,6 +48,8 @@ impl Default for PoolOptions {
 pub struct Store {
     pool: r2d2::Pool<connection::Manager>,
     kind: BackendKind,
+    /// The municipality's time zone: what "today" means for dates owners enter.
+    timezone: chrono_tz::Tz,
     /// SQLite allows one writer at a time; writers in this process queue here instead of
     /// racing for the file lock (a lock upgrade inside a transaction fails without waiting).
     sqlite_writer: Arc<Mutex<()>>,
@@ -80,7 +84,18 @@ impl Store {
             .test_on_check_out(true)
             .build_unchecked(connection::Manager::new(url));
         drop(first);
-        Ok(Self { pool, kind, sqlite_writer: Arc::new(Mutex::new(())) })
+        Ok(Self { pool, kind, timezone: chrono_tz::Europe::Copenhagen, sqlite_writer: Arc::new(Mutex::new(())) })
+    }
+
+    /// The same store, reading "today" in `timezone` (default Europe/Copenhagen).
+    pub fn with_timezone(mut self, timezone: chrono_tz::Tz) -> Self {
+        self.timezone = timezone;
+        self
+    }
+
+    /// Today's date in the municipality.
+    pub fn today(&self) -> chrono::NaiveDate {
+        Utc::now().with_timezone(&self.timezone).date_naive()
     }
 
     /// Which backend this store runs on.

@@ -1,7 +1,7 @@
 //! Rows as diesel reads and writes them, and their conversion to and from domain types.
 //! Conversions out of the database fail loudly (as `Internal`) on data that does not parse.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -141,6 +141,11 @@ pub(crate) struct SystemRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub data_subject_rights: String,
+    pub archive_status: String,
+    pub archive_body: Option<String>,
+    pub archive_notified_on: Option<NaiveDate>,
+    pub contract_notice_on: Option<NaiveDate>,
 }
 
 impl SystemRow {
@@ -167,6 +172,11 @@ impl SystemRow {
             version: s.version,
             created_at: s.created_at.naive_utc(),
             updated_at: s.updated_at.naive_utc(),
+            data_subject_rights: to_json(&s.data_subject_rights),
+            archive_status: s.archive_status.as_str().to_owned(),
+            archive_body: s.archive_body.clone(),
+            archive_notified_on: s.archive_notified_on,
+            contract_notice_on: s.contract_notice_on,
         }
     }
 
@@ -188,6 +198,11 @@ impl SystemRow {
             kle_codes: from_json("systems.kle_codes", &self.kle_codes)?,
             criticality: parse_opt("systems.criticality", self.criticality.as_deref())?,
             self_service_links: from_json("systems.self_service_links", &self.self_service_links)?,
+            data_subject_rights: from_json("systems.data_subject_rights", &self.data_subject_rights)?,
+            archive_status: parse("systems.archive_status", &self.archive_status)?,
+            archive_body: self.archive_body,
+            archive_notified_on: self.archive_notified_on,
+            contract_notice_on: self.contract_notice_on,
             owner_id: parse_opt("systems.owner_id", self.owner_id.as_deref())?,
             org_unit_id: parse_opt("systems.org_unit_id", self.org_unit_id.as_deref())?,
             delegates: Vec::new(),

@@ -50,6 +50,11 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        data_subject_rights -> Text,
+        archive_status -> Text,
+        archive_body -> Nullable<Text>,
+        archive_notified_on -> Nullable<Date>,
+        contract_notice_on -> Nullable<Date>,
     }
 }
 
@@ -95,6 +100,70 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    processors (id) {
+        id -> Text,
+        name -> Text,
+        cvr -> Nullable<Text>,
+        country -> Text,
+        contact -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    processing_agreements (id) {
+        id -> Text,
+        system_id -> Text,
+        processor_id -> Text,
+        signed_on -> Nullable<Date>,
+        expires_on -> Nullable<Date>,
+        document_url -> Nullable<Text>,
+        supervision_method -> Text,
+        supervision_interval_months -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    system_records (id) {
+        id -> Text,
+        system_id -> Text,
+        kind -> Text,
+        body -> Text,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+        approved_by -> Nullable<Text>,
+        approved_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    system_changes (id) {
+        id -> Text,
+        system_id -> Text,
+        description -> Text,
+        dpia_needed -> Bool,
+        started_by -> Text,
+        started_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    exit_steps (system_id, step) {
+        system_id -> Text,
+        step -> Text,
+        status -> Text,
+        done_on -> Nullable<Date>,
+        recorded_by -> Nullable<Text>,
+        note -> Nullable<Text>,
+        reason -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(system_delegates -> systems (system_id));
 diesel::joinable!(system_delegates -> people (person_id));
 diesel::joinable!(lifecycle_transitions -> systems (system_id));
@@ -106,4 +175,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     lifecycle_transitions,
     audit_events,
     deletions,
+    processors,
+    processing_agreements,
+    system_records,
+    system_changes,
+    exit_steps,
 );

@@ -4,9 +4,9 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use systemejer_domain::lifecycle::{self, Refusal, TransitionFacts, Unmet};
+use systemejer_domain::lifecycle::{self, Refusal, TransitionFacts, TransitionRequest, Unmet};
 use systemejer_domain::{
     AuditAction, Delegate, EntityType, LifecycleState, NewSystem, OrgUnitId, PersonId, System, SystemChanges, SystemId,
     TransitionRecord, Violation,
@@ -15,7 +15,7 @@ use systemejer_domain::{
 use crate::page::{Cursor, Page, PageRequest, keyset_page};
 use crate::rows::{SystemRow, parse};
 use crate::schema::{lifecycle_transitions::dsl as t, system_delegates::dsl as d, systems::dsl as s};
-use crate::{AnyConnection, Store, StoreError, audit, now, org_units, people};
+use crate::{AnyConnection, Store, StoreError, audit, now, org_units, people, records};
 
 diesel::define_sql_function! {
     /// SQL `lower()`, the same on both backends.
@@ -149,12 +149,12 @@ fn check_references(conn: &mut AnyConnection, system: &System, before: Option<&S
     if violations.is_empty() { Ok(()) } else { Err(StoreError::Invalid(violations)) }
 }
 
-/// Gathers the facts the lifecycle gates look at and evaluates `from -> to`.
+/// Gathers the facts the lifecycle gates look at and evaluates the requested move.
 fn evaluate(
     conn: &mut AnyConnection,
     system: &System,
-    to: LifecycleState,
-    reason: Option<&str>,
+    request: &TransitionRequest,
+    today: NaiveDate,
 ) -> Result<Result<LifecycleState, Refusal>, StoreError> {
     let owner = match system.owner_id {
         Some(id) => {
@@ -163,8 +163,17 @@ fn evaluate(
         }
         None => None,
     };
-    let facts = TransitionFacts { system, owner, reason };
-    Ok(lifecycle::evaluate(system.lifecycle_state, to, &facts))
+    let records = records::load(conn, system)?;
+    let facts = TransitionFacts {
+        system,
+        owner,
+        records: &records,
+        reason: request.reason.as_ref().map(|r| r.as_str()),
+        change_description: request.change_description.as_ref().map(|d| d.as_str()),
+        dpia_needed: request.dpia_needed,
+        today,
+    };
+    Ok(lifecycle::evaluate(system.lifecycle_state, request.to, &facts))
 }
 
 type TransitionRow = (String, String, String, String, Option<String>, String, NaiveDateTime);
@@ -277,62 +286,69 @@ impl Store {
         })
     }
 
-    /// Moves a system to `to` if every gate is met; otherwise nothing changes and the
-    /// refusal lists every unmet requirement.
+    /// Moves a system as `request` asks if every gate is met; otherwise nothing changes and
+    /// the refusal lists every unmet requirement. Entering `changing` opens a change; going
+    /// back into use closes it; entering `decommissioning` creates the exit checklist.
     pub fn transition_system(
         &self,
         id: SystemId,
-        to: LifecycleState,
-        reason: Option<&str>,
+        request: &TransitionRequest,
         actor: &str,
     ) -> Result<System, StoreError> {
-        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        let today = self.today();
         self.write(|conn| {
             let before = get(conn, id)?;
-            let next = evaluate(conn, &before, to, reason)?.map_err(StoreError::Refused)?;
+            let next = evaluate(conn, &before, request, today)?.map_err(StoreError::Refused)?;
             let mut after = before.clone();
             after.lifecycle_state = next;
             after.version = before.version + 1;
             after.updated_at = now();
+            let at = after.updated_at;
             diesel::update(s::systems.find(id.to_string()))
                 .set((
                     s::lifecycle_state.eq(next.as_str()),
                     s::version.eq(after.version),
-                    s::updated_at.eq(after.updated_at.naive_utc()),
+                    s::updated_at.eq(at.naive_utc()),
                 ))
                 .execute(conn)?;
+            match (before.lifecycle_state, next) {
+                (_, LifecycleState::Changing) => records::start_change(
+                    conn,
+                    id,
+                    request.change_description.as_ref().map_or("", |d| d.as_str()),
+                    request.dpia_needed.unwrap_or(true),
+                    actor,
+                    at,
+                )?,
+                (LifecycleState::Changing, _) => records::end_change(conn, id, at)?,
+                (_, LifecycleState::Decommissioning) => records::create_exit_checklist(conn, id)?,
+                _ => {}
+            }
+            let reason = request.reason.as_ref().map(|r| r.as_str());
             diesel::insert_into(t::lifecycle_transitions)
                 .values((
                     t::id.eq(crate::new_id().to_string()),
                     t::system_id.eq(id.to_string()),
                     t::from_state.eq(before.lifecycle_state.as_str()),
                     t::to_state.eq(next.as_str()),
-                    t::reason.eq(reason),
+                    t::reason.eq(reason.or(request.change_description.as_ref().map(|d| d.as_str()))),
                     t::actor.eq(actor),
-                    t::occurred_at.eq(after.updated_at.naive_utc()),
+                    t::occurred_at.eq(at.naive_utc()),
                 ))
                 .execute(conn)?;
-            audit::record(
-                conn,
-                &audit::Entry::new(
-                    after.updated_at,
-                    actor,
-                    AuditAction::Transition,
-                    EntityType::System,
-                    &id.to_string(),
-                ),
-                Some(&before),
-                Some(&after),
-            )?;
+            let key = id.to_string();
+            let entry = audit::Entry::new(at, actor, AuditAction::Transition, EntityType::System, &key);
+            audit::record(conn, &entry, Some(&before), Some(&after))?;
             Ok(after)
         })
     }
 
-    /// What a move to `to` would find unmet now, without moving: empty when it would pass.
-    pub fn readiness(&self, id: SystemId, to: LifecycleState, reason: Option<&str>) -> Result<Vec<Unmet>, StoreError> {
+    /// What `request` would find unmet now, without moving: empty when it would pass.
+    pub fn readiness(&self, id: SystemId, request: &TransitionRequest) -> Result<Vec<Unmet>, StoreError> {
+        let today = self.today();
         self.read(|conn| {
             let system = get(conn, id)?;
-            match evaluate(conn, &system, to, reason)? {
+            match evaluate(conn, &system, request, today)? {
                 Ok(_) => Ok(Vec::new()),
                 Err(Refusal::Unmet(unmet)) => Ok(unmet),
                 Err(refusal @ Refusal::NotAllowed { .. }) => Err(StoreError::Refused(refusal)),

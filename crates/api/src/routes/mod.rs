@@ -4,6 +4,8 @@ mod audit;
 mod health;
 mod org_units;
 mod people;
+mod processors;
+mod records;
 mod systems;
 
 use actix_web::web;
@@ -20,6 +22,8 @@ pub(crate) fn register(cfg: &mut ServiceConfig) {
         org_units::register(cfg);
         people::register(cfg);
         systems::register(cfg);
+        records::register(cfg);
+        processors::register(cfg);
         audit::register(cfg);
     }));
 }
@@ -37,4 +41,17 @@ pub(crate) async fn blocking<T: Send + 'static>(
 /// A 201 with the resource and its `Location`.
 pub(crate) fn created<T: serde::Serialize>(location: String, body: &T) -> actix_web::HttpResponse {
     actix_web::HttpResponse::Created().insert_header((actix_web::http::header::LOCATION, location)).json(body)
+}
+
+/// The system `id`, once the caller is known to be allowed to change it (an admin, or its
+/// owner or a delegate).
+pub(crate) async fn editable_system(
+    state: &web::Data<AppState>,
+    caller: &crate::auth::Caller,
+    id: systemejer_domain::SystemId,
+) -> Result<systemejer_domain::System, ApiError> {
+    caller.require_reader()?;
+    let system = blocking(state, move |s| s.get_system(id)).await?;
+    caller.require_system_editor(&system)?;
+    Ok(system)
 }

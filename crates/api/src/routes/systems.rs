@@ -7,14 +7,15 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use systemejer_domain::lifecycle::Unmet;
+use systemejer_domain::lifecycle::{TransitionRequest, Unmet};
 use systemejer_domain::system::{NewSystem, System, SystemChanges};
 use systemejer_domain::{LifecycleState, OrgUnitId, PersonId, Prose, SystemId, TransitionRecord};
+use systemejer_store::StoreError;
 use systemejer_store::systems::SystemFilter;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{blocking, created};
+use super::{blocking, created, editable_system};
 use crate::AppState;
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
@@ -148,10 +149,8 @@ async fn update_system(
     id: web::Path<SystemId>,
     body: Body<SystemChanges>,
 ) -> Result<web::Json<System>, ApiError> {
-    caller.require_reader()?;
     let id = id.into_inner();
-    let current = blocking(&state, move |s| s.get_system(id)).await?;
-    caller.require_system_editor(&current)?;
+    let current = editable_system(&state, &caller, id).await?;
     let changes = body.0;
     if !caller.has(Role::Admin) {
         if changes.owner_id.is_some() {
@@ -187,23 +186,13 @@ async fn delete_system(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// A request to move a system in its lifecycle.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TransitionRequest {
-    /// The state to move to.
-    to: LifecycleState,
-    /// Why. Required for changing, decommissioning and retiring.
-    #[serde(default)]
-    #[schema(value_type = Option<String>, max_length = 10000, example = "Replaced by a new case system")]
-    reason: Option<Prose>,
-}
-
 /// Move a system in its lifecycle
 ///
 /// `procurement -> in_use | retired`, `in_use -> changing | decommissioning`,
 /// `changing -> in_use`, `decommissioning -> retired`. Refused with 409 until every duty that
 /// guards the move is done; the problem's `unmet` lists all of them, each with a stable `code`.
+/// Entering `changing` takes `change_description` and `dpia_needed`; entering
+/// `decommissioning` (with a `reason`) creates the exit checklist.
 #[utoipa::path(
     tag = "systems",
     params(("id" = SystemId, Path, description = "The system's id")),
@@ -225,15 +214,10 @@ async fn transition_system(
     id: web::Path<SystemId>,
     body: Body<TransitionRequest>,
 ) -> Result<web::Json<System>, ApiError> {
-    caller.require_reader()?;
     let id = id.into_inner();
-    let current = blocking(&state, move |s| s.get_system(id)).await?;
-    caller.require_system_editor(&current)?;
-    let TransitionRequest { to, reason } = body.0;
+    editable_system(&state, &caller, id).await?;
     let actor = caller.actor;
-    Ok(web::Json(
-        blocking(&state, move |s| s.transition_system(id, to, reason.as_ref().map(|r| r.as_str()), &actor)).await?,
-    ))
+    Ok(web::Json(blocking(&state, move |s| s.transition_system(id, &body.0, &actor)).await?))
 }
 
 /// Lifecycle history
@@ -306,7 +290,16 @@ async fn get_readiness(
         let system = s.get_system(id)?;
         let from = system.lifecycle_state;
         let to = target.or(from.natural_successor()).unwrap_or(from);
-        let unmet = s.readiness(id, to, Some("(previewed)"))?;
+        // What comes with the transition itself (a reason, the change's description and DPIA
+        // answer) is taken as given: the preview is about the duties.
+        let given = Prose::parse("(given with the transition)").map_err(|e| StoreError::Internal(e.to_string()))?;
+        let request = TransitionRequest {
+            to,
+            reason: Some(given.clone()),
+            change_description: Some(given),
+            dpia_needed: Some(false),
+        };
+        let unmet = s.readiness(id, &request)?;
         Ok((from, to, unmet))
     })
     .await?;

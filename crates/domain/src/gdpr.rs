@@ -1,0 +1,401 @@
+//! Data protection (GDPR): data processors and the agreements with them, retention rules, the
+//! record of processing activities (art. 30), and the data subjects' rights a system supports.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{ProcessorId, RecordId, SystemId};
+use crate::values::{Name, ParseError, Prose, Violation, WebUrl};
+
+/// A Danish CVR number: eight digits with a valid modulus-11 check digit.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^\d{8}$", example = "29189668"))]
+#[serde(try_from = "String", into = "String")]
+pub struct Cvr(String);
+
+impl Cvr {
+    /// Parses a CVR number; spaces are ignored, the check digit is verified.
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        let digits: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+        let bad = || ParseError::new("cvr", "must be a CVR number: eight digits with a valid check digit");
+        if digits.len() != 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        let weights = [2u32, 7, 6, 5, 4, 3, 2, 1];
+        let sum: u32 = digits.bytes().zip(weights).map(|(d, w)| u32::from(d - b'0') * w).sum();
+        if sum.is_multiple_of(11) { Ok(Self(digits)) } else { Err(bad()) }
+    }
+}
+
+impl TryFrom<String> for Cvr {
+    type Error = ParseError;
+    fn try_from(v: String) -> Result<Self, Self::Error> {
+        Self::parse(&v)
+    }
+}
+
+impl From<Cvr> for String {
+    fn from(v: Cvr) -> Self {
+        v.0
+    }
+}
+
+/// A country as an ISO 3166-1 alpha-2 code, e.g. `DK`, `IE`, `US`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[A-Z]{2}$", example = "DK"))]
+#[serde(try_from = "String", into = "String")]
+pub struct CountryCode(String);
+
+impl CountryCode {
+    /// Parses a two-letter code (any case).
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        let code = raw.trim().to_ascii_uppercase();
+        if code.len() == 2 && code.bytes().all(|b| b.is_ascii_uppercase()) {
+            Ok(Self(code))
+        } else {
+            Err(ParseError::new("country", "must be a two-letter ISO 3166 country code such as DK"))
+        }
+    }
+
+    /// Whether this is a country outside the EU/EEA (a third country under GDPR chapter V).
+    pub fn is_third_country(&self) -> bool {
+        const EEA: &[&str] = &[
+            "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU",
+            "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO",
+        ];
+        !EEA.contains(&self.0.as_str())
+    }
+}
+
+impl TryFrom<String> for CountryCode {
+    type Error = ParseError;
+    fn try_from(v: String) -> Result<Self, Self::Error> {
+        Self::parse(&v)
+    }
+}
+
+impl From<CountryCode> for String {
+    fn from(v: CountryCode) -> Self {
+        v.0
+    }
+}
+
+/// A retention period as an ISO 8601 duration of years, months, weeks and days, e.g. `P5Y`,
+/// `P6M`, `P1Y6M`, `P30D`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(value_type = String, example = "P5Y"))]
+#[serde(try_from = "String", into = "String")]
+pub struct IsoDuration(String);
+
+impl IsoDuration {
+    /// Parses `P` followed by one or more of `nY`, `nM`, `nW`, `nD`, in that order.
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        let s = raw.trim().to_ascii_uppercase();
+        let bad = || ParseError::new("iso_duration", "must be an ISO 8601 period such as P5Y, P6M, P1Y6M or P30D");
+        let mut rest = s.strip_prefix('P').ok_or_else(bad)?;
+        if rest.is_empty() {
+            return Err(bad());
+        }
+        let mut order = "YMWD";
+        while !rest.is_empty() {
+            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+            if digits == 0 || digits > 4 {
+                return Err(bad());
+            }
+            let unit = rest[digits..].chars().next().ok_or_else(bad)?;
+            let at = order.find(unit).ok_or_else(bad)?;
+            order = &order[at + 1..];
+            rest = &rest[digits + 1..];
+        }
+        Ok(Self(s))
+    }
+}
+
+impl TryFrom<String> for IsoDuration {
+    type Error = ParseError;
+    fn try_from(v: String) -> Result<Self, Self::Error> {
+        Self::parse(&v)
+    }
+}
+
+impl From<IsoDuration> for String {
+    fn from(v: IsoDuration) -> Self {
+        v.0
+    }
+}
+
+/// A data processor (*databehandler*): a company that processes personal data for the
+/// municipality.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Processor {
+    /// Identifier.
+    pub id: ProcessorId,
+    /// Company name.
+    pub name: String,
+    /// CVR number, for Danish companies.
+    pub cvr: Option<Cvr>,
+    /// Where it is established.
+    pub country: CountryCode,
+    /// Who to contact there.
+    pub contact: Option<String>,
+    /// Increases with every change.
+    pub version: i64,
+    /// When it was registered.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new processor, or (as a whole) the new state of one.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewProcessor {
+    /// Company name.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, max_length = 200, example = "KMD A/S"))]
+    pub name: Name,
+    /// CVR number, for Danish companies.
+    #[serde(default)]
+    pub cvr: Option<Cvr>,
+    /// Where it is established (default `DK`).
+    #[serde(default = "denmark")]
+    pub country: CountryCode,
+    /// Who to contact there.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 200))]
+    pub contact: Option<Name>,
+}
+
+fn denmark() -> CountryCode {
+    CountryCode("DK".into())
+}
+
+string_enum! {
+    /// How the municipality supervises a processor (*tilsynsform*).
+    pub enum SupervisionMethod {
+        /// An ISAE 3000 assurance report.
+        Isae3000 => "isae_3000",
+        /// An ISAE 3402 assurance report.
+        Isae3402 => "isae_3402",
+        /// A SOC 2 report.
+        Soc2 => "soc2",
+        /// The municipality's own inspection.
+        OwnInspection => "own_inspection",
+        /// A written statement from the processor.
+        WrittenStatement => "written_statement",
+        /// Something else.
+        Other => "other",
+    }
+}
+
+/// A data processing agreement (*databehandleraftale*, GDPR art. 28) for one system with one
+/// processor. Registered when the processor is known; it counts once signed and unexpired.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProcessingAgreement {
+    /// Identifier.
+    pub id: RecordId,
+    /// The system.
+    pub system_id: SystemId,
+    /// The processor.
+    pub processor_id: ProcessorId,
+    /// When it was signed; `null` while it is not.
+    pub signed_on: Option<NaiveDate>,
+    /// When it expires; `null` when it runs until terminated.
+    pub expires_on: Option<NaiveDate>,
+    /// Where it is kept.
+    pub document_url: Option<WebUrl>,
+    /// How the processor is supervised.
+    pub supervision_method: SupervisionMethod,
+    /// How often, in months: 6, 12 or 24, by risk.
+    pub supervision_interval_months: u8,
+    /// When it was registered.
+    pub created_at: DateTime<Utc>,
+}
+
+impl ProcessingAgreement {
+    /// Whether it is signed and not expired on `today`.
+    pub fn is_in_force(&self, today: NaiveDate) -> bool {
+        self.signed_on.is_some_and(|s| s <= today) && self.expires_on.is_none_or(|e| e >= today)
+    }
+}
+
+/// A new agreement, as parsed from a request.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewProcessingAgreement {
+    /// The processor.
+    pub processor_id: ProcessorId,
+    /// When it was signed.
+    #[serde(default)]
+    pub signed_on: Option<NaiveDate>,
+    /// When it expires.
+    #[serde(default)]
+    pub expires_on: Option<NaiveDate>,
+    /// Where it is kept.
+    #[serde(default)]
+    pub document_url: Option<WebUrl>,
+    /// How the processor is supervised.
+    pub supervision_method: SupervisionMethod,
+    /// 6, 12 (default) or 24 months.
+    #[serde(default = "twelve")]
+    pub supervision_interval_months: u8,
+}
+
+fn twelve() -> u8 {
+    12
+}
+
+impl NewProcessingAgreement {
+    /// The rules a new agreement breaks on `today`.
+    pub fn violations(&self, today: NaiveDate) -> Vec<Violation> {
+        let mut out = Vec::new();
+        if ![6, 12, 24].contains(&self.supervision_interval_months) {
+            out.push(Violation::new("supervision_interval_months", "one_of", "must be 6, 12 or 24 (months)"));
+        }
+        if self.signed_on.is_some_and(|s| s > today) {
+            out.push(Violation::new("signed_on", "not_in_future", "cannot be in the future"));
+        }
+        if let (Some(s), Some(e)) = (self.signed_on, self.expires_on)
+            && e < s
+        {
+            out.push(Violation::new("expires_on", "after_signed_on", "cannot be before signed_on"));
+        }
+        out
+    }
+}
+
+/// How long data of one category is kept, and on what legal basis (*slettefrist*).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RetentionRule {
+    /// Which data, e.g. "Sagsakter i børnesager".
+    #[cfg_attr(feature = "openapi", schema(value_type = String, max_length = 200))]
+    pub data_category: Name,
+    /// How long, as an ISO 8601 period.
+    pub retention_period: IsoDuration,
+    /// Why that long: the law or decision it rests on.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, max_length = 10000))]
+    pub legal_basis: Prose,
+}
+
+string_enum! {
+    /// A right of the data subjects (GDPR art. 15-21) that a system may support.
+    pub enum DataSubjectRight {
+        /// Access (art. 15).
+        Access => "access",
+        /// Rectification (art. 16).
+        Rectification => "rectification",
+        /// Erasure (art. 17).
+        Erasure => "erasure",
+        /// Restriction of processing (art. 18).
+        Restriction => "restriction",
+        /// Data portability (art. 20).
+        Portability => "portability",
+        /// Objection (art. 21).
+        Objection => "objection",
+    }
+}
+
+/// The system's part of the record of processing activities (*fortegnelse*, GDPR art. 30).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ProcessingRecord {
+    /// The purposes of the processing.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+    pub purposes: Vec<Name>,
+    /// Categories of data subjects (citizens, employees, ...).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+    pub data_subject_categories: Vec<Name>,
+    /// Categories of personal data.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+    pub personal_data_categories: Vec<Name>,
+    /// Categories of recipients.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+    pub recipients: Vec<Name>,
+    /// Transfers to third countries, and the safeguards for them; empty when there are none.
+    #[serde(default)]
+    pub third_country_transfers: Vec<ThirdCountryTransfer>,
+    /// The retention periods, in short.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, max_length = 10000))]
+    pub retention_summary: Prose,
+    /// The technical and organisational security measures, in short.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, max_length = 10000))]
+    pub security_measures: Prose,
+}
+
+/// A transfer of personal data to a country outside the EU/EEA.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ThirdCountryTransfer {
+    /// The country.
+    pub country: CountryCode,
+    /// The safeguard (adequacy decision, standard contractual clauses, ...).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, max_length = 200))]
+    pub safeguard: Name,
+}
+
+from_str_by_parse!(Cvr, CountryCode, IsoDuration);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cvr_numbers_carry_a_check_digit() {
+        assert!(Cvr::parse("29189668").is_ok(), "Randers Kommune");
+        assert!(Cvr::parse("2918 9668").is_ok());
+        assert!(Cvr::parse("29189669").is_err(), "wrong check digit");
+        assert!(Cvr::parse("2918966").is_err());
+        assert!(Cvr::parse("2918966a").is_err());
+    }
+
+    #[test]
+    fn retention_periods_are_iso_8601() {
+        for ok in ["P5Y", "p6m", "P1Y6M", "P30D", "P2W", "P1Y2M3W4D"] {
+            assert!(IsoDuration::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "P", "5Y", "P5", "PY", "P6M1Y", "PT5H", "P5Y5Y", "P12345Y"] {
+            assert!(IsoDuration::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn countries_know_the_eea() {
+        assert!(!CountryCode::parse("dk").unwrap().is_third_country());
+        assert!(!CountryCode::parse("NO").unwrap().is_third_country());
+        assert!(CountryCode::parse("US").unwrap().is_third_country());
+        assert!(CountryCode::parse("DNK").is_err());
+    }
+
+    #[test]
+    fn an_agreement_is_in_force_between_signing_and_expiry() {
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let mut a = ProcessingAgreement {
+            id: RecordId::from_uuid(uuid::Uuid::from_u128(1)),
+            system_id: SystemId::from_uuid(uuid::Uuid::from_u128(2)),
+            processor_id: ProcessorId::from_uuid(uuid::Uuid::from_u128(3)),
+            signed_on: None,
+            expires_on: None,
+            document_url: None,
+            supervision_method: SupervisionMethod::Isae3402,
+            supervision_interval_months: 12,
+            created_at: DateTime::<Utc>::UNIX_EPOCH,
+        };
+        assert!(!a.is_in_force(day("2026-11-28")), "unsigned");
+        a.signed_on = Some(day("2025-01-01"));
+        assert!(a.is_in_force(day("2026-11-28")));
+        a.expires_on = Some(day("2026-11-28"));
+        assert!(a.is_in_force(day("2026-11-28")), "in force on its last day");
+        assert!(!a.is_in_force(day("2026-11-29")));
+    }
+}

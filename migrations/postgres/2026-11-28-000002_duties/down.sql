@@ -1,0 +1,10 @@
+DROP TABLE exit_steps;
+DROP TABLE system_changes;
+DROP TABLE system_records;
+DROP TABLE processing_agreements;
+DROP TABLE processors;
+ALTER TABLE systems DROP COLUMN contract_notice_on;
+ALTER TABLE systems DROP COLUMN archive_notified_on;
+ALTER TABLE systems DROP COLUMN archive_body;
+ALTER TABLE systems DROP COLUMN archive_status;
+ALTER TABLE systems DROP COLUMN data_subject_rights;
