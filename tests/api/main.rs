@@ -3,8 +3,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod bad_input;
+mod common;
 mod duties;
+mod incidents;
 mod lifecycle;
 mod lists;
+mod obligations;
 mod permissions;
 mod register;

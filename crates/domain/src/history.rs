@@ -53,6 +53,12 @@ string_enum! {
         ContingencyPlan => "contingency_plan",
         /// A step of an exit checklist.
         ExitStep => "exit_step",
+        /// How a recurring duty is kept (interval, assignee).
+        Obligation => "obligation",
+        /// A recurring duty done.
+        Completion => "completion",
+        /// A security incident.
+        Incident => "incident",
     }
 }
 

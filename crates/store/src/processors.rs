@@ -261,6 +261,7 @@ impl Store {
                     a::created_at.eq(agreement.created_at.naive_utc()),
                 ))
                 .execute(conn)?;
+            crate::obligations::sync(conn, system, today)?;
             let key = agreement.id.to_string();
             let entry = audit::Entry::new(
                 agreement.created_at,
@@ -284,6 +285,7 @@ impl Store {
 
     /// Deletes an agreement.
     pub fn delete_agreement(&self, system: SystemId, id: RecordId, actor: &str) -> Result<(), StoreError> {
+        let today = self.today();
         self.write(|conn| {
             let before = agreements_of(conn, system)?
                 .into_iter()
@@ -291,6 +293,7 @@ impl Store {
                 .ok_or_else(|| StoreError::NotFound { entity: "processing agreement", id: id.to_string() })?;
             let key = id.to_string();
             diesel::delete(a::processing_agreements.filter(a::id.eq(&key))).execute(conn)?;
+            crate::obligations::sync(conn, system, today)?;
             let entry = audit::Entry::new(now(), actor, AuditAction::Delete, EntityType::ProcessingAgreement, &key);
             audit::record_deletion(conn, &entry, &before)
         })

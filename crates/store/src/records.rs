@@ -220,7 +220,8 @@ impl Store {
         record: D,
         actor: &str,
     ) -> Result<Recorded<D>, StoreError> {
-        check(&record, self.today())?;
+        let today = self.today();
+        check(&record, today)?;
         self.write(|conn| {
             systems::get(conn, system)?;
             let at = now();
@@ -234,6 +235,7 @@ impl Store {
                 approved_at: None,
             };
             insert(conn, &recorded)?;
+            crate::obligations::sync(conn, system, today)?;
             let key = recorded.id.to_string();
             let entry = audit::Entry::new(at, actor, AuditAction::Create, D::KIND, &key);
             audit::record(conn, &entry, None::<&()>, Some(&recorded))?;
@@ -249,7 +251,8 @@ impl Store {
         record: D,
         actor: &str,
     ) -> Result<Recorded<D>, StoreError> {
-        check(&record, self.today())?;
+        let today = self.today();
+        check(&record, today)?;
         self.write(|conn| {
             systems::get(conn, system)?;
             let before = match find::<D>(conn, system, None) {
@@ -271,6 +274,7 @@ impl Store {
             let key = recorded.id.to_string();
             diesel::delete(r::system_records.filter(r::id.eq(&key))).execute(conn)?;
             insert(conn, &recorded)?;
+            crate::obligations::sync(conn, system, today)?;
             let action = if before.is_some() { AuditAction::Update } else { AuditAction::Create };
             audit::record(
                 conn,
@@ -300,10 +304,12 @@ impl Store {
 
     /// Deletes a record (one registered by mistake, or superseded).
     pub fn delete_record<D: RecordKind>(&self, system: SystemId, id: RecordId, actor: &str) -> Result<(), StoreError> {
+        let today = self.today();
         self.write(|conn| {
             let before = find::<D>(conn, system, Some(id))?;
             let key = id.to_string();
             diesel::delete(r::system_records.filter(r::id.eq(&key))).execute(conn)?;
+            crate::obligations::sync(conn, system, today)?;
             audit::record_deletion(conn, &audit::Entry::new(now(), actor, AuditAction::Delete, D::KIND, &key), &before)
         })
     }
@@ -317,6 +323,7 @@ impl Store {
         approver: PersonId,
         actor: &str,
     ) -> Result<Recorded<D>, StoreError> {
+        let today = self.today();
         self.write(|conn| {
             let owner = systems::get(conn, system)?.owner_id;
             if owner != Some(approver) {
@@ -339,6 +346,7 @@ impl Store {
             diesel::update(r::system_records.filter(r::id.eq(after.id.to_string())))
                 .set((r::approved_by.eq(approver.to_string()), r::approved_at.eq(at.naive_utc())))
                 .execute(conn)?;
+            crate::obligations::sync(conn, system, today)?;
             let key = after.id.to_string();
             let entry = audit::Entry::new(at, actor, AuditAction::Approve, D::KIND, &key);
             audit::record(conn, &entry, Some(&before), Some(&after))?;

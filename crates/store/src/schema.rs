@@ -164,6 +164,69 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    obligations (system_id, kind, subject) {
+        system_id -> Text,
+        kind -> Text,
+        subject -> Text,
+        interval_months -> Nullable<Integer>,
+        interval_override_months -> Nullable<Integer>,
+        assignee_id -> Nullable<Text>,
+        appeared_on -> Date,
+        last_done_on -> Nullable<Date>,
+        next_due_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    obligation_completions (id) {
+        id -> Text,
+        system_id -> Text,
+        kind -> Text,
+        subject -> Text,
+        done_on -> Date,
+        result -> Text,
+        evidence -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        document_url -> Nullable<Text>,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incidents (id) {
+        id -> Text,
+        discovered_at -> Timestamp,
+        description -> Text,
+        personal_data_breach -> Bool,
+        data_subject_categories -> Text,
+        approx_data_subjects -> Nullable<BigInt>,
+        record_categories -> Text,
+        approx_records -> Nullable<BigInt>,
+        likely_consequences -> Nullable<Text>,
+        measures -> Nullable<Text>,
+        risk_level -> Nullable<Text>,
+        reports -> Text,
+        late_report_reason -> Nullable<Text>,
+        not_reported_reason -> Nullable<Text>,
+        subjects_notified_at -> Nullable<Timestamp>,
+        subjects_not_notified_reason -> Nullable<Text>,
+        closed_at -> Nullable<Timestamp>,
+        recorded_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incident_systems (incident_id, system_id) {
+        incident_id -> Text,
+        system_id -> Text,
+    }
+}
+
 diesel::joinable!(system_delegates -> systems (system_id));
 diesel::joinable!(system_delegates -> people (person_id));
 diesel::joinable!(lifecycle_transitions -> systems (system_id));
@@ -180,4 +243,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     system_records,
     system_changes,
     exit_steps,
+    obligations,
+    obligation_completions,
+    incidents,
+    incident_systems,
 );

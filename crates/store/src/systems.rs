@@ -181,11 +181,13 @@ type TransitionRow = (String, String, String, String, Option<String>, String, Na
 impl Store {
     /// Registers a system, in procurement.
     pub fn create_system(&self, new: NewSystem, actor: &str) -> Result<System, StoreError> {
+        let today = self.today();
         self.write(|conn| {
             let system = new.into_system(SystemId::from_uuid(crate::new_id()), now());
             check_references(conn, &system, None)?;
             diesel::insert_into(s::systems).values(SystemRow::from_domain(&system)).execute(conn)?;
             save_delegates(conn, &system)?;
+            crate::obligations::sync(conn, system.id, today)?;
             audit::record(
                 conn,
                 &audit::Entry::new(
@@ -248,6 +250,7 @@ impl Store {
 
     /// Changes a system's description, owner or delegates.
     pub fn update_system(&self, id: SystemId, changes: &SystemChanges, actor: &str) -> Result<System, StoreError> {
+        let today = self.today();
         self.write(|conn| {
             let before = get(conn, id)?;
             let mut after = changes.apply(before.clone());
@@ -258,6 +261,7 @@ impl Store {
             if changes.delegates.is_some() {
                 save_delegates(conn, &after)?;
             }
+            crate::obligations::sync(conn, id, today)?;
             audit::record(
                 conn,
                 &audit::Entry::new(after.updated_at, actor, AuditAction::Update, EntityType::System, &id.to_string()),
@@ -324,6 +328,7 @@ impl Store {
                 (_, LifecycleState::Decommissioning) => records::create_exit_checklist(conn, id)?,
                 _ => {}
             }
+            crate::obligations::sync(conn, id, today)?;
             let reason = request.reason.as_ref().map(|r| r.as_str());
             diesel::insert_into(t::lifecycle_transitions)
                 .values((

@@ -2,6 +2,8 @@
 
 mod audit;
 mod health;
+mod incidents;
+mod obligations;
 mod org_units;
 mod people;
 mod processors;
@@ -24,6 +26,8 @@ pub(crate) fn register(cfg: &mut ServiceConfig) {
         systems::register(cfg);
         records::register(cfg);
         processors::register(cfg);
+        obligations::register(cfg);
+        incidents::register(cfg);
         audit::register(cfg);
     }));
 }

@@ -1,0 +1,425 @@
+//! Security incidents (*sikkerhedshændelser*) and personal data breaches (*brud på
+//! persondatasikkerheden*). A breach must be reported to Datatilsynet within 72 hours of its
+//! discovery (GDPR art. 33) unless it is unlikely to result in a risk to people; where the
+//! risk is high, the data subjects are told too (art. 34).
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{RecordId, SystemId};
+use crate::risk::RiskLevel;
+use crate::values::{Name, Prose, Violation};
+
+/// How long after discovery a breach must be reported to the authority.
+pub const AUTHORITY_DEADLINE_HOURS: i64 = 72;
+
+string_enum! {
+    /// Where an incident stands.
+    pub enum IncidentStatus {
+        /// A breach awaiting the report or the decision not to report; or an incident being handled.
+        Open => "open",
+        /// Reported to Datatilsynet.
+        Reported => "reported",
+        /// Documented decision not to report.
+        NotReported => "not_reported",
+        /// Handled and closed.
+        Closed => "closed",
+    }
+}
+
+/// One report to Datatilsynet; a breach may be reported in phases (art. 33(4)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AuthorityReport {
+    /// When the report was made (not in the future, not before the discovery).
+    pub reported_at: DateTime<Utc>,
+    /// Datatilsynet's reference, if given.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 200))]
+    pub reference: Option<Name>,
+    /// What this report added.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 10000))]
+    pub note: Option<Prose>,
+    /// Why the first report came after the 72 hours (required then).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 10000))]
+    pub late_report_reason: Option<Prose>,
+}
+
+/// A security incident as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Incident {
+    /// Identifier.
+    pub id: RecordId,
+    /// The systems affected.
+    pub system_ids: Vec<SystemId>,
+    /// When it was discovered.
+    pub discovered_at: DateTime<Utc>,
+    /// What happened.
+    pub description: String,
+    /// Whether personal data was breached.
+    pub personal_data_breach: bool,
+    /// Categories of people affected.
+    pub data_subject_categories: Vec<String>,
+    /// About how many people.
+    pub approx_data_subjects: Option<i64>,
+    /// Categories of records affected.
+    pub record_categories: Vec<String>,
+    /// About how many records.
+    pub approx_records: Option<i64>,
+    /// The likely consequences.
+    pub likely_consequences: Option<String>,
+    /// The measures taken or proposed.
+    pub measures: Option<String>,
+    /// The risk to the people affected.
+    pub risk_level: Option<RiskLevel>,
+    /// Reports to Datatilsynet, first to last.
+    pub reports: Vec<AuthorityReport>,
+    /// The documented decision not to report, and why.
+    pub not_reported_reason: Option<String>,
+    /// When the data subjects were told (art. 34).
+    pub subjects_notified_at: Option<DateTime<Utc>>,
+    /// Why the data subjects were not told.
+    pub subjects_not_notified_reason: Option<String>,
+    /// When the incident was closed.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// For a breach: the deadline for reporting to Datatilsynet (discovery + 72 hours).
+    pub authority_deadline: Option<DateTime<Utc>>,
+    /// Where it stands.
+    pub status: IncidentStatus,
+    /// Who recorded it.
+    pub recorded_by: String,
+    /// Increases with every change.
+    pub version: i64,
+    /// When it was recorded.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Incident {
+    /// Works out the deadline and the status from the recorded facts.
+    pub fn derive(&mut self) {
+        self.authority_deadline =
+            self.personal_data_breach.then(|| self.discovered_at + Duration::hours(AUTHORITY_DEADLINE_HOURS));
+        self.status = if self.closed_at.is_some() {
+            IncidentStatus::Closed
+        } else if !self.reports.is_empty() {
+            IncidentStatus::Reported
+        } else if self.not_reported_reason.is_some() {
+            IncidentStatus::NotReported
+        } else {
+            IncidentStatus::Open
+        };
+    }
+
+    /// Whether a breach still awaits the report or the decision not to report.
+    pub fn awaits_decision(&self) -> bool {
+        self.personal_data_breach && self.reports.is_empty() && self.not_reported_reason.is_none()
+    }
+
+    /// Adds a report made at `report.reported_at`, checked against the deadline and `now`.
+    pub fn add_report(&mut self, report: AuthorityReport, now: DateTime<Utc>) -> Result<(), Vec<Violation>> {
+        let mut out = Vec::new();
+        if !self.personal_data_breach {
+            out.push(Violation::new("personal_data_breach", "breach_only", "only personal data breaches are reported"));
+        }
+        if self.not_reported_reason.is_some() {
+            out.push(Violation::new(
+                "not_reported_reason",
+                "decided_not_to_report",
+                "the decision not to report is recorded; clear it before reporting",
+            ));
+        }
+        if report.reported_at > now {
+            out.push(Violation::new("reported_at", "not_in_future", "cannot be in the future"));
+        }
+        if report.reported_at < self.discovered_at {
+            out.push(Violation::new("reported_at", "after_discovery", "cannot be before the breach was discovered"));
+        }
+        let late = self.authority_deadline.is_some_and(|d| report.reported_at > d);
+        if self.reports.is_empty() && late && report.late_report_reason.is_none() {
+            out.push(Violation::new(
+                "late_report_reason",
+                "required_when_late",
+                "the report comes after the 72-hour deadline: give the reason for the delay (art. 33(1))",
+            ));
+        }
+        if !out.is_empty() {
+            return Err(out);
+        }
+        self.reports.push(report);
+        self.derive();
+        Ok(())
+    }
+}
+
+/// A new incident, as parsed from a request.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewIncident {
+    /// The systems affected (at least one).
+    pub system_ids: Vec<SystemId>,
+    /// When it was discovered (not in the future).
+    pub discovered_at: DateTime<Utc>,
+    /// What happened.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, max_length = 10000))]
+    pub description: Prose,
+    /// Whether personal data was breached.
+    pub personal_data_breach: bool,
+    /// Categories of people affected.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+    pub data_subject_categories: Vec<Name>,
+    /// About how many people.
+    #[serde(default)]
+    pub approx_data_subjects: Option<u32>,
+    /// Categories of records affected.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+    pub record_categories: Vec<Name>,
+    /// About how many records.
+    #[serde(default)]
+    pub approx_records: Option<u32>,
+    /// The likely consequences.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 10000))]
+    pub likely_consequences: Option<Prose>,
+    /// The measures taken or proposed.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 10000))]
+    pub measures: Option<Prose>,
+    /// The risk to the people affected.
+    #[serde(default)]
+    pub risk_level: Option<RiskLevel>,
+}
+
+impl NewIncident {
+    /// The incident as recorded `now` by `actor` (or every rule the request breaks).
+    pub fn into_incident(self, id: RecordId, actor: &str, now: DateTime<Utc>) -> Result<Incident, Vec<Violation>> {
+        let mut out = Vec::new();
+        if self.system_ids.is_empty() {
+            out.push(Violation::new("system_ids", "required", "name at least one system"));
+        }
+        if self.discovered_at > now {
+            out.push(Violation::new("discovered_at", "not_in_future", "cannot be in the future"));
+        }
+        if !out.is_empty() {
+            return Err(out);
+        }
+        let mut systems = self.system_ids;
+        systems.sort();
+        systems.dedup();
+        let mut incident = Incident {
+            id,
+            system_ids: systems,
+            discovered_at: self.discovered_at,
+            description: self.description.into_string(),
+            personal_data_breach: self.personal_data_breach,
+            data_subject_categories: self.data_subject_categories.into_iter().map(Name::into_string).collect(),
+            approx_data_subjects: self.approx_data_subjects.map(i64::from),
+            record_categories: self.record_categories.into_iter().map(Name::into_string).collect(),
+            approx_records: self.approx_records.map(i64::from),
+            likely_consequences: self.likely_consequences.map(Prose::into_string),
+            measures: self.measures.map(Prose::into_string),
+            risk_level: self.risk_level,
+            reports: Vec::new(),
+            not_reported_reason: None,
+            subjects_notified_at: None,
+            subjects_not_notified_reason: None,
+            closed_at: None,
+            authority_deadline: None,
+            status: IncidentStatus::Open,
+            recorded_by: actor.to_owned(),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        incident.derive();
+        Ok(incident)
+    }
+}
+
+/// Changes to an incident: absent fields stay; `null` clears.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct IncidentChanges {
+    /// New description.
+    #[serde(default, deserialize_with = "crate::values::present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 10000))]
+    pub description: Option<Prose>,
+    /// New likely consequences.
+    #[serde(default, deserialize_with = "crate::values::patch_field")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, max_length = 10000))]
+    pub likely_consequences: Option<Option<Prose>>,
+    /// New measures.
+    #[serde(default, deserialize_with = "crate::values::patch_field")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, max_length = 10000))]
+    pub measures: Option<Option<Prose>>,
+    /// New risk level.
+    #[serde(default, deserialize_with = "crate::values::patch_field")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<RiskLevel>, nullable))]
+    pub risk_level: Option<Option<RiskLevel>>,
+    /// The decision not to report, with its reason; `null` withdraws it.
+    #[serde(default, deserialize_with = "crate::values::patch_field")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, max_length = 10000))]
+    pub not_reported_reason: Option<Option<Prose>>,
+    /// When the data subjects were told.
+    #[serde(default, deserialize_with = "crate::values::patch_field")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<DateTime<Utc>>, nullable))]
+    pub subjects_notified_at: Option<Option<DateTime<Utc>>>,
+    /// Why the data subjects were not told.
+    #[serde(default, deserialize_with = "crate::values::patch_field")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, max_length = 10000))]
+    pub subjects_not_notified_reason: Option<Option<Prose>>,
+    /// When it was closed; `null` reopens it.
+    #[serde(default, deserialize_with = "crate::values::patch_field")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<DateTime<Utc>>, nullable))]
+    pub closed_at: Option<Option<DateTime<Utc>>>,
+}
+
+impl IncidentChanges {
+    /// The incident with these changes made on `now`, or every rule they break.
+    pub fn apply(&self, mut i: Incident, now: DateTime<Utc>) -> Result<Incident, Vec<Violation>> {
+        let text = |v: &Option<Prose>| v.as_ref().map(|t| t.as_str().to_owned());
+        if let Some(d) = &self.description {
+            i.description = d.as_str().to_owned();
+        }
+        if let Some(v) = &self.likely_consequences {
+            i.likely_consequences = text(v);
+        }
+        if let Some(v) = &self.measures {
+            i.measures = text(v);
+        }
+        if let Some(v) = self.risk_level {
+            i.risk_level = v;
+        }
+        if let Some(v) = &self.not_reported_reason {
+            i.not_reported_reason = text(v);
+        }
+        if let Some(v) = self.subjects_notified_at {
+            i.subjects_notified_at = v;
+        }
+        if let Some(v) = &self.subjects_not_notified_reason {
+            i.subjects_not_notified_reason = text(v);
+        }
+        if let Some(v) = self.closed_at {
+            i.closed_at = v;
+        }
+        let mut out = Vec::new();
+        if i.not_reported_reason.is_some() && !i.reports.is_empty() {
+            out.push(Violation::new("not_reported_reason", "already_reported", "the breach is already reported"));
+        }
+        if i.not_reported_reason.is_some() && !i.personal_data_breach {
+            out.push(Violation::new("not_reported_reason", "breach_only", "only personal data breaches are reported"));
+        }
+        if i.subjects_notified_at.is_some() && i.subjects_not_notified_reason.is_some() {
+            out.push(Violation::new(
+                "subjects_not_notified_reason",
+                "exclusive",
+                "the data subjects were told, or there is a reason they were not: not both",
+            ));
+        }
+        for (field, at) in [("subjects_notified_at", i.subjects_notified_at), ("closed_at", i.closed_at)] {
+            match at {
+                Some(t) if t > now => out.push(Violation::new(field, "not_in_future", "cannot be in the future")),
+                Some(t) if t < i.discovered_at => {
+                    out.push(Violation::new(field, "after_discovery", "cannot be before the incident was discovered"))
+                }
+                _ => {}
+            }
+        }
+        if i.closed_at.is_some() && i.awaits_decision() {
+            out.push(Violation::new(
+                "closed_at",
+                "breach_undecided",
+                "a breach cannot be closed before it is reported or the decision not to report is recorded",
+            ));
+        }
+        if !out.is_empty() {
+            return Err(out);
+        }
+        i.derive();
+        Ok(i)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lifecycle::fixtures::at;
+    use crate::values::Text;
+
+    fn breach() -> Incident {
+        let new = NewIncident {
+            system_ids: vec![SystemId::from_uuid(uuid::Uuid::from_u128(2))],
+            discovered_at: at("2026-11-20T08:00:00Z"),
+            description: Text::parse("Mail med CPR-numre sendt til forkert modtager").unwrap(),
+            personal_data_breach: true,
+            data_subject_categories: vec![],
+            approx_data_subjects: Some(40),
+            record_categories: vec![],
+            approx_records: None,
+            likely_consequences: None,
+            measures: None,
+            risk_level: Some(RiskLevel::High),
+        };
+        new.into_incident(RecordId::from_uuid(uuid::Uuid::from_u128(9)), "test", at("2026-11-20T09:00:00Z")).unwrap()
+    }
+
+    fn report(at_: &str, late: Option<&str>) -> AuthorityReport {
+        AuthorityReport {
+            reported_at: at(at_),
+            reference: None,
+            note: None,
+            late_report_reason: late.map(|l| Text::parse(l).unwrap()),
+        }
+    }
+
+    #[test]
+    fn a_breach_must_be_reported_within_72_hours_of_discovery() {
+        let i = breach();
+        assert_eq!(i.authority_deadline, Some(at("2026-11-23T08:00:00Z")));
+        assert_eq!(i.status, IncidentStatus::Open);
+        assert!(i.awaits_decision());
+    }
+
+    #[test]
+    fn a_late_report_needs_a_reason() {
+        let now = at("2026-11-28T00:00:00Z");
+        let mut i = breach();
+        let err = i.add_report(report("2026-11-23T08:00:01Z", None), now).unwrap_err();
+        assert_eq!(err[0].rule, "required_when_late");
+        i.add_report(report("2026-11-23T08:00:01Z", Some("Weekend")), now).unwrap();
+        assert_eq!(i.status, IncidentStatus::Reported);
+        // A phased, supplementary report later needs no new reason.
+        i.add_report(report("2026-11-25T10:00:00Z", None), now).unwrap();
+        assert_eq!(i.reports.len(), 2);
+    }
+
+    #[test]
+    fn a_report_on_time_needs_no_reason_and_must_follow_discovery() {
+        let now = at("2026-11-28T00:00:00Z");
+        let mut i = breach();
+        assert_eq!(i.add_report(report("2026-11-19T00:00:00Z", None), now).unwrap_err()[0].rule, "after_discovery");
+        i.add_report(report("2026-11-23T08:00:00Z", None), now).unwrap();
+    }
+
+    #[test]
+    fn a_breach_is_closed_only_once_decided() {
+        let now = at("2026-11-28T00:00:00Z");
+        let close = IncidentChanges { closed_at: Some(Some(at("2026-11-27T00:00:00Z"))), ..Default::default() };
+        assert_eq!(close.apply(breach(), now).unwrap_err()[0].rule, "breach_undecided");
+        let decide = IncidentChanges {
+            not_reported_reason: Some(Some(Text::parse("Krypteret; ingen risiko").unwrap())),
+            ..close
+        };
+        let closed = decide.apply(breach(), now).unwrap();
+        assert_eq!(closed.status, IncidentStatus::Closed);
+    }
+}

@@ -1,0 +1,602 @@
+//! Recurring duties (obligations): which a system has, how often they fall due, and when the
+//! next is due. Everything here is a pure function of the system's facts and of dates.
+//!
+//! The intervals come from municipal practice (DOMAIN.md): restore tests at least yearly,
+//! half-yearly access reviews and log samples, a yearly risk assessment and contingency plan
+//! test, processor supervision by risk. Stricter intervals apply to critical systems and to
+//! high-risk ones. A duty done late moves the next due date from the day it was done; a
+//! failed result is recorded but does not count as done.
+
+use chrono::{DateTime, Months, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{PersonId, RecordId, SystemId};
+use crate::lifecycle::LifecycleState;
+use crate::records::SystemRecords;
+use crate::risk::RiskLevel;
+use crate::system::{Criticality, DelegateRole, System};
+use crate::values::{Prose, Violation, WebUrl};
+
+string_enum! {
+    /// A recurring duty of the owner.
+    pub enum ObligationKind {
+        /// Restore test of the backup.
+        BackupTest => "backup_test",
+        /// *Kontrol af brugeradgange*: review who has access.
+        AccessReview => "access_review",
+        /// *Logstikprøve*: check access logs for misuse.
+        LogSample => "log_sample",
+        /// Reassess the risks (done by approving a new risk assessment).
+        RiskReassessment => "risk_reassessment",
+        /// Review the DPIA (done by approving a new DPIA).
+        DpiaReview => "dpia_review",
+        /// *Tilsyn*: supervise a data processor.
+        ProcessorSupervision => "processor_supervision",
+        /// Test the contingency plan.
+        ContingencyPlanTest => "contingency_plan_test",
+        /// Delete what has passed its retention period.
+        DeletionRun => "deletion_run",
+        /// Review the procedures.
+        ProcedureReview => "procedure_review",
+        /// Decide on the contract before its notice date (once).
+        ContractRenewal => "contract_renewal",
+    }
+}
+
+string_enum! {
+    /// Where an obligation stands on a day.
+    pub enum ObligationStatus {
+        /// Due in more than 30 days.
+        Ok => "ok",
+        /// Due within 30 days (or today).
+        DueSoon => "due_soon",
+        /// Past its due date.
+        Overdue => "overdue",
+    }
+}
+
+impl ObligationKind {
+    /// The default interval in months, before stricter rules; `None` for the one-off duty.
+    pub const fn default_interval_months(self) -> Option<u32> {
+        use ObligationKind::*;
+        match self {
+            BackupTest | RiskReassessment | ContingencyPlanTest | DeletionRun | ProcedureReview => Some(12),
+            AccessReview | LogSample => Some(6),
+            DpiaReview => Some(24),
+            ProcessorSupervision => Some(12),
+            ContractRenewal => None,
+        }
+    }
+
+    /// What "done" means, for owners (Danish, as reminders show it).
+    pub const fn done_means_da(self) -> &'static str {
+        use ObligationKind::*;
+        match self {
+            BackupTest => "En gendannelse fra backup er testet, og resultatet er noteret.",
+            AccessReview => "Brugeradgangene er gennemgået, og overflødige adgange er fjernet.",
+            LogSample => "En stikprøve af adgangsloggen er gennemgået for misbrug.",
+            RiskReassessment => "En ny risikovurdering er godkendt af systemejeren.",
+            DpiaReview => "Konsekvensanalysen (DPIA) er gennemgået og godkendt igen.",
+            ProcessorSupervision => "Tilsynet med databehandleren er gennemført, og konklusionen er noteret.",
+            ContingencyPlanTest => "Beredskabsplanen er testet, og resultatet er noteret.",
+            DeletionRun => "Data, hvis slettefrist er udløbet, er slettet.",
+            ProcedureReview => "Procedurerne er gennemgået og opdateret.",
+            ContractRenewal => "Der er taget stilling til kontrakten før opsigelsesfristen.",
+        }
+    }
+}
+
+/// An obligation as the facts call for it, before dates are worked out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequiredObligation {
+    /// The duty.
+    pub kind: ObligationKind,
+    /// For `processor_supervision`: the agreement supervised; otherwise empty.
+    pub subject: String,
+    /// The interval in months after the stricter rules; `None` for the one-off duty.
+    pub interval_months: Option<u32>,
+    /// For the one-off duty: its date.
+    pub fixed_due_on: Option<NaiveDate>,
+    /// Dates on which the duty became due at once (a change began, an incident happened).
+    pub due_at_once_since: Option<NaiveDate>,
+    /// Dates on which it was done by approving a record (a risk assessment, a DPIA).
+    pub done_by_approval_on: Option<NaiveDate>,
+}
+
+/// Whether a system counts as high-risk for its duties: it processes sensitive data, it is
+/// critical, or its latest approved risk assessment found the risk high.
+pub fn is_high_risk(system: &System, records: &SystemRecords) -> bool {
+    let latest_level = records
+        .risk_assessments
+        .iter()
+        .filter(|r| r.is_approved())
+        .max_by_key(|r| r.approved_at)
+        .map(|r| r.record.risk_level);
+    system.processes_sensitive_data == Some(true)
+        || system.criticality == Some(Criticality::Critical)
+        || latest_level == Some(RiskLevel::High)
+}
+
+/// The obligations `system` has, given what is recorded about it, the dates of incidents
+/// recorded against it, and its own state. A system not (yet or any longer) in use has none.
+pub fn required(
+    system: &System,
+    records: &SystemRecords,
+    incidents_recorded_at: &[DateTime<Utc>],
+) -> Vec<RequiredObligation> {
+    use ObligationKind::*;
+    let live = matches!(
+        system.lifecycle_state,
+        LifecycleState::InUse | LifecycleState::Changing | LifecycleState::Decommissioning
+    );
+    if !live {
+        return Vec::new();
+    }
+    let critical = matches!(system.criticality, Some(Criticality::High | Criticality::Critical));
+    let high_risk = is_high_risk(system, records);
+    let personal = system.processes_personal_data == Some(true);
+    let change_began = records.open_change.as_ref().map(|c| c.started_at);
+    let latest_incident = incidents_recorded_at.iter().max().copied();
+    let latest = |times: Vec<Option<DateTime<Utc>>>| times.into_iter().flatten().max();
+    // Due at once when the event came after the last approval that would have done it.
+    let due_since = |event: Option<DateTime<Utc>>, approved: Option<DateTime<Utc>>| {
+        event.filter(|e| approved.is_none_or(|a| a < *e)).map(|e| e.date_naive())
+    };
+
+    let mut out = Vec::new();
+    let mut add = |kind: ObligationKind, interval: Option<u32>| {
+        out.push(RequiredObligation {
+            kind,
+            subject: String::new(),
+            interval_months: interval,
+            fixed_due_on: None,
+            due_at_once_since: None,
+            done_by_approval_on: None,
+        });
+    };
+    add(BackupTest, Some(if critical { 6 } else { 12 }));
+    add(AccessReview, Some(if high_risk { 3 } else { 6 }));
+    if personal {
+        add(LogSample, Some(6));
+    }
+    add(ProcedureReview, Some(12));
+    if records.contingency_plan.is_some() {
+        add(ContingencyPlanTest, Some(12));
+    }
+    if !records.retention_rules.is_empty() {
+        add(DeletionRun, Some(12));
+    }
+    let risk_approved = latest(records.risk_assessments.iter().map(|r| r.approved_at).collect());
+    let mut risk = RequiredObligation {
+        kind: RiskReassessment,
+        subject: String::new(),
+        interval_months: Some(12),
+        fixed_due_on: None,
+        due_at_once_since: due_since(change_began.max(latest_incident), risk_approved),
+        done_by_approval_on: risk_approved.map(|t| t.date_naive()),
+    };
+    out.push(risk.clone());
+    if records.dpias.iter().any(|d| d.is_approved()) {
+        let dpia_approved = latest(records.dpias.iter().map(|d| d.approved_at).collect());
+        risk.kind = DpiaReview;
+        risk.interval_months = Some(24);
+        risk.due_at_once_since = due_since(change_began, dpia_approved);
+        risk.done_by_approval_on = dpia_approved.map(|t| t.date_naive());
+        out.push(risk);
+    }
+    for agreement in &records.agreements {
+        out.push(RequiredObligation {
+            kind: ProcessorSupervision,
+            subject: agreement.id.to_string(),
+            interval_months: Some(u32::from(agreement.supervision_interval_months)),
+            fixed_due_on: None,
+            due_at_once_since: None,
+            done_by_approval_on: None,
+        });
+    }
+    if let Some(notice) = system.contract_notice_on {
+        out.push(RequiredObligation {
+            kind: ContractRenewal,
+            subject: String::new(),
+            interval_months: None,
+            fixed_due_on: Some(notice),
+            due_at_once_since: None,
+            done_by_approval_on: None,
+        });
+    }
+    out
+}
+
+/// `date` plus `months` calendar months (the 31st becomes the month's last day).
+pub fn add_months(date: NaiveDate, months: u32) -> NaiveDate {
+    date.checked_add_months(Months::new(months)).unwrap_or(NaiveDate::MAX)
+}
+
+/// The next due date of a recurring duty: one interval after it was last done, or after it
+/// appeared when it was never done; at once (the day it became so) when something made it
+/// due that has not been answered since (`due_at_once_since`, worked out by [`required`]).
+/// `None` once a one-off duty is done.
+pub fn next_due_on(
+    interval_months: Option<u32>,
+    fixed_due_on: Option<NaiveDate>,
+    last_done_on: Option<NaiveDate>,
+    appeared_on: NaiveDate,
+    due_at_once_since: Option<NaiveDate>,
+) -> Option<NaiveDate> {
+    let Some(interval) = interval_months else {
+        return if last_done_on.is_some() { None } else { fixed_due_on };
+    };
+    let regular = add_months(last_done_on.unwrap_or(appeared_on), interval);
+    Some(due_at_once_since.map_or(regular, |since| regular.min(since)))
+}
+
+/// Where a duty due on `due_on` stands on `today`.
+pub fn status(due_on: Option<NaiveDate>, today: NaiveDate) -> ObligationStatus {
+    match due_on {
+        Some(due) if due < today => ObligationStatus::Overdue,
+        Some(due) if (due - today).num_days() <= 30 => ObligationStatus::DueSoon,
+        _ => ObligationStatus::Ok,
+    }
+}
+
+/// Who is reminded of a system's duties by default: the first `systemforvalter` delegate, else
+/// the first delegate, else the owner.
+pub fn default_assignee(system: &System) -> Option<PersonId> {
+    system
+        .delegates
+        .iter()
+        .find(|d| d.role == DelegateRole::Systemforvalter)
+        .or(system.delegates.first())
+        .map(|d| d.person_id)
+        .or(system.owner_id)
+}
+
+/// An obligation of a system as the register shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Obligation {
+    /// The system.
+    pub system_id: SystemId,
+    /// The duty.
+    pub kind: ObligationKind,
+    /// For `processor_supervision`: the agreement's id; otherwise absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// The interval in use, in months (`null` for the one-off duty).
+    pub interval_months: Option<u32>,
+    /// The interval set for this system, overriding the default.
+    pub interval_override_months: Option<u32>,
+    /// Who is reminded.
+    pub assignee_id: Option<PersonId>,
+    /// When it was last done (a passed completion, or an approval).
+    pub last_done_on: Option<NaiveDate>,
+    /// When it is next due (`null`: a one-off duty that is done).
+    pub next_due_on: Option<NaiveDate>,
+    /// Where it stands today.
+    pub status: ObligationStatus,
+    /// What done means, in Danish.
+    pub done_means: &'static str,
+}
+
+/// Changes to how an obligation is kept for one system.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ObligationChanges {
+    /// A stricter or looser interval in months (1 to 60); `null` returns to the default.
+    #[serde(default, deserialize_with = "crate::values::patch_field")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<u32>, nullable, minimum = 1, maximum = 60))]
+    pub interval_months: Option<Option<u32>>,
+    /// Who is reminded; `null` returns to the default (a delegate, else the owner).
+    #[serde(default, deserialize_with = "crate::values::patch_field")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<PersonId>, nullable))]
+    pub assignee_id: Option<Option<PersonId>>,
+}
+
+impl ObligationChanges {
+    /// The rules the changes break.
+    pub fn violations(&self) -> Vec<Violation> {
+        match self.interval_months {
+            Some(Some(n)) if !(1..=60).contains(&n) => {
+                vec![Violation::new("interval_months", "range", "must be from 1 to 60 months")]
+            }
+            _ => vec![],
+        }
+    }
+}
+
+string_enum! {
+    /// The result of doing a duty.
+    pub enum CompletionResult {
+        /// It went as it should; the duty counts as done.
+        Passed => "passed",
+        /// It failed (a restore that did not work, ...): recorded, but the duty is still due.
+        Failed => "failed",
+    }
+}
+
+/// Evidence of a completion, by kind of duty.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Evidence {
+    /// An access review.
+    AccessReview {
+        /// Accounts reviewed.
+        accounts_reviewed: u32,
+        /// Accounts removed.
+        accounts_removed: u32,
+    },
+    /// A restore test.
+    BackupTest {
+        /// How long the restore took, in minutes.
+        restore_minutes: u32,
+        /// What was restored.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        restored: Prose,
+    },
+    /// A supervision of a processor.
+    Supervision {
+        /// The kind of report or inspection.
+        report_kind: crate::gdpr::SupervisionMethod,
+        /// Its conclusion.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        conclusion: Prose,
+    },
+}
+
+/// A completion of a duty, as parsed from a request.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewCompletion {
+    /// The day it was done (not in the future).
+    pub done_on: NaiveDate,
+    /// Passed or failed.
+    pub result: CompletionResult,
+    /// For `processor_supervision`: the agreement's id.
+    #[serde(default)]
+    pub subject: Option<RecordId>,
+    /// Evidence fitting the duty.
+    #[serde(default)]
+    pub evidence: Option<Evidence>,
+    /// Notes (findings, what was done).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 10000))]
+    pub notes: Option<Prose>,
+    /// Where the documentation is kept.
+    #[serde(default)]
+    pub document_url: Option<WebUrl>,
+}
+
+impl NewCompletion {
+    /// The rules a completion of `kind` breaks on `today`.
+    pub fn violations(&self, kind: ObligationKind, today: NaiveDate) -> Vec<Violation> {
+        let mut out = Vec::new();
+        if self.done_on > today {
+            out.push(Violation::new("done_on", "not_in_future", "cannot be in the future"));
+        }
+        let fits = match (&self.evidence, kind) {
+            (None, _) => true,
+            (Some(Evidence::AccessReview { accounts_reviewed, accounts_removed }), ObligationKind::AccessReview) => {
+                if accounts_removed > accounts_reviewed {
+                    out.push(Violation::new(
+                        "evidence.accounts_removed",
+                        "at_most_reviewed",
+                        "cannot exceed accounts_reviewed",
+                    ));
+                }
+                true
+            }
+            (Some(Evidence::BackupTest { .. }), ObligationKind::BackupTest) => true,
+            (Some(Evidence::Supervision { .. }), ObligationKind::ProcessorSupervision) => true,
+            _ => false,
+        };
+        if !fits {
+            out.push(Violation::new(
+                "evidence.type",
+                "fits_duty",
+                format!("this evidence does not fit a `{kind}` duty"),
+            ));
+        }
+        if kind == ObligationKind::ProcessorSupervision && self.subject.is_none() {
+            out.push(Violation::new("subject", "required", "name the processing agreement supervised"));
+        }
+        if matches!(kind, ObligationKind::RiskReassessment | ObligationKind::DpiaReview) {
+            out.push(Violation::new(
+                "kind",
+                "done_by_approval",
+                format!("`{kind}` is done by the owner approving a new assessment, not by a completion"),
+            ));
+        }
+        out
+    }
+}
+
+/// A completion as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Completion {
+    /// Identifier.
+    pub id: RecordId,
+    /// The system.
+    pub system_id: SystemId,
+    /// The duty.
+    pub kind: ObligationKind,
+    /// For `processor_supervision`: the agreement's id.
+    pub subject: Option<String>,
+    /// The day it was done.
+    pub done_on: NaiveDate,
+    /// Passed or failed.
+    pub result: CompletionResult,
+    /// Evidence.
+    pub evidence: Option<Evidence>,
+    /// Notes.
+    pub notes: Option<String>,
+    /// Documentation.
+    pub document_url: Option<WebUrl>,
+    /// Who recorded it.
+    pub recorded_by: String,
+    /// When.
+    pub recorded_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lifecycle::fixtures::{day, ready_records, risk};
+    use crate::risk::RiskPerspective;
+    use crate::system::fixtures::complete_system;
+    use proptest::prelude::*;
+
+    fn kinds(list: &[RequiredObligation]) -> Vec<(&'static str, Option<u32>)> {
+        list.iter().map(|o| (o.kind.as_str(), o.interval_months)).collect()
+    }
+
+    #[test]
+    fn a_system_in_procurement_or_retired_has_no_duties() {
+        let mut system = complete_system();
+        for state in [LifecycleState::Procurement, LifecycleState::Retired] {
+            system.lifecycle_state = state;
+            assert!(required(&system, &ready_records(), &[]).is_empty());
+        }
+    }
+
+    #[test]
+    fn the_facts_call_for_the_duties_with_stricter_intervals() {
+        let mut system = complete_system();
+        system.lifecycle_state = LifecycleState::InUse;
+        system.contract_notice_on = Some(day("2027-03-31"));
+        // Critical (high) and sensitive data: backup every 6, access every 3 months.
+        assert_eq!(
+            kinds(&required(&system, &ready_records(), &[])),
+            vec![
+                ("backup_test", Some(6)),
+                ("access_review", Some(3)),
+                ("log_sample", Some(6)),
+                ("procedure_review", Some(12)),
+                ("contingency_plan_test", Some(12)),
+                ("deletion_run", Some(12)),
+                ("risk_reassessment", Some(12)),
+                ("dpia_review", Some(24)),
+                ("processor_supervision", Some(12)),
+                ("contract_renewal", None),
+            ]
+        );
+        // An ordinary system without personal data, plan, rules, DPIA or agreements.
+        system.criticality = Some(Criticality::Low);
+        system.processes_personal_data = Some(false);
+        system.processes_sensitive_data = Some(false);
+        system.contract_notice_on = None;
+        let mut records = ready_records();
+        records.risk_assessments = vec![risk(RiskPerspective::InformationSecurity, Some("2026-01-02T00:00:00Z"))];
+        records.contingency_plan = None;
+        records.retention_rules.clear();
+        records.dpias.clear();
+        records.agreements.clear();
+        assert_eq!(
+            kinds(&required(&system, &records, &[])),
+            vec![
+                ("backup_test", Some(12)),
+                ("access_review", Some(6)),
+                ("procedure_review", Some(12)),
+                ("risk_reassessment", Some(12))
+            ]
+        );
+    }
+
+    #[test]
+    fn due_dates_count_from_the_day_it_was_done() {
+        let appeared = day("2026-01-15");
+        // Never done: one interval after it appeared.
+        assert_eq!(next_due_on(Some(12), None, None, appeared, None), Some(day("2027-01-15")));
+        // Done late: counts from the day it was done, not from the old due date.
+        assert_eq!(next_due_on(Some(6), None, Some(day("2026-09-30")), appeared, None), Some(day("2027-03-30")));
+        // Done early: likewise.
+        assert_eq!(next_due_on(Some(6), None, Some(day("2026-03-01")), appeared, None), Some(day("2026-09-01")));
+        // Month ends are kept within the month.
+        assert_eq!(next_due_on(Some(1), None, Some(day("2026-01-31")), appeared, None), Some(day("2026-02-28")));
+    }
+
+    #[test]
+    fn a_change_or_an_incident_makes_the_reassessment_due_at_once_until_answered() {
+        let mut system = complete_system();
+        system.lifecycle_state = LifecycleState::InUse;
+        let mut records = ready_records();
+        records.risk_assessments = vec![risk(RiskPerspective::InformationSecurity, Some("2026-05-01T10:00:00Z"))];
+        let reassessment = |records: &SystemRecords, incidents: &[DateTime<Utc>]| {
+            required(&system, records, incidents)
+                .into_iter()
+                .find(|o| o.kind == ObligationKind::RiskReassessment)
+                .unwrap()
+        };
+        let incident = crate::lifecycle::fixtures::at("2026-06-10T09:00:00Z");
+        let due = reassessment(&records, &[incident]);
+        assert_eq!(due.due_at_once_since, Some(day("2026-06-10")));
+        let next = next_due_on(Some(12), None, due.done_by_approval_on, day("2026-01-15"), due.due_at_once_since);
+        assert_eq!(next, Some(day("2026-06-10")));
+        // An assessment approved after the incident (even the same day) answers it.
+        records.risk_assessments.push(risk(RiskPerspective::InformationSecurity, Some("2026-06-10T15:00:00Z")));
+        let answered = reassessment(&records, &[incident]);
+        assert_eq!(answered.due_at_once_since, None);
+        assert_eq!(answered.done_by_approval_on, Some(day("2026-06-10")));
+    }
+
+    #[test]
+    fn a_one_off_duty_is_due_on_its_date_until_done() {
+        let appeared = day("2026-01-15");
+        assert_eq!(next_due_on(None, Some(day("2027-03-31")), None, appeared, None), Some(day("2027-03-31")));
+        assert_eq!(next_due_on(None, Some(day("2027-03-31")), Some(day("2027-02-01")), appeared, None), None);
+    }
+
+    #[test]
+    fn status_by_days_left() {
+        let today = day("2026-11-28");
+        assert_eq!(status(Some(day("2026-11-27")), today), ObligationStatus::Overdue);
+        assert_eq!(status(Some(day("2026-11-28")), today), ObligationStatus::DueSoon);
+        assert_eq!(status(Some(day("2026-12-28")), today), ObligationStatus::DueSoon);
+        assert_eq!(status(Some(day("2026-12-29")), today), ObligationStatus::Ok);
+        assert_eq!(status(None, today), ObligationStatus::Ok);
+    }
+
+    #[test]
+    fn evidence_must_fit_the_duty() {
+        let c = NewCompletion {
+            done_on: day("2026-11-01"),
+            result: CompletionResult::Passed,
+            subject: None,
+            evidence: Some(Evidence::AccessReview { accounts_reviewed: 10, accounts_removed: 12 }),
+            notes: None,
+            document_url: None,
+        };
+        let rules: Vec<String> =
+            c.violations(ObligationKind::BackupTest, day("2026-11-28")).into_iter().map(|v| v.rule).collect();
+        assert_eq!(rules, ["fits_duty"]);
+        let rules: Vec<String> =
+            c.violations(ObligationKind::AccessReview, day("2026-11-28")).into_iter().map(|v| v.rule).collect();
+        assert_eq!(rules, ["at_most_reviewed"]);
+    }
+
+    proptest! {
+        /// A recurring duty is never due later than one interval after it was last done (or
+        /// appeared), and never before the day it was last done.
+        #[test]
+        fn next_due_is_within_one_interval(
+            interval in 1u32..=60,
+            appeared_offset in 0i64..3650,
+            done_offset in proptest::option::of(0i64..3650),
+            at_once_offset in proptest::option::of(0i64..3650),
+        ) {
+            let base = day("2020-01-01");
+            let appeared = base + chrono::Duration::days(appeared_offset);
+            let done = done_offset.map(|d| base + chrono::Duration::days(d));
+            let at_once = at_once_offset.map(|d| base + chrono::Duration::days(d));
+            let due = next_due_on(Some(interval), None, done, appeared, at_once).unwrap();
+            let from = done.unwrap_or(appeared);
+            prop_assert!(due <= add_months(from, interval));
+            if at_once.is_none() {
+                prop_assert!(due > from);
+            }
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! Recurring duties: which a system has, their due dates from completions, stricter and
+//! overridden intervals, and their appearance and disappearance with the facts.
+
+use serde_json::{Value, json};
+use systemejer_e2e::{TestApp, on_both_backends};
+
+use crate::common::{day, obligation, system_in_use, today};
+
+on_both_backends!(due_dates_follow_completions_and_facts);
+
+fn kinds(list: &Value) -> Vec<String> {
+    list.as_array().unwrap().iter().map(|o| o["kind"].as_str().unwrap().to_owned()).collect()
+}
+
+fn months_later(date: &str, months: u32) -> String {
+    let d: chrono::NaiveDate = date.parse().unwrap();
+    d.checked_add_months(chrono::Months::new(months)).unwrap().to_string()
+}
+
+async fn due_dates_follow_completions_and_facts(app: TestApp) {
+    let admin = app.admin();
+    let (sys, owner, _) = system_in_use(&app, "ove@randers.dk").await;
+    let obligations = format!("{sys}/obligations");
+    let list = app.get(&obligations, &owner).await.ok(200).clone();
+    assert_eq!(kinds(&list), ["backup_test", "access_review", "risk_reassessment", "procedure_review"]);
+    let backup = obligation(&list, "backup_test");
+    assert_eq!(backup["interval_months"], 12);
+    assert_eq!(
+        backup["next_due_on"],
+        months_later(&today().to_string(), 12),
+        "never done: one interval after it appeared"
+    );
+    assert_eq!(backup["status"], "ok");
+    assert!(backup["done_means"].as_str().unwrap().contains("gendannelse"));
+    let risk = obligation(&list, "risk_reassessment");
+    assert_eq!(risk["last_done_on"], today().to_string(), "approving the risk assessment completed it");
+    assert_eq!(obligation(&list, "access_review")["interval_months"], 6);
+
+    // Done late: the next due date counts from the day it was done.
+    let done_on = day(-10);
+    let completion = json!({"done_on": done_on, "result": "passed",
+                            "evidence": {"type": "backup_test", "restore_minutes": 42, "restored": "Hele databasen til testmiljø"}});
+    app.post(&format!("{obligations}/backup_test/completions"), &owner, completion).await.ok(201);
+    let list = app.get(&obligations, &owner).await.ok(200).clone();
+    assert_eq!(obligation(&list, "backup_test")["next_due_on"], months_later(&done_on, 12));
+
+    // A failed result is recorded but does not move the due date.
+    app.post(
+        &format!("{obligations}/backup_test/completions"),
+        &owner,
+        json!({"done_on": day(-1), "result": "failed", "notes": "Restore fejlede"}),
+    )
+    .await
+    .ok(201);
+    let list = app.get(&obligations, &owner).await.ok(200).clone();
+    assert_eq!(obligation(&list, "backup_test")["last_done_on"], done_on);
+    let history = app.get(&format!("{obligations}/backup_test/completions"), &owner).await;
+    assert_eq!(history.ok(200).as_array().unwrap().len(), 2);
+    assert_eq!(history.body[0]["result"], "failed", "newest first");
+
+    // Done early: likewise from the day it was done.
+    app.post(
+        &format!("{obligations}/access_review/completions"),
+        &owner,
+        json!({"done_on": day(-2), "result": "passed", "evidence": {"type": "access_review", "accounts_reviewed": 40, "accounts_removed": 3}}),
+    )
+    .await
+    .ok(201);
+    let list = app.get(&obligations, &owner).await.ok(200).clone();
+    assert_eq!(obligation(&list, "access_review")["next_due_on"], months_later(&day(-2), 6));
+
+    // Bad completions.
+    let future = app
+        .post(&format!("{obligations}/backup_test/completions"), &owner, json!({"done_on": day(2), "result": "passed"}))
+        .await;
+    assert_eq!(future.problem(422)["errors"][0]["rule"], "not_in_future");
+    let wrong = app
+        .post(&format!("{obligations}/backup_test/completions"), &owner, json!({"done_on": day(-1), "result": "passed", "evidence": {"type": "access_review", "accounts_reviewed": 1, "accounts_removed": 0}}))
+        .await;
+    assert_eq!(wrong.problem(422)["errors"][0]["rule"], "fits_duty");
+    let by_approval = app
+        .post(
+            &format!("{obligations}/risk_reassessment/completions"),
+            &owner,
+            json!({"done_on": day(-1), "result": "passed"}),
+        )
+        .await;
+    assert_eq!(by_approval.problem(422)["errors"][0]["rule"], "done_by_approval");
+    let absent = app
+        .post(&format!("{obligations}/log_sample/completions"), &owner, json!({"done_on": day(-1), "result": "passed"}))
+        .await;
+    assert_eq!(absent.problem(409)["code"], "no_such_duty");
+
+    // Stricter intervals when the facts change: a critical system's backup every 6 months,
+    // and its access review every 3.
+    app.patch(&sys, &owner, json!({"criticality": "critical"})).await.ok(200);
+    let list = app.get(&obligations, &owner).await.ok(200).clone();
+    assert_eq!(obligation(&list, "backup_test")["next_due_on"], months_later(&done_on, 6));
+    assert_eq!(obligation(&list, "access_review")["interval_months"], 3);
+
+    // An override per system, and back to the default with null.
+    let changed = app.patch(&format!("{obligations}/backup_test"), &owner, json!({"interval_months": 2})).await;
+    assert_eq!(changed.ok(200)[0]["next_due_on"], months_later(&done_on, 2));
+    assert_eq!(changed.body[0]["interval_override_months"], 2);
+    let bad = app.patch(&format!("{obligations}/backup_test"), &owner, json!({"interval_months": 0})).await;
+    assert_eq!(bad.problem(422)["errors"][0]["field"], "interval_months");
+    let reset = app.patch(&format!("{obligations}/backup_test"), &owner, json!({"interval_months": null})).await;
+    assert_eq!(reset.ok(200)[0]["interval_months"], 6);
+
+    // New facts bring new duties.
+    app.post(
+        &format!("{sys}/retention-rules"),
+        &owner,
+        json!({"data_category": "Vejdata", "retention_period": "P10Y", "legal_basis": "Vejloven"}),
+    )
+    .await
+    .ok(201);
+    app.call(
+        reqwest::Method::PUT,
+        &format!("{sys}/contingency-plan"),
+        Some(&owner),
+        Some(json!({"document_url": "https://intranet.randers.dk/b", "manual_procedures": "Kort på papir"})),
+    )
+    .await
+    .ok(200);
+    let processor = app.create("/api/v1/processors", json!({"name": "Netcompany A/S", "country": "DK"})).await;
+    let agreement = app
+        .post(&format!("{sys}/processing-agreements"), &owner, json!({"processor_id": processor, "signed_on": day(-30), "supervision_method": "isae_3000", "supervision_interval_months": 24}))
+        .await
+        .ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.patch(&sys, &owner, json!({"contract_notice_on": day(20)})).await.ok(200);
+    let list = app.get(&obligations, &owner).await.ok(200).clone();
+    assert_eq!(
+        kinds(&list),
+        [
+            "backup_test",
+            "access_review",
+            "risk_reassessment",
+            "processor_supervision",
+            "contingency_plan_test",
+            "deletion_run",
+            "procedure_review",
+            "contract_renewal"
+        ]
+    );
+    let supervision = obligation(&list, "processor_supervision");
+    assert_eq!(supervision["subject"], agreement.as_str());
+    assert_eq!(supervision["interval_months"], 24);
+    let renewal = obligation(&list, "contract_renewal");
+    assert_eq!(renewal["next_due_on"], day(20));
+    assert_eq!(renewal["status"], "due_soon");
+    let no_subject = app
+        .post(
+            &format!("{obligations}/processor_supervision/completions"),
+            &owner,
+            json!({"done_on": day(-1), "result": "passed"}),
+        )
+        .await;
+    assert_eq!(no_subject.problem(422)["errors"][0]["field"], "subject");
+    app.post(
+        &format!("{obligations}/processor_supervision/completions"),
+        &owner,
+        json!({"done_on": day(-1), "result": "passed", "subject": agreement, "evidence": {"type": "supervision", "report_kind": "isae_3000", "conclusion": "Ingen bemærkninger"}}),
+    )
+    .await
+    .ok(201);
+    let list = app.get(&obligations, &owner).await.ok(200).clone();
+    assert_eq!(obligation(&list, "processor_supervision")["next_due_on"], months_later(&day(-1), 24));
+
+    // A change makes the risk reassessment due at once.
+    app.post(
+        &format!("{sys}/transitions"),
+        &owner,
+        json!({"to": "changing", "change_description": "Nyt GIS-lag", "dpia_needed": false}),
+    )
+    .await
+    .ok(200);
+    let list = app.get(&obligations, &owner).await.ok(200).clone();
+    assert_eq!(obligation(&list, "risk_reassessment")["next_due_on"], today().to_string());
+    assert_eq!(obligation(&list, "risk_reassessment")["status"], "due_soon");
+
+    // Retiring a system ends its duties.
+    let rid = app
+        .post(&format!("{sys}/risk-assessments"), &owner, json!({"perspective": "information_security", "performed_on": day(0), "risk_level": "low", "summary": "Efter ændring"}))
+        .await
+        .ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.post(&format!("{sys}/risk-assessments/{rid}/approve"), &owner, json!({})).await.ok(200);
+    app.post(&format!("{sys}/transitions"), &owner, json!({"to": "in_use"})).await.ok(200);
+    app.post(&format!("{sys}/transitions"), &owner, json!({"to": "decommissioning", "reason": "Nedlægges"}))
+        .await
+        .ok(200);
+    for step in app.get(&format!("{sys}/exit-checklist"), &owner).await.ok(200).clone().as_array().unwrap() {
+        let path = format!("{sys}/exit-checklist/{}", step["step"].as_str().unwrap());
+        app.call(
+            reqwest::Method::PUT,
+            &path,
+            Some(&owner),
+            Some(json!({"status": "not_applicable", "reason": "Ikke relevant"})),
+        )
+        .await
+        .ok(200);
+    }
+    app.post(&format!("{sys}/transitions"), &owner, json!({"to": "retired"})).await.ok(200);
+    assert_eq!(app.get(&obligations, &admin).await.ok(200), &json!([]));
+}
