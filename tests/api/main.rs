@@ -11,3 +11,4 @@ mod lists;
 mod obligations;
 mod permissions;
 mod register;
+mod reports;

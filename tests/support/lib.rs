@@ -281,3 +281,17 @@ impl TestApp {
         Self::reply(req.send().await.unwrap()).await
     }
 }
+
+impl TestApp {
+    /// Whether the service runs on PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.store.backend() == systemejer_store::BackendKind::Postgres
+    }
+
+    /// A GET whose body is returned as raw bytes (for exports).
+    pub async fn get_bytes(&self, path: &str, token: &str) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+        let res = self.client.get(format!("{}{}", self.base, path)).bearer_auth(token).send().await.unwrap();
+        let (status, headers) = (res.status(), res.headers().clone());
+        (status, headers, res.bytes().await.unwrap().to_vec())
+    }
+}

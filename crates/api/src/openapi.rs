@@ -59,6 +59,13 @@ problem_responses! {
         (name = "org-units", description = "The organisation: directorates, departments, staff functions, sections"),
         (name = "people", description = "People who own systems, do tasks for owners, or manage others"),
         (name = "systems", description = "IT systems, their description, owner, delegates and lifecycle"),
+        (name = "risk", description = "Risk assessments, the DPIA decision and DPIAs, approved by the owner"),
+        (name = "gdpr", description = "Processors and agreements, retention rules, the record of processing"),
+        (name = "operations", description = "Procedures and the contingency plan"),
+        (name = "obligations", description = "Recurring duties, their due dates and completions"),
+        (name = "incidents", description = "Security incidents and personal data breaches (72 hours)"),
+        (name = "exit", description = "The exit checklist of a system being shut down"),
+        (name = "reports", description = "The compliance overview and the record of processing activities"),
         (name = "audit", description = "The audit log and deletions, for auditors and syncing clients"),
         (name = "health", description = "Liveness and readiness")
     )

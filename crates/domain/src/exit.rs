@@ -42,7 +42,7 @@ string_enum! {
 }
 
 /// One step of the exit checklist.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExitStep {
     /// Which step.

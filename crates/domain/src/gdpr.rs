@@ -194,7 +194,7 @@ string_enum! {
 
 /// A data processing agreement (*databehandleraftale*, GDPR art. 28) for one system with one
 /// processor. Registered when the processor is known; it counts once signed and unexpired.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProcessingAgreement {
     /// Identifier.

@@ -204,6 +204,7 @@ pub fn required(
             done_by_approval_on: None,
         });
     }
+    out.sort_by(|a, b| (a.kind, &a.subject).cmp(&(b.kind, &b.subject)));
     out
 }
 
@@ -237,6 +238,67 @@ pub fn status(due_on: Option<NaiveDate>, today: NaiveDate) -> ObligationStatus {
         Some(due) if (due - today).num_days() <= 30 => ObligationStatus::DueSoon,
         _ => ObligationStatus::Ok,
     }
+}
+
+/// An obligation with its dates worked out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scheduled {
+    /// The duty.
+    pub kind: ObligationKind,
+    /// For `processor_supervision`: the agreement; otherwise empty.
+    pub subject: String,
+    /// The interval in use (an override, else the rule's), `None` for the one-off duty.
+    pub interval_months: Option<u32>,
+    /// The day it first appeared.
+    pub appeared_on: NaiveDate,
+    /// The day it was last done.
+    pub last_done_on: Option<NaiveDate>,
+    /// The day it is next due.
+    pub next_due_on: Option<NaiveDate>,
+}
+
+/// What is known of an obligation from before: when it appeared, and its interval override.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Known {
+    /// The day it first appeared.
+    pub appeared_on: NaiveDate,
+    /// The interval set for this system, if any.
+    pub interval_override_months: Option<u32>,
+}
+
+/// Works out the dates of the `required` obligations: `last_passed` holds the day each
+/// (kind, subject) was last done with a passed result; `known` what is known from before; a
+/// duty not known before appears on `today`.
+pub fn schedule(
+    required: &[RequiredObligation],
+    last_passed: &std::collections::HashMap<(ObligationKind, String), NaiveDate>,
+    known: &std::collections::HashMap<(ObligationKind, String), Known>,
+    today: NaiveDate,
+) -> Vec<Scheduled> {
+    required
+        .iter()
+        .map(|duty| {
+            let id = (duty.kind, duty.subject.clone());
+            let before = known.get(&id);
+            let appeared_on = before.map_or(today, |k| k.appeared_on);
+            let interval = duty.interval_months.map(|i| before.and_then(|k| k.interval_override_months).unwrap_or(i));
+            let last_done_on = last_passed.get(&id).copied().max(duty.done_by_approval_on);
+            Scheduled {
+                kind: duty.kind,
+                subject: duty.subject.clone(),
+                interval_months: interval,
+                appeared_on,
+                last_done_on,
+                next_due_on: next_due_on(
+                    interval,
+                    duty.fixed_due_on,
+                    last_done_on,
+                    appeared_on,
+                    duty.due_at_once_since,
+                ),
+            }
+        })
+        .collect()
 }
 
 /// Who is reminded of a system's duties by default: the first `systemforvalter` delegate, else
@@ -474,12 +536,12 @@ mod tests {
                 ("backup_test", Some(6)),
                 ("access_review", Some(3)),
                 ("log_sample", Some(6)),
-                ("procedure_review", Some(12)),
-                ("contingency_plan_test", Some(12)),
-                ("deletion_run", Some(12)),
                 ("risk_reassessment", Some(12)),
                 ("dpia_review", Some(24)),
                 ("processor_supervision", Some(12)),
+                ("contingency_plan_test", Some(12)),
+                ("deletion_run", Some(12)),
+                ("procedure_review", Some(12)),
                 ("contract_renewal", None),
             ]
         );
@@ -499,8 +561,8 @@ mod tests {
             vec![
                 ("backup_test", Some(12)),
                 ("access_review", Some(6)),
-                ("procedure_review", Some(12)),
-                ("risk_reassessment", Some(12))
+                ("risk_reassessment", Some(12)),
+                ("procedure_review", Some(12))
             ]
         );
     }

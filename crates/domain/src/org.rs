@@ -235,7 +235,7 @@ impl OrgUnitChanges {
 }
 
 /// A person in the organisation: a possible owner, delegate or manager.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Person {
     /// Identifier.

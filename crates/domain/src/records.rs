@@ -1,7 +1,7 @@
 //! The records kept about a system, and the facts the lifecycle gates read from them.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::exit::ExitStep;
 use crate::gdpr::{ProcessingAgreement, ProcessingRecord, RetentionRule};
@@ -73,7 +73,7 @@ impl RecordRules for ProcessingRecord {
 
 /// A record as kept: what was recorded, by whom and when, and the owner's approval where the
 /// kind of record needs one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Recorded<D> {
     /// Identifier.

@@ -127,7 +127,7 @@ impl TryFrom<RawLink> for SelfServiceLink {
 }
 
 /// An IT system with its description, its owner and delegates, and where it is in its life.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct System {
     /// Identifier.

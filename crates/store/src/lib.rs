@@ -17,6 +17,7 @@ pub mod page;
 pub mod people;
 pub mod processors;
 pub mod records;
+pub mod reports;
 mod rows;
 pub mod schema;
 pub mod systems;

@@ -52,53 +52,80 @@ pub(crate) fn sync(conn: &mut AnyConnection, system_id: SystemId, today: NaiveDa
         .filter(oc::result.eq(CompletionResult::Passed.as_str()))
         .select((oc::kind, oc::subject, oc::done_on))
         .load(conn)?;
-    let mut last_passed: HashMap<(String, String), NaiveDate> = HashMap::new();
+    let mut last_passed: HashMap<(ObligationKind, String), NaiveDate> = HashMap::new();
     for (kind, subject, day) in passed {
-        let entry = last_passed.entry((kind, subject)).or_insert(day);
+        let entry = last_passed.entry((parse("obligation_completions.kind", &kind)?, subject)).or_insert(day);
         *entry = (*entry).max(day);
     }
-    let existing: HashMap<(String, String), ObligationRow> =
-        rows_of(conn, system_id)?.into_iter().map(|r| ((r.0.clone(), r.1.clone()), r)).collect();
+    let mut known: HashMap<(ObligationKind, String), rules::Known> = HashMap::new();
+    for row in rows_of(conn, system_id)? {
+        let override_months = row.3.and_then(|m| u32::try_from(m).ok());
+        known.insert(
+            (parse("obligations.kind", &row.0)?, row.1),
+            rules::Known { appeared_on: row.5, interval_override_months: override_months },
+        );
+    }
 
     let required = rules::required(&system, &facts, &incidents_recorded);
-    for duty in &required {
-        let id = (duty.kind.as_str().to_owned(), duty.subject.clone());
-        let row = existing.get(&id);
-        let appeared_on = row.map_or(today, |r| r.5);
-        let override_months = row.and_then(|r| r.3).and_then(|m| u32::try_from(m).ok());
-        let interval = override_months.or(duty.interval_months).filter(|_| duty.interval_months.is_some());
-        let last_done = last_passed.get(&id).copied().max(duty.done_by_approval_on);
-        let next_due = rules::next_due_on(interval, duty.fixed_due_on, last_done, appeared_on, duty.due_at_once_since);
-        let interval_i32 = interval.and_then(|m| i32::try_from(m).ok());
-        if row.is_some() {
+    let scheduled = rules::schedule(&required, &last_passed, &known, today);
+    for duty in &scheduled {
+        let (kind, subject) = (duty.kind.as_str(), duty.subject.as_str());
+        let interval = duty.interval_months.and_then(|m| i32::try_from(m).ok());
+        if known.contains_key(&(duty.kind, duty.subject.clone())) {
             diesel::update(
-                o::obligations.filter(o::system_id.eq(&key)).filter(o::kind.eq(&id.0)).filter(o::subject.eq(&id.1)),
+                o::obligations.filter(o::system_id.eq(&key)).filter(o::kind.eq(kind)).filter(o::subject.eq(subject)),
             )
-            .set((o::interval_months.eq(interval_i32), o::last_done_on.eq(last_done), o::next_due_on.eq(next_due)))
+            .set((
+                o::interval_months.eq(interval),
+                o::last_done_on.eq(duty.last_done_on),
+                o::next_due_on.eq(duty.next_due_on),
+            ))
             .execute(conn)?;
         } else {
             diesel::insert_into(o::obligations)
                 .values((
                     o::system_id.eq(&key),
-                    o::kind.eq(&id.0),
-                    o::subject.eq(&id.1),
-                    o::interval_months.eq(interval_i32),
-                    o::appeared_on.eq(appeared_on),
-                    o::last_done_on.eq(last_done),
-                    o::next_due_on.eq(next_due),
+                    o::kind.eq(kind),
+                    o::subject.eq(subject),
+                    o::interval_months.eq(interval),
+                    o::appeared_on.eq(duty.appeared_on),
+                    o::last_done_on.eq(duty.last_done_on),
+                    o::next_due_on.eq(duty.next_due_on),
                 ))
                 .execute(conn)?;
         }
     }
-    for (kind, subject) in existing.keys() {
-        if !required.iter().any(|d| d.kind.as_str() == kind && &d.subject == subject) {
+    for (kind, subject) in known.keys() {
+        if !scheduled.iter().any(|d| d.kind == *kind && &d.subject == subject) {
             diesel::delete(
-                o::obligations.filter(o::system_id.eq(&key)).filter(o::kind.eq(kind)).filter(o::subject.eq(subject)),
+                o::obligations
+                    .filter(o::system_id.eq(&key))
+                    .filter(o::kind.eq(kind.as_str()))
+                    .filter(o::subject.eq(subject)),
             )
             .execute(conn)?;
         }
     }
     Ok(())
+}
+
+/// The obligations of a system as stored (dates as of the last change of its facts).
+pub(crate) fn stored(conn: &mut AnyConnection, system_id: SystemId) -> Result<Vec<rules::Scheduled>, StoreError> {
+    let mut out = rows_of(conn, system_id)?
+        .into_iter()
+        .map(|r| {
+            Ok(rules::Scheduled {
+                kind: parse("obligations.kind", &r.0)?,
+                subject: r.1,
+                interval_months: r.2.and_then(|m| u32::try_from(m).ok()),
+                appeared_on: r.5,
+                last_done_on: r.6,
+                next_due_on: r.7,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    out.sort_by(|a, b| (a.kind, &a.subject).cmp(&(b.kind, &b.subject)));
+    Ok(out)
 }
 
 fn list(conn: &mut AnyConnection, system_id: SystemId, today: NaiveDate) -> Result<Vec<Obligation>, StoreError> {
@@ -122,7 +149,7 @@ fn list(conn: &mut AnyConnection, system_id: SystemId, today: NaiveDate) -> Resu
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
-    out.sort_by_key(|x| (ObligationKind::ALL.iter().position(|k| *k == x.kind), x.subject.clone()));
+    out.sort_by(|a, b| (a.kind, &a.subject).cmp(&(b.kind, &b.subject)));
     Ok(out)
 }
 

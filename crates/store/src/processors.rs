@@ -98,6 +98,11 @@ fn decode_agreement(row: AgreementRow) -> Result<ProcessingAgreement, StoreError
     })
 }
 
+/// A processor's name, for reports.
+pub(crate) fn name_of(conn: &mut AnyConnection, id: ProcessorId) -> Result<String, StoreError> {
+    get(conn, id).map(|p| p.name)
+}
+
 /// The agreements of a system, oldest first.
 pub(crate) fn agreements_of(
     conn: &mut AnyConnection,

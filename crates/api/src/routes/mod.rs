@@ -8,6 +8,7 @@ mod org_units;
 mod people;
 mod processors;
 mod records;
+mod reports;
 mod systems;
 
 use actix_web::web;
@@ -28,6 +29,7 @@ pub(crate) fn register(cfg: &mut ServiceConfig) {
         processors::register(cfg);
         obligations::register(cfg);
         incidents::register(cfg);
+        reports::register(cfg);
         audit::register(cfg);
     }));
 }

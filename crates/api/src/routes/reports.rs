@@ -1,0 +1,196 @@
+//! `/reports`: the compliance overview and the record of processing activities (art. 30).
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, web};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use systemejer_domain::obligations::ObligationStatus;
+use systemejer_domain::reports::{ComplianceReport, ProcessingRecordRow};
+use systemejer_domain::{LifecycleState, OrgUnitId, PersonId};
+use systemejer_store::reports::ComplianceFilter;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::blocking;
+use crate::AppState;
+use crate::auth::{Caller, Role};
+use crate::error::ApiError;
+use crate::extract::Query;
+
+pub(super) fn register(cfg: &mut ServiceConfig) {
+    cfg.service(compliance_report).service(processing_records);
+}
+
+/// Filters of the compliance overview.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ComplianceQuery {
+    /// Only systems this person owns (required for callers without a role: their own).
+    owner_id: Option<PersonId>,
+    /// Only systems of this unit.
+    org_unit_id: Option<OrgUnitId>,
+    /// Only systems whose worst duty has this status.
+    status: Option<ObligationStatus>,
+    /// Only systems in this state (default: all but `retired`).
+    lifecycle_state: Option<LifecycleState>,
+    /// Answer as the register stood at the end of this past day, rebuilt from the audit log.
+    as_of: Option<NaiveDate>,
+}
+
+/// The compliance overview
+///
+/// Per system: its state, owner, the status of each duty, what its next transition would find
+/// unmet, and personal data breaches awaiting a decision; with totals per status. With
+/// `as_of`, the register as it stood at the end of that day (rebuilt from the audit log).
+/// Admins, auditors and the DPO see every system; an owner sees their own (`owner_id`).
+#[utoipa::path(
+    tag = "reports",
+    params(ComplianceQuery),
+    responses((status = 200, description = "The overview", body = ComplianceReport)),
+    security(("bearer" = []))
+)]
+#[get("/reports/compliance")]
+async fn compliance_report(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: Query<ComplianceQuery>,
+) -> Result<web::Json<ComplianceReport>, ApiError> {
+    let q = query.0;
+    let privileged = caller.has(Role::Admin) || caller.has(Role::Auditor) || caller.has(Role::Dpo);
+    if !privileged {
+        let me = caller.person.as_ref().filter(|p| p.active).map(|p| p.id);
+        if me.is_none() || q.owner_id != me {
+            return Err(ApiError::Forbidden("give `owner_id` with your own person id to see your systems".into()));
+        }
+    }
+    if let Some(day) = q.as_of
+        && day > state.store.today()
+    {
+        return Err(ApiError::BadRequest {
+            detail: "bad query parameter `as_of`: cannot be in the future".into(),
+            errors: vec![systemejer_domain::Violation::new("as_of", "not_in_future", "cannot be in the future")],
+        });
+    }
+    let filter = ComplianceFilter {
+        owner_id: q.owner_id,
+        org_unit_id: q.org_unit_id,
+        status: q.status,
+        lifecycle_state: q.lifecycle_state,
+    };
+    let as_of = q.as_of;
+    Ok(web::Json(blocking(&state, move |s| s.compliance_report(&filter, as_of)).await?))
+}
+
+/// The format of an export.
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    /// JSON.
+    #[default]
+    Json,
+    /// CSV for Excel: UTF-8 with a byte order mark, `;` between fields, lists joined by `, `.
+    Csv,
+}
+
+/// The format of the processing records.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// `json` (default) or `csv`.
+    #[serde(default)]
+    format: ExportFormat,
+}
+
+/// The record of processing activities.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProcessingRecords {
+    /// One row per system that processes personal data.
+    pub items: Vec<ProcessingRecordRow>,
+}
+
+/// The record of processing activities (art. 30)
+///
+/// One row per system that processes personal data (retired systems left out), as JSON or, with
+/// `?format=csv`, as a spreadsheet. Admins, auditors and the DPO.
+#[utoipa::path(
+    tag = "reports",
+    params(ExportQuery),
+    responses((status = 200, description = "The record, as JSON or CSV", content(
+        (ProcessingRecords = "application/json"),
+        (String = "text/csv")
+    ))),
+    security(("bearer" = []))
+)]
+#[get("/reports/processing-records")]
+async fn processing_records(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: Query<ExportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_any(&[Role::Auditor, Role::Dpo])?;
+    let items = blocking(&state, |s| s.processing_records()).await?;
+    match query.0.format {
+        ExportFormat::Json => Ok(HttpResponse::Ok().json(ProcessingRecords { items })),
+        ExportFormat::Csv => Ok(HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+            .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"fortegnelse.csv\""))
+            .body(to_csv(&items)?)),
+    }
+}
+
+fn to_csv(rows: &[ProcessingRecordRow]) -> Result<Vec<u8>, ApiError> {
+    let fail = |e: csv::Error| ApiError::Internal(format!("writing CSV: {e}"));
+    let mut out = Vec::from("\u{feff}".as_bytes());
+    {
+        let mut w = csv::WriterBuilder::new().delimiter(b';').terminator(csv::Terminator::CRLF).from_writer(&mut out);
+        w.write_record([
+            "system_id",
+            "system",
+            "lifecycle_state",
+            "owner",
+            "owner_email",
+            "recorded",
+            "purposes",
+            "data_subject_categories",
+            "personal_data_categories",
+            "sensitive_data",
+            "cpr_numbers",
+            "recipients",
+            "processors",
+            "third_country_transfers",
+            "retention_periods",
+            "retention_summary",
+            "security_measures",
+        ])
+        .map_err(fail)?;
+        let yes_no = |b: Option<bool>| match b {
+            Some(true) => "ja",
+            Some(false) => "nej",
+            None => "",
+        };
+        for r in rows {
+            w.write_record([
+                r.system_id.to_string().as_str(),
+                &r.system,
+                r.lifecycle_state.as_str(),
+                r.owner.as_deref().unwrap_or_default(),
+                r.owner_email.as_deref().unwrap_or_default(),
+                if r.recorded { "ja" } else { "nej" },
+                &r.purposes.join(", "),
+                &r.data_subject_categories.join(", "),
+                &r.personal_data_categories.join(", "),
+                yes_no(r.sensitive_data),
+                yes_no(r.cpr_numbers),
+                &r.recipients.join(", "),
+                &r.processors.join(", "),
+                &r.third_country_transfers.join(", "),
+                &r.retention_periods.join(", "),
+                r.retention_summary.as_deref().unwrap_or_default(),
+                r.security_measures.as_deref().unwrap_or_default(),
+            ])
+            .map_err(fail)?;
+        }
+        w.flush().map_err(|e| ApiError::Internal(format!("writing CSV: {e}")))?;
+    }
+    Ok(out)
+}

@@ -1,0 +1,218 @@
+//! Overviews for the IT department and the DPO: where every system stands with its duties,
+//! and the record of processing activities across systems.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::ids::{OrgUnitId, PersonId, RecordId, SystemId};
+use crate::lifecycle::{self, LifecycleState, Refusal, TransitionFacts, Unmet};
+use crate::obligations::{ObligationKind, ObligationStatus, Scheduled, status};
+use crate::org::OwnerCandidate;
+use crate::records::SystemRecords;
+use crate::system::System;
+
+/// One duty of a system in the overview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DutySummary {
+    /// The duty.
+    pub kind: ObligationKind,
+    /// For `processor_supervision`: the agreement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// When it is next due.
+    pub next_due_on: Option<NaiveDate>,
+    /// Where it stands on the report's date.
+    pub status: ObligationStatus,
+}
+
+/// Where one system stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ComplianceRow {
+    /// The system.
+    pub system_id: SystemId,
+    /// Its name.
+    pub name: String,
+    /// Its lifecycle state.
+    pub lifecycle_state: LifecycleState,
+    /// Its owner.
+    pub owner_id: Option<PersonId>,
+    /// Its organisational unit.
+    pub org_unit_id: Option<OrgUnitId>,
+    /// The worst status of its duties (`ok` when it has none).
+    pub status: ObligationStatus,
+    /// Its duties.
+    pub obligations: Vec<DutySummary>,
+    /// The next transition in the ordinary course of its life.
+    pub next_transition: Option<LifecycleState>,
+    /// What that transition would find unmet (a reason or change description is taken as given).
+    pub open_gates: Vec<Unmet>,
+    /// Personal data breaches still awaiting the report or the decision not to report.
+    pub open_breaches: Vec<RecordId>,
+}
+
+/// Counts by status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StatusCounts {
+    /// `ok`.
+    pub ok: u32,
+    /// `due_soon`.
+    pub due_soon: u32,
+    /// `overdue`.
+    pub overdue: u32,
+}
+
+impl StatusCounts {
+    fn add(&mut self, s: ObligationStatus) {
+        match s {
+            ObligationStatus::Ok => self.ok += 1,
+            ObligationStatus::DueSoon => self.due_soon += 1,
+            ObligationStatus::Overdue => self.overdue += 1,
+        }
+    }
+}
+
+/// Totals of the overview.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ComplianceTotals {
+    /// Systems by the worst status of their duties.
+    pub systems: StatusCounts,
+    /// Duties by status.
+    pub obligations: StatusCounts,
+    /// Personal data breaches awaiting a decision.
+    pub open_breaches: u32,
+}
+
+string_enum! {
+    /// Where a report's facts come from.
+    pub enum ReportSource {
+        /// The register as it stands now.
+        Register => "register",
+        /// The register as it stood on a past date, rebuilt from the audit log.
+        AuditLog => "audit_log",
+    }
+}
+
+/// The compliance overview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ComplianceReport {
+    /// The date the statuses are worked out for.
+    pub as_of: NaiveDate,
+    /// Where the facts come from.
+    pub source: ReportSource,
+    /// Totals over the systems listed.
+    pub totals: ComplianceTotals,
+    /// One row per system.
+    pub systems: Vec<ComplianceRow>,
+}
+
+impl ComplianceReport {
+    /// A report of `rows` as of `as_of`, with its totals.
+    pub fn new(as_of: NaiveDate, source: ReportSource, systems: Vec<ComplianceRow>) -> Self {
+        let mut totals = ComplianceTotals::default();
+        for row in &systems {
+            totals.systems.add(row.status);
+            for duty in &row.obligations {
+                totals.obligations.add(duty.status);
+            }
+            totals.open_breaches += u32::try_from(row.open_breaches.len()).unwrap_or(u32::MAX);
+        }
+        Self { as_of, source, totals, systems }
+    }
+}
+
+/// Works out one system's row as of `today`.
+pub fn compliance_row(
+    system: &System,
+    owner: Option<OwnerCandidate>,
+    records: &SystemRecords,
+    scheduled: &[Scheduled],
+    open_breaches: Vec<RecordId>,
+    today: NaiveDate,
+) -> ComplianceRow {
+    let obligations: Vec<DutySummary> = scheduled
+        .iter()
+        .map(|d| DutySummary {
+            kind: d.kind,
+            subject: (!d.subject.is_empty()).then(|| d.subject.clone()),
+            next_due_on: d.next_due_on,
+            status: status(d.next_due_on, today),
+        })
+        .collect();
+    let worst = obligations.iter().map(|d| d.status).max().unwrap_or(ObligationStatus::Ok);
+    let next = system.lifecycle_state.natural_successor();
+    let given = "(given with the transition)";
+    let open_gates = next
+        .map(|to| {
+            let facts = TransitionFacts {
+                system,
+                owner,
+                records,
+                reason: Some(given),
+                change_description: Some(given),
+                dpia_needed: Some(false),
+                today,
+            };
+            match lifecycle::evaluate(system.lifecycle_state, to, &facts) {
+                Err(Refusal::Unmet(unmet)) => unmet,
+                _ => Vec::new(),
+            }
+        })
+        .unwrap_or_default();
+    ComplianceRow {
+        system_id: system.id,
+        name: system.name.clone(),
+        lifecycle_state: system.lifecycle_state,
+        owner_id: system.owner_id,
+        org_unit_id: system.org_unit_id,
+        status: worst,
+        obligations,
+        next_transition: next,
+        open_gates,
+        open_breaches,
+    }
+}
+
+/// One system's record of processing (art. 30), flattened for export.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProcessingRecordRow {
+    /// The system.
+    pub system_id: SystemId,
+    /// Its name.
+    pub system: String,
+    /// Its lifecycle state.
+    pub lifecycle_state: LifecycleState,
+    /// The owner (data controller's responsible manager).
+    pub owner: Option<String>,
+    /// The owner's email.
+    pub owner_email: Option<String>,
+    /// Whether the record of processing is written.
+    pub recorded: bool,
+    /// Purposes.
+    pub purposes: Vec<String>,
+    /// Categories of data subjects.
+    pub data_subject_categories: Vec<String>,
+    /// Categories of personal data.
+    pub personal_data_categories: Vec<String>,
+    /// Whether special categories (art. 9) are processed.
+    pub sensitive_data: Option<bool>,
+    /// Whether CPR numbers are processed.
+    pub cpr_numbers: Option<bool>,
+    /// Categories of recipients.
+    pub recipients: Vec<String>,
+    /// Data processors.
+    pub processors: Vec<String>,
+    /// Third-country transfers, as `country: safeguard`.
+    pub third_country_transfers: Vec<String>,
+    /// Retention periods, as `category: period`.
+    pub retention_periods: Vec<String>,
+    /// The retention summary.
+    pub retention_summary: Option<String>,
+    /// The security measures.
+    pub security_measures: Option<String>,
+}
