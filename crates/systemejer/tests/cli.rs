@@ -34,6 +34,16 @@ fn the_committed_openapi_document_matches_the_code() {
     );
     let doc: serde_json::Value = serde_json::from_str(&printed).unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    // Enumerations are documented by the names clients send (snake_case), not Rust's.
+    for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+        for value in schema["enum"].as_array().into_iter().flatten() {
+            let text = value.as_str().unwrap_or_default();
+            assert!(
+                !text.is_empty() && text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                "schema {name} documents the enum value {value}, which no client sends"
+            );
+        }
+    }
     // Every operation documents its problems and (but for health) its security.
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {

@@ -98,6 +98,7 @@ pub enum ExportFormat {
 pub struct ExportQuery {
     /// `json` (default) or `csv`.
     #[serde(default)]
+    #[param(inline)]
     format: ExportFormat,
 }
 
