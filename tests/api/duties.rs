@@ -40,7 +40,8 @@ async fn from_procurement_to_retirement(app: TestApp) {
                 "vendor": "Systematic", "hosting": "Leverandørens datacenter",
                 "business_processes": ["Hjemmepleje"], "data_formats": ["text"],
                 "processes_personal_data": true, "processes_sensitive_data": true, "processes_cpr_numbers": true,
-                "kle_codes": ["27.24.00"], "criticality": "critical", "archive_status": "preserve"
+                "kle_codes": ["27.24.00"], "criticality": "critical", "archive_status": "preserve",
+                "self_service_links": [{"title": "Bestil hjemmehjælp", "url": "https://www.borger.dk/hjemmehjaelp"}]
             }),
         )
         .await;
@@ -240,6 +241,12 @@ async fn from_procurement_to_retirement(app: TestApp) {
     let steps: Vec<String> =
         checklist.ok(200).as_array().unwrap().iter().map(|s| s["step"].as_str().unwrap().to_owned()).collect();
     assert_eq!(steps.len(), 8);
+    let links_step =
+        checklist.body.as_array().unwrap().iter().find(|s| s["step"] == "self_service_links_removed").unwrap();
+    assert_eq!(
+        links_step["links"][0]["url"], "https://www.borger.dk/hjemmehjaelp",
+        "the step lists the links to remove"
+    );
     let retire = app.post(&format!("{sys}/transitions"), &owner, json!({"to": "retired"})).await;
     assert_eq!(codes(retire.problem(409)).len(), 8);
 

@@ -57,12 +57,23 @@ pub struct ExitStep {
     pub note: Option<String>,
     /// Why it does not apply.
     pub reason: Option<String>,
+    /// For `self_service_links_removed`: the links to remove.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<crate::system::SelfServiceLink>,
 }
 
 impl ExitStep {
     /// A step not yet done.
     pub fn open(step: ExitStepKind) -> Self {
-        Self { step, status: ExitStepStatus::Open, done_on: None, recorded_by: None, note: None, reason: None }
+        Self {
+            step,
+            status: ExitStepStatus::Open,
+            done_on: None,
+            recorded_by: None,
+            note: None,
+            reason: None,
+            links: Vec::new(),
+        }
     }
 
     /// Whether the step no longer holds up retirement.
@@ -145,6 +156,7 @@ impl ExitStepUpdate {
             } else {
                 None
             },
+            links: Vec::new(),
         })
     }
 }

@@ -132,6 +132,7 @@ fn exit_steps_of(conn: &mut AnyConnection, system: SystemId) -> Result<Vec<ExitS
                 recorded_by,
                 note,
                 reason,
+                links: Vec::new(),
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
@@ -357,8 +358,12 @@ impl Store {
     /// The exit checklist of a system (empty until it is being shut down).
     pub fn exit_checklist(&self, system: SystemId) -> Result<Vec<ExitStep>, StoreError> {
         self.read(|conn| {
-            systems::get(conn, system)?;
-            exit_steps_of(conn, system)
+            let links = systems::get(conn, system)?.self_service_links;
+            let mut steps = exit_steps_of(conn, system)?;
+            for step in steps.iter_mut().filter(|s| s.step == ExitStepKind::SelfServiceLinksRemoved) {
+                step.links = links.clone();
+            }
+            Ok(steps)
         })
     }
 
