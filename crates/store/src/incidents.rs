@@ -141,11 +141,6 @@ fn get(conn: &mut AnyConnection, id: RecordId) -> Result<Incident, StoreError> {
     decode(conn, vec![row])?.pop().ok_or_else(|| StoreError::Internal("incident vanished".into()))
 }
 
-fn save(conn: &mut AnyConnection, x: &Incident) -> Result<(), StoreError> {
-    diesel::update(i::incidents.find(x.id.to_string())).set(IncidentRow::from_domain(x)).execute(conn)?;
-    Ok(())
-}
-
 impl Store {
     /// Records an incident. The systems it touched get a risk reassessment due at once.
     pub fn create_incident(&self, new: NewIncident, actor: &str) -> Result<Incident, StoreError> {
@@ -229,22 +224,7 @@ impl Store {
         changes: &IncidentChanges,
         actor: &str,
     ) -> Result<Incident, StoreError> {
-        self.write(|conn| {
-            let before = get(conn, id)?;
-            let at = now();
-            let mut after = changes.apply(before.clone(), at).map_err(StoreError::Invalid)?;
-            after.version = before.version + 1;
-            after.updated_at = at;
-            save(conn, &after)?;
-            let key = id.to_string();
-            audit::record(
-                conn,
-                &audit::Entry::new(at, actor, AuditAction::Update, EntityType::Incident, &key),
-                Some(&before),
-                Some(&after),
-            )?;
-            Ok(after)
-        })
+        self.modify_incident(id, actor, |incident, at| changes.apply(incident, at))
     }
 
     /// Records a report to Datatilsynet (the first, or a supplementary one).
@@ -254,14 +234,24 @@ impl Store {
         report: AuthorityReport,
         actor: &str,
     ) -> Result<Incident, StoreError> {
+        self.modify_incident(id, actor, |mut incident, at| incident.add_report(report, at).map(|()| incident))
+    }
+
+    /// Loads an incident, lets `change` make the new version (or refuse it), and saves it with
+    /// its audit event.
+    fn modify_incident(
+        &self,
+        id: RecordId,
+        actor: &str,
+        change: impl FnOnce(Incident, chrono::DateTime<Utc>) -> Result<Incident, Vec<Violation>>,
+    ) -> Result<Incident, StoreError> {
         self.write(|conn| {
             let before = get(conn, id)?;
             let at = now();
-            let mut after = before.clone();
-            after.add_report(report, at).map_err(StoreError::Invalid)?;
+            let mut after = change(before.clone(), at).map_err(StoreError::Invalid)?;
             after.version = before.version + 1;
             after.updated_at = at;
-            save(conn, &after)?;
+            diesel::update(i::incidents.find(id.to_string())).set(IncidentRow::from_domain(&after)).execute(conn)?;
             let key = id.to_string();
             audit::record(
                 conn,

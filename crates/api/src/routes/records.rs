@@ -132,515 +132,264 @@ async fn approve<D: RecordKind>(
     Ok(web::Json(blocking(state, move |s| s.approve_record::<D>(id, rid, approver, &actor)).await?))
 }
 
-/// List a system's risk assessments
-#[utoipa::path(
-    tag = "risk",
-    params(("id" = SystemId, Path, description = "The system's id")),
-    responses(
-        (status = 200, description = "Every one, oldest first", body = RecordList<RiskAssessment>),
-        (status = 404, response = crate::openapi::NotFound),
-    ),
-    security(("bearer" = []))
-)]
-#[get("/systems/{id}/risk-assessments")]
-async fn list_risk_assessments(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<SystemId>,
-) -> Result<web::Json<RecordList<RiskAssessment>>, ApiError> {
-    list_of(&state, &caller, id.into_inner()).await
+/// Handlers for a kind of record a system has many of: list, add, get, delete.
+macro_rules! many_records {
+    (
+        $kind:ident, $tag:tt, $collection:tt, $item:tt, $segment:tt,
+        $list:ident = $list_doc:tt, $add:ident = $add_doc:tt, $get:ident = $get_doc:tt, $delete:ident = $delete_doc:tt
+    ) => {
+        #[doc = $list_doc]
+        #[utoipa::path(
+            tag = $tag,
+            params(("id" = SystemId, Path, description = "The system's id")),
+            responses(
+                (status = 200, description = "Every one, oldest first", body = RecordList<$kind>),
+                (status = 404, response = crate::openapi::NotFound),
+            ),
+            security(("bearer" = []))
+        )]
+        #[get($collection)]
+        async fn $list(
+            state: web::Data<AppState>,
+            caller: Caller,
+            id: web::Path<SystemId>,
+        ) -> Result<web::Json<RecordList<$kind>>, ApiError> {
+            list_of(&state, &caller, id.into_inner()).await
+        }
+
+        #[doc = $add_doc]
+        #[utoipa::path(
+            tag = $tag,
+            params(("id" = SystemId, Path, description = "The system's id")),
+            request_body = $kind,
+            responses(
+                (status = 201, description = "Recorded", body = Recorded<$kind>),
+                (status = 404, response = crate::openapi::NotFound),
+                (status = 413, response = crate::openapi::PayloadTooLarge),
+                (status = 415, response = crate::openapi::UnsupportedMediaType),
+                (status = 422, response = crate::openapi::Unprocessable),
+            ),
+            security(("bearer" = []))
+        )]
+        #[post($collection)]
+        async fn $add(
+            state: web::Data<AppState>,
+            caller: Caller,
+            id: web::Path<SystemId>,
+            body: Body<$kind>,
+        ) -> Result<HttpResponse, ApiError> {
+            add_to(&state, caller, id.into_inner(), body.0, $segment).await
+        }
+
+        #[doc = $get_doc]
+        #[utoipa::path(
+            tag = $tag,
+            params(("id" = SystemId, Path, description = "The system's id"), ("rid" = RecordId, Path, description = "The record's id")),
+            responses((status = 200, description = "The record", body = Recorded<$kind>), (status = 404, response = crate::openapi::NotFound)),
+            security(("bearer" = []))
+        )]
+        #[get($item)]
+        async fn $get(
+            state: web::Data<AppState>,
+            caller: Caller,
+            path: web::Path<(SystemId, RecordId)>,
+        ) -> Result<web::Json<Recorded<$kind>>, ApiError> {
+            let (id, rid) = path.into_inner();
+            get_one(&state, &caller, id, Some(rid)).await
+        }
+
+        #[doc = $delete_doc]
+        #[doc = ""]
+        #[doc = "For records made by mistake or superseded; the audit log keeps them."]
+        #[utoipa::path(
+            tag = $tag,
+            params(("id" = SystemId, Path, description = "The system's id"), ("rid" = RecordId, Path, description = "The record's id")),
+            responses((status = 204, description = "Deleted"), (status = 404, response = crate::openapi::NotFound)),
+            security(("bearer" = []))
+        )]
+        #[delete($item)]
+        async fn $delete(state: web::Data<AppState>, caller: Caller, path: web::Path<(SystemId, RecordId)>) -> Result<HttpResponse, ApiError> {
+            let (id, rid) = path.into_inner();
+            delete_one::<$kind>(&state, caller, id, rid).await
+        }
+    };
 }
 
-/// Add a risk assessment
-#[utoipa::path(
-    tag = "risk",
-    params(("id" = SystemId, Path, description = "The system's id")),
-    request_body = RiskAssessment,
-    responses(
-        (status = 201, description = "Recorded", body = Recorded<RiskAssessment>),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::Unprocessable),
-    ),
-    security(("bearer" = []))
-)]
-#[post("/systems/{id}/risk-assessments")]
-async fn add_risk_assessment(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<SystemId>,
-    body: Body<RiskAssessment>,
-) -> Result<HttpResponse, ApiError> {
-    add_to(&state, caller, id.into_inner(), body.0, "risk-assessments").await
+/// Handlers for a kind of record a system has one of: get and put.
+macro_rules! one_record {
+    ($kind:ident, $tag:tt, $path:tt, $get:ident = $get_doc:tt, $put:ident = $put_doc:tt) => {
+        #[doc = $get_doc]
+        #[utoipa::path(
+            tag = $tag,
+            params(("id" = SystemId, Path, description = "The system's id")),
+            responses((status = 200, description = "The record", body = Recorded<$kind>), (status = 404, response = crate::openapi::NotFound)),
+            security(("bearer" = []))
+        )]
+        #[get($path)]
+        async fn $get(state: web::Data<AppState>, caller: Caller, id: web::Path<SystemId>) -> Result<web::Json<Recorded<$kind>>, ApiError> {
+            get_one(&state, &caller, id.into_inner(), None).await
+        }
+
+        #[doc = $put_doc]
+        #[doc = ""]
+        #[doc = "Replaces the one before; an approval does not carry over to changed content."]
+        #[utoipa::path(
+            tag = $tag,
+            params(("id" = SystemId, Path, description = "The system's id")),
+            request_body = $kind,
+            responses(
+                (status = 200, description = "Recorded", body = Recorded<$kind>),
+                (status = 404, response = crate::openapi::NotFound),
+                (status = 413, response = crate::openapi::PayloadTooLarge),
+                (status = 415, response = crate::openapi::UnsupportedMediaType),
+                (status = 422, response = crate::openapi::Unprocessable),
+            ),
+            security(("bearer" = []))
+        )]
+        #[put($path)]
+        async fn $put(
+            state: web::Data<AppState>,
+            caller: Caller,
+            id: web::Path<SystemId>,
+            body: Body<$kind>,
+        ) -> Result<web::Json<Recorded<$kind>>, ApiError> {
+            put_one(&state, caller, id.into_inner(), body.0).await
+        }
+    };
 }
 
-/// Get a risk assessment
-#[utoipa::path(
-    tag = "risk",
-    params(("id" = SystemId, Path, description = "The system's id"), ("rid" = RecordId, Path, description = "The record's id")),
-    responses((status = 200, description = "The record", body = Recorded<RiskAssessment>), (status = 404, response = crate::openapi::NotFound)),
-    security(("bearer" = []))
-)]
-#[get("/systems/{id}/risk-assessments/{rid}")]
-async fn get_risk_assessment(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<(SystemId, RecordId)>,
-) -> Result<web::Json<Recorded<RiskAssessment>>, ApiError> {
-    let (id, rid) = path.into_inner();
-    get_one(&state, &caller, id, Some(rid)).await
+/// A handler for the owner's approval of a record (`with_id`: one of many, by `rid`).
+macro_rules! approve_record {
+    ($kind:ident, $tag:tt, $path:tt, $name:ident = $doc:tt, with_id) => {
+        #[doc = $doc]
+        #[doc = ""]
+        #[doc = "Only the system's owner, calling with a token for their own email, may approve."]
+        #[utoipa::path(
+            tag = $tag,
+            params(("id" = SystemId, Path, description = "The system's id"), ("rid" = RecordId, Path, description = "The record's id")),
+            responses(
+                (status = 200, description = "Approved", body = Recorded<$kind>),
+                (status = 404, response = crate::openapi::NotFound),
+                (status = 409, response = crate::openapi::Conflict),
+            ),
+            security(("bearer" = []))
+        )]
+        #[post($path)]
+        async fn $name(
+            state: web::Data<AppState>,
+            caller: Caller,
+            path: web::Path<(SystemId, RecordId)>,
+        ) -> Result<web::Json<Recorded<$kind>>, ApiError> {
+            let (id, rid) = path.into_inner();
+            approve(&state, caller, id, Some(rid)).await
+        }
+    };
+    ($kind:ident, $tag:tt, $path:tt, $name:ident = $doc:tt) => {
+        #[doc = $doc]
+        #[doc = ""]
+        #[doc = "Only the system's owner, calling with a token for their own email, may approve."]
+        #[utoipa::path(
+            tag = $tag,
+            params(("id" = SystemId, Path, description = "The system's id")),
+            responses(
+                (status = 200, description = "Approved", body = Recorded<$kind>),
+                (status = 404, response = crate::openapi::NotFound),
+                (status = 409, response = crate::openapi::Conflict),
+            ),
+            security(("bearer" = []))
+        )]
+        #[post($path)]
+        async fn $name(state: web::Data<AppState>, caller: Caller, id: web::Path<SystemId>) -> Result<web::Json<Recorded<$kind>>, ApiError> {
+            approve(&state, caller, id.into_inner(), None).await
+        }
+    };
 }
 
-/// Delete a risk assessment
-///
-/// For records made by mistake or superseded; the audit log keeps them.
-#[utoipa::path(
-    tag = "risk",
-    params(("id" = SystemId, Path, description = "The system's id"), ("rid" = RecordId, Path, description = "The record's id")),
-    responses((status = 204, description = "Deleted"), (status = 404, response = crate::openapi::NotFound)),
-    security(("bearer" = []))
-)]
-#[delete("/systems/{id}/risk-assessments/{rid}")]
-async fn delete_risk_assessment(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<(SystemId, RecordId)>,
-) -> Result<HttpResponse, ApiError> {
-    let (id, rid) = path.into_inner();
-    delete_one::<RiskAssessment>(&state, caller, id, rid).await
-}
-
-/// Approve a risk assessment (the owner)
-///
-/// Only the system's owner, calling with a token for their own email, may approve.
-#[utoipa::path(
-    tag = "risk",
-    params(("id" = SystemId, Path, description = "The system's id"), ("rid" = RecordId, Path, description = "The record's id")),
-    responses(
-        (status = 200, description = "Approved", body = Recorded<RiskAssessment>),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-    ),
-    security(("bearer" = []))
-)]
-#[post("/systems/{id}/risk-assessments/{rid}/approve")]
-async fn approve_risk_assessment(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<(SystemId, RecordId)>,
-) -> Result<web::Json<Recorded<RiskAssessment>>, ApiError> {
-    let (id, rid) = path.into_inner();
-    approve(&state, caller, id, Some(rid)).await
-}
-
-/// Get the DPIA decision
-#[utoipa::path(
-    tag = "risk",
-    params(("id" = SystemId, Path, description = "The system's id")),
-    responses((status = 200, description = "The record", body = Recorded<DpiaDecision>), (status = 404, response = crate::openapi::NotFound)),
-    security(("bearer" = []))
-)]
-#[get("/systems/{id}/dpia-decision")]
-async fn get_dpia_decision(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<SystemId>,
-) -> Result<web::Json<Recorded<DpiaDecision>>, ApiError> {
-    get_one(&state, &caller, id.into_inner(), None).await
-}
-
-/// Record the DPIA decision (after consulting the DPO)
-///
-/// Replaces the one before; an approval does not carry over to changed content.
-#[utoipa::path(
-    tag = "risk",
-    params(("id" = SystemId, Path, description = "The system's id")),
-    request_body = DpiaDecision,
-    responses(
-        (status = 200, description = "Recorded", body = Recorded<DpiaDecision>),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::Unprocessable),
-    ),
-    security(("bearer" = []))
-)]
-#[put("/systems/{id}/dpia-decision")]
-async fn put_dpia_decision(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<SystemId>,
-    body: Body<DpiaDecision>,
-) -> Result<web::Json<Recorded<DpiaDecision>>, ApiError> {
-    put_one(&state, caller, id.into_inner(), body.0).await
-}
-
-/// List a system's DPIAs
-#[utoipa::path(
-    tag = "risk",
-    params(("id" = SystemId, Path, description = "The system's id")),
-    responses(
-        (status = 200, description = "Every one, oldest first", body = RecordList<Dpia>),
-        (status = 404, response = crate::openapi::NotFound),
-    ),
-    security(("bearer" = []))
-)]
-#[get("/systems/{id}/dpias")]
-async fn list_dpias(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<SystemId>,
-) -> Result<web::Json<RecordList<Dpia>>, ApiError> {
-    list_of(&state, &caller, id.into_inner()).await
-}
-
-/// Add a DPIA
-#[utoipa::path(
-    tag = "risk",
-    params(("id" = SystemId, Path, description = "The system's id")),
-    request_body = Dpia,
-    responses(
-        (status = 201, description = "Recorded", body = Recorded<Dpia>),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::Unprocessable),
-    ),
-    security(("bearer" = []))
-)]
-#[post("/systems/{id}/dpias")]
-async fn add_dpia(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<SystemId>,
-    body: Body<Dpia>,
-) -> Result<HttpResponse, ApiError> {
-    add_to(&state, caller, id.into_inner(), body.0, "dpias").await
-}
-
-/// Get a DPIA
-#[utoipa::path(
-    tag = "risk",
-    params(("id" = SystemId, Path, description = "The system's id"), ("rid" = RecordId, Path, description = "The record's id")),
-    responses((status = 200, description = "The record", body = Recorded<Dpia>), (status = 404, response = crate::openapi::NotFound)),
-    security(("bearer" = []))
-)]
-#[get("/systems/{id}/dpias/{rid}")]
-async fn get_dpia(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<(SystemId, RecordId)>,
-) -> Result<web::Json<Recorded<Dpia>>, ApiError> {
-    let (id, rid) = path.into_inner();
-    get_one(&state, &caller, id, Some(rid)).await
-}
-
-/// Delete a DPIA
-///
-/// For records made by mistake or superseded; the audit log keeps them.
-#[utoipa::path(
-    tag = "risk",
-    params(("id" = SystemId, Path, description = "The system's id"), ("rid" = RecordId, Path, description = "The record's id")),
-    responses((status = 204, description = "Deleted"), (status = 404, response = crate::openapi::NotFound)),
-    security(("bearer" = []))
-)]
-#[delete("/systems/{id}/dpias/{rid}")]
-async fn delete_dpia(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<(SystemId, RecordId)>,
-) -> Result<HttpResponse, ApiError> {
-    let (id, rid) = path.into_inner();
-    delete_one::<Dpia>(&state, caller, id, rid).await
-}
-
-/// Approve a DPIA (the owner)
-///
-/// Only the system's owner, calling with a token for their own email, may approve.
-#[utoipa::path(
-    tag = "risk",
-    params(("id" = SystemId, Path, description = "The system's id"), ("rid" = RecordId, Path, description = "The record's id")),
-    responses(
-        (status = 200, description = "Approved", body = Recorded<Dpia>),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-    ),
-    security(("bearer" = []))
-)]
-#[post("/systems/{id}/dpias/{rid}/approve")]
-async fn approve_dpia(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<(SystemId, RecordId)>,
-) -> Result<web::Json<Recorded<Dpia>>, ApiError> {
-    let (id, rid) = path.into_inner();
-    approve(&state, caller, id, Some(rid)).await
-}
-
-/// List a system's retention rules
-#[utoipa::path(
-    tag = "gdpr",
-    params(("id" = SystemId, Path, description = "The system's id")),
-    responses(
-        (status = 200, description = "Every one, oldest first", body = RecordList<RetentionRule>),
-        (status = 404, response = crate::openapi::NotFound),
-    ),
-    security(("bearer" = []))
-)]
-#[get("/systems/{id}/retention-rules")]
-async fn list_retention_rules(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<SystemId>,
-) -> Result<web::Json<RecordList<RetentionRule>>, ApiError> {
-    list_of(&state, &caller, id.into_inner()).await
-}
-
-/// Add a retention rule
-#[utoipa::path(
-    tag = "gdpr",
-    params(("id" = SystemId, Path, description = "The system's id")),
-    request_body = RetentionRule,
-    responses(
-        (status = 201, description = "Recorded", body = Recorded<RetentionRule>),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::Unprocessable),
-    ),
-    security(("bearer" = []))
-)]
-#[post("/systems/{id}/retention-rules")]
-async fn add_retention_rule(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<SystemId>,
-    body: Body<RetentionRule>,
-) -> Result<HttpResponse, ApiError> {
-    add_to(&state, caller, id.into_inner(), body.0, "retention-rules").await
-}
-
-/// Get a retention rule
-#[utoipa::path(
-    tag = "gdpr",
-    params(("id" = SystemId, Path, description = "The system's id"), ("rid" = RecordId, Path, description = "The record's id")),
-    responses((status = 200, description = "The record", body = Recorded<RetentionRule>), (status = 404, response = crate::openapi::NotFound)),
-    security(("bearer" = []))
-)]
-#[get("/systems/{id}/retention-rules/{rid}")]
-async fn get_retention_rule(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<(SystemId, RecordId)>,
-) -> Result<web::Json<Recorded<RetentionRule>>, ApiError> {
-    let (id, rid) = path.into_inner();
-    get_one(&state, &caller, id, Some(rid)).await
-}
-
-/// Delete a retention rule
-///
-/// For records made by mistake or superseded; the audit log keeps them.
-#[utoipa::path(
-    tag = "gdpr",
-    params(("id" = SystemId, Path, description = "The system's id"), ("rid" = RecordId, Path, description = "The record's id")),
-    responses((status = 204, description = "Deleted"), (status = 404, response = crate::openapi::NotFound)),
-    security(("bearer" = []))
-)]
-#[delete("/systems/{id}/retention-rules/{rid}")]
-async fn delete_retention_rule(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<(SystemId, RecordId)>,
-) -> Result<HttpResponse, ApiError> {
-    let (id, rid) = path.into_inner();
-    delete_one::<RetentionRule>(&state, caller, id, rid).await
-}
-
-/// Get the record of processing (art. 30)
-#[utoipa::path(
-    tag = "gdpr",
-    params(("id" = SystemId, Path, description = "The system's id")),
-    responses((status = 200, description = "The record", body = Recorded<ProcessingRecord>), (status = 404, response = crate::openapi::NotFound)),
-    security(("bearer" = []))
-)]
-#[get("/systems/{id}/processing-record")]
-async fn get_processing_record(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<SystemId>,
-) -> Result<web::Json<Recorded<ProcessingRecord>>, ApiError> {
-    get_one(&state, &caller, id.into_inner(), None).await
-}
-
-/// Write the record of processing (art. 30)
-///
-/// Replaces the one before; an approval does not carry over to changed content.
-#[utoipa::path(
-    tag = "gdpr",
-    params(("id" = SystemId, Path, description = "The system's id")),
-    request_body = ProcessingRecord,
-    responses(
-        (status = 200, description = "Recorded", body = Recorded<ProcessingRecord>),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::Unprocessable),
-    ),
-    security(("bearer" = []))
-)]
-#[put("/systems/{id}/processing-record")]
-async fn put_processing_record(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<SystemId>,
-    body: Body<ProcessingRecord>,
-) -> Result<web::Json<Recorded<ProcessingRecord>>, ApiError> {
-    put_one(&state, caller, id.into_inner(), body.0).await
-}
-
-/// List a system's procedures
-#[utoipa::path(
-    tag = "operations",
-    params(("id" = SystemId, Path, description = "The system's id")),
-    responses(
-        (status = 200, description = "Every one, oldest first", body = RecordList<Procedure>),
-        (status = 404, response = crate::openapi::NotFound),
-    ),
-    security(("bearer" = []))
-)]
-#[get("/systems/{id}/procedures")]
-async fn list_procedures(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<SystemId>,
-) -> Result<web::Json<RecordList<Procedure>>, ApiError> {
-    list_of(&state, &caller, id.into_inner()).await
-}
-
-/// Add a procedure
-#[utoipa::path(
-    tag = "operations",
-    params(("id" = SystemId, Path, description = "The system's id")),
-    request_body = Procedure,
-    responses(
-        (status = 201, description = "Recorded", body = Recorded<Procedure>),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::Unprocessable),
-    ),
-    security(("bearer" = []))
-)]
-#[post("/systems/{id}/procedures")]
-async fn add_procedure(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<SystemId>,
-    body: Body<Procedure>,
-) -> Result<HttpResponse, ApiError> {
-    add_to(&state, caller, id.into_inner(), body.0, "procedures").await
-}
-
-/// Get a procedure
-#[utoipa::path(
-    tag = "operations",
-    params(("id" = SystemId, Path, description = "The system's id"), ("rid" = RecordId, Path, description = "The record's id")),
-    responses((status = 200, description = "The record", body = Recorded<Procedure>), (status = 404, response = crate::openapi::NotFound)),
-    security(("bearer" = []))
-)]
-#[get("/systems/{id}/procedures/{rid}")]
-async fn get_procedure(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<(SystemId, RecordId)>,
-) -> Result<web::Json<Recorded<Procedure>>, ApiError> {
-    let (id, rid) = path.into_inner();
-    get_one(&state, &caller, id, Some(rid)).await
-}
-
-/// Delete a procedure
-///
-/// For records made by mistake or superseded; the audit log keeps them.
-#[utoipa::path(
-    tag = "operations",
-    params(("id" = SystemId, Path, description = "The system's id"), ("rid" = RecordId, Path, description = "The record's id")),
-    responses((status = 204, description = "Deleted"), (status = 404, response = crate::openapi::NotFound)),
-    security(("bearer" = []))
-)]
-#[delete("/systems/{id}/procedures/{rid}")]
-async fn delete_procedure(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<(SystemId, RecordId)>,
-) -> Result<HttpResponse, ApiError> {
-    let (id, rid) = path.into_inner();
-    delete_one::<Procedure>(&state, caller, id, rid).await
-}
-
-/// Get the contingency plan
-#[utoipa::path(
-    tag = "operations",
-    params(("id" = SystemId, Path, description = "The system's id")),
-    responses((status = 200, description = "The record", body = Recorded<ContingencyPlan>), (status = 404, response = crate::openapi::NotFound)),
-    security(("bearer" = []))
-)]
-#[get("/systems/{id}/contingency-plan")]
-async fn get_contingency_plan(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<SystemId>,
-) -> Result<web::Json<Recorded<ContingencyPlan>>, ApiError> {
-    get_one(&state, &caller, id.into_inner(), None).await
-}
-
-/// Write the contingency plan
-///
-/// Replaces the one before; an approval does not carry over to changed content.
-#[utoipa::path(
-    tag = "operations",
-    params(("id" = SystemId, Path, description = "The system's id")),
-    request_body = ContingencyPlan,
-    responses(
-        (status = 200, description = "Recorded", body = Recorded<ContingencyPlan>),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 413, response = crate::openapi::PayloadTooLarge),
-        (status = 415, response = crate::openapi::UnsupportedMediaType),
-        (status = 422, response = crate::openapi::Unprocessable),
-    ),
-    security(("bearer" = []))
-)]
-#[put("/systems/{id}/contingency-plan")]
-async fn put_contingency_plan(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<SystemId>,
-    body: Body<ContingencyPlan>,
-) -> Result<web::Json<Recorded<ContingencyPlan>>, ApiError> {
-    put_one(&state, caller, id.into_inner(), body.0).await
-}
-
-/// Approve the contingency plan (the owner)
-///
-/// Only the system's owner, calling with a token for their own email, may approve.
-#[utoipa::path(
-    tag = "operations",
-    params(("id" = SystemId, Path, description = "The system's id")),
-    responses(
-        (status = 200, description = "Approved", body = Recorded<ContingencyPlan>),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, response = crate::openapi::Conflict),
-    ),
-    security(("bearer" = []))
-)]
-#[post("/systems/{id}/contingency-plan/approve")]
-async fn approve_contingency_plan(
-    state: web::Data<AppState>,
-    caller: Caller,
-    id: web::Path<SystemId>,
-) -> Result<web::Json<Recorded<ContingencyPlan>>, ApiError> {
-    approve(&state, caller, id.into_inner(), None).await
-}
+many_records!(
+    RiskAssessment,
+    "risk",
+    "/systems/{id}/risk-assessments",
+    "/systems/{id}/risk-assessments/{rid}",
+    "risk-assessments",
+    list_risk_assessments = "List a system's risk assessments",
+    add_risk_assessment = "Add a risk assessment",
+    get_risk_assessment = "Get a risk assessment",
+    delete_risk_assessment = "Delete a risk assessment"
+);
+approve_record!(
+    RiskAssessment,
+    "risk",
+    "/systems/{id}/risk-assessments/{rid}/approve",
+    approve_risk_assessment = "Approve a risk assessment (the owner)",
+    with_id
+);
+one_record!(
+    DpiaDecision,
+    "risk",
+    "/systems/{id}/dpia-decision",
+    get_dpia_decision = "Get the DPIA decision",
+    put_dpia_decision = "Record the DPIA decision (after consulting the DPO)"
+);
+many_records!(
+    Dpia,
+    "risk",
+    "/systems/{id}/dpias",
+    "/systems/{id}/dpias/{rid}",
+    "dpias",
+    list_dpias = "List a system's DPIAs",
+    add_dpia = "Add a DPIA",
+    get_dpia = "Get a DPIA",
+    delete_dpia = "Delete a DPIA"
+);
+approve_record!(
+    Dpia,
+    "risk",
+    "/systems/{id}/dpias/{rid}/approve",
+    approve_dpia = "Approve a DPIA (the owner)",
+    with_id
+);
+many_records!(
+    RetentionRule,
+    "gdpr",
+    "/systems/{id}/retention-rules",
+    "/systems/{id}/retention-rules/{rid}",
+    "retention-rules",
+    list_retention_rules = "List a system's retention rules",
+    add_retention_rule = "Add a retention rule",
+    get_retention_rule = "Get a retention rule",
+    delete_retention_rule = "Delete a retention rule"
+);
+one_record!(
+    ProcessingRecord,
+    "gdpr",
+    "/systems/{id}/processing-record",
+    get_processing_record = "Get the record of processing (art. 30)",
+    put_processing_record = "Write the record of processing (art. 30)"
+);
+many_records!(
+    Procedure,
+    "operations",
+    "/systems/{id}/procedures",
+    "/systems/{id}/procedures/{rid}",
+    "procedures",
+    list_procedures = "List a system's procedures",
+    add_procedure = "Add a procedure",
+    get_procedure = "Get a procedure",
+    delete_procedure = "Delete a procedure"
+);
+one_record!(
+    ContingencyPlan,
+    "operations",
+    "/systems/{id}/contingency-plan",
+    get_contingency_plan = "Get the contingency plan",
+    put_contingency_plan = "Write the contingency plan"
+);
+approve_record!(
+    ContingencyPlan,
+    "operations",
+    "/systems/{id}/contingency-plan/approve",
+    approve_contingency_plan = "Approve the contingency plan (the owner)"
+);
 
 /// List a system's processing agreements
 #[utoipa::path(
