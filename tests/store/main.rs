@@ -59,6 +59,7 @@ fn up_down_up(backend: Backend) {
                 org_unit_id: None,
                 manager_id: None,
                 active: true,
+                language: Default::default(),
             },
             "test",
         )

@@ -27,7 +27,7 @@ pub use history::{AuditAction, AuditEvent, Deletion, EntityType, TransitionRecor
 pub use ids::{OrgUnitId, PersonId, ProcessorId, RecordId, SystemId};
 pub use lifecycle::{LifecycleState, Refusal, TransitionFacts, TransitionRequest, Unmet};
 pub use org::{
-    NewOrgUnit, NewPerson, OrgUnit, OrgUnitChanges, OrgUnitKind, OwnerCandidate, OwnerIneligible, Person,
+    Language, NewOrgUnit, NewPerson, OrgUnit, OrgUnitChanges, OrgUnitKind, OwnerCandidate, OwnerIneligible, Person,
     PersonChanges, Position,
 };
 pub use system::{

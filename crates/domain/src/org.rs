@@ -38,6 +38,22 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// The language a person reads their mail in.
+    pub enum Language {
+        /// Danish (the default).
+        Da => "da",
+        /// English.
+        En => "en",
+    }
+}
+
+impl Default for Language {
+    fn default() -> Self {
+        Language::Da
+    }
+}
+
 impl Position {
     /// Directors and heads of department or of staff: the senior management that holds
     /// system ownership by its position alone.
@@ -252,6 +268,9 @@ pub struct Person {
     pub manager_id: Option<PersonId>,
     /// Whether they still work here. Inactive people are never mailed and cannot own systems.
     pub active: bool,
+    /// The language of their mail.
+    #[serde(default)]
+    pub language: Language,
     /// Increases with every change.
     pub version: i64,
     /// When they were registered.
@@ -281,6 +300,9 @@ pub struct NewPerson {
     /// Whether they work here now (default `true`).
     #[serde(default = "yes")]
     pub active: bool,
+    /// The language of their mail (default `da`).
+    #[serde(default)]
+    pub language: Language,
 }
 
 fn yes() -> bool {
@@ -313,6 +335,9 @@ pub struct PersonChanges {
     /// Whether they still work here.
     #[serde(default, deserialize_with = "crate::values::present")]
     pub active: Option<bool>,
+    /// The language of their mail.
+    #[serde(default, deserialize_with = "crate::values::present")]
+    pub language: Option<Language>,
 }
 
 impl PersonChanges {
@@ -335,6 +360,9 @@ impl PersonChanges {
         }
         if let Some(active) = self.active {
             person.active = active;
+        }
+        if let Some(language) = self.language {
+            person.language = language;
         }
         person
     }

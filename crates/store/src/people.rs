@@ -117,6 +117,7 @@ impl Store {
                 org_unit_id: new.org_unit_id,
                 manager_id: new.manager_id,
                 active: new.active,
+                language: new.language,
                 version: 1,
                 created_at: at,
                 updated_at: at,

@@ -83,6 +83,7 @@ pub(crate) struct PersonRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub language: String,
 }
 
 impl PersonRow {
@@ -98,6 +99,7 @@ impl PersonRow {
             version: p.version,
             created_at: p.created_at.naive_utc(),
             updated_at: p.updated_at.naive_utc(),
+            language: p.language.as_str().to_owned(),
         }
     }
 
@@ -110,6 +112,7 @@ impl PersonRow {
             org_unit_id: parse_opt("people.org_unit_id", self.org_unit_id.as_deref())?,
             manager_id: parse_opt("people.manager_id", self.manager_id.as_deref())?,
             active: self.active,
+            language: parse("people.language", &self.language)?,
             version: self.version,
             created_at: self.created_at.and_utc(),
             updated_at: self.updated_at.and_utc(),

@@ -1,0 +1,29 @@
+//! The mails owners read, and their delivery.
+//!
+//! Each kind of mail is a folder of templates under `templates/` (one text and one HTML
+//! template per language), compiled into the binary by askama, so a missing variable is a
+//! build error and HTML is escaped. Reminders carry an `.ics` calendar attachment. Delivery is
+//! by SMTP (a pooled async transport) or, with no SMTP server configured, into `.eml` files.
+//! This crate depends on nothing of ours: callers hand it plain, already-translated text.
+
+mod compose;
+mod reminder;
+mod transport;
+
+pub use compose::compose;
+pub use reminder::{Lang, Reminder, ReminderItem, Rendered, render_reminder};
+pub use transport::{Mailer, MailerSettings};
+
+/// Why a mail could not be rendered, composed or sent.
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    /// A template failed to render (a bug).
+    #[error("rendering failed: {0}")]
+    Render(String),
+    /// An address or header is not valid.
+    #[error("invalid message: {0}")]
+    Invalid(String),
+    /// The mail server (or the outbox folder) refused or could not be reached.
+    #[error("delivery failed: {0}")]
+    Delivery(String),
+}

@@ -1,0 +1,3 @@
+DROP TABLE reminder_keys;
+DROP TABLE outbox;
+ALTER TABLE people DROP COLUMN language;
