@@ -16,6 +16,9 @@ use systemejer_api::{ApiSettings, Application, JwtSettings, Role, TokenSubject};
 use systemejer_domain::EmailAddress;
 use systemejer_store::{PoolOptions, Store};
 
+pub mod fixtures;
+pub mod smtp;
+
 /// The backend a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

@@ -65,6 +65,7 @@ problem_responses! {
         (name = "obligations", description = "Recurring duties, their due dates and completions"),
         (name = "incidents", description = "Security incidents and personal data breaches (72 hours)"),
         (name = "exit", description = "The exit checklist of a system being shut down"),
+        (name = "notifications", description = "Reminders and alerts in the outbox, and their delivery"),
         (name = "reports", description = "The compliance overview and the record of processing activities"),
         (name = "audit", description = "The audit log and deletions, for auditors and syncing clients"),
         (name = "health", description = "Liveness and readiness")

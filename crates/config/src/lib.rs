@@ -31,6 +31,20 @@ pub struct Config {
     pub log: LogConfig,
     /// The background worker.
     pub worker: WorkerConfig,
+    /// Mail delivery.
+    pub mail: MailConfig,
+}
+
+/// Mail delivery.
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    /// The SMTP server (`smtp://`, `smtps://`, `?tls=required` for STARTTLS, credentials in the
+    /// URL); `None` writes `.eml` files into `outbox_dir`.
+    pub smtp_url: Option<String>,
+    /// The sender.
+    pub from: String,
+    /// Where `.eml` files go without an SMTP server.
+    pub outbox_dir: PathBuf,
 }
 
 /// Where the register is stored.
@@ -100,6 +114,14 @@ pub struct WorkerConfig {
     pub schedule: Option<cron::Schedule>,
     /// The time zone of the schedule and of dates owners read.
     pub timezone: chrono_tz::Tz,
+    /// Days before a due date that reminders are sent.
+    pub reminder_days_before: Vec<u32>,
+    /// Days overdue after which the coordinator and the owner's manager are told.
+    pub escalate_after_days: u32,
+    /// The information security coordinator's address.
+    pub security_coordinator_email: Option<String>,
+    /// The data protection officer's address.
+    pub dpo_email: Option<String>,
 }
 
 /// Every problem found in the settings, one per line.
@@ -122,6 +144,13 @@ struct Raw {
     log_format: Option<String>,
     worker_schedule: Option<String>,
     timezone: Option<String>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
+    outbox_dir: Option<String>,
+    reminder_days_before: Option<String>,
+    escalate_after_days: Option<String>,
+    security_coordinator_email: Option<String>,
+    dpo_email: Option<String>,
 }
 
 /// The environment variables read, each `SYSTEMEJER_` + the upper-cased key.
@@ -137,6 +166,13 @@ const KEYS: &[&str] = &[
     "log_format",
     "worker_schedule",
     "timezone",
+    "smtp_url",
+    "mail_from",
+    "outbox_dir",
+    "reminder_days_before",
+    "escalate_after_days",
+    "security_coordinator_email",
+    "dpo_email",
 ];
 
 impl Raw {
@@ -153,6 +189,13 @@ impl Raw {
             "log_format" => &mut self.log_format,
             "worker_schedule" => &mut self.worker_schedule,
             "timezone" => &mut self.timezone,
+            "smtp_url" => &mut self.smtp_url,
+            "mail_from" => &mut self.mail_from,
+            "outbox_dir" => &mut self.outbox_dir,
+            "reminder_days_before" => &mut self.reminder_days_before,
+            "escalate_after_days" => &mut self.escalate_after_days,
+            "security_coordinator_email" => &mut self.security_coordinator_email,
+            "dpo_email" => &mut self.dpo_email,
             _ => return,
         };
         *slot = Some(value);
@@ -279,6 +322,58 @@ impl Config {
             chrono_tz::Europe::Copenhagen
         });
 
+        let smtp_url = given(&raw.smtp_url).map(str::to_owned);
+        if let Some(url) = &smtp_url
+            && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
+        {
+            problems.push("SYSTEMEJER_SMTP_URL: must start with smtp:// or smtps://".into());
+        }
+        let from = given(&raw.mail_from).unwrap_or("systemejer <systemejer@localhost>").to_owned();
+        if !from.contains('@') {
+            problems.push(format!(
+                "SYSTEMEJER_MAIL_FROM: {from:?} is not an address such as \"systemejer <noreply@kommune.dk>\""
+            ));
+        }
+        let outbox_dir = given(&raw.outbox_dir).map(PathBuf::from).unwrap_or_else(|| {
+            sqlite_path
+                .as_ref()
+                .and_then(|p| p.parent())
+                .map_or_else(|| PathBuf::from("data"), Path::to_path_buf)
+                .join("outbox")
+        });
+        let reminder_days_before = match given(&raw.reminder_days_before) {
+            None => vec![30, 7],
+            Some(text) => {
+                let parsed: Result<Vec<u32>, _> = text.split(',').map(|d| d.trim().parse::<u32>()).collect();
+                match parsed {
+                    Ok(days) if !days.is_empty() && days.iter().all(|d| (1..=365).contains(d)) => days,
+                    _ => {
+                        problems.push(format!(
+                            "SYSTEMEJER_REMINDER_DAYS_BEFORE: {text:?} is not a list of days from 1 to 365 such as \"30,7\""
+                        ));
+                        vec![30, 7]
+                    }
+                }
+            }
+        };
+        let escalate_after_days = match given(&raw.escalate_after_days).map(u32::from_str) {
+            None => 30,
+            Some(Ok(n)) if (1..=365).contains(&n) => n,
+            Some(_) => {
+                problems.push("SYSTEMEJER_ESCALATE_AFTER_DAYS: must be a whole number of days from 1 to 365".into());
+                30
+            }
+        };
+        let mut address = |var: &str, value: &Option<String>| {
+            let v = given(value).map(str::to_owned);
+            if v.as_ref().is_some_and(|a| !a.contains('@') || a.contains(' ')) {
+                problems.push(format!("SYSTEMEJER_{var}: must be an email address"));
+            }
+            v
+        };
+        let security_coordinator_email = address("SECURITY_COORDINATOR_EMAIL", &raw.security_coordinator_email);
+        let dpo_email = address("DPO_EMAIL", &raw.dpo_email);
+
         if !problems.is_empty() {
             return Err(ConfigError(problems));
         }
@@ -292,7 +387,15 @@ impl Config {
                 audience: given(&raw.jwt_audience).map(str::to_owned),
             },
             log: LogConfig { filter: given(&raw.log).unwrap_or("info").to_owned(), format },
-            worker: WorkerConfig { schedule, timezone },
+            worker: WorkerConfig {
+                schedule,
+                timezone,
+                reminder_days_before,
+                escalate_after_days,
+                security_coordinator_email,
+                dpo_email,
+            },
+            mail: MailConfig { smtp_url, from, outbox_dir },
         })
     }
 }

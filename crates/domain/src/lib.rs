@@ -18,6 +18,7 @@ pub mod obligations;
 pub mod operations;
 pub mod org;
 pub mod records;
+pub mod reminders;
 pub mod reports;
 pub mod risk;
 pub mod system;

@@ -68,6 +68,54 @@ impl ObligationKind {
         }
     }
 
+    /// The duty in plain words, in `lang`.
+    pub const fn title(self, lang: crate::org::Language) -> &'static str {
+        use crate::org::Language::*;
+        use ObligationKind::*;
+        match (self, lang) {
+            (BackupTest, Da) => "Test af gendannelse fra backup",
+            (BackupTest, En) => "Restore test of the backup",
+            (AccessReview, Da) => "Kontrol af brugeradgange",
+            (AccessReview, En) => "Access review",
+            (LogSample, Da) => "Logstikprøve",
+            (LogSample, En) => "Log sample",
+            (RiskReassessment, Da) => "Ny risikovurdering",
+            (RiskReassessment, En) => "Risk reassessment",
+            (DpiaReview, Da) => "Gennemgang af konsekvensanalyse (DPIA)",
+            (DpiaReview, En) => "DPIA review",
+            (ProcessorSupervision, Da) => "Tilsyn med databehandler",
+            (ProcessorSupervision, En) => "Supervision of a data processor",
+            (ContingencyPlanTest, Da) => "Test af beredskabsplan",
+            (ContingencyPlanTest, En) => "Contingency plan test",
+            (DeletionRun, Da) => "Sletning efter slettefrister",
+            (DeletionRun, En) => "Deletion of data past its retention period",
+            (ProcedureReview, Da) => "Gennemgang af procedurer",
+            (ProcedureReview, En) => "Procedure review",
+            (ContractRenewal, Da) => "Stillingtagen til kontrakten",
+            (ContractRenewal, En) => "Decision on the contract",
+        }
+    }
+
+    /// What "done" means, in `lang`.
+    pub const fn done_means(self, lang: crate::org::Language) -> &'static str {
+        use ObligationKind::*;
+        match lang {
+            crate::org::Language::Da => self.done_means_da(),
+            crate::org::Language::En => match self {
+                BackupTest => "A restore from backup has been tested and the result recorded.",
+                AccessReview => "Access has been reviewed and accounts no longer needed removed.",
+                LogSample => "A sample of the access log has been checked for misuse.",
+                RiskReassessment => "The owner has approved a new risk assessment.",
+                DpiaReview => "The DPIA has been reviewed and approved again.",
+                ProcessorSupervision => "The processor has been supervised and the conclusion recorded.",
+                ContingencyPlanTest => "The contingency plan has been tested and the result recorded.",
+                DeletionRun => "Data past its retention period has been deleted.",
+                ProcedureReview => "The procedures have been reviewed and updated.",
+                ContractRenewal => "A decision on the contract was made before the notice date.",
+            },
+        }
+    }
+
     /// What "done" means, for owners (Danish, as reminders show it).
     pub const fn done_means_da(self) -> &'static str {
         use ObligationKind::*;

@@ -40,17 +40,13 @@ string_enum! {
 
 string_enum! {
     /// The language a person reads their mail in.
+    #[derive(Default)]
     pub enum Language {
         /// Danish (the default).
+        #[default]
         Da => "da",
         /// English.
         En => "en",
-    }
-}
-
-impl Default for Language {
-    fn default() -> Self {
-        Language::Da
     }
 }
 

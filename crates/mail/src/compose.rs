@@ -37,7 +37,9 @@ pub fn compose(from: &str, to_email: &str, to_name: Option<&str>, mail: &Rendere
         Some(ics) => {
             let calendar = ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
                 .map_err(|e| MailError::Invalid(e.to_string()))?;
-            MultiPart::mixed().multipart(alternative).singlepart(Attachment::new("frister.ics".to_owned()).body(ics.clone(), calendar))
+            MultiPart::mixed()
+                .multipart(alternative)
+                .singlepart(Attachment::new("frister.ics".to_owned()).body(ics.clone(), calendar))
         }
         None => alternative,
     };
@@ -46,6 +48,7 @@ pub fn compose(from: &str, to_email: &str, to_name: Option<&str>, mail: &Rendere
         .to(to)
         .subject(mail.subject.clone())
         .date_now()
+        .message_id(None)
         .header(AutoSubmitted)
         .multipart(body)
         .map_err(|e| MailError::Invalid(e.to_string()))

@@ -101,8 +101,20 @@ struct EnHtml<'a> {
     items: &'a [ItemView<'a>],
 }
 
-const MONTHS_DA: [&str; 12] =
-    ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober", "november", "december"];
+const MONTHS_DA: [&str; 12] = [
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+];
 
 fn date_text(lang: Lang, d: NaiveDate) -> String {
     use chrono::Datelike;
@@ -240,7 +252,11 @@ mod tests {
         assert!(esdh < nexus, "overdue first:\n{}", out.text);
         assert!(out.text.contains("overskredet med 3 dage"));
         assert!(out.text.contains("Frist: 5. december 2026"), "{}", out.text);
-        assert!(out.html.contains("ESDH &#60;b&#62;") || out.html.contains("ESDH &lt;b&gt;"), "HTML is escaped:\n{}", out.html);
+        assert!(
+            out.html.contains("ESDH &#60;b&#62;") || out.html.contains("ESDH &lt;b&gt;"),
+            "HTML is escaped:\n{}",
+            out.html
+        );
         assert!(out.text.contains("ESDH <b>"), "text is not escaped");
     }
 

@@ -13,6 +13,7 @@ pub mod incidents;
 pub mod migrations;
 pub mod obligations;
 pub mod org_units;
+pub mod outbox;
 pub mod page;
 pub mod people;
 pub mod processors;

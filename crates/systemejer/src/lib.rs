@@ -3,8 +3,10 @@
 
 use systemejer_api::{ApiSettings, JwtSettings};
 use systemejer_config::{Config, LogFormat};
+use systemejer_domain::reminders::ReminderPolicy;
+use systemejer_mail::{Mailer, MailerSettings};
 use systemejer_store::{PoolOptions, Store, StoreError};
-use systemejer_worker::WorkerSettings;
+use systemejer_worker::{Worker, WorkerSettings};
 
 /// The API's slice of the settings.
 pub fn api_settings(config: &Config) -> ApiSettings {
@@ -22,13 +24,34 @@ pub fn jwt_settings(config: &Config) -> JwtSettings {
 
 /// The worker's slice of the settings.
 pub fn worker_settings(config: &Config) -> WorkerSettings {
-    WorkerSettings { schedule: config.worker.schedule.clone(), timezone: config.worker.timezone }
+    WorkerSettings {
+        schedule: config.worker.schedule.clone(),
+        timezone: config.worker.timezone,
+        policy: ReminderPolicy {
+            days_before: config.worker.reminder_days_before.clone(),
+            escalate_after_days: config.worker.escalate_after_days,
+        },
+        coordinator_email: config.worker.security_coordinator_email.clone(),
+        mail_from: config.mail.from.clone(),
+        public_url: config.http.public_url.clone(),
+        ..WorkerSettings::default()
+    }
+}
+
+/// The worker, with its mailer: SMTP when configured, else `.eml` files in the outbox folder.
+pub fn worker(config: &Config, store: Store) -> Result<Worker, systemejer_mail::MailError> {
+    let mailer = Mailer::new(&MailerSettings {
+        smtp_url: config.mail.smtp_url.clone(),
+        outbox_dir: config.mail.outbox_dir.clone(),
+        timeout: std::time::Duration::from_secs(60),
+    })?;
+    Ok(Worker::new(store, mailer, worker_settings(config)))
 }
 
 /// Connects to the database and applies pending migrations.
 pub fn open_store(config: &Config) -> Result<Store, StoreError> {
     let options = PoolOptions { max_connections: config.database.max_connections, ..PoolOptions::default() };
-    let store = Store::connect(&config.database.url, &options)?;
+    let store = Store::connect(&config.database.url, &options)?.with_timezone(config.worker.timezone);
     let applied = store.migrate()?;
     if !applied.is_empty() {
         tracing::info!(?applied, "database migrated");

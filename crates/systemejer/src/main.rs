@@ -32,6 +32,15 @@ enum Command {
         /// Run one pass now and exit.
         #[arg(long)]
         once: bool,
+        /// With --once: print what would be sent, and send and record nothing.
+        #[arg(long, requires = "once")]
+        dry_run: bool,
+        /// With --dry-run: as of this date (YYYY-MM-DD) instead of today.
+        #[arg(long, requires = "dry_run")]
+        as_of: Option<chrono::NaiveDate>,
+        /// With --dry-run: print JSON.
+        #[arg(long, requires = "dry_run")]
+        json: bool,
     },
     /// Apply pending database migrations and exit.
     Migrate,
@@ -110,23 +119,33 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             println!("database is at the latest of {} migration(s)", names.len());
             Ok(())
         }
-        Command::Worker { once } => {
+        Command::Worker { once, dry_run, as_of, json } => {
             let config = load_config(&cli)?;
             systemejer::init_logging(&config);
             let store = systemejer::open_store(&config).context("opening the database")?;
-            if *once {
-                let outcome = systemejer_worker::run_once(&store, chrono::Utc::now())?;
-                println!("pass done: {} system(s) watched", outcome.systems_watched);
-                return Ok(());
-            }
+            let worker = systemejer::worker(&config, store).context("setting up mail delivery")?;
             runtime()?.block_on(async move {
+                if *dry_run {
+                    let today = as_of.unwrap_or_else(|| worker.today());
+                    let plans = worker.plan(today).await?;
+                    print_plans(&plans, today, *json)?;
+                    return Ok(());
+                }
+                if *once {
+                    let o = worker.run_once(worker.today(), chrono::Utc::now()).await?;
+                    println!(
+                        "pass done: {} duties due, {} messages queued, {} sent, {} to retry, {} failed",
+                        o.duties_due, o.queued, o.sent, o.retried, o.failed
+                    );
+                    return Ok(());
+                }
                 let (stop, stopped) = watch::channel(false);
-                let worker = tokio::spawn(systemejer_worker::run(store, systemejer::worker_settings(&config), stopped));
+                let running = tokio::spawn(systemejer_worker::run(worker, stopped));
                 tokio::signal::ctrl_c().await.ok();
                 stop.send(true).ok();
-                worker.await.ok();
-            });
-            Ok(())
+                running.await.ok();
+                Ok::<(), anyhow::Error>(())
+            })
         }
         Command::Run | Command::Serve => {
             let with_worker = matches!(command, Command::Run);
@@ -142,17 +161,19 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                 "systemejer is up; API docs at {}/docs/ ; get a token with: systemejer token --email you@kommune.dk --role admin",
                 config.http.public_url
             );
+            let worker = match with_worker {
+                true => Some(systemejer::worker(&config, store).context("setting up mail delivery")?),
+                false => None,
+            };
             actix_web::rt::System::new().block_on(async move {
                 let (stop, stopped) = watch::channel(false);
-                let worker = with_worker.then(|| {
-                    actix_web::rt::spawn(systemejer_worker::run(store, systemejer::worker_settings(&config), stopped))
-                });
+                let worker = worker.map(|w| actix_web::rt::spawn(systemejer_worker::run(w, stopped)));
                 let result = app.into_server().await;
                 stop.send(true).ok();
                 if let Some(w) = worker {
                     w.await.ok();
                 }
-                result
+                result.map_err(anyhow::Error::from)
             })?;
             Ok(())
         }
@@ -161,4 +182,25 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the async runtime")
+}
+
+/// Prints a dry run: who would be told what.
+fn print_plans(plans: &[systemejer_worker::Plan], today: chrono::NaiveDate, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(&serde_json::json!({"as_of": today, "messages": plans}))?);
+        return Ok(());
+    }
+    if plans.is_empty() {
+        println!("as of {today}: nothing to send");
+    }
+    for plan in plans {
+        println!("to {} ({} item(s)):", plan.addressee.email, plan.items.len());
+        for item in &plan.items {
+            println!(
+                "  {} {}: {} due {} [{}; {}]",
+                item.system, item.subject, item.kind, item.due_on, item.stage, item.because
+            );
+        }
+    }
+    Ok(())
 }

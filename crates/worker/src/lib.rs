@@ -1,107 +1,195 @@
-//! The background worker: runs its pass on a cron schedule (in the municipality's time zone).
+//! The background worker: on its schedule it finds the duties whose reminders are due, writes
+//! one digest per recipient into the outbox (each duty, due date, stage and recipient once),
+//! and delivers the outbox by mail, retrying what fails.
 //!
-//! One pass function, [`run_once`], serves the scheduler, `systemejer worker --once` and the
-//! tests. In this version the pass checks that the register is reachable and counts the
-//! systems whose duties it will watch; finding due duties and mailing owners builds on it.
+//! [`Worker::run_once`] is the one pass, used alike by the scheduler, `systemejer worker --once`
+//! and the tests; [`Worker::plan`] is the same pass without writing or sending (the dry run).
 
-use std::time::Duration;
+mod reminders;
+mod schedule;
 
-use chrono::{DateTime, Utc};
-use systemejer_domain::LifecycleState;
-use systemejer_store::systems::SystemFilter;
-use systemejer_store::{PageRequest, Store, StoreError};
-use tokio::sync::watch;
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use systemejer_domain::reminders::ReminderPolicy;
+use systemejer_mail::Mailer;
+use systemejer_store::outbox::RetryPolicy;
+use systemejer_store::{Store, StoreError};
+
+pub use reminders::{Plan, PlannedItem};
+pub use schedule::{WorkerSchedule, next_run, run};
 
 /// The slice of settings the worker needs.
 #[derive(Debug, Clone)]
 pub struct WorkerSettings {
     /// When the pass runs; `None` turns the scheduler off.
     pub schedule: Option<cron::Schedule>,
-    /// The time zone the schedule is read in.
+    /// The municipality's time zone: of the schedule and of "today".
     pub timezone: chrono_tz::Tz,
+    /// When reminders are sent, and when they escalate.
+    pub policy: ReminderPolicy,
+    /// The information security coordinator's address, for escalations.
+    pub coordinator_email: Option<String>,
+    /// The sender of every mail.
+    pub mail_from: String,
+    /// The base of links in mails.
+    pub public_url: String,
+    /// How delivery failures are retried.
+    pub retry: RetryPolicy,
+    /// How long a claimed message is reserved for the worker sending it.
+    pub lease: Duration,
+    /// How many messages are claimed at a time.
+    pub batch: i64,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        Self {
+            schedule: None,
+            timezone: chrono_tz::Europe::Copenhagen,
+            policy: ReminderPolicy::default(),
+            coordinator_email: None,
+            mail_from: "systemejer <systemejer@localhost>".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            retry: RetryPolicy::default(),
+            lease: Duration::minutes(5),
+            batch: 50,
+        }
+    }
 }
 
 /// What one pass did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Outcome {
-    /// The time the pass ran as of.
-    pub as_of: DateTime<Utc>,
-    /// Systems whose duties are watched (those in use, being changed or shut down).
-    pub systems_watched: i64,
+    /// Duties found within the reminder horizon.
+    pub duties_due: usize,
+    /// Messages written to the outbox by this pass.
+    pub queued: usize,
+    /// Messages delivered.
+    pub sent: usize,
+    /// Deliveries that failed and will be tried again.
+    pub retried: usize,
+    /// Deliveries that failed for the last time.
+    pub failed: usize,
 }
 
-/// One pass of the worker, as of `now`.
-pub fn run_once(store: &Store, now: DateTime<Utc>) -> Result<Outcome, StoreError> {
-    let page = PageRequest { limit: 1, offset: 0, cursor: None };
-    let mut watched = 0;
-    for state in [LifecycleState::InUse, LifecycleState::Changing, LifecycleState::Decommissioning] {
-        let filter = SystemFilter { lifecycle_state: Some(state), ..SystemFilter::default() };
-        watched += store.list_systems(&filter, &page)?.total;
+/// Why a pass could not run at all (single deliveries that fail do not stop it).
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    /// The database.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A blocking task could not finish.
+    #[error("background task failed: {0}")]
+    Task(String),
+}
+
+/// The worker: the register, a mailer and its settings.
+#[derive(Clone)]
+pub struct Worker {
+    store: Store,
+    mailer: Mailer,
+    settings: WorkerSettings,
+}
+
+impl Worker {
+    /// A worker.
+    pub fn new(store: Store, mailer: Mailer, settings: WorkerSettings) -> Self {
+        Self { store, mailer, settings }
     }
-    Ok(Outcome { as_of: now, systems_watched: watched })
-}
 
-/// The next time the schedule fires after `after`, in UTC.
-pub fn next_run(settings: &WorkerSettings, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let schedule = settings.schedule.as_ref()?;
-    schedule.after(&after.with_timezone(&settings.timezone)).next().map(|t| t.with_timezone(&Utc))
-}
-
-/// Runs passes on the schedule until `shutdown` turns true. A failed pass is logged and the
-/// next one runs on time; nothing here panics.
-pub async fn run(store: Store, settings: WorkerSettings, mut shutdown: watch::Receiver<bool>) {
-    if settings.schedule.is_none() {
-        tracing::info!("worker schedule is empty: the reminder pass is off");
-        return;
+    /// The settings.
+    pub fn settings(&self) -> &WorkerSettings {
+        &self.settings
     }
-    loop {
-        let Some(next) = next_run(&settings, Utc::now()) else {
-            tracing::warn!("the worker schedule has no future run; stopping");
-            return;
-        };
-        tracing::info!(next = %next.with_timezone(&settings.timezone), "worker: next pass scheduled");
-        let wait = (next - Utc::now()).to_std().unwrap_or(Duration::ZERO);
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = shutdown.changed() => {
-                tracing::info!("worker: shutting down");
-                return;
+
+    /// Today in the municipality.
+    pub fn today(&self) -> NaiveDate {
+        Utc::now().with_timezone(&self.settings.timezone).date_naive()
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, WorkerError> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || f(&store))
+            .await
+            .map_err(|e| WorkerError::Task(e.to_string()))?
+            .map_err(WorkerError::from)
+    }
+
+    /// What a pass on `today` would send, without writing or sending anything.
+    pub async fn plan(&self, today: NaiveDate) -> Result<Vec<Plan>, WorkerError> {
+        let horizon = today + Duration::days(i64::from(self.settings.policy.horizon_days()));
+        let duties = self.blocking(move |s| s.due_duties(horizon)).await?;
+        let plans = reminders::plan(&duties, today, &self.settings);
+        let keys: Vec<String> = plans.iter().flat_map(|p| p.items.iter().map(|i| i.key.clone())).collect();
+        let sent = self.blocking(move |s| s.existing_reminder_keys(&keys)).await?;
+        Ok(reminders::without_keys(plans, &sent))
+    }
+
+    /// One pass as of `today`: plan, write the outbox, deliver it.
+    pub async fn run_once(&self, today: NaiveDate, now: DateTime<Utc>) -> Result<Outcome, WorkerError> {
+        let horizon = today + Duration::days(i64::from(self.settings.policy.horizon_days()));
+        let duties = self.blocking(move |s| s.due_duties(horizon)).await?;
+        let plans = reminders::plan(&duties, today, &self.settings);
+        let mut outcome = Outcome { duties_due: duties.len(), ..Outcome::default() };
+        for plan in plans {
+            let settings = self.settings.clone();
+            let items: Vec<(String, PlannedItem)> = plan.items.iter().map(|i| (i.key.clone(), i.clone())).collect();
+            let addressee = plan.addressee.clone();
+            let queued = self
+                .blocking(move |s| s.enqueue(items, |fresh| reminders::message(&addressee, fresh, &settings, now)))
+                .await?;
+            outcome.queued += usize::from(queued.is_some());
+        }
+        let delivered = self.deliver().await?;
+        outcome.sent = delivered.sent;
+        outcome.retried = delivered.retried;
+        outcome.failed = delivered.failed;
+        Ok(outcome)
+    }
+
+    /// Delivers what the outbox holds for delivery now, a batch at a time.
+    pub async fn deliver(&self) -> Result<Outcome, WorkerError> {
+        let mut outcome = Outcome::default();
+        loop {
+            let (batch, lease) = (self.settings.batch, self.settings.lease);
+            let claimed = self.blocking(move |s| s.claim_messages(batch, lease)).await?;
+            if claimed.is_empty() {
+                return Ok(outcome);
+            }
+            for message in claimed {
+                let result = match reminders::compose(&message, &self.settings) {
+                    Ok(mail) => tokio::time::timeout(StdDuration::from_secs(120), self.mailer.send(mail))
+                        .await
+                        .unwrap_or_else(|_| Err(systemejer_mail::MailError::Delivery("timed out".into()))),
+                    Err(e) => Err(e),
+                };
+                match result {
+                    Ok(()) => {
+                        let m = message.clone();
+                        self.blocking(move |s| s.mark_sent(&m)).await?;
+                        outcome.sent += 1;
+                    }
+                    Err(e) => {
+                        let (m, retry, error) = (message.clone(), self.settings.retry, e.to_string());
+                        tracing::warn!(message = %message.id, to = %message.recipient_email, error = %error, "delivery failed");
+                        let gave_up = self.blocking(move |s| s.mark_attempt_failed(&m, &error, &retry)).await?;
+                        if gave_up {
+                            tracing::error!(message = %message.id, to = %message.recipient_email, "delivery failed for the last time");
+                            outcome.failed += 1;
+                        } else {
+                            outcome.retried += 1;
+                        }
+                    }
+                }
+            }
+            if outcome.retried + outcome.failed > 0 {
+                // The server is refusing: leave the rest for the next pass rather than spin.
+                return Ok(outcome);
             }
         }
-        let pass_store = store.clone();
-        match tokio::task::spawn_blocking(move || run_once(&pass_store, Utc::now())).await {
-            Ok(Ok(outcome)) => tracing::info!(systems_watched = outcome.systems_watched, "worker: pass done"),
-            Ok(Err(e)) => tracing::error!(error = %e, "worker: pass failed; the next pass runs on schedule"),
-            Err(e) => tracing::error!(error = %e, "worker: pass aborted"),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::str::FromStr;
-
-    use super::*;
-
-    #[test]
-    fn the_schedule_is_read_in_copenhagen_time() {
-        let settings = WorkerSettings {
-            schedule: Some(cron::Schedule::from_str("0 0 7 * * Mon-Fri").unwrap()),
-            timezone: chrono_tz::Europe::Copenhagen,
-        };
-        // Friday 2026-11-27 08:00 UTC is 09:00 in Copenhagen: the next run is Monday 07:00
-        // local, which is 06:00 UTC in winter.
-        let after = DateTime::parse_from_rfc3339("2026-11-27T08:00:00Z").unwrap().with_timezone(&Utc);
-        let next = next_run(&settings, after).unwrap();
-        assert_eq!(next.to_rfc3339(), "2026-11-30T06:00:00+00:00");
-        // In summer (CEST, UTC+2) 07:00 local is 05:00 UTC.
-        let summer = DateTime::parse_from_rfc3339("2026-06-01T12:00:00Z").unwrap().with_timezone(&Utc);
-        assert_eq!(next_run(&settings, summer).unwrap().to_rfc3339(), "2026-06-02T05:00:00+00:00");
-    }
-
-    #[test]
-    fn no_schedule_means_no_run() {
-        let settings = WorkerSettings { schedule: None, timezone: chrono_tz::Europe::Copenhagen };
-        assert_eq!(next_run(&settings, Utc::now()), None);
     }
 }

@@ -3,6 +3,7 @@
 mod audit;
 mod health;
 mod incidents;
+mod notifications;
 mod obligations;
 mod org_units;
 mod people;
@@ -30,6 +31,7 @@ pub(crate) fn register(cfg: &mut ServiceConfig) {
         obligations::register(cfg);
         incidents::register(cfg);
         reports::register(cfg);
+        notifications::register(cfg);
         audit::register(cfg);
     }));
 }

@@ -1,0 +1,120 @@
+//! `systemejer worker --once` on the embedded default: with no SMTP server, reminders are
+//! written as `.eml` files into the outbox folder beside the database; `--dry-run` only tells.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::Command;
+
+use chrono::Months;
+use serde_json::{Value, json};
+use systemejer_domain::records::Recorded;
+use systemejer_domain::risk::{DpiaDecision, RiskAssessment};
+use systemejer_domain::{LifecycleState, TransitionRequest};
+use systemejer_store::{PoolOptions, Store};
+
+fn from<T: serde::de::DeserializeOwned>(v: Value) -> T {
+    serde_json::from_value(v).unwrap()
+}
+
+/// A register with one system in use whose backup test is due in three days.
+fn prepare(url: &str) {
+    let store = Store::connect(url, &PoolOptions::default()).unwrap();
+    store.migrate().unwrap();
+    let today = store.today();
+    let owner = store
+        .create_person(from(json!({"name": "Ole Ejer", "email": "ole@randers.dk", "position": "director"})), "test")
+        .unwrap();
+    let unit = store.create_org_unit(from(json!({"name": "Teknik", "kind": "department"})), "test").unwrap();
+    let system = store
+        .create_system(
+            from(json!({
+                "name": "Vejregister", "kind": "database", "owner_id": owner.id, "org_unit_id": unit.id,
+                "purpose": "Vejdata", "description": "Register", "vendor": "Egen", "hosting": "Lokalt",
+                "business_processes": ["Vejdrift"], "data_formats": ["text"], "processes_personal_data": false,
+                "kle_codes": ["05.01.00"], "criticality": "low", "archive_status": "discard"
+            })),
+            "test",
+        )
+        .unwrap();
+    let risk: Recorded<RiskAssessment> = store
+        .add_record(
+            system.id,
+            from(json!({"perspective": "information_security", "performed_on": today, "risk_level": "low", "summary": "Lav"})),
+            "test",
+        )
+        .unwrap();
+    store.approve_record::<RiskAssessment>(system.id, Some(risk.id), owner.id, "ole@randers.dk").unwrap();
+    let _: Recorded<DpiaDecision> = store
+        .put_record(
+            system.id,
+            from(json!({"needed": false, "reason": "Ingen persondata", "dpo_consulted_on": today})),
+            "test",
+        )
+        .unwrap();
+    for kind in ["user_administration", "access_review", "backup"] {
+        let procedure: systemejer_domain::operations::Procedure =
+            from(json!({"kind": kind, "title": kind, "document_url": "https://intranet/p", "approved_on": today}));
+        store.add_record(system.id, procedure, "test").unwrap();
+    }
+    let moved =
+        store.transition_system(system.id, &from::<TransitionRequest>(json!({"to": "in_use"})), "test").unwrap();
+    assert_eq!(moved.lifecycle_state, LifecycleState::InUse);
+    let done_on = (today + chrono::Duration::days(3)).checked_sub_months(Months::new(12)).unwrap();
+    store
+        .add_completion(
+            system.id,
+            systemejer_domain::obligations::ObligationKind::BackupTest,
+            from(json!({"done_on": done_on, "result": "passed"})),
+            "test",
+        )
+        .unwrap();
+}
+
+fn systemejer(url: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_systemejer"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("SYSTEMEJER_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env("SYSTEMEJER_DATABASE_URL", url);
+    cmd
+}
+
+#[test]
+fn reminders_become_eml_files_without_a_mail_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/data/systemejer.db", dir.path().display());
+    prepare(&url);
+    let outbox = dir.path().join("data/outbox");
+
+    let dry = systemejer(&url).args(["worker", "--once", "--dry-run", "--json"]).output().unwrap();
+    assert!(dry.status.success(), "{}", String::from_utf8_lossy(&dry.stderr));
+    let plan: Value = serde_json::from_slice(&dry.stdout).unwrap();
+    assert_eq!(plan["messages"][0]["addressee"]["email"], "ole@randers.dk");
+    assert_eq!(plan["messages"][0]["items"][0]["kind"], "backup_test");
+    assert_eq!(plan["messages"][0]["items"][0]["days_left"], 3);
+    assert!(!outbox.exists() || std::fs::read_dir(&outbox).unwrap().next().is_none(), "a dry run writes nothing");
+
+    let run = systemejer(&url).args(["worker", "--once"]).output().unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        String::from_utf8_lossy(&run.stdout).contains("1 messages queued, 1 sent"),
+        "{}",
+        String::from_utf8_lossy(&run.stdout)
+    );
+    let files: Vec<_> = std::fs::read_dir(&outbox).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].extension().unwrap(), "eml");
+    let mail = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(
+        mail.contains("To: \"Ole Ejer\" <ole@randers.dk>") || mail.contains("To: Ole Ejer <ole@randers.dk>"),
+        "{mail}"
+    );
+    assert!(mail.contains("Auto-Submitted: auto-generated"));
+    assert!(mail.contains("text/calendar"));
+
+    let again = systemejer(&url).args(["worker", "--once"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&again.stdout).contains("0 messages queued"));
+    assert_eq!(std::fs::read_dir(&outbox).unwrap().count(), 1, "never the same reminder twice");
+}

@@ -1,0 +1,202 @@
+//! Planning reminders from due duties (pure), and turning them into outbox messages and mails.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use systemejer_domain::Language;
+use systemejer_domain::reminders::{self as rules, Addressee, Because, DutyPeople, Stage};
+use systemejer_mail::{Lang, Reminder, ReminderItem, Rendered};
+use systemejer_store::StoreError;
+use systemejer_store::outbox::{DueDuty, NewMessage, StoredMessage};
+
+use crate::WorkerSettings;
+
+/// One duty in a recipient's reminder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlannedItem {
+    /// The idempotency key: duty, due date, stage, recipient.
+    pub key: String,
+    /// The system.
+    pub system_id: String,
+    /// Its name.
+    pub system: String,
+    /// The duty.
+    pub kind: String,
+    /// For `processor_supervision`: the agreement.
+    pub subject: String,
+    /// The due date.
+    pub due_on: NaiveDate,
+    /// Days left (negative: overdue).
+    pub days_left: i64,
+    /// The stage: `before_30`, `due`, `overdue_2`, ...
+    pub stage: String,
+    /// Why this recipient gets it.
+    pub because: String,
+}
+
+/// Everything one recipient is told in one pass.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    /// The recipient.
+    #[serde(serialize_with = "addressee")]
+    pub addressee: Addressee,
+    /// The duties, most urgent first.
+    pub items: Vec<PlannedItem>,
+}
+
+fn addressee<S: serde::Serializer>(a: &Addressee, s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeStruct;
+    let mut st = s.serialize_struct("Addressee", 3)?;
+    st.serialize_field("email", &a.email)?;
+    st.serialize_field("name", &a.name)?;
+    st.serialize_field("language", a.language.as_str())?;
+    st.end()
+}
+
+fn because(b: Because) -> &'static str {
+    match b {
+        Because::Assigned => "assigned",
+        Because::OwnerOfOverdue => "owner_of_overdue",
+        Because::AssigneeInactive => "assignee_inactive",
+        Because::OwnerInactive => "owner_inactive",
+        Because::Escalated => "escalated",
+    }
+}
+
+/// Works out who is told of which duty on `today`: one plan per recipient.
+pub fn plan(duties: &[DueDuty], today: NaiveDate, settings: &WorkerSettings) -> Vec<Plan> {
+    let mut by_recipient: BTreeMap<String, Plan> = BTreeMap::new();
+    for duty in duties {
+        let Some(stage) = rules::stage(duty.due_on, today, &settings.policy) else { continue };
+        let days_left = (duty.due_on - today).num_days();
+        let people = DutyPeople {
+            owner: duty.owner.as_ref(),
+            assignee: duty.assignee.as_ref(),
+            owner_manager: duty.owner_manager.as_ref(),
+        };
+        // Who is told follows the stage: the owner joins from the first weekly overdue
+        // reminder, not on the days between the due day and it.
+        let days_overdue = if matches!(stage, Stage::Overdue(_)) { -days_left } else { 0 };
+        let coordinator = settings.coordinator_email.as_deref();
+        for (to, why) in rules::recipients(&people, days_overdue, &settings.policy, coordinator) {
+            let item = PlannedItem {
+                key: key(duty, stage, &to.email),
+                system_id: duty.system.id.to_string(),
+                system: duty.system.name.clone(),
+                kind: duty.kind.as_str().to_owned(),
+                subject: duty.subject.clone(),
+                due_on: duty.due_on,
+                days_left,
+                stage: stage.key(),
+                because: because(why).to_owned(),
+            };
+            by_recipient
+                .entry(to.email.clone())
+                .or_insert_with(|| Plan { addressee: to, items: Vec::new() })
+                .items
+                .push(item);
+        }
+    }
+    let mut plans: Vec<Plan> = by_recipient.into_values().collect();
+    for p in &mut plans {
+        p.items.sort_by(|a, b| (a.due_on, &a.system, &a.kind).cmp(&(b.due_on, &b.system, &b.kind)));
+    }
+    plans
+}
+
+fn key(duty: &DueDuty, stage: Stage, email: &str) -> String {
+    format!("reminder/{}/{}/{}/{}/{}/{}", duty.system.id, duty.kind, duty.subject, duty.due_on, stage.key(), email)
+}
+
+/// The plans without the items whose keys were used before.
+pub fn without_keys(plans: Vec<Plan>, used: &[String]) -> Vec<Plan> {
+    plans
+        .into_iter()
+        .filter_map(|mut p| {
+            p.items.retain(|i| !used.contains(&i.key));
+            (!p.items.is_empty()).then_some(p)
+        })
+        .collect()
+}
+
+fn note(because: &str, lang: Language) -> Option<String> {
+    let text = match (because, lang) {
+        ("owner_of_overdue", Language::Da) => "Du får denne, fordi opgaven er overskredet, og du er systemejer.",
+        ("owner_of_overdue", Language::En) => "You get this because the duty is overdue and you own the system.",
+        ("assignee_inactive", Language::Da) => "Du får denne, fordi den, opgaven er tildelt, ikke længere er aktiv.",
+        ("assignee_inactive", Language::En) => "You get this because the person assigned the duty is no longer active.",
+        ("owner_inactive", Language::Da) => "Systemejeren er ikke længere aktiv: systemet mangler en ny ejer.",
+        ("owner_inactive", Language::En) => "The system owner is no longer active: the system needs a new owner.",
+        ("escalated", Language::Da) => "Opgaven er overskredet i lang tid og er derfor eskaleret.",
+        ("escalated", Language::En) => "The duty has been overdue for long and is escalated.",
+        _ => return None,
+    };
+    Some(text.to_owned())
+}
+
+/// The outbox message for `to` listing `items` (those not sent before).
+pub fn message(
+    to: &Addressee,
+    items: &[PlannedItem],
+    settings: &WorkerSettings,
+    now: DateTime<Utc>,
+) -> Result<NewMessage, StoreError> {
+    let lang = to.language;
+    let reminder = Reminder {
+        name: to.name.clone().unwrap_or_else(|| match lang {
+            Language::Da => "informationssikkerhedskoordinator".into(),
+            Language::En => "information security coordinator".into(),
+        }),
+        lang: match lang {
+            Language::Da => Lang::Da,
+            Language::En => Lang::En,
+        },
+        items: items
+            .iter()
+            .map(|i| {
+                let kind: systemejer_domain::obligations::ObligationKind =
+                    i.kind.parse().map_err(|e| StoreError::Internal(format!("{e}")))?;
+                Ok(ReminderItem {
+                    uid: format!("{}-{}-{}-{}@systemejer", i.system_id, i.kind, i.subject, i.due_on),
+                    system: i.system.clone(),
+                    duty: kind.title(lang).to_owned(),
+                    done_means: kind.done_means(lang).to_owned(),
+                    due_on: i.due_on,
+                    days_left: i.days_left,
+                    link: format!("{}/api/v1/systems/{}/obligations", settings.public_url, i.system_id),
+                    note: note(&i.because, lang),
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?,
+    };
+    let Rendered { subject, text, html, ics } =
+        systemejer_mail::render_reminder(&reminder, now).map_err(|e| StoreError::Internal(e.to_string()))?;
+    let mut system_ids: Vec<systemejer_domain::SystemId> =
+        items.iter().filter_map(|i| i.system_id.parse().ok()).collect();
+    system_ids.sort();
+    system_ids.dedup();
+    Ok(NewMessage {
+        kind: "reminder",
+        recipient_email: to.email.clone(),
+        recipient_name: to.name.clone(),
+        language: lang.as_str().to_owned(),
+        subject,
+        text_body: text,
+        html_body: html,
+        ics,
+        items: serde_json::to_value(items).unwrap_or_default(),
+        system_ids,
+    })
+}
+
+/// The mail for a stored message.
+pub fn compose(m: &StoredMessage, settings: &WorkerSettings) -> Result<lettre::Message, systemejer_mail::MailError> {
+    let rendered = Rendered {
+        subject: m.subject.clone(),
+        text: m.text_body.clone(),
+        html: m.html_body.clone(),
+        ics: m.ics.clone(),
+    };
+    systemejer_mail::compose(&settings.mail_from, &m.recipient_email, m.recipient_name.as_deref(), &rendered)
+}

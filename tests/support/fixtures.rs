@@ -1,0 +1,79 @@
+//! What several suites need: dates as the service sees them, and a system taken into use
+//! through the API.
+
+use serde_json::{Value, json};
+
+use crate::TestApp;
+
+/// Today in the municipality (the service's "today").
+pub fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().with_timezone(&chrono_tz::Europe::Copenhagen).date_naive()
+}
+
+/// `today` moved by `days`, as an ISO date.
+pub fn day(days: i64) -> String {
+    (today() + chrono::Duration::days(days)).to_string()
+}
+
+/// A system in use with the fewest duties the guidance allows: no personal data, low
+/// criticality, to be discarded. Answers the system's path and its owner's token and id.
+pub async fn system_in_use(app: &TestApp, owner_email: &str) -> (String, String, String) {
+    let unit =
+        app.create("/api/v1/org-units", json!({"name": format!("Enhed {owner_email}"), "kind": "department"})).await;
+    let owner_id = app
+        .create("/api/v1/people", json!({"name": "Owner", "email": owner_email, "position": "head_of_department"}))
+        .await;
+    let owner = app.token(owner_email, &[]);
+    let id = app
+        .create(
+            "/api/v1/systems",
+            json!({
+                "name": "Vejregister", "kind": "database", "owner_id": owner_id, "org_unit_id": unit,
+                "purpose": "Vejdata", "description": "Register over kommunale veje", "vendor": "Egen drift",
+                "hosting": "Kommunens datacenter", "business_processes": ["Vejdrift"], "data_formats": ["text"],
+                "processes_personal_data": false, "kle_codes": ["05.01.00"], "criticality": "low", "archive_status": "discard"
+            }),
+        )
+        .await;
+    let sys = format!("/api/v1/systems/{id}");
+    let rid = app
+        .post(
+            &format!("{sys}/risk-assessments"),
+            &owner,
+            json!({"perspective": "information_security", "performed_on": day(-5), "risk_level": "low", "summary": "Lav risiko"}),
+        )
+        .await
+        .ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.post(&format!("{sys}/risk-assessments/{rid}/approve"), &owner, json!({})).await.ok(200);
+    app.call(
+        reqwest::Method::PUT,
+        &format!("{sys}/dpia-decision"),
+        Some(&owner),
+        Some(json!({"needed": false, "reason": "Ingen personoplysninger", "dpo_consulted_on": day(-5)})),
+    )
+    .await
+    .ok(200);
+    for kind in ["user_administration", "access_review", "backup"] {
+        app.post(
+            &format!("{sys}/procedures"),
+            &owner,
+            json!({"kind": kind, "title": kind, "document_url": "https://intranet.randers.dk/p", "approved_on": day(-5)}),
+        )
+        .await
+        .ok(201);
+    }
+    app.post(&format!("{sys}/transitions"), &owner, json!({"to": "in_use"})).await.ok(200);
+    (sys, owner, owner_id)
+}
+
+/// The obligation of `kind` in a list, by kind.
+pub fn obligation<'a>(list: &'a Value, kind: &str) -> &'a Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} obligation in {list}"))
+}

@@ -1,0 +1,213 @@
+//! The worker against a real SMTP server (in the test process, over TCP), on SQLite and
+//! PostgreSQL: who is told what and when, exactly once, with nothing lost when the server
+//! refuses for a while.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{Duration, Months, NaiveDate, Utc};
+use mail_parser::{MessageParser, MimeHeaders};
+use serde_json::json;
+use systemejer_api::Role;
+use systemejer_e2e::fixtures::{day, obligation, system_in_use, today};
+use systemejer_e2e::smtp::{Mode, SmtpServer};
+use systemejer_e2e::{TestApp, on_both_backends};
+use systemejer_mail::{Mailer, MailerSettings};
+use systemejer_store::outbox::RetryPolicy;
+use systemejer_worker::{Worker, WorkerSettings};
+
+on_both_backends!(
+    a_reminder_reaches_the_assignee_once_with_a_calendar,
+    one_reminder_per_stage_then_escalation,
+    nothing_is_lost_while_the_server_refuses,
+    a_dry_run_sends_and_records_nothing,
+);
+
+async fn worker(app: &TestApp, smtp: &SmtpServer, retry: RetryPolicy) -> Worker {
+    let mailer = Mailer::new(&MailerSettings {
+        smtp_url: Some(smtp.url.clone()),
+        outbox_dir: std::env::temp_dir(),
+        timeout: std::time::Duration::from_secs(10),
+    })
+    .unwrap();
+    let settings = WorkerSettings {
+        coordinator_email: Some("isk@randers.dk".into()),
+        mail_from: "Systemejer <noreply@randers.dk>".into(),
+        public_url: app.base.clone(),
+        retry,
+        ..WorkerSettings::default()
+    };
+    Worker::new(app.store.clone(), mailer, settings)
+}
+
+/// A system in use whose backup test falls due in `days` days; answers its path, the owner's
+/// token and id, and the due date.
+async fn backup_due_in(app: &TestApp, owner_email: &str, days: i64) -> (String, String, String, NaiveDate) {
+    let (sys, owner, owner_id) = system_in_use(app, owner_email).await;
+    let done_on = (today() + Duration::days(days)).checked_sub_months(Months::new(12)).unwrap();
+    app.post(
+        &format!("{sys}/obligations/backup_test/completions"),
+        &owner,
+        json!({"done_on": done_on, "result": "passed"}),
+    )
+    .await
+    .ok(201);
+    let list = app.get(&format!("{sys}/obligations"), &owner).await.ok(200).clone();
+    let due: NaiveDate = obligation(&list, "backup_test")["next_due_on"].as_str().unwrap().parse().unwrap();
+    (sys, owner, owner_id, due)
+}
+
+async fn a_reminder_reaches_the_assignee_once_with_a_calendar(app: TestApp) {
+    let smtp = SmtpServer::start().await;
+    let (sys, _, _, due) = backup_due_in(&app, "ole@randers.dk", 5).await;
+    let w = worker(&app, &smtp, RetryPolicy::default()).await;
+
+    let outcome = w.run_once(today(), Utc::now()).await.unwrap();
+    assert_eq!((outcome.queued, outcome.sent), (1, 1), "{outcome:?}");
+    let received = smtp.received();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].to, ["ole@randers.dk"]);
+    assert_eq!(received[0].from, "noreply@randers.dk");
+
+    let message = MessageParser::default().parse(&received[0].data).unwrap();
+    assert_eq!(message.subject().unwrap(), "Påmindelse: 1 opgave for dine systemer forfalder snart");
+    assert_eq!(message.header_raw("Auto-Submitted").unwrap().trim(), "auto-generated");
+    assert!(message.message_id().is_some() && message.date().is_some());
+    let text = message.body_text(0).unwrap();
+    assert!(text.contains("Test af gendannelse fra backup"), "{text}");
+    assert!(text.contains("om 5 dage"), "{text}");
+    assert!(text.contains(&format!("{}{sys}/obligations", app.base)), "{text}");
+    assert!(message.body_html(0).unwrap().contains("<table"));
+    let calendar =
+        message.attachments().find(|a| a.content_type().is_some_and(|c| c.subtype() == Some("calendar"))).unwrap();
+    let ics = String::from_utf8_lossy(calendar.contents());
+    assert!(ics.contains("METHOD:PUBLISH"));
+    assert!(ics.contains(&format!("DTSTART;VALUE=DATE:{}", due.format("%Y%m%d"))), "{ics}");
+
+    // A second pass the same day sends nothing more.
+    let again = w.run_once(today(), Utc::now()).await.unwrap();
+    assert_eq!((again.queued, again.sent), (0, 0));
+    assert_eq!(smtp.received().len(), 1);
+
+    // The outbox shows it, to admins and to the recipient (and to no one else).
+    let admin = app.get("/api/v1/notifications", &app.admin()).await;
+    let n = &admin.ok(200)["items"][0];
+    assert_eq!(
+        (n["status"].as_str(), n["attempts"].as_i64(), n["recipient"].as_str()),
+        (Some("sent"), Some(1), Some("ole@randers.dk"))
+    );
+    assert_eq!(n["items"][0]["stage"], "before_7");
+    let mine = app.get("/api/v1/notifications", &app.token("ole@randers.dk", &[])).await;
+    assert_eq!(mine.ok(200)["total"], 1);
+    app.get("/api/v1/notifications?recipient=ole@randers.dk", &app.client_token("intranet", &[Role::Reader]))
+        .await
+        .problem(403);
+}
+
+async fn one_reminder_per_stage_then_escalation(app: TestApp) {
+    let smtp = SmtpServer::start().await;
+    let (sys, owner, owner_id, due) = backup_due_in(&app, "eva@randers.dk", 40).await;
+    // A delegate does the work; the owner's manager hears of long-overdue duties.
+    let director = app
+        .create("/api/v1/people", json!({"name": "Direktør", "email": "dir@randers.dk", "position": "director"}))
+        .await;
+    app.patch(&format!("/api/v1/people/{owner_id}"), &app.admin(), json!({"manager_id": director})).await.ok(200);
+    let delegate = app
+        .create(
+            "/api/v1/people",
+            json!({"name": "Dan Forvalter", "email": "dan@randers.dk", "position": "employee", "language": "en"}),
+        )
+        .await;
+    app.patch(&sys, &owner, json!({"delegates": [{"person_id": delegate, "role": "systemforvalter"}]})).await.ok(200);
+    let w = worker(&app, &smtp, RetryPolicy::default()).await;
+
+    let mut expected_total = 0;
+    for (offset, recipients) in [
+        (-31, vec![]),
+        (-30, vec!["dan@randers.dk"]),
+        (-29, vec![]),
+        (-7, vec!["dan@randers.dk"]),
+        (-7, vec![]),
+        (0, vec!["dan@randers.dk"]),
+        (3, vec![]),
+        (7, vec!["dan@randers.dk", "eva@randers.dk"]),
+        (8, vec![]),
+        (14, vec!["dan@randers.dk", "eva@randers.dk"]),
+        (35, vec!["dan@randers.dk", "dir@randers.dk", "eva@randers.dk", "isk@randers.dk"]),
+    ] {
+        let on = due + Duration::days(offset);
+        let before = smtp.received().len();
+        w.run_once(on, Utc::now()).await.unwrap();
+        let mut got: Vec<String> = smtp.received()[before..].iter().flat_map(|r| r.to.clone()).collect();
+        got.sort();
+        assert_eq!(got, recipients, "on due date {offset:+} days");
+        expected_total += recipients.len();
+    }
+    assert_eq!(smtp.received().len(), expected_total);
+    // The delegate reads English.
+    let english = smtp.received().into_iter().find(|r| r.to == ["dan@randers.dk"]).unwrap();
+    let parsed = MessageParser::default().parse(&english.data).unwrap();
+    assert!(parsed.subject().unwrap().starts_with("Reminder: 1 duty"), "{:?}", parsed.subject());
+
+    // Done: the series ends (the next due date is a year away).
+    app.post(
+        &format!("{sys}/obligations/backup_test/completions"),
+        &owner,
+        json!({"done_on": day(0), "result": "passed"}),
+    )
+    .await
+    .ok(201);
+    let before = smtp.received().len();
+    w.run_once(due + Duration::days(42), Utc::now()).await.unwrap();
+    assert_eq!(smtp.received().len(), before);
+}
+
+async fn nothing_is_lost_while_the_server_refuses(app: TestApp) {
+    let smtp = SmtpServer::start().await;
+    backup_due_in(&app, "kim@randers.dk", 2).await;
+    let retry_at_once = RetryPolicy { max_attempts: 3, first_backoff: Duration::zero(), max_backoff: Duration::zero() };
+    let w = worker(&app, &smtp, retry_at_once).await;
+    let admin = app.admin();
+
+    smtp.set_mode(Mode::RefuseTemporarily);
+    let down = w.run_once(today(), Utc::now()).await.unwrap();
+    assert_eq!((down.queued, down.sent, down.retried), (1, 0, 1), "{down:?}");
+    let queued = app.get("/api/v1/notifications?status=queued", &admin).await.ok(200).clone();
+    assert_eq!(queued["items"][0]["attempts"], 1);
+    assert!(queued["items"][0]["last_error"].as_str().unwrap().contains("451"), "{queued}");
+
+    smtp.set_mode(Mode::Accept);
+    let up = w.deliver().await.unwrap();
+    assert_eq!(up.sent, 1);
+    assert_eq!(smtp.received().len(), 1, "delivered once, not twice");
+    let sent = app.get("/api/v1/notifications?status=sent", &admin).await.ok(200).clone();
+    assert_eq!(sent["items"][0]["attempts"], 2);
+
+    // A server that keeps refusing: tried up to the limit, then marked failed and kept.
+    backup_due_in(&app, "lis@randers.dk", 3).await;
+    smtp.set_mode(Mode::RefuseTemporarily);
+    w.run_once(today(), Utc::now()).await.unwrap();
+    w.deliver().await.unwrap();
+    let last = w.deliver().await.unwrap();
+    assert_eq!(last.failed, 1, "{last:?}");
+    let failed = app.get("/api/v1/notifications?status=failed", &admin).await.ok(200).clone();
+    assert_eq!(failed["items"][0]["recipient"], "lis@randers.dk");
+    assert_eq!(failed["items"][0]["attempts"], 3);
+    assert_eq!(smtp.received().len(), 1);
+}
+
+async fn a_dry_run_sends_and_records_nothing(app: TestApp) {
+    let smtp = SmtpServer::start().await;
+    backup_due_in(&app, "ida@randers.dk", 1).await;
+    let w = worker(&app, &smtp, RetryPolicy::default()).await;
+    let plans = w.plan(today()).await.unwrap();
+    assert_eq!(plans.len(), 1);
+    assert_eq!(plans[0].addressee.email, "ida@randers.dk");
+    assert_eq!(plans[0].items[0].kind, "backup_test");
+    assert_eq!(plans[0].items[0].stage, "before_7");
+    assert!(smtp.received().is_empty());
+    assert_eq!(app.get("/api/v1/notifications", &app.admin()).await.ok(200)["total"], 0);
+    // The real pass sends it; a dry run afterwards has nothing left.
+    w.run_once(today(), Utc::now()).await.unwrap();
+    assert_eq!(smtp.received().len(), 1);
+    assert!(w.plan(today()).await.unwrap().is_empty());
+}
