@@ -286,6 +286,11 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// The URL of the test database.
+    pub fn database_url(&self) -> &str {
+        &self._db.url
+    }
+
     /// Whether the service runs on PostgreSQL.
     pub fn is_postgres(&self) -> bool {
         self.store.backend() == systemejer_store::BackendKind::Postgres

@@ -20,6 +20,8 @@ on_both_backends!(
     one_reminder_per_stage_then_escalation,
     nothing_is_lost_while_the_server_refuses,
     a_dry_run_sends_and_records_nothing,
+    breach_alerts_at_the_right_hours_until_reported,
+    two_workers_deliver_a_thousand_reminders_exactly_once,
 );
 
 async fn worker(app: &TestApp, smtp: &SmtpServer, retry: RetryPolicy) -> Worker {
@@ -31,6 +33,7 @@ async fn worker(app: &TestApp, smtp: &SmtpServer, retry: RetryPolicy) -> Worker 
     .unwrap();
     let settings = WorkerSettings {
         coordinator_email: Some("isk@randers.dk".into()),
+        dpo_email: Some("dpo@randers.dk".into()),
         mail_from: "Systemejer <noreply@randers.dk>".into(),
         public_url: app.base.clone(),
         retry,
@@ -210,4 +213,118 @@ async fn a_dry_run_sends_and_records_nothing(app: TestApp) {
     w.run_once(today(), Utc::now()).await.unwrap();
     assert_eq!(smtp.received().len(), 1);
     assert!(w.plan(today()).await.unwrap().is_empty());
+}
+
+async fn breach_alerts_at_the_right_hours_until_reported(app: TestApp) {
+    let smtp = SmtpServer::start().await;
+    let (sys, owner, _) = system_in_use(&app, "bo@randers.dk").await;
+    let system_id = sys.rsplit('/').next().unwrap().to_owned();
+    let w = worker(&app, &smtp, RetryPolicy::default()).await;
+    let discovered = Utc::now() - Duration::minutes(30);
+    let incident = app
+        .post(
+            "/api/v1/incidents",
+            &owner,
+            json!({"system_ids": [system_id], "discovered_at": discovered.to_rfc3339(), "description": "USB-nøgle med borgerdata mistet", "personal_data_breach": true}),
+        )
+        .await
+        .ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let mut expected = 0;
+    for (hours, new) in [(0, 2), (0, 0), (23, 0), (24, 2), (30, 0), (48, 2), (60, 2), (70, 0)] {
+        w.breach_pass(discovered + Duration::hours(hours) + Duration::minutes(1)).await.unwrap();
+        expected += new;
+        assert_eq!(smtp.received().len(), expected, "{hours} hours after discovery");
+    }
+    let received = smtp.received();
+    let first = MessageParser::default().parse(&received[0].data).unwrap();
+    assert!(
+        first.subject().unwrap().starts_with("Brud på persondatasikkerheden: anmeld senest"),
+        "{:?}",
+        first.subject()
+    );
+    let deadline = (discovered + Duration::hours(72)).with_timezone(&chrono_tz::Europe::Copenhagen);
+    assert!(
+        first.body_text(0).unwrap().contains(&format!("kl. {}", deadline.format("%H:%M"))),
+        "the deadline in Danish local time"
+    );
+    let mut to: Vec<String> = smtp.received()[..2].iter().flat_map(|r| r.to.clone()).collect();
+    to.sort();
+    assert_eq!(to, ["bo@randers.dk", "dpo@randers.dk"]);
+
+    // Reported: the alerts stop.
+    let dpo = app.token("dpo@randers.dk", &[Role::Dpo]);
+    app.post(&format!("/api/v1/incidents/{incident}/reports"), &dpo, json!({"reported_at": Utc::now().to_rfc3339()}))
+        .await
+        .ok(201);
+    let second = app
+        .post(
+            "/api/v1/incidents",
+            &owner,
+            json!({"system_ids": [system_id], "discovered_at": (Utc::now() - Duration::hours(1)).to_rfc3339(), "description": "Forkert modtager", "personal_data_breach": true}),
+        )
+        .await
+        .ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.patch(
+        &format!("/api/v1/incidents/{second}"),
+        &dpo,
+        json!({"not_reported_reason": "Krypteret; usandsynligt at indebære en risiko"}),
+    )
+    .await
+    .ok(200);
+    w.breach_pass(Utc::now() + Duration::hours(61)).await.unwrap();
+    assert_eq!(smtp.received().len(), expected, "no alerts once reported or decided");
+}
+
+async fn two_workers_deliver_a_thousand_reminders_exactly_once(app: TestApp) {
+    if !app.is_postgres() {
+        return; // several workers at once is what PostgreSQL deployments do
+    }
+    let smtp = SmtpServer::start().await;
+    let mut conn = <diesel::PgConnection as diesel::Connection>::establish(app.database_url()).unwrap();
+    for sql in [
+        "INSERT INTO people (id, name, email, position, active, version, created_at, updated_at, language)
+         SELECT md5('p' || g)::uuid::text, 'Ejer ' || g, 'ejer' || g || '@randers.dk', 'director', true, 1, now(), now(), 'da'
+         FROM generate_series(1, 1000) g",
+        "INSERT INTO systems (id, name, kind, business_processes, data_formats, kle_codes, self_service_links, owner_id,
+                              lifecycle_state, version, created_at, updated_at, data_subject_rights, archive_status)
+         SELECT md5('s' || g)::uuid::text, 'System ' || g, 'it_system', '[]', '[]', '[]', '[]', md5('p' || g)::uuid::text,
+                'in_use', 1, now(), now(), '[]', 'discard'
+         FROM generate_series(1, 1000) g",
+        "INSERT INTO obligations (system_id, kind, subject, interval_months, appeared_on, next_due_on)
+         SELECT md5('s' || g)::uuid::text, 'backup_test', '', 12, current_date, current_date + 3
+         FROM generate_series(1, 1000) g",
+    ] {
+        diesel::RunQueryDsl::execute(diesel::sql_query(sql), &mut conn).unwrap();
+    }
+    // Two workers with their own connection pools, as two processes would have.
+    let other =
+        systemejer_store::Store::connect(app.database_url(), &systemejer_store::PoolOptions::default()).unwrap();
+    let w1 = worker(&app, &smtp, RetryPolicy::default()).await;
+    let mut w2 = worker(&app, &smtp, RetryPolicy::default()).await;
+    w2 = Worker::new(
+        other,
+        Mailer::new(&MailerSettings {
+            smtp_url: Some(smtp.url.clone()),
+            outbox_dir: std::env::temp_dir(),
+            timeout: std::time::Duration::from_secs(10),
+        })
+        .unwrap(),
+        w2.settings().clone(),
+    );
+    let (a, b) = tokio::join!(w1.run_once(today(), Utc::now()), w2.run_once(today(), Utc::now()));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.queued + b.queued, 1000, "each reminder written once: {a:?} {b:?}");
+    assert_eq!(a.sent + b.sent, 1000, "each delivered once: {a:?} {b:?}");
+    let mut to: Vec<String> = smtp.received().into_iter().flat_map(|r| r.to).collect();
+    assert_eq!(to.len(), 1000);
+    to.sort();
+    to.dedup();
+    assert_eq!(to.len(), 1000, "nobody got it twice");
 }

@@ -15,6 +15,8 @@ use serde::Deserialize;
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/systemejer.db";
 /// The default reminder schedule: 07:00 on weekdays (with a seconds field, as `cron` wants).
 pub const DEFAULT_WORKER_SCHEDULE: &str = "0 0 7 * * Mon-Fri";
+/// The default breach watch: every 15 minutes.
+pub const DEFAULT_BREACH_SCHEDULE: &str = "0 */15 * * * *";
 /// The file, beside the SQLite database, that keeps the generated JWT secret.
 pub const SECRET_FILE_NAME: &str = "jwt-secret";
 
@@ -112,6 +114,8 @@ pub struct LogConfig {
 pub struct WorkerConfig {
     /// When the reminder pass runs (cron with seconds); `None` turns it off.
     pub schedule: Option<cron::Schedule>,
+    /// When the breach watch runs; `None` turns it off.
+    pub breach_schedule: Option<cron::Schedule>,
     /// The time zone of the schedule and of dates owners read.
     pub timezone: chrono_tz::Tz,
     /// Days before a due date that reminders are sent.
@@ -143,6 +147,7 @@ struct Raw {
     log: Option<String>,
     log_format: Option<String>,
     worker_schedule: Option<String>,
+    breach_schedule: Option<String>,
     timezone: Option<String>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
@@ -165,6 +170,7 @@ const KEYS: &[&str] = &[
     "log",
     "log_format",
     "worker_schedule",
+    "breach_schedule",
     "timezone",
     "smtp_url",
     "mail_from",
@@ -188,6 +194,7 @@ impl Raw {
             "log" => &mut self.log,
             "log_format" => &mut self.log_format,
             "worker_schedule" => &mut self.worker_schedule,
+            "breach_schedule" => &mut self.breach_schedule,
             "timezone" => &mut self.timezone,
             "smtp_url" => &mut self.smtp_url,
             "mail_from" => &mut self.mail_from,
@@ -300,21 +307,23 @@ impl Config {
         };
 
         // An explicitly empty schedule turns the job off; an absent one takes the default.
-        let schedule = match raw.worker_schedule.as_deref().map(str::trim) {
+        let mut schedule_of = |var: &str, value: &Option<String>, default: &str| match value.as_deref().map(str::trim) {
             Some("") => None,
             other => {
-                let text = other.unwrap_or(DEFAULT_WORKER_SCHEDULE);
+                let text = other.unwrap_or(default);
                 match cron::Schedule::from_str(text) {
                     Ok(s) => Some(s),
                     Err(e) => {
                         problems.push(format!(
-                            "SYSTEMEJER_WORKER_SCHEDULE: {text:?} is not a cron expression with seconds, e.g. \"{DEFAULT_WORKER_SCHEDULE}\" ({e})"
+                            "SYSTEMEJER_{var}: {text:?} is not a cron expression with seconds, e.g. \"{default}\" ({e})"
                         ));
                         None
                     }
                 }
             }
         };
+        let schedule = schedule_of("WORKER_SCHEDULE", &raw.worker_schedule, DEFAULT_WORKER_SCHEDULE);
+        let breach_schedule = schedule_of("BREACH_SCHEDULE", &raw.breach_schedule, DEFAULT_BREACH_SCHEDULE);
         let tz_text = given(&raw.timezone).unwrap_or("Europe/Copenhagen");
         let timezone = tz_text.parse::<chrono_tz::Tz>().unwrap_or_else(|_| {
             problems
@@ -389,6 +398,7 @@ impl Config {
             log: LogConfig { filter: given(&raw.log).unwrap_or("info").to_owned(), format },
             worker: WorkerConfig {
                 schedule,
+                breach_schedule,
                 timezone,
                 reminder_days_before,
                 escalate_after_days,

@@ -13,6 +13,15 @@ use crate::values::{Name, Prose, Violation};
 /// How long after discovery a breach must be reported to the authority.
 pub const AUTHORITY_DEADLINE_HOURS: i64 = 72;
 
+/// The hours after discovery at which the owner and the DPO are alerted while a breach awaits
+/// its report or the decision not to report.
+pub const BREACH_ALERT_HOURS: [i64; 4] = [0, 24, 48, 60];
+
+/// The latest alert stage (hours after discovery) reached at `now`.
+pub fn breach_alert_stage(discovered_at: DateTime<Utc>, now: DateTime<Utc>) -> Option<i64> {
+    BREACH_ALERT_HOURS.iter().copied().filter(|h| now >= discovered_at + Duration::hours(*h)).max()
+}
+
 string_enum! {
     /// Where an incident stands.
     pub enum IncidentStatus {
@@ -387,6 +396,17 @@ mod tests {
         assert_eq!(i.authority_deadline, Some(at("2026-11-23T08:00:00Z")));
         assert_eq!(i.status, IncidentStatus::Open);
         assert!(i.awaits_decision());
+    }
+
+    #[test]
+    fn alerts_at_once_then_at_24_48_and_60_hours() {
+        let d = at("2026-11-20T08:00:00Z");
+        assert_eq!(breach_alert_stage(d, d - Duration::minutes(1)), None);
+        assert_eq!(breach_alert_stage(d, d), Some(0));
+        assert_eq!(breach_alert_stage(d, d + Duration::hours(23)), Some(0));
+        assert_eq!(breach_alert_stage(d, d + Duration::hours(24)), Some(24));
+        assert_eq!(breach_alert_stage(d, d + Duration::hours(59)), Some(48));
+        assert_eq!(breach_alert_stage(d, d + Duration::hours(100)), Some(60));
     }
 
     #[test]

@@ -6,10 +6,12 @@
 //! by SMTP (a pooled async transport) or, with no SMTP server configured, into `.eml` files.
 //! This crate depends on nothing of ours: callers hand it plain, already-translated text.
 
+mod breach;
 mod compose;
 mod reminder;
 mod transport;
 
+pub use breach::{BreachAlert, render_breach_alert};
 pub use compose::compose;
 pub use reminder::{Lang, Reminder, ReminderItem, Rendered, render_reminder};
 pub use transport::{Mailer, MailerSettings};

@@ -116,7 +116,7 @@ const MONTHS_DA: [&str; 12] = [
     "december",
 ];
 
-fn date_text(lang: Lang, d: NaiveDate) -> String {
+pub(crate) fn date_text(lang: Lang, d: NaiveDate) -> String {
     use chrono::Datelike;
     match lang {
         Lang::Da => format!("{}. {} {}", d.day(), MONTHS_DA[d.month0() as usize], d.year()),

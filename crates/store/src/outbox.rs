@@ -41,6 +41,15 @@ pub struct DueDuty {
     pub owner_manager: Option<Party>,
 }
 
+/// A personal data breach awaiting its report or decision, with the systems it touched.
+#[derive(Debug, Clone)]
+pub struct OpenBreach {
+    /// The incident.
+    pub incident: systemejer_domain::incidents::Incident,
+    /// Each system touched, by name, with its owner.
+    pub systems: Vec<(String, Option<Party>)>,
+}
+
 /// A message to write to the outbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NewMessage {
@@ -218,6 +227,36 @@ impl Store {
             }
             Ok(out)
         })
+    }
+
+    /// Personal data breaches that still await the report or the decision not to report.
+    pub fn open_breaches(&self) -> Result<Vec<OpenBreach>, StoreError> {
+        use crate::incidents::IncidentFilter;
+        let filter = IncidentFilter { personal_data_breach: Some(true), open_only: true, ..IncidentFilter::default() };
+        let mut out = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = PageRequest { limit: 500, offset: 0, cursor: cursor.take() };
+            let found = self.list_incidents(&filter, &page)?;
+            for incident in found.items.into_iter().filter(|i| i.awaits_decision()) {
+                let systems = self.read(|conn| {
+                    incident
+                        .system_ids
+                        .iter()
+                        .map(|id| {
+                            let system = systems::get(conn, *id)?;
+                            let owner = system.owner_id.map(|o| people::get(conn, o)).transpose()?;
+                            Ok((system.name, owner.as_ref().map(party)))
+                        })
+                        .collect::<Result<Vec<_>, StoreError>>()
+                })?;
+                out.push(OpenBreach { incident, systems });
+            }
+            match found.next_cursor.and_then(|c| crate::page::Cursor::decode(&c)) {
+                Some(next) => cursor = Some(next),
+                None => return Ok(out),
+            }
+        }
     }
 
     /// Which of `keys` have been used already (for a dry run).

@@ -26,12 +26,14 @@ pub fn jwt_settings(config: &Config) -> JwtSettings {
 pub fn worker_settings(config: &Config) -> WorkerSettings {
     WorkerSettings {
         schedule: config.worker.schedule.clone(),
+        breach_schedule: config.worker.breach_schedule.clone(),
         timezone: config.worker.timezone,
         policy: ReminderPolicy {
             days_before: config.worker.reminder_days_before.clone(),
             escalate_after_days: config.worker.escalate_after_days,
         },
         coordinator_email: config.worker.security_coordinator_email.clone(),
+        dpo_email: config.worker.dpo_email.clone(),
         mail_from: config.mail.from.clone(),
         public_url: config.http.public_url.clone(),
         ..WorkerSettings::default()

@@ -5,6 +5,7 @@
 //! [`Worker::run_once`] is the one pass, used alike by the scheduler, `systemejer worker --once`
 //! and the tests; [`Worker::plan`] is the same pass without writing or sending (the dry run).
 
+mod breaches;
 mod reminders;
 mod schedule;
 
@@ -22,14 +23,18 @@ pub use schedule::{WorkerSchedule, next_run, run};
 /// The slice of settings the worker needs.
 #[derive(Debug, Clone)]
 pub struct WorkerSettings {
-    /// When the pass runs; `None` turns the scheduler off.
+    /// When the reminder pass runs; `None` turns it off.
     pub schedule: Option<cron::Schedule>,
+    /// When the breach watch runs; `None` turns it off.
+    pub breach_schedule: Option<cron::Schedule>,
     /// The municipality's time zone: of the schedule and of "today".
     pub timezone: chrono_tz::Tz,
     /// When reminders are sent, and when they escalate.
     pub policy: ReminderPolicy,
     /// The information security coordinator's address, for escalations.
     pub coordinator_email: Option<String>,
+    /// The data protection officer's address, for breach alerts.
+    pub dpo_email: Option<String>,
     /// The sender of every mail.
     pub mail_from: String,
     /// The base of links in mails.
@@ -46,9 +51,11 @@ impl Default for WorkerSettings {
     fn default() -> Self {
         Self {
             schedule: None,
+            breach_schedule: None,
             timezone: chrono_tz::Europe::Copenhagen,
             policy: ReminderPolicy::default(),
             coordinator_email: None,
+            dpo_email: None,
             mail_from: "systemejer <systemejer@localhost>".into(),
             public_url: "http://127.0.0.1:8080".into(),
             retry: RetryPolicy::default(),
@@ -141,6 +148,28 @@ impl Worker {
             let addressee = plan.addressee.clone();
             let queued = self
                 .blocking(move |s| s.enqueue(items, |fresh| reminders::message(&addressee, fresh, &settings, now)))
+                .await?;
+            outcome.queued += usize::from(queued.is_some());
+        }
+        let delivered = self.deliver().await?;
+        outcome.sent = delivered.sent;
+        outcome.retried = delivered.retried;
+        outcome.failed = delivered.failed;
+        Ok(outcome)
+    }
+
+    /// The breach watch as of `now`: alerts for breaches awaiting their report or decision,
+    /// each stage to each recipient once; then delivery.
+    pub async fn breach_pass(&self, now: DateTime<Utc>) -> Result<Outcome, WorkerError> {
+        let breaches = self.blocking(|s| s.open_breaches()).await?;
+        let alerts = breaches::plan(&breaches, now, &self.settings);
+        let mut outcome = Outcome { duties_due: breaches.len(), ..Outcome::default() };
+        for alert in alerts {
+            let settings = self.settings.clone();
+            let queued = self
+                .blocking(move |s| {
+                    s.enqueue(vec![(alert.key.clone(), alert.clone())], |_| breaches::message(&alert, &settings, now))
+                })
                 .await?;
             outcome.queued += usize::from(queued.is_some());
         }

@@ -19,46 +19,61 @@ pub fn next_run(schedule: &WorkerSchedule, after: DateTime<Utc>) -> Option<DateT
     schedule.schedule.after(&after.with_timezone(&schedule.timezone)).next().map(|t| t.with_timezone(&Utc))
 }
 
-/// Runs passes on the worker's schedule until `shutdown` turns true. A failed pass is logged
-/// and the next one runs on time; nothing here panics.
-pub async fn run(worker: Worker, mut shutdown: watch::Receiver<bool>) {
-    let Some(schedule) = worker.settings().schedule.clone() else {
-        tracing::info!("worker schedule is empty: the reminder pass is off");
+/// Runs the reminder pass and the breach watch, each on its schedule, until `shutdown` turns
+/// true. A failed pass is logged and the next one runs on time; nothing here panics.
+pub async fn run(worker: Worker, shutdown: watch::Receiver<bool>) {
+    let timezone = worker.settings().timezone;
+    let reminders = worker.settings().schedule.clone().map(|schedule| WorkerSchedule { schedule, timezone });
+    let breaches = worker.settings().breach_schedule.clone().map(|schedule| WorkerSchedule { schedule, timezone });
+    let (w1, w2, s1, s2) = (worker.clone(), worker, shutdown.clone(), shutdown);
+    tokio::join!(
+        repeat("reminder pass", reminders, s1, move || {
+            let w = w1.clone();
+            async move { w.run_once(w.today(), Utc::now()).await }
+        }),
+        repeat("breach watch", breaches, s2, move || {
+            let w = w2.clone();
+            async move { w.breach_pass(Utc::now()).await }
+        }),
+    );
+}
+
+/// Runs `pass` once at start (catching up on what fell due while the service was down; safe,
+/// since every message is written once), then at each time of `schedule`.
+async fn repeat<F, Fut>(name: &str, schedule: Option<WorkerSchedule>, mut shutdown: watch::Receiver<bool>, pass: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<crate::Outcome, crate::WorkerError>>,
+{
+    let Some(schedule) = schedule else {
+        tracing::info!("worker: the {name} has no schedule and is off");
         return;
     };
-    let schedule = WorkerSchedule { schedule, timezone: worker.settings().timezone };
-    // One pass at start catches up on what fell due while the service was down; it is safe to
-    // repeat, since every reminder is written once.
-    pass(&worker).await;
     loop {
+        match pass().await {
+            Ok(o) => tracing::info!(
+                found = o.duties_due,
+                queued = o.queued,
+                sent = o.sent,
+                retried = o.retried,
+                failed = o.failed,
+                "worker: {name} done"
+            ),
+            Err(e) => tracing::error!(error = %e, "worker: {name} failed; it runs again on schedule"),
+        }
         let Some(next) = next_run(&schedule, Utc::now()) else {
-            tracing::warn!("the worker schedule has no future run; stopping");
+            tracing::warn!("worker: the {name} schedule has no future run; stopping it");
             return;
         };
-        tracing::info!(next = %next.with_timezone(&schedule.timezone), "worker: next pass scheduled");
+        tracing::debug!(next = %next.with_timezone(&schedule.timezone), "worker: next {name} scheduled");
         let wait = (next - Utc::now()).to_std().unwrap_or_default();
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
             _ = shutdown.changed() => {
-                tracing::info!("worker: shutting down");
+                tracing::info!("worker: {name} shutting down");
                 return;
             }
         }
-        pass(&worker).await;
-    }
-}
-
-async fn pass(worker: &Worker) {
-    match worker.run_once(worker.today(), Utc::now()).await {
-        Ok(o) => tracing::info!(
-            duties_due = o.duties_due,
-            queued = o.queued,
-            sent = o.sent,
-            retried = o.retried,
-            failed = o.failed,
-            "worker: pass done"
-        ),
-        Err(e) => tracing::error!(error = %e, "worker: pass failed; the next pass runs on schedule"),
     }
 }
 

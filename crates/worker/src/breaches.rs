@@ -1,0 +1,100 @@
+//! Breach alerts: at once when a personal data breach is recorded, then 24, 48 and 60 hours
+//! after its discovery, while neither the report nor the decision not to report is recorded;
+//! to the owners of the systems it touched and to the data protection officer.
+
+use chrono::{DateTime, Utc};
+use systemejer_domain::Language;
+use systemejer_domain::incidents::breach_alert_stage;
+use systemejer_domain::reminders::Addressee;
+use systemejer_mail::{BreachAlert, Lang, Rendered};
+use systemejer_store::StoreError;
+use systemejer_store::outbox::{NewMessage, OpenBreach};
+
+use crate::WorkerSettings;
+
+/// One alert to one person.
+#[derive(Debug, Clone)]
+pub struct PlannedAlert {
+    /// The idempotency key: breach, stage, recipient.
+    pub key: String,
+    /// The recipient.
+    pub to: Addressee,
+    /// The breach.
+    pub breach: OpenBreach,
+    /// The stage: hours after discovery.
+    pub hours: i64,
+}
+
+/// Who is alerted of which breach at `now`.
+pub fn plan(breaches: &[OpenBreach], now: DateTime<Utc>, settings: &WorkerSettings) -> Vec<PlannedAlert> {
+    let mut out = Vec::new();
+    for breach in breaches {
+        let Some(hours) = breach_alert_stage(breach.incident.discovered_at, now) else { continue };
+        let mut to: Vec<Addressee> = Vec::new();
+        for (_, owner) in &breach.systems {
+            match owner.as_ref().filter(|o| o.active) {
+                Some(o) => to.push(Addressee::from(o)),
+                None => to.extend(settings.coordinator_email.iter().map(|c| Addressee {
+                    email: c.clone(),
+                    name: None,
+                    language: Language::Da,
+                })),
+            }
+        }
+        to.extend(settings.dpo_email.iter().map(|d| Addressee {
+            email: d.clone(),
+            name: None,
+            language: Language::Da,
+        }));
+        to.sort();
+        to.dedup_by(|a, b| a.email == b.email);
+        for addressee in to {
+            out.push(PlannedAlert {
+                key: format!("breach/{}/{hours}h/{}", breach.incident.id, addressee.email),
+                to: addressee,
+                breach: breach.clone(),
+                hours,
+            });
+        }
+    }
+    out
+}
+
+/// The outbox message of an alert.
+pub fn message(alert: &PlannedAlert, settings: &WorkerSettings, now: DateTime<Utc>) -> Result<NewMessage, StoreError> {
+    let lang = alert.to.language;
+    let incident = &alert.breach.incident;
+    let rendered = systemejer_mail::render_breach_alert(
+        &BreachAlert {
+            name: alert.to.name.clone().unwrap_or_else(|| match lang {
+                Language::Da => "databeskyttelsesrådgiver".into(),
+                Language::En => "data protection officer".into(),
+            }),
+            lang: match lang {
+                Language::Da => Lang::Da,
+                Language::En => Lang::En,
+            },
+            discovered_at: incident.discovered_at,
+            deadline: incident.authority_deadline.unwrap_or(incident.discovered_at),
+            systems: alert.breach.systems.iter().map(|(name, _)| name.clone()).collect(),
+            description: incident.description.clone(),
+            link: format!("{}/api/v1/incidents/{}", settings.public_url, incident.id),
+            timezone: settings.timezone,
+        },
+        now,
+    )
+    .map_err(|e| StoreError::Internal(e.to_string()))?;
+    let Rendered { subject, text, html, ics } = rendered;
+    Ok(NewMessage {
+        kind: "breach_alert",
+        recipient_email: alert.to.email.clone(),
+        recipient_name: alert.to.name.clone(),
+        language: lang.as_str().to_owned(),
+        subject,
+        text_body: text,
+        html_body: html,
+        ics,
+        items: serde_json::json!([{"incident_id": incident.id, "hours_after_discovery": alert.hours, "authority_deadline": incident.authority_deadline}]),
+        system_ids: incident.system_ids.clone(),
+    })
+}
