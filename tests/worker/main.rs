@@ -82,9 +82,16 @@ async fn a_reminder_reaches_the_assignee_once_with_a_calendar(app: TestApp) {
     assert!(message.body_html(0).unwrap().contains("<table"));
     let calendar =
         message.attachments().find(|a| a.content_type().is_some_and(|c| c.subtype() == Some("calendar"))).unwrap();
-    let ics = String::from_utf8_lossy(calendar.contents());
-    assert!(ics.contains("METHOD:PUBLISH"));
-    assert!(ics.contains(&format!("DTSTART;VALUE=DATE:{}", due.format("%Y%m%d"))), "{ics}");
+    let ics = String::from_utf8_lossy(calendar.contents()).into_owned();
+    let parsed: icalendar::Calendar = ics.parse().unwrap();
+    assert_eq!(parsed.property_value("METHOD"), Some("PUBLISH"));
+    let events: Vec<&icalendar::Event> = parsed.events().collect();
+    assert_eq!(events.len(), 1);
+    use icalendar::{Component, EventLike};
+    assert_eq!(events[0].get_start(), Some(icalendar::DatePerhapsTime::Date(due)), "an all-day event on the due date");
+    assert!(events[0].get_uid().unwrap().contains("backup_test"));
+    assert!(events[0].get_summary().unwrap().contains("Test af gendannelse fra backup"));
+    assert!(ics.contains("BEGIN:VALARM"));
 
     // A second pass the same day sends nothing more.
     let again = w.run_once(today(), Utc::now()).await.unwrap();
