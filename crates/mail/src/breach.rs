@@ -28,9 +28,9 @@ pub struct BreachAlert {
     pub timezone: chrono_tz::Tz,
 }
 
-#[derive(Template)]
-#[template(path = "breach_alert/da.txt")]
-struct DaText<'a> {
+/// What the breach alert templates show.
+struct View<'a> {
+    subject: &'a str,
     name: &'a str,
     deadline: &'a str,
     overdue: bool,
@@ -38,44 +38,30 @@ struct DaText<'a> {
     systems: &'a str,
     description: &'a str,
     link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "breach_alert/da.txt")]
+struct DaText<'a> {
+    v: &'a View<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "breach_alert/da.html")]
 struct DaHtml<'a> {
-    subject: &'a str,
-    name: &'a str,
-    deadline: &'a str,
-    overdue: bool,
-    discovered: &'a str,
-    systems: &'a str,
-    description: &'a str,
-    link: &'a str,
+    v: &'a View<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "breach_alert/en.txt")]
 struct EnText<'a> {
-    name: &'a str,
-    deadline: &'a str,
-    overdue: bool,
-    discovered: &'a str,
-    systems: &'a str,
-    description: &'a str,
-    link: &'a str,
+    v: &'a View<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "breach_alert/en.html")]
 struct EnHtml<'a> {
-    subject: &'a str,
-    name: &'a str,
-    deadline: &'a str,
-    overdue: bool,
-    discovered: &'a str,
-    systems: &'a str,
-    description: &'a str,
-    link: &'a str,
+    v: &'a View<'a>,
 }
 
 fn time_text(lang: Lang, t: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
@@ -104,58 +90,19 @@ pub fn render_breach_alert(alert: &BreachAlert, now: DateTime<Utc>) -> Result<Re
         (Lang::En, true) => "Personal data breach: the deadline for reporting has passed".to_owned(),
     };
     let fail = |e: askama::Error| MailError::Render(e.to_string());
-    let (name, description, link) = (alert.name.as_str(), alert.description.as_str(), alert.link.as_str());
+    let v = View {
+        subject: &subject,
+        name: &alert.name,
+        deadline: &deadline,
+        overdue,
+        discovered: &discovered,
+        systems: &systems,
+        description: &alert.description,
+        link: &alert.link,
+    };
     let (text, html) = match lang {
-        Lang::Da => (
-            DaText {
-                name,
-                deadline: &deadline,
-                overdue,
-                discovered: &discovered,
-                systems: &systems,
-                description,
-                link,
-            }
-            .render()
-            .map_err(fail)?,
-            DaHtml {
-                subject: &subject,
-                name,
-                deadline: &deadline,
-                overdue,
-                discovered: &discovered,
-                systems: &systems,
-                description,
-                link,
-            }
-            .render()
-            .map_err(fail)?,
-        ),
-        Lang::En => (
-            EnText {
-                name,
-                deadline: &deadline,
-                overdue,
-                discovered: &discovered,
-                systems: &systems,
-                description,
-                link,
-            }
-            .render()
-            .map_err(fail)?,
-            EnHtml {
-                subject: &subject,
-                name,
-                deadline: &deadline,
-                overdue,
-                discovered: &discovered,
-                systems: &systems,
-                description,
-                link,
-            }
-            .render()
-            .map_err(fail)?,
-        ),
+        Lang::Da => (DaText { v: &v }.render().map_err(fail)?, DaHtml { v: &v }.render().map_err(fail)?),
+        Lang::En => (EnText { v: &v }.render().map_err(fail)?, EnHtml { v: &v }.render().map_err(fail)?),
     };
     Ok(Rendered { subject, text, html, ics: None })
 }

@@ -71,34 +71,35 @@ struct ItemView<'a> {
     note: Option<&'a str>,
 }
 
+/// What the reminder templates show.
+struct View<'a> {
+    subject: &'a str,
+    name: &'a str,
+    items: &'a [ItemView<'a>],
+}
+
 #[derive(Template)]
 #[template(path = "reminder/da.txt")]
 struct DaText<'a> {
-    name: &'a str,
-    items: &'a [ItemView<'a>],
+    v: &'a View<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "reminder/da.html")]
 struct DaHtml<'a> {
-    subject: &'a str,
-    name: &'a str,
-    items: &'a [ItemView<'a>],
+    v: &'a View<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "reminder/en.txt")]
 struct EnText<'a> {
-    name: &'a str,
-    items: &'a [ItemView<'a>],
+    v: &'a View<'a>,
 }
 
 #[derive(Template)]
 #[template(path = "reminder/en.html")]
 struct EnHtml<'a> {
-    subject: &'a str,
-    name: &'a str,
-    items: &'a [ItemView<'a>],
+    v: &'a View<'a>,
 }
 
 const MONTHS_DA: [&str; 12] = [
@@ -181,15 +182,10 @@ pub fn render_reminder(reminder: &Reminder, now: DateTime<Utc>) -> Result<Render
         .collect();
     let subject = subject(lang, &items);
     let fail = |e: askama::Error| MailError::Render(e.to_string());
+    let v = View { subject: &subject, name: &reminder.name, items: &views };
     let (text, html) = match lang {
-        Lang::Da => (
-            DaText { name: &reminder.name, items: &views }.render().map_err(fail)?,
-            DaHtml { subject: &subject, name: &reminder.name, items: &views }.render().map_err(fail)?,
-        ),
-        Lang::En => (
-            EnText { name: &reminder.name, items: &views }.render().map_err(fail)?,
-            EnHtml { subject: &subject, name: &reminder.name, items: &views }.render().map_err(fail)?,
-        ),
+        Lang::Da => (DaText { v: &v }.render().map_err(fail)?, DaHtml { v: &v }.render().map_err(fail)?),
+        Lang::En => (EnText { v: &v }.render().map_err(fail)?, EnHtml { v: &v }.render().map_err(fail)?),
     };
     Ok(Rendered { subject, text, html, ics: Some(calendar(&items, lang, now)) })
 }
