@@ -87,7 +87,7 @@ async fn a_reminder_reaches_the_assignee_once_with_a_calendar(app: TestApp) {
     assert_eq!(parsed.property_value("METHOD"), Some("PUBLISH"));
     let events: Vec<&icalendar::Event> = parsed.events().collect();
     assert_eq!(events.len(), 1);
-    use icalendar::{Component, EventLike};
+    use icalendar::Component;
     assert_eq!(events[0].get_start(), Some(icalendar::DatePerhapsTime::Date(due)), "an all-day event on the due date");
     assert!(events[0].get_uid().unwrap().contains("backup_test"));
     assert!(events[0].get_summary().unwrap().contains("Test af gendannelse fra backup"));
