@@ -201,4 +201,19 @@ async fn health_docs_and_spec_are_open(app: TestApp) {
     assert!(docs.body.as_str().unwrap().contains("swagger-ui"), "the docs page is served from the binary");
     let script = app.call(reqwest::Method::GET, "/docs/swagger-ui-bundle.js", None, None).await;
     assert_eq!(script.status, 200, "Swagger UI's assets are vendored, not fetched");
+
+    // Security headers on every response, API and docs, success and error alike.
+    let page = docs.body.as_str().unwrap();
+    assert!(!page.contains("<script>"), "no inline scripts, so the docs' CSP can forbid them");
+    assert!(docs.headers["content-security-policy"].to_str().unwrap().contains("script-src 'self'"));
+    for reply in [
+        &health,
+        &app.call(reqwest::Method::GET, "/api/v1/systems", None, None).await,
+        &app.get("/api/v1/systems", &app.admin()).await,
+    ] {
+        assert_eq!(reply.headers["x-content-type-options"], "nosniff");
+        assert_eq!(reply.headers["x-frame-options"], "DENY");
+        assert_eq!(reply.headers["cache-control"], "no-store");
+        assert_eq!(reply.headers["content-security-policy"], "default-src 'none'; frame-ancestors 'none'");
+    }
 }

@@ -120,3 +120,45 @@ fn a_wrong_database_url_says_what_is_wrong() {
     let err = systemejer_store::Store::connect("postgres://nobody@127.0.0.1:1/none", &options).err().unwrap();
     assert!(matches!(err, StoreError::Unavailable(ref m) if m.contains("127.0.0.1")), "{err}");
 }
+
+fn the_audit_log_cannot_be_changed(backend: Backend) {
+    let Some(db) = TestDb::create(backend) else { return };
+    let store = db.store();
+    store.create_system(new_system("Nexus"), "test").unwrap();
+    let page = PageRequest { limit: 10, offset: 0, cursor: None };
+    assert_eq!(store.list_audit_events(&AuditFilter::default(), &page).unwrap().total, 1);
+    let attempts = ["UPDATE audit_events SET actor = 'someone else'", "DELETE FROM audit_events"];
+    for sql in attempts {
+        let result = match backend {
+            Backend::Postgres => {
+                let mut c = <diesel::PgConnection as diesel::Connection>::establish(&db.url).unwrap();
+                diesel::RunQueryDsl::execute(diesel::sql_query(sql), &mut c)
+            }
+            Backend::Sqlite => {
+                let path = db.url.trim_start_matches("sqlite://");
+                let mut c = <diesel::SqliteConnection as diesel::Connection>::establish(path).unwrap();
+                diesel::RunQueryDsl::execute(diesel::sql_query(sql), &mut c)
+            }
+        };
+        let err = result.expect_err(sql).to_string();
+        assert!(err.contains("audit events cannot be changed or deleted"), "{sql}: {err}");
+    }
+    if backend == Backend::Postgres {
+        let mut c = <diesel::PgConnection as diesel::Connection>::establish(&db.url).unwrap();
+        let err = diesel::RunQueryDsl::execute(diesel::sql_query("TRUNCATE audit_events"), &mut c).unwrap_err();
+        assert!(err.to_string().contains("cannot be changed"), "{err}");
+    }
+    let events = store.list_audit_events(&AuditFilter::default(), &page).unwrap();
+    assert_eq!(events.total, 1);
+    assert_eq!(events.items[0].actor, "test");
+}
+
+#[test]
+fn the_audit_log_cannot_be_changed_on_sqlite() {
+    the_audit_log_cannot_be_changed(Backend::Sqlite);
+}
+
+#[test]
+fn the_audit_log_cannot_be_changed_on_postgres() {
+    the_audit_log_cannot_be_changed(Backend::Postgres);
+}

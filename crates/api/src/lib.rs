@@ -86,6 +86,7 @@ impl Application {
                 )
                 .default_service(web::to(unmatched))
                 .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
+                .wrap(actix_web::middleware::from_fn(security_headers))
                 .wrap(TracingLogger::default())
         });
         let server = match settings.workers {
@@ -167,4 +168,32 @@ async fn unmatched(req: actix_web::HttpRequest, routes: web::Data<KnownRoutes>) 
         }
         None => ApiError::NotFound(format!("no route for {} {}", req.method(), req.path())).error_response(),
     }
+}
+
+/// Headers every response carries: no content sniffing, no framing, no referrer; API answers
+/// are never cached and may load nothing; the docs page may load only its own scripts and styles.
+async fn security_headers(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let docs = req.path().starts_with("/docs");
+    let mut res = next.call(req).await?;
+    let headers = res.headers_mut();
+    let set = |h: &mut actix_web::http::header::HeaderMap, name: &'static str, value: &'static str| {
+        h.insert(header::HeaderName::from_static(name), header::HeaderValue::from_static(value));
+    };
+    set(headers, "x-content-type-options", "nosniff");
+    set(headers, "x-frame-options", "DENY");
+    set(headers, "referrer-policy", "no-referrer");
+    if docs {
+        set(
+            headers,
+            "content-security-policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'",
+        );
+    } else {
+        set(headers, "content-security-policy", "default-src 'none'; frame-ancestors 'none'");
+        set(headers, "cache-control", "no-store");
+    }
+    Ok(res)
 }
