@@ -90,7 +90,7 @@ async fn bad_tokens(app: TestApp) {
     assert_eq!(missing.headers["www-authenticate"], "Bearer");
 
     let email = TokenSubject::Person(EmailAddress::parse("it-admin@randers.dk").unwrap());
-    let good = JwtSettings { secret: TEST_SECRET.to_vec(), issuer: None, audience: None };
+    let good = JwtSettings::hs256(TEST_SECRET.to_vec());
     let expired = systemejer_api::mint_token(
         &good,
         &email,
@@ -103,8 +103,7 @@ async fn bad_tokens(app: TestApp) {
     assert!(reply.problem(401)["detail"].as_str().unwrap().contains("expired"));
     assert_eq!(reply.headers["www-authenticate"], "Bearer");
 
-    let forged_key =
-        JwtSettings { secret: b"another-secret-of-at-least-32-bytes!!".to_vec(), issuer: None, audience: None };
+    let forged_key = JwtSettings::hs256(b"another-secret-of-at-least-32-bytes!!".to_vec());
     let forged =
         systemejer_api::mint_token(&forged_key, &email, &[Role::Admin], chrono::Duration::hours(1), chrono::Utc::now())
             .unwrap();

@@ -12,3 +12,4 @@ mod obligations;
 mod permissions;
 mod register;
 mod reports;
+mod tokens;

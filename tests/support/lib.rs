@@ -159,9 +159,13 @@ pub const TEST_SECRET: &[u8] = b"test-secret-of-at-least-thirty-two-bytes!";
 impl TestApp {
     /// Starts the service on `backend`; `None` when PostgreSQL is not configured.
     pub async fn spawn(backend: Backend) -> Option<Self> {
+        Self::spawn_with(backend, JwtSettings::hs256(TEST_SECRET.to_vec())).await
+    }
+
+    /// Starts the service on `backend` with these token settings.
+    pub async fn spawn_with(backend: Backend, jwt: JwtSettings) -> Option<Self> {
         let db = TestDb::create(backend)?;
         let store = db.store();
-        let jwt = JwtSettings { secret: TEST_SECRET.to_vec(), issuer: None, audience: None };
         let settings = ApiSettings { listen: "127.0.0.1:0".parse().unwrap(), jwt: jwt.clone(), workers: Some(1) };
         let app = Application::build(&settings, store.clone()).unwrap();
         let base = format!("http://{}", app.address());

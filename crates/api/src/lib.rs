@@ -63,7 +63,7 @@ pub struct Application {
 impl Application {
     /// Binds the API on `settings.listen`. The returned server runs when awaited.
     pub fn build(settings: &ApiSettings, store: Store) -> std::io::Result<Self> {
-        let state = web::Data::new(AppState { store, auth: auth::Authenticator::new(&settings.jwt) });
+        let state = web::Data::new(AppState { store, auth: auth::Authenticator::new(&settings.jwt)? });
         let server = HttpServer::new(move || {
             let (app, mut api) = App::new()
                 .into_utoipa_app()

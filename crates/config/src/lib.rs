@@ -78,6 +78,12 @@ pub struct JwtConfig {
     pub issuer: Option<String>,
     /// `aud` to require, if set.
     pub audience: Option<String>,
+    /// The identity provider's JWKS: a file path or an https URL.
+    pub jwks: Option<String>,
+    /// The claim holding the roles (dotted path).
+    pub roles_claim: String,
+    /// The claim holding the email.
+    pub email_claim: String,
 }
 
 impl fmt::Debug for JwtConfig {
@@ -87,6 +93,9 @@ impl fmt::Debug for JwtConfig {
             .field("secret_source", &self.secret_source)
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
+            .field("jwks", &self.jwks)
+            .field("roles_claim", &self.roles_claim)
+            .field("email_claim", &self.email_claim)
             .finish()
     }
 }
@@ -144,6 +153,9 @@ struct Raw {
     jwt_secret: Option<String>,
     jwt_issuer: Option<String>,
     jwt_audience: Option<String>,
+    jwt_jwks: Option<String>,
+    jwt_roles_claim: Option<String>,
+    jwt_email_claim: Option<String>,
     log: Option<String>,
     log_format: Option<String>,
     worker_schedule: Option<String>,
@@ -167,6 +179,9 @@ const KEYS: &[&str] = &[
     "jwt_secret",
     "jwt_issuer",
     "jwt_audience",
+    "jwt_jwks",
+    "jwt_roles_claim",
+    "jwt_email_claim",
     "log",
     "log_format",
     "worker_schedule",
@@ -191,6 +206,9 @@ impl Raw {
             "jwt_secret" => &mut self.jwt_secret,
             "jwt_issuer" => &mut self.jwt_issuer,
             "jwt_audience" => &mut self.jwt_audience,
+            "jwt_jwks" => &mut self.jwt_jwks,
+            "jwt_roles_claim" => &mut self.jwt_roles_claim,
+            "jwt_email_claim" => &mut self.jwt_email_claim,
             "log" => &mut self.log,
             "log_format" => &mut self.log_format,
             "worker_schedule" => &mut self.worker_schedule,
@@ -383,6 +401,17 @@ impl Config {
         let security_coordinator_email = address("SECURITY_COORDINATOR_EMAIL", &raw.security_coordinator_email);
         let dpo_email = address("DPO_EMAIL", &raw.dpo_email);
 
+        let jwks = given(&raw.jwt_jwks).map(str::to_owned);
+        if let Some(source) = &jwks {
+            let url = source.contains("://");
+            let loopback = source.starts_with("http://127.0.0.1") || source.starts_with("http://localhost");
+            if url && !(source.starts_with("https://") || loopback) {
+                problems.push("SYSTEMEJER_JWT_JWKS: a URL must be https://".into());
+            } else if !url && !Path::new(source).is_file() {
+                problems.push(format!("SYSTEMEJER_JWT_JWKS: no file at {source}"));
+            }
+        }
+
         if !problems.is_empty() {
             return Err(ConfigError(problems));
         }
@@ -394,6 +423,9 @@ impl Config {
                 secret_source,
                 issuer: given(&raw.jwt_issuer).map(str::to_owned),
                 audience: given(&raw.jwt_audience).map(str::to_owned),
+                jwks,
+                roles_claim: given(&raw.jwt_roles_claim).unwrap_or("roles").to_owned(),
+                email_claim: given(&raw.jwt_email_claim).unwrap_or("email").to_owned(),
             },
             log: LogConfig { filter: given(&raw.log).unwrap_or("info").to_owned(), format },
             worker: WorkerConfig {

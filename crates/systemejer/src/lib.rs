@@ -19,6 +19,9 @@ pub fn jwt_settings(config: &Config) -> JwtSettings {
         secret: config.jwt.secret.clone(),
         issuer: config.jwt.issuer.clone(),
         audience: config.jwt.audience.clone(),
+        jwks: config.jwt.jwks.clone(),
+        roles_claim: config.jwt.roles_claim.clone(),
+        email_claim: config.jwt.email_claim.clone(),
     }
 }
 
