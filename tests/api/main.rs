@@ -13,3 +13,4 @@ mod permissions;
 mod register;
 mod reports;
 mod tokens;
+mod versions;

@@ -191,9 +191,23 @@ impl TestApp {
         self.token("it-admin@randers.dk", &[Role::Admin])
     }
 
-    /// Sends a request; `body` is sent as JSON when given.
+    /// Sends a request; `body` is sent as JSON when given. Like a careful client, it changes or
+    /// deletes a system with `If-Match` set to the ETag it just read.
     pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        let system_resource = path.starts_with("/api/v1/systems/") && path.matches('/').count() == 4;
+        let mut if_match = None;
+        if system_resource && (method == Method::PATCH || method == Method::DELETE) {
+            let mut read = self.client.get(format!("{}{}", self.base, path));
+            if let Some(t) = token {
+                read = read.bearer_auth(t);
+            }
+            let res = read.send().await.unwrap();
+            if_match = res.headers().get("etag").cloned();
+        }
         let mut req = self.client.request(method, format!("{}{}", self.base, path));
+        if let Some(tag) = if_match {
+            req = req.header("if-match", tag);
+        }
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -282,6 +296,25 @@ macro_rules! on_both_backends {
 }
 
 impl TestApp {
+    /// Sends a request with extra headers, exactly as given.
+    pub async fn call_with_headers(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> Reply {
+        let mut req = self.client.request(method, format!("{}{}", self.base, path)).bearer_auth(token);
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        Self::reply(req.send().await.unwrap()).await
+    }
+
     /// GET with a raw `Authorization` header.
     pub async fn client_get_with_header(&self, path: &str, authorization: &str) -> Reply {
         let req = self.client.get(format!("{}{}", self.base, path)).header("authorization", authorization);

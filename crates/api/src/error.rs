@@ -7,6 +7,8 @@
 //! - 404 `not_found`: no such resource (or route);
 //! - 409 `conflict`: the register's state forbids it (`code` says which rule), or a lifecycle
 //!   transition whose `unmet` requirements are all listed;
+//! - 412 `stale`: `If-Match` names a version that is no longer current; 428: `If-Match` is
+//!   required (changing or deleting a system);
 //! - 413, 415: body too large, or not JSON;
 //! - 422 `validation`: well-formed input that breaks rules; `errors` names each field and rule;
 //! - 503 `unavailable`: the database cannot be reached now (with `Retry-After`);
@@ -115,6 +117,12 @@ pub enum ApiError {
         /// Explanation.
         detail: String,
     },
+    /// 412: `If-Match` names another version than the current one.
+    #[error("precondition failed")]
+    PreconditionFailed(String),
+    /// 428: `If-Match` is required here.
+    #[error("precondition required")]
+    PreconditionRequired,
     /// 409: a lifecycle transition was refused.
     #[error("transition refused")]
     TransitionRefused(Refusal),
@@ -192,6 +200,22 @@ impl ApiError {
                 p.unmet = Some(unmet.clone());
                 p
             }
+            ApiError::PreconditionFailed(d) => {
+                let mut p = Problem::new(
+                    S::PRECONDITION_FAILED,
+                    "stale",
+                    "The resource has changed since you read it",
+                    Some(d.clone()),
+                );
+                p.code = Some("stale".into());
+                p
+            }
+            ApiError::PreconditionRequired => Problem::new(
+                S::PRECONDITION_REQUIRED,
+                "precondition_required",
+                "Send If-Match with the resource's ETag",
+                Some("read the resource, then send its ETag in If-Match, so that no one else's change is lost".into()),
+            ),
             ApiError::PayloadTooLarge(limit) => Problem::new(
                 S::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
@@ -274,6 +298,9 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict { code, message } => ApiError::Conflict { code: code.to_owned(), detail: message },
             StoreError::Refused(r) => ApiError::TransitionRefused(r),
             StoreError::Forbidden(m) => ApiError::Forbidden(m),
+            StoreError::Stale { expected, current } => ApiError::PreconditionFailed(format!(
+                "If-Match names version {expected}, but the resource is at version {current} (ETag \"v{current}\"): read it again"
+            )),
             StoreError::Unavailable(m) => ApiError::Unavailable(m),
             StoreError::Internal(m) => ApiError::Internal(m),
         }

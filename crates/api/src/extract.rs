@@ -127,3 +127,35 @@ fn violation(path: &str, message: &str) -> Violation {
     let message = message.split(" at line ").next().unwrap_or(message);
     Violation::new(field, rule, message)
 }
+
+/// The version named by `If-Match` (`"v7"` or `W/"v7"`, as the `ETag` header gave it), if any;
+/// `*` names no particular version.
+#[derive(Debug, Clone, Copy)]
+pub struct IfMatch(pub Option<i64>);
+
+impl IfMatch {
+    /// The version, or a 428 when the header is missing.
+    pub fn required(self, present: bool) -> Result<Option<i64>, ApiError> {
+        if present { Ok(self.0) } else { Err(ApiError::PreconditionRequired) }
+    }
+}
+
+/// Whether the request carries `If-Match`, and the version it names.
+pub fn if_match(req: &HttpRequest) -> Result<(bool, IfMatch), ApiError> {
+    let Some(value) = req.headers().get(header::IF_MATCH) else { return Ok((false, IfMatch(None))) };
+    let text = value.to_str().unwrap_or_default().trim();
+    if text == "*" {
+        return Ok((true, IfMatch(None)));
+    }
+    let tag = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
+    let version = tag
+        .strip_prefix('v')
+        .and_then(|v| v.parse::<i64>().ok())
+        .ok_or_else(|| ApiError::PreconditionFailed(format!("If-Match {text} is not an ETag this service gave out")))?;
+    Ok((true, IfMatch(Some(version))))
+}
+
+/// The `ETag` of a resource at `version`.
+pub fn etag(version: i64) -> String {
+    format!("\"v{version}\"")
+}

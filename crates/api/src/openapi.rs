@@ -29,6 +29,10 @@ problem_responses! {
     /// The register's current state does not allow this; `code` names the rule, and for a
     /// lifecycle transition `unmet` lists every requirement that is not met.
     Conflict,
+    /// `If-Match` names a version that is no longer current: read the resource again.
+    PreconditionFailed,
+    /// `If-Match` is required: send the `ETag` of the version you read.
+    PreconditionRequired,
     /// The request body is larger than allowed.
     PayloadTooLarge,
     /// The request body is not JSON.
@@ -52,7 +56,7 @@ problem_responses! {
     ),
     components(
         schemas(Problem),
-        responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, UnsupportedMediaType, Unprocessable, Unavailable, Internal)
+        responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired, PayloadTooLarge, UnsupportedMediaType, Unprocessable, Unavailable, Internal)
     ),
     modifiers(&BearerScheme),
     tags(
@@ -86,10 +90,22 @@ impl Modify for BearerScheme {
 }
 
 /// Adds the responses every operation can give, in one place: 400 where it takes parameters
-/// or a body, 401 and 403 where it needs a token, 503 where it reads the database, and 500.
+/// or a body, 401 and 403 where it needs a token, 503 where it reads the database, 500, and
+/// 412/428 where a resource is changed or deleted (`If-Match`).
 pub fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{Ref, RefOr};
     for (path, item) in api.paths.paths.iter_mut() {
+        for op in [&mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten() {
+            let resource = path.ends_with('}');
+            if resource {
+                for (status, name) in [("412", "PreconditionFailed"), ("428", "PreconditionRequired")] {
+                    op.responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+                }
+            }
+        }
         let operations = [
             &mut item.get,
             &mut item.put,

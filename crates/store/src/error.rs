@@ -3,6 +3,7 @@
 //! - [`StoreError::NotFound`], [`StoreError::Invalid`], [`StoreError::Conflict`] and
 //!   [`StoreError::Refused`] are answers about the request (the API maps them to 404, 422, 409
 //!   and 409 with the unmet requirements); nothing was written.
+//! - [`StoreError::Stale`]: the caller's version is not the current one (412).
 //! - [`StoreError::Forbidden`]: a rule about who may do it, checked inside the transaction (403).
 //! - [`StoreError::Unavailable`] means the database could not be reached in time (503).
 //! - [`StoreError::Internal`] is everything else; its text is for the log, never the client.
@@ -36,6 +37,14 @@ pub enum StoreError {
     /// system's owner).
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// The change was made against a version that is no longer current (`If-Match`).
+    #[error("stale: expected version {expected}, the current is {current}")]
+    Stale {
+        /// The version the caller had.
+        expected: i64,
+        /// The version now.
+        current: i64,
+    },
     /// A lifecycle transition was refused.
     #[error("transition refused: {0:?}")]
     Refused(Refusal),

@@ -222,9 +222,10 @@ impl Store {
         &self,
         id: RecordId,
         changes: &IncidentChanges,
+        expected: Option<i64>,
         actor: &str,
     ) -> Result<Incident, StoreError> {
-        self.modify_incident(id, actor, |incident, at| changes.apply(incident, at))
+        self.modify_incident(id, expected, actor, |incident, at| changes.apply(incident, at))
     }
 
     /// Records a report to Datatilsynet (the first, or a supplementary one).
@@ -234,7 +235,7 @@ impl Store {
         report: AuthorityReport,
         actor: &str,
     ) -> Result<Incident, StoreError> {
-        self.modify_incident(id, actor, |mut incident, at| incident.add_report(report, at).map(|()| incident))
+        self.modify_incident(id, None, actor, |mut incident, at| incident.add_report(report, at).map(|()| incident))
     }
 
     /// Loads an incident, lets `change` make the new version (or refuse it), and saves it with
@@ -242,11 +243,13 @@ impl Store {
     fn modify_incident(
         &self,
         id: RecordId,
+        expected: Option<i64>,
         actor: &str,
         change: impl FnOnce(Incident, chrono::DateTime<Utc>) -> Result<Incident, Vec<Violation>>,
     ) -> Result<Incident, StoreError> {
         self.write(|conn| {
             let before = get(conn, id)?;
+            crate::check_version(expected, before.version)?;
             let at = now();
             let mut after = change(before.clone(), at).map_err(StoreError::Invalid)?;
             after.version = before.version + 1;

@@ -145,3 +145,11 @@ pub fn now() -> DateTime<Utc> {
 pub fn new_id() -> uuid::Uuid {
     uuid::Uuid::now_v7()
 }
+
+/// Refuses a change made against another version than the current one (a lost update).
+pub(crate) fn check_version(expected: Option<i64>, current: i64) -> Result<(), StoreError> {
+    match expected {
+        Some(v) if v != current => Err(StoreError::Stale { expected: v, current }),
+        _ => Ok(()),
+    }
+}

@@ -118,9 +118,16 @@ impl Store {
     }
 
     /// Changes a unit.
-    pub fn update_org_unit(&self, id: OrgUnitId, changes: &OrgUnitChanges, actor: &str) -> Result<OrgUnit, StoreError> {
+    pub fn update_org_unit(
+        &self,
+        id: OrgUnitId,
+        changes: &OrgUnitChanges,
+        expected: Option<i64>,
+        actor: &str,
+    ) -> Result<OrgUnit, StoreError> {
         self.write(|conn| {
             let before = get(conn, id)?;
+            crate::check_version(expected, before.version)?;
             if let Some(parent) = changes.parent_id {
                 require(conn, "parent_id", parent)?;
                 check_parent(conn, id, parent)?;
@@ -141,10 +148,11 @@ impl Store {
     }
 
     /// Deletes a unit that nothing refers to any more.
-    pub fn delete_org_unit(&self, id: OrgUnitId, actor: &str) -> Result<(), StoreError> {
+    pub fn delete_org_unit(&self, id: OrgUnitId, expected: Option<i64>, actor: &str) -> Result<(), StoreError> {
         use crate::schema::{people::dsl as p, systems::dsl as s};
         self.write(|conn| {
             let before = get(conn, id)?;
+            crate::check_version(expected, before.version)?;
             let key = id.to_string();
             let children: i64 = o::org_units.filter(o::parent_id.eq(&key)).count().get_result(conn)?;
             let people: i64 = p::people.filter(p::org_unit_id.eq(&key)).count().get_result(conn)?;

@@ -193,9 +193,16 @@ impl Store {
     }
 
     /// Changes a person.
-    pub fn update_person(&self, id: PersonId, changes: &PersonChanges, actor: &str) -> Result<Person, StoreError> {
+    pub fn update_person(
+        &self,
+        id: PersonId,
+        changes: &PersonChanges,
+        expected: Option<i64>,
+        actor: &str,
+    ) -> Result<Person, StoreError> {
         self.write(|conn| {
             let before = get(conn, id)?;
+            crate::check_version(expected, before.version)?;
             if let Some(email) = &changes.email {
                 check_email_free(conn, email, Some(id))?;
             }
@@ -222,10 +229,11 @@ impl Store {
 
     /// Deletes a person who owns, delegates for and manages nothing. People who leave are
     /// usually made inactive instead, which keeps the history readable.
-    pub fn delete_person(&self, id: PersonId, actor: &str) -> Result<(), StoreError> {
+    pub fn delete_person(&self, id: PersonId, expected: Option<i64>, actor: &str) -> Result<(), StoreError> {
         use crate::schema::{system_delegates::dsl as d, systems::dsl as s};
         self.write(|conn| {
             let before = get(conn, id)?;
+            crate::check_version(expected, before.version)?;
             let key = id.to_string();
             let owns: i64 = s::systems.filter(s::owner_id.eq(&key)).count().get_result(conn)?;
             let delegated: i64 = d::system_delegates.filter(d::person_id.eq(&key)).count().get_result(conn)?;

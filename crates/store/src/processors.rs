@@ -166,9 +166,16 @@ impl Store {
     }
 
     /// Replaces a processor's details.
-    pub fn replace_processor(&self, id: ProcessorId, new: NewProcessor, actor: &str) -> Result<Processor, StoreError> {
+    pub fn replace_processor(
+        &self,
+        id: ProcessorId,
+        new: NewProcessor,
+        expected: Option<i64>,
+        actor: &str,
+    ) -> Result<Processor, StoreError> {
         self.write(|conn| {
             let before = get(conn, id)?;
+            crate::check_version(expected, before.version)?;
             check_cvr_free(conn, &new, Some(id))?;
             let after = Processor {
                 id,
@@ -189,9 +196,10 @@ impl Store {
     }
 
     /// Deletes a processor that no agreement refers to.
-    pub fn delete_processor(&self, id: ProcessorId, actor: &str) -> Result<(), StoreError> {
+    pub fn delete_processor(&self, id: ProcessorId, expected: Option<i64>, actor: &str) -> Result<(), StoreError> {
         self.write(|conn| {
             let before = get(conn, id)?;
+            crate::check_version(expected, before.version)?;
             let key = id.to_string();
             let used: i64 = a::processing_agreements.filter(a::processor_id.eq(&key)).count().get_result(conn)?;
             if used > 0 {

@@ -249,10 +249,17 @@ impl Store {
     }
 
     /// Changes a system's description, owner or delegates.
-    pub fn update_system(&self, id: SystemId, changes: &SystemChanges, actor: &str) -> Result<System, StoreError> {
+    pub fn update_system(
+        &self,
+        id: SystemId,
+        changes: &SystemChanges,
+        expected: Option<i64>,
+        actor: &str,
+    ) -> Result<System, StoreError> {
         let today = self.today();
         self.write(|conn| {
             let before = get(conn, id)?;
+            crate::check_version(expected, before.version)?;
             let mut after = changes.apply(before.clone());
             check_references(conn, &after, Some(&before))?;
             after.version = before.version + 1;
@@ -274,9 +281,10 @@ impl Store {
 
     /// Deletes a system (for registrations made by mistake; a system that ran is retired,
     /// not deleted). Its transitions and delegates go with it; the audit log keeps them.
-    pub fn delete_system(&self, id: SystemId, actor: &str) -> Result<(), StoreError> {
+    pub fn delete_system(&self, id: SystemId, expected: Option<i64>, actor: &str) -> Result<(), StoreError> {
         self.write(|conn| {
             let before = get(conn, id)?;
+            crate::check_version(expected, before.version)?;
             let key = id.to_string();
             diesel::delete(d::system_delegates.filter(d::system_id.eq(&key))).execute(conn)?;
             diesel::delete(t::lifecycle_transitions.filter(t::system_id.eq(&key))).execute(conn)?;

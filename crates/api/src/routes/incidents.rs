@@ -2,7 +2,7 @@
 //! admins, auditors and the DPO see all of them; owners and delegates see, record and handle
 //! those that touch their systems.
 
-use actix_web::{HttpResponse, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use systemejer_domain::incidents::{AuthorityReport, Incident, IncidentChanges, NewIncident};
@@ -11,11 +11,11 @@ use systemejer_store::incidents::IncidentFilter;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{blocking, created};
+use super::{blocking, created, tagged};
 use crate::AppState;
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
-use crate::extract::{Body, Query};
+use crate::extract::{Body, IfMatch, Query, if_match};
 use crate::paging::{Page, PageParams};
 
 pub(super) fn register(cfg: &mut ServiceConfig) {
@@ -180,18 +180,21 @@ async fn get_incident(
 )]
 #[patch("/incidents/{id}")]
 async fn update_incident(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<RecordId>,
     body: Body<IncidentChanges>,
-) -> Result<web::Json<Incident>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let incident = visible(&state, &caller, id).await?;
     if caller.has(Role::Auditor) && !caller.has(Role::Admin) && !caller.has(Role::Dpo) {
         require_handler(&state, &caller, incident.system_ids, false).await?;
     }
+    let (_, IfMatch(expected)) = if_match(&req)?;
     let actor = caller.actor;
-    Ok(web::Json(blocking(&state, move |s| s.update_incident(id, &body.0, &actor)).await?))
+    let updated = blocking(&state, move |s| s.update_incident(id, &body.0, expected, &actor)).await?;
+    Ok(tagged(updated.version, &updated))
 }
 
 /// Record a report to Datatilsynet

@@ -51,6 +51,21 @@ pub(crate) fn created<T: serde::Serialize>(location: String, body: &T) -> actix_
     actix_web::HttpResponse::Created().insert_header((actix_web::http::header::LOCATION, location)).json(body)
 }
 
+/// A 201 with a versioned resource, its `Location` and its `ETag`.
+pub(crate) fn created_tagged<T: serde::Serialize>(location: String, version: i64, body: &T) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Created()
+        .insert_header((actix_web::http::header::LOCATION, location))
+        .insert_header((actix_web::http::header::ETAG, crate::extract::etag(version)))
+        .json(body)
+}
+
+/// A 200 with a versioned resource and its `ETag`.
+pub(crate) fn tagged<T: serde::Serialize>(version: i64, body: &T) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .insert_header((actix_web::http::header::ETAG, crate::extract::etag(version)))
+        .json(body)
+}
+
 /// The system `id`, once the caller is known to be allowed to change it (an admin, or its
 /// owner or a delegate).
 pub(crate) async fn editable_system(

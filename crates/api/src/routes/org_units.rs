@@ -1,6 +1,6 @@
 //! `/org-units`: the organisation's units. Everyone with access reads; admins change.
 
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use systemejer_domain::OrgUnitId;
@@ -9,11 +9,11 @@ use systemejer_store::org_units::OrgUnitFilter;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{blocking, created};
+use super::{blocking, created_tagged, tagged};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::{Body, Query};
+use crate::extract::{Body, IfMatch, Query, if_match};
 use crate::paging::{Page, PageParams};
 
 pub(super) fn register(cfg: &mut ServiceConfig) {
@@ -80,7 +80,7 @@ async fn create_org_unit(
     caller.require_admin()?;
     let actor = caller.actor;
     let unit = blocking(&state, move |s| s.create_org_unit(body.0, &actor)).await?;
-    Ok(created(format!("/api/v1/org-units/{}", unit.id), &unit))
+    Ok(created_tagged(format!("/api/v1/org-units/{}", unit.id), unit.version, &unit))
 }
 
 /// Get an org unit
@@ -95,10 +95,11 @@ async fn get_org_unit(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<OrgUnitId>,
-) -> Result<web::Json<OrgUnit>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     caller.require_reader()?;
     let id = id.into_inner();
-    Ok(web::Json(blocking(&state, move |s| s.get_org_unit(id)).await?))
+    let found = blocking(&state, move |s| s.get_org_unit(id)).await?;
+    Ok(tagged(found.version, &found))
 }
 
 /// Change an org unit
@@ -119,14 +120,17 @@ async fn get_org_unit(
 )]
 #[patch("/org-units/{id}")]
 async fn update_org_unit(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<OrgUnitId>,
     body: Body<OrgUnitChanges>,
-) -> Result<web::Json<OrgUnit>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
+    let (_, IfMatch(expected)) = if_match(&req)?;
     let (id, actor) = (id.into_inner(), caller.actor);
-    Ok(web::Json(blocking(&state, move |s| s.update_org_unit(id, &body.0, &actor)).await?))
+    let unit = blocking(&state, move |s| s.update_org_unit(id, &body.0, expected, &actor)).await?;
+    Ok(tagged(unit.version, &unit))
 }
 
 /// Delete an org unit
@@ -144,12 +148,14 @@ async fn update_org_unit(
 )]
 #[delete("/org-units/{id}")]
 async fn delete_org_unit(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<OrgUnitId>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
+    let (_, IfMatch(expected)) = if_match(&req)?;
     let (id, actor) = (id.into_inner(), caller.actor);
-    blocking(&state, move |s| s.delete_org_unit(id, &actor)).await?;
+    blocking(&state, move |s| s.delete_org_unit(id, expected, &actor)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,7 +1,7 @@
 //! `/people`: possible owners, delegates and managers. Everyone with access reads; admins
 //! change.
 
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use systemejer_domain::org::{NewPerson, Person, PersonChanges};
@@ -10,11 +10,11 @@ use systemejer_store::people::PersonFilter;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{blocking, created};
+use super::{blocking, created_tagged, tagged};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::{Body, Query};
+use crate::extract::{Body, IfMatch, Query, if_match};
 use crate::paging::{Page, PageParams};
 
 pub(super) fn register(cfg: &mut ServiceConfig) {
@@ -93,7 +93,7 @@ async fn create_person(
     caller.require_admin()?;
     let actor = caller.actor;
     let person = blocking(&state, move |s| s.create_person(body.0, &actor)).await?;
-    Ok(created(format!("/api/v1/people/{}", person.id), &person))
+    Ok(created_tagged(format!("/api/v1/people/{}", person.id), person.version, &person))
 }
 
 /// Get a person
@@ -108,10 +108,11 @@ async fn get_person(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<PersonId>,
-) -> Result<web::Json<Person>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     caller.require_reader()?;
     let id = id.into_inner();
-    Ok(web::Json(blocking(&state, move |s| s.get_person(id)).await?))
+    let found = blocking(&state, move |s| s.get_person(id)).await?;
+    Ok(tagged(found.version, &found))
 }
 
 /// Change a person
@@ -134,14 +135,17 @@ async fn get_person(
 )]
 #[patch("/people/{id}")]
 async fn update_person(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<PersonId>,
     body: Body<PersonChanges>,
-) -> Result<web::Json<Person>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
+    let (_, IfMatch(expected)) = if_match(&req)?;
     let (id, actor) = (id.into_inner(), caller.actor);
-    Ok(web::Json(blocking(&state, move |s| s.update_person(id, &body.0, &actor)).await?))
+    let updated = blocking(&state, move |s| s.update_person(id, &body.0, expected, &actor)).await?;
+    Ok(tagged(updated.version, &updated))
 }
 
 /// Delete a person
@@ -159,12 +163,14 @@ async fn update_person(
 )]
 #[delete("/people/{id}")]
 async fn delete_person(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<PersonId>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
+    let (_, IfMatch(expected)) = if_match(&req)?;
     let (id, actor) = (id.into_inner(), caller.actor);
-    blocking(&state, move |s| s.delete_person(id, &actor)).await?;
+    blocking(&state, move |s| s.delete_person(id, expected, &actor)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

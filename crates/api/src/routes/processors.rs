@@ -1,7 +1,7 @@
 //! `/processors`: the data processors the municipality's systems use. Everyone with access
 //! reads; admins change.
 
-use actix_web::{HttpResponse, delete, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use systemejer_domain::ProcessorId;
@@ -10,11 +10,11 @@ use systemejer_store::processors::ProcessorFilter;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{blocking, created};
+use super::{blocking, created_tagged, tagged};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::{Body, Query};
+use crate::extract::{Body, IfMatch, Query, if_match};
 use crate::paging::{Page, PageParams};
 
 pub(super) fn register(cfg: &mut ServiceConfig) {
@@ -77,7 +77,7 @@ async fn create_processor(
     caller.require_admin()?;
     let actor = caller.actor;
     let processor = blocking(&state, move |s| s.create_processor(body.0, &actor)).await?;
-    Ok(created(format!("/api/v1/processors/{}", processor.id), &processor))
+    Ok(created_tagged(format!("/api/v1/processors/{}", processor.id), processor.version, &processor))
 }
 
 /// Get a processor
@@ -92,10 +92,11 @@ async fn get_processor(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<ProcessorId>,
-) -> Result<web::Json<Processor>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     caller.require_reader()?;
     let id = id.into_inner();
-    Ok(web::Json(blocking(&state, move |s| s.get_processor(id)).await?))
+    let found = blocking(&state, move |s| s.get_processor(id)).await?;
+    Ok(tagged(found.version, &found))
 }
 
 /// Replace a processor's details
@@ -115,14 +116,17 @@ async fn get_processor(
 )]
 #[put("/processors/{id}")]
 async fn replace_processor(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<ProcessorId>,
     body: Body<NewProcessor>,
-) -> Result<web::Json<Processor>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
+    let (_, IfMatch(expected)) = if_match(&req)?;
     let (id, actor) = (id.into_inner(), caller.actor);
-    Ok(web::Json(blocking(&state, move |s| s.replace_processor(id, body.0, &actor)).await?))
+    let updated = blocking(&state, move |s| s.replace_processor(id, body.0, expected, &actor)).await?;
+    Ok(tagged(updated.version, &updated))
 }
 
 /// Delete a processor
@@ -140,12 +144,14 @@ async fn replace_processor(
 )]
 #[delete("/processors/{id}")]
 async fn delete_processor(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<ProcessorId>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
+    let (_, IfMatch(expected)) = if_match(&req)?;
     let (id, actor) = (id.into_inner(), caller.actor);
-    blocking(&state, move |s| s.delete_processor(id, &actor)).await?;
+    blocking(&state, move |s| s.delete_processor(id, expected, &actor)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -4,7 +4,7 @@
 //! delegates may change its description and move it through its lifecycle; only admins
 //! change who owns it, and only admins and the owner change its delegates.
 
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use systemejer_domain::lifecycle::{TransitionRequest, Unmet};
@@ -15,11 +15,11 @@ use systemejer_store::systems::SystemFilter;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{blocking, created, editable_system};
+use super::{blocking, created_tagged, editable_system, tagged};
 use crate::AppState;
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
-use crate::extract::{Body, Query};
+use crate::extract::{Body, Query, if_match};
 use crate::paging::{Page, PageParams};
 
 pub(super) fn register(cfg: &mut ServiceConfig) {
@@ -104,7 +104,7 @@ async fn create_system(
     caller.require_admin()?;
     let actor = caller.actor;
     let system = blocking(&state, move |s| s.create_system(body.0, &actor)).await?;
-    Ok(created(format!("/api/v1/systems/{}", system.id), &system))
+    Ok(created_tagged(format!("/api/v1/systems/{}", system.id), system.version, &system))
 }
 
 /// Get a system
@@ -119,10 +119,11 @@ async fn get_system(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<SystemId>,
-) -> Result<web::Json<System>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     caller.require_reader()?;
     let id = id.into_inner();
-    Ok(web::Json(blocking(&state, move |s| s.get_system(id)).await?))
+    let found = blocking(&state, move |s| s.get_system(id)).await?;
+    Ok(tagged(found.version, &found))
 }
 
 /// Change a system
@@ -144,13 +145,16 @@ async fn get_system(
 )]
 #[patch("/systems/{id}")]
 async fn update_system(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<SystemId>,
     body: Body<SystemChanges>,
-) -> Result<web::Json<System>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let current = editable_system(&state, &caller, id).await?;
+    let (present, if_matched) = if_match(&req)?;
+    let expected = if_matched.required(present)?;
     let changes = body.0;
     if !caller.has(Role::Admin) {
         if changes.owner_id.is_some() {
@@ -162,7 +166,8 @@ async fn update_system(
         }
     }
     let actor = caller.actor;
-    Ok(web::Json(blocking(&state, move |s| s.update_system(id, &changes, &actor)).await?))
+    let updated = blocking(&state, move |s| s.update_system(id, &changes, expected, &actor)).await?;
+    Ok(tagged(updated.version, &updated))
 }
 
 /// Delete a system
@@ -176,13 +181,16 @@ async fn update_system(
 )]
 #[delete("/systems/{id}")]
 async fn delete_system(
+    req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<SystemId>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
+    let (present, if_matched) = if_match(&req)?;
+    let expected = if_matched.required(present)?;
     let (id, actor) = (id.into_inner(), caller.actor);
-    blocking(&state, move |s| s.delete_system(id, &actor)).await?;
+    blocking(&state, move |s| s.delete_system(id, expected, &actor)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
