@@ -70,3 +70,23 @@ async fn stale_changes_are_refused(app: TestApp) {
     .problem(412);
     app.patch(&unit_path, &admin, json!({"name": "IT og Digitalisering"})).await.ok(200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_over_its_rate_limit_is_told_when_to_come_back() {
+    let jwt = systemejer_api::JwtSettings::hs256(systemejer_e2e::TEST_SECRET.to_vec());
+    let app = TestApp::spawn_full(systemejer_e2e::Backend::Sqlite, jwt, Some((1, 5))).await.unwrap();
+    let mut limited = None;
+    for _ in 0..20 {
+        let reply = app.call(Method::GET, "/healthz", None, None).await;
+        if reply.status == 429 {
+            limited = Some(reply);
+            break;
+        }
+        assert_eq!(reply.status, 200);
+    }
+    let reply = limited.expect("the burst of 5 is exceeded within 20 quick requests");
+    reply.problem(429);
+    assert_eq!(reply.body["type"], "urn:systemejer:problem:rate_limited");
+    assert!(reply.headers["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+    assert_eq!(reply.headers["x-content-type-options"], "nosniff");
+}

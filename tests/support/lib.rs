@@ -164,9 +164,15 @@ impl TestApp {
 
     /// Starts the service on `backend` with these token settings.
     pub async fn spawn_with(backend: Backend, jwt: JwtSettings) -> Option<Self> {
+        Self::spawn_full(backend, jwt, None).await
+    }
+
+    /// Starts the service on `backend` with these token settings and rate limit.
+    pub async fn spawn_full(backend: Backend, jwt: JwtSettings, rate_limit: Option<(u64, u32)>) -> Option<Self> {
         let db = TestDb::create(backend)?;
         let store = db.store();
-        let settings = ApiSettings { listen: "127.0.0.1:0".parse().unwrap(), jwt: jwt.clone(), workers: Some(1) };
+        let settings =
+            ApiSettings { listen: "127.0.0.1:0".parse().unwrap(), jwt: jwt.clone(), workers: Some(1), rate_limit };
         let app = Application::build(&settings, store.clone()).unwrap();
         let base = format!("http://{}", app.address());
         tokio::spawn(app.into_server());

@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod error;
 pub mod extract;
+mod limits;
 pub mod openapi;
 pub mod paging;
 mod routes;
@@ -44,6 +45,8 @@ pub struct ApiSettings {
     pub jwt: JwtSettings,
     /// HTTP worker threads (default: one per core).
     pub workers: Option<usize>,
+    /// Requests per second allowed per client address, and the burst above it; `None`: no limit.
+    pub rate_limit: Option<(u64, u32)>,
 }
 
 /// The OpenAPI document of the API, as the handlers describe it.
@@ -64,11 +67,13 @@ impl Application {
     /// Binds the API on `settings.listen`. The returned server runs when awaited.
     pub fn build(settings: &ApiSettings, store: Store) -> std::io::Result<Self> {
         let state = web::Data::new(AppState { store, auth: auth::Authenticator::new(&settings.jwt)? });
+        let limiter = web::Data::new(limits::Limiter::new(settings.rate_limit));
         let server = HttpServer::new(move || {
             let (app, mut api) = App::new()
                 .into_utoipa_app()
                 .openapi(openapi::ApiDoc::openapi())
                 .app_data(state.clone())
+                .app_data(limiter.clone())
                 .app_data(web::PathConfig::default().error_handler(|err, _req| {
                     ApiError::NotFound(format!("the path does not name a resource: {err}")).into()
                 }))
@@ -86,6 +91,7 @@ impl Application {
                 )
                 .default_service(web::to(unmatched))
                 .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
+                .wrap(actix_web::middleware::from_fn(limits::limit))
                 .wrap(actix_web::middleware::from_fn(security_headers))
                 .wrap(TracingLogger::default())
         });
@@ -117,9 +123,14 @@ fn problem_for_plain_errors<B>(res: ServiceResponse<B>) -> actix_web::Result<Err
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();
-    let (req, _) = res.into_parts();
-    let response: ServiceResponse<EitherBody<B>> =
-        ServiceResponse::new(req, Problem::for_status(status).response()).map_into_right_body();
+    let (req, original) = res.into_parts();
+    let mut problem = Problem::for_status(status).response();
+    for name in [header::RETRY_AFTER, header::ALLOW, header::WWW_AUTHENTICATE] {
+        if let Some(value) = original.headers().get(&name) {
+            problem.headers_mut().insert(name, value.clone());
+        }
+    }
+    let response: ServiceResponse<EitherBody<B>> = ServiceResponse::new(req, problem).map_into_right_body();
     Ok(ErrorHandlerResponse::Response(response))
 }
 

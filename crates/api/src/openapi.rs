@@ -41,6 +41,8 @@ problem_responses! {
     Unprocessable,
     /// The database cannot be reached right now; retry after `Retry-After` seconds.
     Unavailable,
+    /// Too many requests from this client; retry after `Retry-After` seconds.
+    TooManyRequests,
     /// An unexpected failure; it was logged and nothing was changed.
     Internal,
 }
@@ -56,7 +58,7 @@ problem_responses! {
     ),
     components(
         schemas(Problem),
-        responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired, PayloadTooLarge, UnsupportedMediaType, Unprocessable, Unavailable, Internal)
+        responses(BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired, PayloadTooLarge, UnsupportedMediaType, Unprocessable, Unavailable, TooManyRequests, Internal)
     ),
     modifiers(&BearerScheme),
     tags(
@@ -91,7 +93,7 @@ impl Modify for BearerScheme {
 
 /// Adds the responses every operation can give, in one place: 400 where it takes parameters
 /// or a body, 401 and 403 where it needs a token, 503 where it reads the database, 500, and
-/// 412/428 where a resource is changed or deleted (`If-Match`).
+/// 412/428 where a resource is changed or deleted (`If-Match`), and 429 (the rate limit).
 pub fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{Ref, RefOr};
     for (path, item) in api.paths.paths.iter_mut() {
@@ -135,6 +137,7 @@ pub fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
             if path != "/healthz" {
                 add("503", "Unavailable");
             }
+            add("429", "TooManyRequests");
             add("500", "Internal");
         }
     }

@@ -65,6 +65,8 @@ pub struct HttpConfig {
     pub listen: SocketAddr,
     /// Base of links the service writes (docs, reminders), without a trailing slash.
     pub public_url: String,
+    /// Requests per second per client address and the burst above it; `None`: no limit.
+    pub rate_limit: Option<(u64, u32)>,
 }
 
 /// Bearer token checking.
@@ -150,6 +152,8 @@ struct Raw {
     database_max_connections: Option<String>,
     listen: Option<String>,
     public_url: Option<String>,
+    rate_limit_per_second: Option<String>,
+    rate_limit_burst: Option<String>,
     jwt_secret: Option<String>,
     jwt_issuer: Option<String>,
     jwt_audience: Option<String>,
@@ -176,6 +180,8 @@ const KEYS: &[&str] = &[
     "database_max_connections",
     "listen",
     "public_url",
+    "rate_limit_per_second",
+    "rate_limit_burst",
     "jwt_secret",
     "jwt_issuer",
     "jwt_audience",
@@ -203,6 +209,8 @@ impl Raw {
             "database_max_connections" => &mut self.database_max_connections,
             "listen" => &mut self.listen,
             "public_url" => &mut self.public_url,
+            "rate_limit_per_second" => &mut self.rate_limit_per_second,
+            "rate_limit_burst" => &mut self.rate_limit_burst,
             "jwt_secret" => &mut self.jwt_secret,
             "jwt_issuer" => &mut self.jwt_issuer,
             "jwt_audience" => &mut self.jwt_audience,
@@ -401,6 +409,20 @@ impl Config {
         let security_coordinator_email = address("SECURITY_COORDINATOR_EMAIL", &raw.security_coordinator_email);
         let dpo_email = address("DPO_EMAIL", &raw.dpo_email);
 
+        let mut number = |var: &str, value: &Option<String>, default: u32| match given(value).map(u32::from_str) {
+            None => default,
+            Some(Ok(n)) if n <= 1_000_000 => n,
+            Some(_) => {
+                problems.push(format!(
+                    "SYSTEMEJER_{var}: must be a whole number from 0 to 1000000 (0 turns the limit off)"
+                ));
+                default
+            }
+        };
+        let per_second = number("RATE_LIMIT_PER_SECOND", &raw.rate_limit_per_second, 50);
+        let burst = number("RATE_LIMIT_BURST", &raw.rate_limit_burst, 200);
+        let rate_limit = (per_second > 0).then_some((u64::from(per_second), burst.max(1)));
+
         let jwks = given(&raw.jwt_jwks).map(str::to_owned);
         if let Some(source) = &jwks {
             let url = source.contains("://");
@@ -417,7 +439,7 @@ impl Config {
         }
         Ok(Config {
             database: DatabaseConfig { url, max_connections },
-            http: HttpConfig { listen, public_url },
+            http: HttpConfig { listen, public_url, rate_limit },
             jwt: JwtConfig {
                 secret: secret.unwrap_or_default(),
                 secret_source,

@@ -10,7 +10,12 @@ use systemejer_worker::{Worker, WorkerSettings};
 
 /// The API's slice of the settings.
 pub fn api_settings(config: &Config) -> ApiSettings {
-    ApiSettings { listen: config.http.listen, jwt: jwt_settings(config), workers: None }
+    ApiSettings {
+        listen: config.http.listen,
+        jwt: jwt_settings(config),
+        workers: None,
+        rate_limit: config.http.rate_limit,
+    }
 }
 
 /// The token slice of the settings.
