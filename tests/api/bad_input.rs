@@ -55,6 +55,21 @@ async fn malformed_and_mistyped_bodies(app: TestApp) {
     let too_big = app.post("/api/v1/org-units", &admin, json!({"name": oversize, "kind": "section"})).await;
     too_big.problem(413);
 
+    let many: Vec<String> = (0..501).map(|i| format!("Proces {i}")).collect();
+    let long_list =
+        app.post("/api/v1/systems", &admin, json!({"name": "X", "kind": "app", "business_processes": many})).await;
+    let p = long_list.problem(422);
+    assert_eq!(
+        (p["errors"][0]["field"].as_str(), p["errors"][0]["rule"].as_str()),
+        (Some("business_processes"), Some("max_items"))
+    );
+    let mut deep = json!("bund");
+    for _ in 0..20 {
+        deep = json!({"a": deep});
+    }
+    let nested = app.post("/api/v1/org-units", &admin, json!({"name": "X", "kind": "section", "x": deep})).await;
+    assert_eq!(nested.problem(422)["errors"][0]["rule"], "max_depth");
+
     let not_json = app.call_raw(Method::POST, "/api/v1/org-units", &admin, "text/plain", b"name=A".to_vec()).await;
     not_json.problem(415);
 

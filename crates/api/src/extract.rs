@@ -59,9 +59,52 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
     }
 }
 
-/// Parses JSON: a syntax error is a 400; well-formed JSON of the wrong shape is a 422 that
-/// names the field (as a path such as `delegates[0].role`) and the rule.
+/// The most items a list in a request may hold.
+pub const MAX_ARRAY_ITEMS: usize = 500;
+/// The deepest a request's JSON may nest.
+pub const MAX_DEPTH: usize = 16;
+
+/// Finds the first list longer than [`MAX_ARRAY_ITEMS`] or nesting deeper than [`MAX_DEPTH`].
+fn oversized(value: &serde_json::Value, path: &mut Vec<String>) -> Option<Violation> {
+    let here = |path: &Vec<String>| path.concat().trim_start_matches('.').to_owned();
+    if path.len() > MAX_DEPTH {
+        return Some(Violation::new(here(path), "max_depth", format!("must not nest deeper than {MAX_DEPTH} levels")));
+    }
+    match value {
+        serde_json::Value::Array(items) => {
+            if items.len() > MAX_ARRAY_ITEMS {
+                return Some(Violation::new(
+                    here(path),
+                    "max_items",
+                    format!("must have at most {MAX_ARRAY_ITEMS} items (has {})", items.len()),
+                ));
+            }
+            items.iter().enumerate().find_map(|(i, v)| {
+                path.push(format!("[{i}]"));
+                let found = oversized(v, path);
+                path.pop();
+                found
+            })
+        }
+        serde_json::Value::Object(fields) => fields.iter().find_map(|(k, v)| {
+            path.push(format!(".{k}"));
+            let found = oversized(v, path);
+            path.pop();
+            found
+        }),
+        _ => None,
+    }
+}
+
+/// Parses JSON: a syntax error is a 400; well-formed JSON of the wrong shape, or with a list
+/// longer than allowed, is a 422 that names the field (as a path such as
+/// `delegates[0].role`) and the rule.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes)
+        && let Some(violation) = oversized(&value, &mut Vec::new())
+    {
+        return Err(ApiError::Invalid(vec![violation]));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, T>(de) {
         Ok(v) => Ok(v),
