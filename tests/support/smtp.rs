@@ -25,6 +25,12 @@ pub enum Mode {
     Accept,
     /// Refuse every message at DATA with a temporary error (451).
     RefuseTemporarily,
+    /// Refuse every message at DATA with a permanent error (554).
+    RefusePermanently,
+    /// Greet, then say nothing more (a server that hangs).
+    Stall,
+    /// Close the connection in the middle of the message.
+    CloseMidSession,
 }
 
 /// A running test SMTP server.
@@ -68,6 +74,7 @@ impl SmtpServer {
         let (read, mut write) = socket.into_split();
         let mut lines = BufReader::new(read);
         write.write_all(b"220 test.smtp ESMTP ready\r\n").await?;
+
         let (mut from, mut to) = (String::new(), Vec::new());
         let mut line = String::new();
         loop {
@@ -76,6 +83,12 @@ impl SmtpServer {
                 return Ok(());
             }
             let command = line.trim_end().to_owned();
+            // The mode is read at every command, so that a pooled connection follows changes.
+            let mode = *self.mode.lock().unwrap();
+            if mode == Mode::Stall {
+                tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+                return Ok(());
+            }
             let verb = command.split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
             let reply: &[u8] = match verb.as_str() {
                 "EHLO" | "HELO" => b"250-test.smtp\r\n250 8BITMIME\r\n",
@@ -97,6 +110,9 @@ impl SmtpServer {
                     b"250 OK\r\n"
                 }
                 "DATA" => {
+                    if mode == Mode::CloseMidSession {
+                        return Ok(());
+                    }
                     write.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n").await?;
                     let mut data = Vec::new();
                     loop {
@@ -110,8 +126,11 @@ impl SmtpServer {
                         let unstuffed = line.strip_prefix('.').filter(|_| line.starts_with("..")).unwrap_or(&line);
                         data.extend_from_slice(unstuffed.as_bytes());
                     }
-                    if *self.mode.lock().unwrap() == Mode::RefuseTemporarily {
+                    let mode = *self.mode.lock().unwrap();
+                    if mode == Mode::RefuseTemporarily {
                         b"451 4.3.0 Try again later\r\n"
+                    } else if mode == Mode::RefusePermanently {
+                        b"554 5.7.1 Relaying denied\r\n"
                     } else {
                         self.received.lock().unwrap().push(Received { from: from.clone(), to: to.clone(), data });
                         b"250 OK queued\r\n"

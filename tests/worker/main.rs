@@ -22,16 +22,24 @@ on_both_backends!(
     a_dry_run_sends_and_records_nothing,
     breach_alerts_at_the_right_hours_until_reported,
     two_workers_deliver_a_thousand_reminders_exactly_once,
+    a_refusing_hanging_or_vanishing_server_loses_nothing,
 );
 
 async fn worker(app: &TestApp, smtp: &SmtpServer, retry: RetryPolicy) -> Worker {
-    let mailer = Mailer::new(&MailerSettings {
-        smtp_url: Some(smtp.url.clone()),
-        outbox_dir: std::env::temp_dir(),
-        timeout: std::time::Duration::from_secs(10),
-    })
-    .unwrap();
+    worker_with_timeout(app, smtp, retry, std::time::Duration::from_secs(10)).await
+}
+
+async fn worker_with_timeout(
+    app: &TestApp,
+    smtp: &SmtpServer,
+    retry: RetryPolicy,
+    timeout: std::time::Duration,
+) -> Worker {
+    let mailer =
+        Mailer::new(&MailerSettings { smtp_url: Some(smtp.url.clone()), outbox_dir: std::env::temp_dir(), timeout })
+            .unwrap();
     let settings = WorkerSettings {
+        send_timeout: timeout * 2,
         coordinator_email: Some("isk@randers.dk".into()),
         dpo_email: Some("dpo@randers.dk".into()),
         mail_from: "Systemejer <noreply@randers.dk>".into(),
@@ -334,4 +342,25 @@ async fn two_workers_deliver_a_thousand_reminders_exactly_once(app: TestApp) {
     to.sort();
     to.dedup();
     assert_eq!(to.len(), 1000, "nobody got it twice");
+}
+
+async fn a_refusing_hanging_or_vanishing_server_loses_nothing(app: TestApp) {
+    let smtp = SmtpServer::start().await;
+    let retry_at_once =
+        RetryPolicy { max_attempts: 10, first_backoff: Duration::zero(), max_backoff: Duration::zero() };
+    let w = worker_with_timeout(&app, &smtp, retry_at_once, std::time::Duration::from_secs(1)).await;
+    backup_due_in(&app, "eja@randers.dk", 4).await;
+    let mut attempts = 0;
+    for mode in [Mode::RefusePermanently, Mode::Stall, Mode::CloseMidSession] {
+        smtp.set_mode(mode);
+        let outcome = if attempts == 0 { w.run_once(today(), Utc::now()).await } else { w.deliver().await }.unwrap();
+        attempts += 1;
+        assert_eq!((outcome.sent, outcome.retried), (0, 1), "{mode:?}: {outcome:?}");
+        let queued = app.get("/api/v1/notifications?status=queued", &app.admin()).await.ok(200).clone();
+        assert_eq!(queued["items"][0]["attempts"], attempts, "{mode:?}");
+        assert!(queued["items"][0]["last_error"].is_string(), "{mode:?}: {queued}");
+    }
+    smtp.set_mode(Mode::Accept);
+    assert_eq!(w.deliver().await.unwrap().sent, 1);
+    assert_eq!(smtp.received().len(), 1, "delivered once after the faults, not lost and not twice");
 }

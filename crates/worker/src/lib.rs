@@ -45,6 +45,8 @@ pub struct WorkerSettings {
     pub lease: Duration,
     /// How many messages are claimed at a time.
     pub batch: i64,
+    /// How long one delivery may take before it counts as failed (a server that hangs).
+    pub send_timeout: StdDuration,
 }
 
 impl Default for WorkerSettings {
@@ -61,6 +63,7 @@ impl Default for WorkerSettings {
             retry: RetryPolicy::default(),
             lease: Duration::minutes(5),
             batch: 50,
+            send_timeout: StdDuration::from_secs(60),
         }
     }
 }
@@ -191,7 +194,7 @@ impl Worker {
             }
             for message in claimed {
                 let result = match reminders::compose(&message, &self.settings) {
-                    Ok(mail) => tokio::time::timeout(StdDuration::from_secs(120), self.mailer.send(mail))
+                    Ok(mail) => tokio::time::timeout(self.settings.send_timeout, self.mailer.send(mail))
                         .await
                         .unwrap_or_else(|_| Err(systemejer_mail::MailError::Delivery("timed out".into()))),
                     Err(e) => Err(e),
