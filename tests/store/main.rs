@@ -8,7 +8,7 @@ use std::path::Path;
 use systemejer_domain::{NewSystem, Position};
 use systemejer_e2e::{Backend, TestDb};
 use systemejer_store::audit::AuditFilter;
-use systemejer_store::{BackendKind, PageRequest, StoreError, migrations};
+use systemejer_store::{BackendKind, PageRequest, PoolOptions, StoreError, migrations};
 
 fn folder_names(backend: &str) -> Vec<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations").join(backend);
@@ -161,4 +161,83 @@ fn the_audit_log_cannot_be_changed_on_sqlite() {
 #[test]
 fn the_audit_log_cannot_be_changed_on_postgres() {
     the_audit_log_cannot_be_changed(Backend::Postgres);
+}
+
+/// The register, the audit log and the outbox, as a store reads them, for comparing.
+fn everything(store: &systemejer_store::Store) -> (serde_json::Value, serde_json::Value, Vec<String>) {
+    let page = PageRequest { limit: 500, offset: 0, cursor: None };
+    let systems = serde_json::to_value(store.list_systems(&Default::default(), &page).unwrap().items).unwrap();
+    let audit = serde_json::to_value(store.list_audit_events(&AuditFilter::default(), &page).unwrap().items).unwrap();
+    let outbox = store
+        .list_notifications(&Default::default(), &page)
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|m| format!("{} {} {}", m.id, m.recipient_email, m.status))
+        .collect();
+    (systems, audit, outbox)
+}
+
+fn backup_and_restore(backend: Backend) {
+    let Some(db) = TestDb::create(backend) else { return };
+    let store = db.store();
+    store.create_system(new_system("Nexus"), "test").unwrap();
+    store.create_system(new_system("ESDH"), "test").unwrap();
+    let message = systemejer_store::outbox::NewMessage {
+        kind: "reminder",
+        recipient_email: "ole@randers.dk".into(),
+        recipient_name: None,
+        language: "da".into(),
+        subject: "Påmindelse".into(),
+        text_body: "tekst".into(),
+        html_body: "<p>tekst</p>".into(),
+        ics: None,
+        items: serde_json::json!([]),
+        system_ids: vec![],
+    };
+    store.enqueue(vec![("key-1".to_owned(), ())], |_| Ok(message.clone())).unwrap();
+    let before = everything(&store);
+    assert_eq!(before.0.as_array().unwrap().len(), 2);
+
+    let dir = tempfile::tempdir().unwrap();
+    let (restored, _restored_db) = match backend {
+        Backend::Sqlite => {
+            let copy = dir.path().join("backup.db");
+            store.backup_sqlite(&copy).unwrap();
+            assert!(store.backup_sqlite(&copy).is_err(), "an existing file is never overwritten");
+            (
+                systemejer_store::Store::connect(&format!("sqlite://{}", copy.display()), &PoolOptions::default())
+                    .unwrap(),
+                None,
+            )
+        }
+        Backend::Postgres => {
+            let dump = dir.path().join("systemejer.dump");
+            let out =
+                std::process::Command::new("pg_dump").args(["-Fc", "-d", &db.url, "-f"]).arg(&dump).output().unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            let target = TestDb::create(Backend::Postgres).unwrap();
+            let out = std::process::Command::new("pg_restore")
+                .args(["--no-owner", "-d", &target.url])
+                .arg(&dump)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            (systemejer_store::Store::connect(&target.url, &PoolOptions::default()).unwrap(), Some(target))
+        }
+    };
+    assert_eq!(restored.migrate().unwrap(), Vec::<String>::new(), "the copy is at the latest migration");
+    assert_eq!(everything(&restored), before, "the same register, audit log and outbox");
+    // The copy is a working register, with its audit log still immutable.
+    restored.create_system(new_system("Efter gendannelse"), "test").unwrap();
+}
+
+#[test]
+fn backup_and_restore_on_sqlite() {
+    backup_and_restore(Backend::Sqlite);
+}
+
+#[test]
+fn backup_and_restore_on_postgres() {
+    backup_and_restore(Backend::Postgres);
 }

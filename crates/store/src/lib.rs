@@ -107,6 +107,28 @@ impl Store {
         self.kind
     }
 
+    /// Writes a consistent copy of an SQLite database to `path` while the service runs
+    /// (`VACUUM INTO`); the copy is a complete database, restored by putting it in place of the
+    /// original. PostgreSQL is backed up with its own tools (`pg_dump`), so this refuses there.
+    pub fn backup_sqlite(&self, path: &std::path::Path) -> Result<(), StoreError> {
+        use diesel::RunQueryDsl;
+        if path.exists() {
+            return Err(StoreError::Conflict { code: "exists", message: format!("{} exists already", path.display()) });
+        }
+        let target = path.to_str().ok_or_else(|| StoreError::Internal("the backup path is not UTF-8".into()))?;
+        let mut conn = self.pool.get()?;
+        match &mut *conn {
+            AnyConnection::Sqlite(c) => {
+                diesel::sql_query("VACUUM INTO ?").bind::<diesel::sql_types::Text, _>(target).execute(c)?;
+                Ok(())
+            }
+            AnyConnection::Postgresql(_) => Err(StoreError::Conflict {
+                code: "use_pg_dump",
+                message: "back up PostgreSQL with pg_dump -Fc (see the README)".into(),
+            }),
+        }
+    }
+
     /// Whether the database answers now.
     pub fn ping(&self) -> Result<(), StoreError> {
         use diesel::connection::SimpleConnection;

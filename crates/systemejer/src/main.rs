@@ -59,6 +59,13 @@ enum Command {
         #[arg(long, default_value = "1h")]
         ttl: String,
     },
+    /// Write a consistent copy of the SQLite database while the service runs (PostgreSQL: use
+    /// pg_dump).
+    Backup {
+        /// Where the copy goes (must not exist).
+        #[arg(long)]
+        to: PathBuf,
+    },
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -109,6 +116,13 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                 chrono::Utc::now(),
             )?;
             println!("{token}");
+            Ok(())
+        }
+        Command::Backup { to } => {
+            let config = load_config(&cli)?;
+            let store = systemejer::open_store(&config).context("opening the database")?;
+            store.backup_sqlite(to).with_context(|| format!("backing up to {}", to.display()))?;
+            println!("backed up to {}", to.display());
             Ok(())
         }
         Command::Migrate => {
