@@ -5,6 +5,7 @@
 mod bad_input;
 mod common;
 mod duties;
+mod faults;
 mod incidents;
 mod lifecycle;
 mod lists;

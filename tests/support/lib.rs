@@ -17,6 +17,7 @@ use systemejer_domain::EmailAddress;
 use systemejer_store::{PoolOptions, Store};
 
 pub mod fixtures;
+pub mod scratch_pg;
 pub mod smtp;
 
 /// The backend a test runs on.

@@ -83,6 +83,11 @@ impl From<diesel::result::Error> for StoreError {
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 StoreError::Unavailable(info.message().to_owned())
             }
+            // The server going away under a connection (shutdown, restart, network) is an
+            // outage, not a fault of ours: 503, and the pool reconnects when it is back.
+            Error::DatabaseError(_, info) if is_outage(info.message()) => {
+                StoreError::Unavailable(info.message().to_owned())
+            }
             other => StoreError::Internal(other.to_string()),
         }
     }
@@ -92,4 +97,22 @@ impl From<r2d2::Error> for StoreError {
     fn from(e: r2d2::Error) -> Self {
         StoreError::Unavailable(e.to_string())
     }
+}
+
+/// Whether a database error message says the server went away.
+fn is_outage(message: &str) -> bool {
+    let m = message.to_lowercase();
+    [
+        "terminating connection",
+        "server closed the connection",
+        "connection refused",
+        "could not connect",
+        "no connection to the server",
+        "the database system is shutting down",
+        "the database system is starting up",
+        "connection to server",
+        "broken pipe",
+    ]
+    .iter()
+    .any(|needle| m.contains(needle))
 }
