@@ -31,6 +31,8 @@ pub enum Mode {
     Stall,
     /// Close the connection in the middle of the message.
     CloseMidSession,
+    /// Accept every message, but take 300 ms to answer each.
+    Slow,
 }
 
 /// A running test SMTP server.
@@ -127,6 +129,9 @@ impl SmtpServer {
                         data.extend_from_slice(unstuffed.as_bytes());
                     }
                     let mode = *self.mode.lock().unwrap();
+                    if mode == Mode::Slow {
+                        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+                    }
                     if mode == Mode::RefuseTemporarily {
                         b"451 4.3.0 Try again later\r\n"
                     } else if mode == Mode::RefusePermanently {

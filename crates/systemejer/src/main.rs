@@ -137,8 +137,9 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             let config = load_config(&cli)?;
             systemejer::init_logging(&config);
             let store = systemejer::open_store(&config).context("opening the database")?;
-            let worker = systemejer::worker(&config, store).context("setting up mail delivery")?;
+            // The mailer's connection pool lives on the runtime: make it there.
             runtime()?.block_on(async move {
+                let worker = systemejer::worker(&config, store).context("setting up mail delivery")?;
                 if *dry_run {
                     let today = as_of.unwrap_or_else(|| worker.today());
                     let plans = worker.plan(today).await?;
@@ -175,12 +176,13 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                 "systemejer is up; API docs at {}/docs/ ; get a token with: systemejer token --email you@kommune.dk --role admin",
                 config.http.public_url
             );
-            let worker = match with_worker {
-                true => Some(systemejer::worker(&config, store).context("setting up mail delivery")?),
-                false => None,
-            };
             actix_web::rt::System::new().block_on(async move {
                 let (stop, stopped) = watch::channel(false);
+                // The mailer's connection pool lives on the runtime: make it there.
+                let worker = match with_worker {
+                    true => Some(systemejer::worker(&config, store).context("setting up mail delivery")?),
+                    false => None,
+                };
                 let worker = worker.map(|w| actix_web::rt::spawn(systemejer_worker::run(w, stopped)));
                 let result = app.into_server().await;
                 stop.send(true).ok();

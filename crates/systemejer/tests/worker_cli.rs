@@ -118,3 +118,60 @@ fn reminders_become_eml_files_without_a_mail_server() {
     assert!(String::from_utf8_lossy(&again.stdout).contains("0 messages queued"));
     assert_eq!(std::fs::read_dir(&outbox).unwrap().count(), 1, "never the same reminder twice");
 }
+
+/// A worker killed (SIGKILL) while delivering: a rerun delivers what was not delivered, and
+/// re-sends at most the message that was in flight.
+#[test]
+fn a_killed_worker_loses_nothing_and_repeats_at_most_one() {
+    use diesel::{Connection, RunQueryDsl, SqliteConnection};
+    use systemejer_e2e::smtp::{Mode, SmtpServer};
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let smtp = runtime.block_on(SmtpServer::start());
+    smtp.set_mode(Mode::Slow);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("register.db");
+    let url = format!("sqlite://{}", path.display());
+    let store = Store::connect(&url, &PoolOptions::default()).unwrap();
+    store.migrate().unwrap();
+    let today = store.today();
+    for n in 0..20 {
+        let owner = store
+            .create_person(from(json!({"name": format!("Ejer {n}"), "email": format!("ejer{n}@randers.dk"), "position": "director"})), "test")
+            .unwrap();
+        let system = store
+            .create_system(from(json!({"name": format!("System {n}"), "kind": "app", "owner_id": owner.id})), "test")
+            .unwrap();
+        let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+        diesel::sql_query(format!(
+            "INSERT INTO obligations (system_id, kind, subject, interval_months, appeared_on, next_due_on) VALUES ('{}', 'backup_test', '', 12, '{today}', '{}')",
+            system.id,
+            today + chrono::Duration::days(2)
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    }
+    drop(store);
+
+    let mut worker = systemejer(&url).args(["worker", "--once"]).env("SYSTEMEJER_SMTP_URL", &smtp.url).spawn().unwrap();
+    let started = std::time::Instant::now();
+    while smtp.received().len() < 5 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "the worker delivers");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    worker.kill().unwrap(); // SIGKILL: no chance to tidy up
+    worker.wait().unwrap();
+    let before_rerun = smtp.received().len();
+    assert!(before_rerun < 20, "killed mid-delivery");
+
+    smtp.set_mode(Mode::Accept);
+    let rerun = systemejer(&url).args(["worker", "--once"]).env("SYSTEMEJER_SMTP_URL", &smtp.url).output().unwrap();
+    assert!(rerun.status.success(), "{}", String::from_utf8_lossy(&rerun.stderr));
+    let mut recipients: Vec<String> = smtp.received().into_iter().flat_map(|r| r.to).collect();
+    let total = recipients.len();
+    recipients.sort();
+    recipients.dedup();
+    assert!(recipients.len() >= 19, "everything but at most the message in flight is delivered: {}", recipients.len());
+    assert!(total - recipients.len() <= 1, "at most the message in flight is sent twice");
+    drop(runtime);
+}

@@ -43,7 +43,8 @@ pub struct WorkerSettings {
     pub retry: RetryPolicy,
     /// How long a claimed message is reserved for the worker sending it.
     pub lease: Duration,
-    /// How many messages are claimed at a time.
+    /// How many messages are claimed at a time. Each claimed message is leased to this worker;
+    /// with 1 (the default) a worker that dies holds back only the message it was sending.
     pub batch: i64,
     /// How long one delivery may take before it counts as failed (a server that hangs).
     pub send_timeout: StdDuration,
@@ -61,8 +62,8 @@ impl Default for WorkerSettings {
             mail_from: "systemejer <systemejer@localhost>".into(),
             public_url: "http://127.0.0.1:8080".into(),
             retry: RetryPolicy::default(),
-            lease: Duration::minutes(5),
-            batch: 50,
+            lease: Duration::minutes(2),
+            batch: 1,
             send_timeout: StdDuration::from_secs(60),
         }
     }
