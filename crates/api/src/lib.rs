@@ -4,6 +4,7 @@
 //! [`Application::build`] binds the server (port 0 picks a free port, for tests);
 //! [`openapi`] gives the OpenAPI document the handlers describe.
 
+pub mod access;
 pub mod auth;
 pub mod error;
 pub mod extract;
