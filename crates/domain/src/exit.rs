@@ -94,11 +94,11 @@ pub struct ExitStepUpdate {
     pub done_on: Option<NaiveDate>,
     /// A note.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 10000))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 10000))]
     pub note: Option<Prose>,
     /// Why it does not apply (required with `not_applicable`).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 10000))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 10000))]
     pub reason: Option<Prose>,
 }
 

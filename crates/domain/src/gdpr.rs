@@ -156,7 +156,7 @@ pub struct Processor {
 #[serde(deny_unknown_fields)]
 pub struct NewProcessor {
     /// Company name.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, max_length = 200, example = "KMD A/S"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 200, example = "KMD A/S"))]
     pub name: Name,
     /// CVR number, for Danish companies.
     #[serde(default)]
@@ -166,7 +166,7 @@ pub struct NewProcessor {
     pub country: CountryCode,
     /// Who to contact there.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 200))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 200))]
     pub contact: Option<Name>,
 }
 
@@ -276,12 +276,12 @@ impl NewProcessingAgreement {
 #[serde(deny_unknown_fields)]
 pub struct RetentionRule {
     /// Which data, e.g. "Sagsakter i børnesager".
-    #[cfg_attr(feature = "openapi", schema(value_type = String, max_length = 200))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 200))]
     pub data_category: Name,
     /// How long, as an ISO 8601 period.
     pub retention_period: IsoDuration,
     /// Why that long: the law or decision it rests on.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, max_length = 10000))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 10000))]
     pub legal_basis: Prose,
 }
 
@@ -325,10 +325,10 @@ pub struct ProcessingRecord {
     #[serde(default)]
     pub third_country_transfers: Vec<ThirdCountryTransfer>,
     /// The retention periods, in short.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, max_length = 10000))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 10000))]
     pub retention_summary: Prose,
     /// The technical and organisational security measures, in short.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, max_length = 10000))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 10000))]
     pub security_measures: Prose,
 }
 
@@ -340,7 +340,7 @@ pub struct ThirdCountryTransfer {
     /// The country.
     pub country: CountryCode,
     /// The safeguard (adequacy decision, standard contractual clauses, ...).
-    #[cfg_attr(feature = "openapi", schema(value_type = String, max_length = 200))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 200))]
     pub safeguard: Name,
 }
 

@@ -45,15 +45,15 @@ pub struct AuthorityReport {
     pub reported_at: DateTime<Utc>,
     /// Datatilsynet's reference, if given.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 200))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 200))]
     pub reference: Option<Name>,
     /// What this report added.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 10000))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 10000))]
     pub note: Option<Prose>,
     /// Why the first report came after the 72 hours (required then).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 10000))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 10000))]
     pub late_report_reason: Option<Prose>,
 }
 
@@ -176,7 +176,7 @@ pub struct NewIncident {
     /// When it was discovered (not in the future).
     pub discovered_at: DateTime<Utc>,
     /// What happened.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, max_length = 10000))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 10000))]
     pub description: Prose,
     /// Whether personal data was breached.
     pub personal_data_breach: bool,
@@ -196,11 +196,11 @@ pub struct NewIncident {
     pub approx_records: Option<u32>,
     /// The likely consequences.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 10000))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 10000))]
     pub likely_consequences: Option<Prose>,
     /// The measures taken or proposed.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 10000))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 10000))]
     pub measures: Option<Prose>,
     /// The risk to the people affected.
     #[serde(default)]
@@ -260,15 +260,15 @@ impl NewIncident {
 pub struct IncidentChanges {
     /// New description.
     #[serde(default, deserialize_with = "crate::values::present")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 10000))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 10000))]
     pub description: Option<Prose>,
     /// New likely consequences.
     #[serde(default, deserialize_with = "crate::values::patch_field")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, max_length = 10000))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, min_length = 1, max_length = 10000))]
     pub likely_consequences: Option<Option<Prose>>,
     /// New measures.
     #[serde(default, deserialize_with = "crate::values::patch_field")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, max_length = 10000))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, min_length = 1, max_length = 10000))]
     pub measures: Option<Option<Prose>>,
     /// New risk level.
     #[serde(default, deserialize_with = "crate::values::patch_field")]
@@ -276,7 +276,7 @@ pub struct IncidentChanges {
     pub risk_level: Option<Option<RiskLevel>>,
     /// The decision not to report, with its reason; `null` withdraws it.
     #[serde(default, deserialize_with = "crate::values::patch_field")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, max_length = 10000))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, min_length = 1, max_length = 10000))]
     pub not_reported_reason: Option<Option<Prose>>,
     /// When the data subjects were told.
     #[serde(default, deserialize_with = "crate::values::patch_field")]
@@ -284,7 +284,7 @@ pub struct IncidentChanges {
     pub subjects_notified_at: Option<Option<DateTime<Utc>>>,
     /// Why the data subjects were not told.
     #[serde(default, deserialize_with = "crate::values::patch_field")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, max_length = 10000))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, min_length = 1, max_length = 10000))]
     pub subjects_not_notified_reason: Option<Option<Prose>>,
     /// When it was closed; `null` reopens it.
     #[serde(default, deserialize_with = "crate::values::patch_field")]

@@ -75,11 +75,11 @@ pub struct TransitionRequest {
     pub to: LifecycleState,
     /// Why. Required to decommission a system and to abandon a purchase.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 10000, example = "Replaced by a shared municipal solution"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 10000, example = "Replaced by a shared municipal solution"))]
     pub reason: Option<Prose>,
     /// Into `changing`: what will be changed (required).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 10000))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 10000))]
     pub change_description: Option<Prose>,
     /// Into `changing`: the owner's answer whether the change needs a new DPIA (required).
     #[serde(default)]

@@ -472,7 +472,7 @@ pub struct NewCompletion {
     pub evidence: Option<Evidence>,
     /// Notes (findings, what was done).
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 10000))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 10000))]
     pub notes: Option<Prose>,
     /// Where the documentation is kept.
     #[serde(default)]

@@ -30,7 +30,7 @@ pub struct Procedure {
     /// What it describes.
     pub kind: ProcedureKind,
     /// Its title.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, max_length = 200, example = "Brugeroprettelse i Nexus"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 200, example = "Brugeroprettelse i Nexus"))]
     pub title: Name,
     /// Where it is kept.
     pub document_url: WebUrl,
@@ -48,6 +48,6 @@ pub struct ContingencyPlan {
     /// Where the plan is kept.
     pub document_url: WebUrl,
     /// The manual procedures used while the system is down.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, max_length = 10000))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 10000))]
     pub manual_procedures: Prose,
 }

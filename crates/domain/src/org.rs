@@ -203,7 +203,7 @@ pub struct OrgUnit {
 #[serde(deny_unknown_fields)]
 pub struct NewOrgUnit {
     /// Its name (1 to 200 characters).
-    #[cfg_attr(feature = "openapi", schema(value_type = String, max_length = 200, example = "Sundhed og Omsorg"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 200, example = "Sundhed og Omsorg"))]
     pub name: crate::Name,
     /// What kind of unit it is.
     pub kind: OrgUnitKind,
@@ -218,7 +218,7 @@ pub struct NewOrgUnit {
 #[serde(deny_unknown_fields)]
 pub struct OrgUnitChanges {
     /// New name.
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 200))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 200))]
     #[serde(default, deserialize_with = "crate::values::present")]
     pub name: Option<crate::Name>,
     /// New kind.
@@ -281,7 +281,7 @@ pub struct Person {
 #[serde(deny_unknown_fields)]
 pub struct NewPerson {
     /// Full name (1 to 200 characters).
-    #[cfg_attr(feature = "openapi", schema(value_type = String, max_length = 200, example = "Jens Hansen"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 200, example = "Jens Hansen"))]
     pub name: crate::Name,
     /// Work email; unique in the register.
     pub email: crate::EmailAddress,
@@ -311,7 +311,7 @@ fn yes() -> bool {
 #[serde(deny_unknown_fields)]
 pub struct PersonChanges {
     /// New name.
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 200))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 200))]
     #[serde(default, deserialize_with = "crate::values::present")]
     pub name: Option<crate::Name>,
     /// New email.

@@ -50,7 +50,7 @@ pub struct RiskAssessment {
     #[serde(default)]
     pub availability: Option<RiskLevel>,
     /// The findings and the measures decided, in short.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, max_length = 10000))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 10000))]
     pub summary: Prose,
     /// Where the full assessment is kept.
     #[serde(default)]
@@ -65,7 +65,7 @@ pub struct DpiaDecision {
     /// Whether the processing is likely to result in a high risk, so that a DPIA is needed.
     pub needed: bool,
     /// Why.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, max_length = 10000))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 10000))]
     pub reason: Prose,
     /// When the data protection officer was consulted.
     pub dpo_consulted_on: NaiveDate,
@@ -82,6 +82,6 @@ pub struct Dpia {
     pub document_url: WebUrl,
     /// Its conclusion, in short.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 10000))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 10000))]
     pub summary: Option<Prose>,
 }

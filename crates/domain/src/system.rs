@@ -320,25 +320,25 @@ mod tests {
 #[serde(deny_unknown_fields)]
 pub struct NewSystem {
     /// The name people know it by (1 to 200 characters).
-    #[cfg_attr(feature = "openapi", schema(value_type = String, max_length = 200, example = "Nexus"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 200, example = "Nexus"))]
     pub name: Name,
     /// Kind of system.
     pub kind: SystemKind,
     /// Why the municipality has it.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 10000))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 10000))]
     pub purpose: Option<Prose>,
     /// What it does and how it is used.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 10000))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 10000))]
     pub description: Option<Prose>,
     /// Who supplies it.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 200))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 200))]
     pub vendor: Option<Name>,
     /// Where and by whom it is run.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 200))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 200))]
     pub hosting: Option<Name>,
     /// The business processes it supports.
     #[serde(default)]
@@ -373,7 +373,7 @@ pub struct NewSystem {
     pub archive_status: ArchiveStatus,
     /// The archive body that receives it.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 200))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 200))]
     pub archive_body: Option<Name>,
     /// When the archive body was notified.
     #[serde(default)]
@@ -434,7 +434,7 @@ impl NewSystem {
 #[serde(deny_unknown_fields)]
 pub struct SystemChanges {
     /// New name.
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 200))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 200))]
     #[serde(default, deserialize_with = "crate::values::present")]
     pub name: Option<Name>,
     /// New kind.
@@ -442,19 +442,19 @@ pub struct SystemChanges {
     pub kind: Option<SystemKind>,
     /// New purpose; `null` clears.
     #[serde(default, deserialize_with = "crate::values::patch_field")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, max_length = 10000))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, min_length = 1, max_length = 10000))]
     pub purpose: Option<Option<Prose>>,
     /// New description; `null` clears.
     #[serde(default, deserialize_with = "crate::values::patch_field")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, max_length = 10000))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, min_length = 1, max_length = 10000))]
     pub description: Option<Option<Prose>>,
     /// New vendor; `null` clears.
     #[serde(default, deserialize_with = "crate::values::patch_field")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, max_length = 200))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, min_length = 1, max_length = 200))]
     pub vendor: Option<Option<Name>>,
     /// New hosting; `null` clears.
     #[serde(default, deserialize_with = "crate::values::patch_field")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, max_length = 200))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, min_length = 1, max_length = 200))]
     pub hosting: Option<Option<Name>>,
     /// Replaces the business processes.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<String>>))]
@@ -493,7 +493,7 @@ pub struct SystemChanges {
     pub archive_status: Option<ArchiveStatus>,
     /// New archive body; `null` clears.
     #[serde(default, deserialize_with = "crate::values::patch_field")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, max_length = 200))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, min_length = 1, max_length = 200))]
     pub archive_body: Option<Option<Name>>,
     /// When the archive body was notified; `null` clears.
     #[serde(default, deserialize_with = "crate::values::patch_field")]

@@ -44,6 +44,27 @@ fn the_committed_openapi_document_matches_the_code() {
             );
         }
     }
+    // Text the service trims and refuses when empty is documented as such, so a generated
+    // client (or a fuzzer) does not send "" believing it valid.
+    fn bounded_strings_are_not_empty(at: &str, value: &serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if map.contains_key("maxLength") {
+                    assert_eq!(
+                        map.get("minLength").and_then(serde_json::Value::as_u64),
+                        Some(1),
+                        "{at} has a maxLength but no minLength 1"
+                    );
+                }
+                for (key, inner) in map {
+                    bounded_strings_are_not_empty(&format!("{at}/{key}"), inner);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|inner| bounded_strings_are_not_empty(at, inner)),
+            _ => {}
+        }
+    }
+    bounded_strings_are_not_empty("#", &doc);
     // Every operation documents its problems and (but for health) its security.
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
