@@ -49,7 +49,17 @@ async fn malformed_and_mistyped_bodies(app: TestApp) {
     assert_eq!(p["errors"][0]["rule"], "unknown_field");
 
     let blank = app.post("/api/v1/org-units", &admin, json!({"name": "   ", "kind": "section"})).await;
-    assert_eq!(blank.problem(422)["errors"][0]["field"], "name");
+    let p = blank.problem(422);
+    assert_eq!((p["errors"][0]["field"].as_str(), p["errors"][0]["rule"].as_str()), (Some("name"), Some("required")));
+    assert!(!p["errors"][0]["message"].as_str().unwrap().contains("(rule:"), "the rule is split off the message");
+
+    let bad_kle =
+        app.post("/api/v1/systems", &admin, json!({"name": "X", "kind": "app", "kle_codes": ["27.24.x"]})).await;
+    let p = bad_kle.problem(422);
+    assert_eq!(
+        (p["errors"][0]["field"].as_str(), p["errors"][0]["rule"].as_str()),
+        (Some("kle_codes[0]"), Some("kle_code"))
+    );
 
     let oversize = "x".repeat(300 * 1024);
     let too_big = app.post("/api/v1/org-units", &admin, json!({"name": oversize, "kind": "section"})).await;

@@ -144,6 +144,13 @@ fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
 
 /// Turns a serde message into a violation with a rule name and the field it concerns.
 fn violation(path: &str, message: &str) -> Violation {
+    // serde appends " at line 1 column 17" to JSON errors; the field path says more.
+    let message = message.split(" at line ").next().unwrap_or(message);
+    // A domain value refused by its own parser: it names its rule itself.
+    if let Some((text, rule)) = systemejer_domain::ParseError::split_display(message) {
+        let field = if path == "." { String::new() } else { path.to_owned() };
+        return Violation::new(field, rule, text);
+    }
     let quoted = message.split('`').nth(1).unwrap_or_default();
     let rule = if message.starts_with("missing field") {
         "required"
@@ -166,8 +173,6 @@ fn violation(path: &str, message: &str) -> Violation {
         (_, ".") => String::new(),
         (_, p) => p.to_owned(),
     };
-    // serde appends " at line 1 column 17" to JSON errors; the field path says more.
-    let message = message.split(" at line ").next().unwrap_or(message);
     Violation::new(field, rule, message)
 }
 

@@ -6,8 +6,12 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// Why a value was refused: a stable rule name (for programs) and a message (for people).
+///
+/// It displays as `message (rule: name)`: serde carries a `try_from` error only as text, and
+/// the suffix is how the rule survives that trip (the API splits it off again, see
+/// [`ParseError::split_display`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
+#[error("{message} (rule: {rule})")]
 pub struct ParseError {
     /// A stable, machine-readable name of the rule, e.g. `email` or `max_length`.
     pub rule: &'static str,
@@ -19,6 +23,16 @@ impl ParseError {
     /// A refusal under `rule`, explained by `message`.
     pub fn new(rule: &'static str, message: impl Into<String>) -> Self {
         Self { rule, message: message.into() }
+    }
+
+    /// Splits text that a `ParseError` displayed back into its message and rule; `None` for
+    /// any other text.
+    pub fn split_display(text: &str) -> Option<(&str, &str)> {
+        let (message, rest) = text.rsplit_once(" (rule: ")?;
+        let rule = rest.strip_suffix(')')?;
+        let well_formed =
+            !rule.is_empty() && rule.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        well_formed.then_some((message, rule))
     }
 }
 
@@ -210,6 +224,10 @@ mod tests {
         assert_eq!(Text::<5>::parse(" abc ").map(Text::into_string), Ok("abc".into()));
         assert_eq!(Text::<5>::parse("   ").map_err(|e| e.rule), Err("required"));
         assert_eq!(Text::<5>::parse("æøåæøå").map_err(|e| e.rule), Err("max_length"));
+        let shown = Text::<5>::parse("  ").unwrap_err().to_string();
+        assert_eq!(ParseError::split_display(&shown), Some(("must not be empty", "required")));
+        assert_eq!(ParseError::split_display("invalid type: integer `3`, expected a string"), None);
+        assert_eq!(ParseError::split_display("x (rule: Not A Rule)"), None);
         assert!(Text::<6>::parse("æøåæøå").is_ok(), "length counts characters, not bytes");
     }
 
