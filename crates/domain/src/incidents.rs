@@ -260,17 +260,17 @@ impl NewIncident {
 pub struct IncidentChanges {
     /// New description.
     #[serde(default, deserialize_with = "crate::values::present")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 10000))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 10000))]
     pub description: Option<Prose>,
-    /// New likely consequences.
+    /// New likely consequences; `null` clears.
     #[serde(default, deserialize_with = "crate::values::patch_field")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, min_length = 1, max_length = 10000))]
     pub likely_consequences: Option<Option<Prose>>,
-    /// New measures.
+    /// New measures; `null` clears.
     #[serde(default, deserialize_with = "crate::values::patch_field")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, min_length = 1, max_length = 10000))]
     pub measures: Option<Option<Prose>>,
-    /// New risk level.
+    /// New risk level; `null` makes it undecided.
     #[serde(default, deserialize_with = "crate::values::patch_field")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<RiskLevel>, nullable))]
     pub risk_level: Option<Option<RiskLevel>>,
@@ -278,11 +278,11 @@ pub struct IncidentChanges {
     #[serde(default, deserialize_with = "crate::values::patch_field")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, min_length = 1, max_length = 10000))]
     pub not_reported_reason: Option<Option<Prose>>,
-    /// When the data subjects were told.
+    /// When the data subjects were told; `null` clears.
     #[serde(default, deserialize_with = "crate::values::patch_field")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<DateTime<Utc>>, nullable))]
     pub subjects_notified_at: Option<Option<DateTime<Utc>>>,
-    /// Why the data subjects were not told.
+    /// Why the data subjects were not told; `null` clears.
     #[serde(default, deserialize_with = "crate::values::patch_field")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, min_length = 1, max_length = 10000))]
     pub subjects_not_notified_reason: Option<Option<Prose>>,

@@ -218,11 +218,12 @@ pub struct NewOrgUnit {
 #[serde(deny_unknown_fields)]
 pub struct OrgUnitChanges {
     /// New name.
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 200))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 200))]
     #[serde(default, deserialize_with = "crate::values::present")]
     pub name: Option<crate::Name>,
     /// New kind.
     #[serde(default, deserialize_with = "crate::values::present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = OrgUnitKind))]
     pub kind: Option<OrgUnitKind>,
     /// New parent; `null` makes it a top unit.
     #[serde(default, deserialize_with = "crate::values::patch_field")]
@@ -311,14 +312,16 @@ fn yes() -> bool {
 #[serde(deny_unknown_fields)]
 pub struct PersonChanges {
     /// New name.
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 200))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 200))]
     #[serde(default, deserialize_with = "crate::values::present")]
     pub name: Option<crate::Name>,
     /// New email.
     #[serde(default, deserialize_with = "crate::values::present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::EmailAddress))]
     pub email: Option<crate::EmailAddress>,
     /// New position.
     #[serde(default, deserialize_with = "crate::values::present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Position))]
     pub position: Option<Position>,
     /// New unit; `null` clears.
     #[serde(default, deserialize_with = "crate::values::patch_field")]
@@ -330,9 +333,11 @@ pub struct PersonChanges {
     pub manager_id: Option<Option<PersonId>>,
     /// Whether they still work here.
     #[serde(default, deserialize_with = "crate::values::present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = bool))]
     pub active: Option<bool>,
     /// The language of their mail.
     #[serde(default, deserialize_with = "crate::values::present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Language))]
     pub language: Option<Language>,
 }
 

@@ -434,11 +434,12 @@ impl NewSystem {
 #[serde(deny_unknown_fields)]
 pub struct SystemChanges {
     /// New name.
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 200))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 200))]
     #[serde(default, deserialize_with = "crate::values::present")]
     pub name: Option<Name>,
     /// New kind.
     #[serde(default, deserialize_with = "crate::values::present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = SystemKind))]
     pub kind: Option<SystemKind>,
     /// New purpose; `null` clears.
     #[serde(default, deserialize_with = "crate::values::patch_field")]
@@ -457,11 +458,12 @@ pub struct SystemChanges {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, min_length = 1, max_length = 200))]
     pub hosting: Option<Option<Name>>,
     /// Replaces the business processes.
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<String>>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     #[serde(default, deserialize_with = "crate::values::present")]
     pub business_processes: Option<Vec<Name>>,
     /// Replaces the data formats.
     #[serde(default, deserialize_with = "crate::values::present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<DataFormat>))]
     pub data_formats: Option<Vec<DataFormat>>,
     /// New answer; `null` makes it undecided.
     #[serde(default, deserialize_with = "crate::values::patch_field")]
@@ -477,6 +479,7 @@ pub struct SystemChanges {
     pub processes_cpr_numbers: Option<Option<bool>>,
     /// Replaces the KLE codes.
     #[serde(default, deserialize_with = "crate::values::present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<KleCode>))]
     pub kle_codes: Option<Vec<KleCode>>,
     /// New criticality; `null` makes it undecided.
     #[serde(default, deserialize_with = "crate::values::patch_field")]
@@ -484,12 +487,15 @@ pub struct SystemChanges {
     pub criticality: Option<Option<Criticality>>,
     /// Replaces the self-service links.
     #[serde(default, deserialize_with = "crate::values::present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<SelfServiceLink>))]
     pub self_service_links: Option<Vec<SelfServiceLink>>,
     /// Replaces the data subjects' rights.
     #[serde(default, deserialize_with = "crate::values::present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<DataSubjectRight>))]
     pub data_subject_rights: Option<Vec<DataSubjectRight>>,
     /// New archive status.
     #[serde(default, deserialize_with = "crate::values::present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = ArchiveStatus))]
     pub archive_status: Option<ArchiveStatus>,
     /// New archive body; `null` clears.
     #[serde(default, deserialize_with = "crate::values::patch_field")]
@@ -513,6 +519,7 @@ pub struct SystemChanges {
     pub org_unit_id: Option<Option<OrgUnitId>>,
     /// Replaces the delegates.
     #[serde(default, deserialize_with = "crate::values::present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Delegate>))]
     pub delegates: Option<Vec<Delegate>>,
 }
 

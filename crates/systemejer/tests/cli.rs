@@ -65,6 +65,27 @@ fn the_committed_openapi_document_matches_the_code() {
         }
     }
     bounded_strings_are_not_empty("#", &doc);
+    // A PATCH body documents `null` only where the service takes it (to clear a field), and
+    // says what it does there; a field that cannot be cleared is not nullable.
+    for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+        if !name.ends_with("Changes") {
+            continue;
+        }
+        for (field, property) in schema["properties"].as_object().unwrap() {
+            let one_of = property["oneOf"].as_array().cloned().unwrap_or_default();
+            let nullable = property["type"].as_array().is_some_and(|types| types.contains(&"null".into()))
+                || one_of.iter().any(|option| option["type"] == "null");
+            let description = property["description"]
+                .as_str()
+                .or_else(|| one_of.iter().find_map(|option| option["description"].as_str()))
+                .unwrap_or_default();
+            assert_eq!(
+                nullable,
+                description.contains("`null`"),
+                "{name}.{field}: documented as nullable={nullable}, but its description is {description:?}"
+            );
+        }
+    }
     // Every operation documents its problems and (but for health) its security.
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
