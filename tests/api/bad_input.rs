@@ -53,6 +53,14 @@ async fn malformed_and_mistyped_bodies(app: TestApp) {
     assert_eq!((p["errors"][0]["field"].as_str(), p["errors"][0]["rule"].as_str()), (Some("name"), Some("required")));
     assert!(!p["errors"][0]["message"].as_str().unwrap().contains("(rule:"), "the rule is split off the message");
 
+    // PostgreSQL cannot store NUL: refused as a rule on both backends, not a 500 on one.
+    let nul = app.post("/api/v1/systems", &admin, json!({"name": "A\u{0}B", "kind": "app"})).await;
+    let p = nul.problem(422);
+    assert_eq!(
+        (p["errors"][0]["field"].as_str(), p["errors"][0]["rule"].as_str()),
+        (Some("name"), Some("no_control_characters"))
+    );
+
     let bad_kle =
         app.post("/api/v1/systems", &admin, json!({"name": "X", "kind": "app", "kle_codes": ["27.24.x"]})).await;
     let p = bad_kle.problem(422);
@@ -154,4 +162,13 @@ async fn bad_query_strings(app: TestApp) {
     assert_eq!(p.problem(400)["errors"][0]["field"], "cursor");
     let p = app.get("/api/v1/systems?owner_id=nobody", &admin).await;
     assert_eq!(p.problem(400)["errors"][0]["field"], "owner_id");
+    // A NUL in a text filter is refused on both backends (PostgreSQL cannot compare with it).
+    let nul = app.get("/api/v1/audit-events?actor=a%00b", &admin).await;
+    let p = nul.problem(400);
+    assert_eq!(
+        (p["errors"][0]["field"].as_str(), p["errors"][0]["rule"].as_str()),
+        (Some("actor"), Some("no_control_characters"))
+    );
+    let p = app.get("/api/v1/audit-events?actor=admin%40kommune.dk", &admin).await;
+    assert_eq!(p.ok(200)["total"], 0);
 }

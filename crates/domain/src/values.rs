@@ -134,7 +134,8 @@ impl From<KleCode> for String {
     }
 }
 
-/// Text that is trimmed, not empty, and at most `MAX` characters long.
+/// Text that is trimmed, not empty, free of control characters (but line breaks and tabs),
+/// and at most `MAX` characters long.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Text<const MAX: usize>(String);
@@ -145,6 +146,14 @@ impl<const MAX: usize> Text<MAX> {
         let s = raw.trim();
         if s.is_empty() {
             return Err(ParseError::new("required", "must not be empty"));
+        }
+        // PostgreSQL cannot store NUL, and no register text needs a control character but a
+        // line break or a tab.
+        if s.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+            return Err(ParseError::new(
+                "no_control_characters",
+                "must not contain control characters (but line breaks and tabs)",
+            ));
         }
         let len = s.chars().count();
         if len > MAX {
@@ -224,6 +233,8 @@ mod tests {
         assert_eq!(Text::<5>::parse(" abc ").map(Text::into_string), Ok("abc".into()));
         assert_eq!(Text::<5>::parse("   ").map_err(|e| e.rule), Err("required"));
         assert_eq!(Text::<5>::parse("æøåæøå").map_err(|e| e.rule), Err("max_length"));
+        assert_eq!(Text::<5>::parse("a\u{0}b").map_err(|e| e.rule), Err("no_control_characters"));
+        assert_eq!(Text::<9>::parse("a\tb\r\nc").map(Text::into_string), Ok("a\tb\r\nc".to_owned()));
         let shown = Text::<5>::parse("  ").unwrap_err().to_string();
         assert_eq!(ParseError::split_display(&shown), Some(("must not be empty", "required")));
         assert_eq!(ParseError::split_display("invalid type: integer `3`, expected a string"), None);

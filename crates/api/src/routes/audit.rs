@@ -26,9 +26,11 @@ pub struct AuditQuery {
     /// Only this kind of entity.
     entity_type: Option<EntityType>,
     /// Only this entity.
-    entity_id: Option<String>,
+    #[param(value_type = Option<String>, min_length = 1, max_length = 200)]
+    entity_id: Option<systemejer_domain::Name>,
     /// Only by this actor (an email or client id).
-    actor: Option<String>,
+    #[param(value_type = Option<String>, min_length = 1, max_length = 200)]
+    actor: Option<systemejer_domain::Name>,
     /// From this time (inclusive, RFC 3339).
     since: Option<DateTime<Utc>>,
     /// Before this time (exclusive, RFC 3339).
@@ -57,8 +59,8 @@ async fn list_audit_events(
     let q = query.0;
     let filter = AuditFilter {
         entity_type: q.entity_type,
-        entity_id: q.entity_id,
-        actor: q.actor,
+        entity_id: q.entity_id.map(systemejer_domain::Name::into_string),
+        actor: q.actor.map(systemejer_domain::Name::into_string),
         since: q.since,
         until: q.until,
     };
