@@ -5,8 +5,10 @@
 #
 # It fails on a server error, a response that breaks the document (status, content type,
 # headers, body), an operation that ignores its authentication, and the other checks of
-# `--checks all`, except two: `positive_data_acceptance` and `negative_data_rejection`.
-# Those ask that the JSON Schema alone decide what is accepted, and the register's rules go
+# `--checks all`, except three. `ensure_resource_availability` expects every GET under a new
+# resource to answer at once, but a system's processing record, contingency plan and DPIA
+# decision are 404 until they are put. `positive_data_acceptance` and `negative_data_rejection`:
+# they ask that the JSON Schema alone decide what is accepted, and the register's rules go
 # further than a schema can say (an id must exist, a date may not be in the future, a CVR
 # number has a check digit, a system's owner must be a manager); those answers are
 # documented 422s with the field and rule named.
@@ -66,7 +68,7 @@ fuzz() {
   echo "schemathesis: fuzzing the service on $name ($examples examples per operation)"
   "$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.json" \
     --header "Authorization: Bearer $token" \
-    --checks all --exclude-checks positive_data_acceptance,negative_data_rejection \
+    --checks all --exclude-checks positive_data_acceptance,negative_data_rejection,ensure_resource_availability \
     --max-examples "$examples" "${seed_args[@]}" --workers 2 --no-color
   kill "$server"
   wait "$server" 2>/dev/null || true
