@@ -69,6 +69,29 @@ async fn stale_changes_are_refused(app: TestApp) {
     .await
     .problem(412);
     app.patch(&unit_path, &admin, json!({"name": "IT og Digitalisering"})).await.ok(200);
+
+    // A lifecycle transition answers with the system's new version; an incident carries its
+    // version from its creation on.
+    let system = app.post("/api/v1/systems", &admin, json!({"name": "ESDH", "kind": "it_system"})).await;
+    let id = system.ok(201)["id"].as_str().unwrap().to_owned();
+    let moved = app
+        .post(
+            &format!("/api/v1/systems/{id}/transitions"),
+            &admin,
+            json!({"to": "retired", "reason": "Fravalgt i udbuddet"}),
+        )
+        .await;
+    assert_eq!(moved.headers["etag"], format!("\"v{}\"", moved.ok(200)["version"]));
+    let incident = app
+        .post(
+            "/api/v1/incidents",
+            &admin,
+            json!({"system_ids": [id], "discovered_at": "2026-11-01T10:00:00Z", "description": "Mistet pc", "personal_data_breach": false}),
+        )
+        .await;
+    assert_eq!(incident.headers["etag"], "\"v1\"", "{:?}", incident.body);
+    let incident_path = format!("/api/v1/incidents/{}", incident.body["id"].as_str().unwrap());
+    assert_eq!(app.get(&incident_path, &admin).await.headers["etag"], "\"v1\"");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,7 +5,9 @@
 #
 # It fails on a server error, a response that breaks the document (status, content type,
 # headers, body), an operation that ignores its authentication, and the other checks of
-# `--checks all`, except three. `ensure_resource_availability` expects every GET under a new
+# `--checks all`, except four. `missing_required_header` wants a missing header answered
+# with 400, but a missing `If-Match` on a system is answered 428 Precondition Required, the
+# status RFC 6585 made for exactly that (and documented on those operations). `ensure_resource_availability` expects every GET under a new
 # resource to answer at once, but a system's processing record, contingency plan and DPIA
 # decision are 404 until they are put. `positive_data_acceptance` and `negative_data_rejection`:
 # they ask that the JSON Schema alone decide what is accepted, and the register's rules go
@@ -66,10 +68,13 @@ fuzz() {
   local token
   token="$("$bin" token --email fuzz@kommune.dk --role admin --ttl 2h)"
   echo "schemathesis: fuzzing the service on $name ($examples examples per operation)"
+  # One worker: with two, Hypothesis parses lambda sources in two threads at once, which
+  # CPython 3.11.7's ast module does not survive ("AST constructor recursion depth mismatch",
+  # fixed in later CPython releases), failing operations at random.
   "$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.json" \
     --header "Authorization: Bearer $token" \
-    --checks all --exclude-checks positive_data_acceptance,negative_data_rejection,ensure_resource_availability \
-    --max-examples "$examples" "${seed_args[@]}" --workers 2 --no-color
+    --checks all --exclude-checks positive_data_acceptance,negative_data_rejection,ensure_resource_availability,missing_required_header \
+    --max-examples "$examples" "${seed_args[@]}" --workers 1 --no-color
   kill "$server"
   wait "$server" 2>/dev/null || true
   server=""

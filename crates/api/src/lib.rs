@@ -54,7 +54,7 @@ pub struct ApiSettings {
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, mut api) =
         App::new().into_utoipa_app().openapi(openapi::ApiDoc::openapi()).configure(routes::register).split_for_parts();
-    openapi::add_common_responses(&mut api);
+    openapi::complete(&mut api);
     api
 }
 
@@ -80,7 +80,7 @@ impl Application {
                 }))
                 .configure(routes::register)
                 .split_for_parts();
-            openapi::add_common_responses(&mut api);
+            openapi::complete(&mut api);
             let routes = web::Data::new(KnownRoutes::from_openapi(&api));
             app.app_data(routes)
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))

@@ -91,34 +91,32 @@ impl Modify for BearerScheme {
     }
 }
 
+/// The resources that carry a version (`ETag`, `If-Match`): their member path, and whether
+/// changing or deleting them requires `If-Match`.
+const VERSIONED: &[(&str, bool)] = &[
+    ("/api/v1/systems/{id}", true),
+    ("/api/v1/people/{id}", false),
+    ("/api/v1/org-units/{id}", false),
+    ("/api/v1/processors/{id}", false),
+    ("/api/v1/incidents/{id}", false),
+];
+
+/// Finishes the document the handlers describe: the common responses, the `ETag` and
+/// `If-Match` headers of versioned resources, and the links from each creation to what can
+/// be done with what it created.
+pub fn complete(api: &mut utoipa::openapi::OpenApi) {
+    add_common_responses(api);
+    add_versions(api);
+    add_links(api);
+}
+
 /// Adds the responses every operation can give, in one place: 400 where it takes parameters
 /// or a body, 401 and 403 where it needs a token, 503 where it reads the database, 500, and
-/// 412/428 where a resource is changed or deleted (`If-Match`), and 429 (the rate limit).
-pub fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
+/// 429 (the rate limit).
+fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{Ref, RefOr};
     for (path, item) in api.paths.paths.iter_mut() {
-        for op in [&mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten() {
-            let resource = path.ends_with('}');
-            if resource {
-                for (status, name) in [("412", "PreconditionFailed"), ("428", "PreconditionRequired")] {
-                    op.responses
-                        .responses
-                        .entry(status.to_owned())
-                        .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
-                }
-            }
-        }
-        let operations = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-            &mut item.head,
-            &mut item.options,
-            &mut item.trace,
-        ];
-        for op in operations.into_iter().flatten() {
+        for op in operations(item).into_iter().map(|(_, op)| op) {
             let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
             let takes_input = op.request_body.is_some() || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
             let mut add = |status: &str, name: &str| {
@@ -139,6 +137,169 @@ pub fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
             }
             add("429", "TooManyRequests");
             add("500", "Internal");
+        }
+    }
+}
+
+/// The operations of a path, with their methods in lower case.
+fn operations(item: &mut utoipa::openapi::PathItem) -> Vec<(&'static str, &mut utoipa::openapi::path::Operation)> {
+    [
+        ("get", &mut item.get),
+        ("put", &mut item.put),
+        ("post", &mut item.post),
+        ("delete", &mut item.delete),
+        ("patch", &mut item.patch),
+        ("head", &mut item.head),
+        ("options", &mut item.options),
+        ("trace", &mut item.trace),
+    ]
+    .into_iter()
+    .filter_map(|(method, op)| op.as_mut().map(|op| (method, op)))
+    .collect()
+}
+
+/// The `$ref` of the JSON body of a response, if it has one.
+fn body_ref(response: &utoipa::openapi::RefOr<utoipa::openapi::Response>) -> Option<&str> {
+    use utoipa::openapi::RefOr;
+    let RefOr::T(response) = response else { return None };
+    match response.content.get("application/json")?.schema.as_ref()? {
+        RefOr::Ref(r) => Some(r.ref_location.as_str()),
+        RefOr::T(_) => None,
+    }
+}
+
+/// `ETag` on every response that carries a versioned resource (reading, creating, changing it,
+/// and actions under it that answer with it); `If-Match` (with 412, and 428 where required) on
+/// every change and deletion of one.
+fn add_versions(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::header::HeaderBuilder;
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::{ObjectBuilder, Ref, RefOr, Required, Type};
+
+    for &(member, required) in VERSIONED {
+        let collection = member.rsplit_once('/').map_or(member, |(c, _)| c);
+        let resource = api
+            .paths
+            .paths
+            .get(member)
+            .and_then(|item| item.get.as_ref())
+            .and_then(|get| get.responses.responses.get("200"))
+            .and_then(body_ref)
+            .map(str::to_owned);
+        for (path, item) in api.paths.paths.iter_mut() {
+            let under = path.strip_prefix(member).is_some_and(|rest| rest.starts_with('/'));
+            if path != member && path != collection && !under {
+                continue;
+            }
+            for (method, op) in operations(item) {
+                let etag = HeaderBuilder::new()
+                    .schema(ObjectBuilder::new().schema_type(Type::String).pattern(Some(r#"^"v[0-9]+"$"#)))
+                    .description(Some("The version of the resource; send it back in `If-Match` to change it"))
+                    .build();
+                for (status, response) in op.responses.responses.iter_mut() {
+                    let carries = status.starts_with('2') && body_ref(response) == resource.as_deref();
+                    if carries && let RefOr::T(response) = response {
+                        response.headers.insert("ETag".into(), etag.clone());
+                    }
+                }
+                if path == member && matches!(method, "put" | "patch" | "delete") {
+                    let if_match = ParameterBuilder::new()
+                        .name("If-Match")
+                        .parameter_in(ParameterIn::Header)
+                        .required(if required { Required::True } else { Required::False })
+                        .description(Some(if required {
+                            "The `ETag` of the version you read (required): a change to any other version is refused with 412"
+                        } else {
+                            "The `ETag` of the version you read: a change to any other version is refused with 412"
+                        }))
+                        .schema(Some(
+                            ObjectBuilder::new().schema_type(Type::String).pattern(Some(r#"^(\*|(W/)?"v[0-9]+")$"#)),
+                        ))
+                        .build();
+                    op.parameters.get_or_insert_with(Vec::new).push(if_match);
+                    let mut add = |status: &str, name: &str| {
+                        op.responses
+                            .responses
+                            .entry(status.to_owned())
+                            .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+                    };
+                    add("412", "PreconditionFailed");
+                    if required {
+                        add("428", "PreconditionRequired");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Links from each operation that creates a resource (a POST answering 201 under a collection
+/// whose member path exists) to every operation on the new resource and below it whose path
+/// parameters can be filled: the new id from the response body, the others from the request's
+/// path, and `If-Match` from the response's `ETag` where the resource is versioned. Clients and
+/// stateful fuzzers follow them.
+fn add_links(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::extensions::Extensions;
+    use utoipa::openapi::link::LinkBuilder;
+
+    fn params(path: &str) -> Vec<&str> {
+        path.split('/').filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}'))).collect()
+    }
+
+    let paths: Vec<String> = api.paths.paths.keys().cloned().collect();
+    // (creating path, member path, the member's id parameter)
+    let mut creations = Vec::new();
+    for path in &paths {
+        let creates = api.paths.paths[path].post.as_ref().is_some_and(|op| op.responses.responses.contains_key("201"));
+        if !creates {
+            continue;
+        }
+        let known = params(path);
+        for member in &paths {
+            let Some(rest) = member.strip_prefix(path.as_str()).and_then(|r| r.strip_prefix('/')) else { continue };
+            if let Some(new) = rest.strip_prefix('{').and_then(|r| r.strip_suffix('}'))
+                && !rest.contains('/')
+                && !known.contains(&new)
+            {
+                creations.push((path.clone(), member.clone(), new.to_owned()));
+            }
+        }
+    }
+
+    for (creating, member, new) in creations {
+        let known = params(&creating);
+        let versioned = VERSIONED.iter().any(|(m, _)| *m == member);
+        let mut links = Vec::new();
+        for target in &paths {
+            let under = target == &member || target.strip_prefix(member.as_str()).is_some_and(|r| r.starts_with('/'));
+            let fillable = params(target).iter().all(|p| *p == new || known.contains(p));
+            if !under || !fillable {
+                continue;
+            }
+            let Some(item) = api.paths.paths.get_mut(target) else { continue };
+            for (method, op) in operations(item) {
+                let Some(id) = op.operation_id.clone() else { continue };
+                let mut link = LinkBuilder::new()
+                    .description(format!("{} the resource just created", method.to_uppercase()))
+                    // utoipa 5 writes `operation_id` under its Rust name; the field OpenAPI
+                    // names `operationId` goes in as an extension, which is written as is.
+                    .extensions(Some(Extensions::from_iter([("operationId", serde_json::Value::from(id.clone()))])));
+                for p in params(target) {
+                    let value = if p == new { "$response.body#/id".to_owned() } else { format!("$request.path.{p}") };
+                    link = link.parameter(format!("path.{p}"), value);
+                }
+                if versioned && target == &member && matches!(method, "put" | "patch" | "delete") {
+                    link = link.parameter("header.If-Match", "$response.header.ETag");
+                }
+                links.push((id, link.build()));
+            }
+        }
+        let post = api.paths.paths.get_mut(&creating).and_then(|item| item.post.as_mut());
+        if let Some(RefOr::T(created)) = post.and_then(|post| post.responses.responses.get_mut("201")) {
+            for (id, link) in links {
+                created.links.insert(id, RefOr::T(link));
+            }
         }
     }
 }

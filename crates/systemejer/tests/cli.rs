@@ -86,6 +86,56 @@ fn the_committed_openapi_document_matches_the_code() {
             );
         }
     }
+    // Links lead from each creation to operations that exist, fill every path parameter
+    // those operations take, and read the new id from a body that has one.
+    let mut operation_ids = std::collections::HashMap::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for op in item.as_object().unwrap().values() {
+            if let Some(id) = op["operationId"].as_str() {
+                operation_ids.insert(id.to_owned(), (path.clone(), op.clone()));
+            }
+        }
+    }
+    let schema_of = |response: &serde_json::Value| {
+        let reference = response["content"]["application/json"]["schema"]["$ref"].as_str().unwrap_or_default();
+        doc["components"]["schemas"][reference.trim_start_matches("#/components/schemas/")].clone()
+    };
+    let mut links = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for (status, response) in op["responses"].as_object().unwrap() {
+                for (name, link) in response["links"].as_object().into_iter().flatten() {
+                    links += 1;
+                    let at = format!("{method} {path} {status} link {name}");
+                    let target = link["operationId"].as_str().unwrap_or_else(|| panic!("{at} has no operationId"));
+                    let (target_path, target_op) =
+                        operation_ids.get(target).unwrap_or_else(|| panic!("{at} names no operation"));
+                    for parameter in target_op["parameters"].as_array().into_iter().flatten() {
+                        let key =
+                            format!("{}.{}", parameter["in"].as_str().unwrap(), parameter["name"].as_str().unwrap());
+                        if parameter["in"] == "path" {
+                            assert!(
+                                link["parameters"].get(&key).is_some(),
+                                "{at} leaves {key} of {target_path} unfilled"
+                            );
+                        }
+                    }
+                    for (key, value) in link["parameters"].as_object().unwrap() {
+                        let value = value.as_str().unwrap();
+                        if value == "$response.body#/id" {
+                            assert!(schema_of(response)["properties"].get("id").is_some(), "{at}: the body has no id");
+                        } else if let Some(name) = value.strip_prefix("$request.path.") {
+                            assert!(path.contains(&format!("{{{name}}}")), "{at}: {key} from {name}, not in {path}");
+                        } else {
+                            assert_eq!(value, "$response.header.ETag", "{at}: {key}");
+                            assert!(response["headers"].get("ETag").is_some(), "{at}: the response has no ETag");
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(links > 20, "only {links} links");
     // Every operation documents its problems and (but for health) its security.
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {

@@ -11,7 +11,7 @@ use systemejer_store::incidents::IncidentFilter;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{blocking, created, tagged};
+use super::{blocking, created_tagged, tagged};
 use crate::AppState;
 use crate::auth::{Caller, Role};
 use crate::error::ApiError;
@@ -133,7 +133,7 @@ async fn create_incident(
     require_handler(&state, &caller, body.0.system_ids.clone(), true).await?;
     let actor = caller.actor;
     let incident = blocking(&state, move |s| s.create_incident(body.0, &actor)).await?;
-    Ok(created(format!("/api/v1/incidents/{}", incident.id), &incident))
+    Ok(created_tagged(format!("/api/v1/incidents/{}", incident.id), incident.version, &incident))
 }
 
 async fn visible(state: &web::Data<AppState>, caller: &Caller, id: RecordId) -> Result<Incident, ApiError> {
@@ -156,8 +156,9 @@ async fn get_incident(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<RecordId>,
-) -> Result<web::Json<Incident>, ApiError> {
-    Ok(web::Json(visible(&state, &caller, id.into_inner()).await?))
+) -> Result<HttpResponse, ApiError> {
+    let incident = visible(&state, &caller, id.into_inner()).await?;
+    Ok(tagged(incident.version, &incident))
 }
 
 /// Change an incident
@@ -228,5 +229,5 @@ async fn add_incident_report(
     }
     let actor = caller.actor;
     let updated = blocking(&state, move |s| s.add_incident_report(id, body.0, &actor)).await?;
-    Ok(created(format!("/api/v1/incidents/{id}"), &updated))
+    Ok(created_tagged(format!("/api/v1/incidents/{id}"), updated.version, &updated))
 }

@@ -221,11 +221,12 @@ async fn transition_system(
     caller: Caller,
     id: web::Path<SystemId>,
     body: Body<TransitionRequest>,
-) -> Result<web::Json<System>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     editable_system(&state, &caller, id).await?;
     let actor = caller.actor;
-    Ok(web::Json(blocking(&state, move |s| s.transition_system(id, &body.0, &actor)).await?))
+    let moved = blocking(&state, move |s| s.transition_system(id, &body.0, &actor)).await?;
+    Ok(tagged(moved.version, &moved))
 }
 
 /// Lifecycle history
