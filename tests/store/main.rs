@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod demo;
+
 use std::path::Path;
 
 use systemejer_domain::{NewSystem, Position};

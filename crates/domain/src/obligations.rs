@@ -152,13 +152,15 @@ pub struct RequiredObligation {
 }
 
 /// Whether a system counts as high-risk for its duties: it processes sensitive data, it is
-/// critical, or its latest approved risk assessment found the risk high.
+/// critical, or its latest approved risk assessment found the risk high (of assessments
+/// approved at the same moment, the one that found the highest risk counts, whatever order
+/// they are read in).
 pub fn is_high_risk(system: &System, records: &SystemRecords) -> bool {
     let latest_level = records
         .risk_assessments
         .iter()
         .filter(|r| r.is_approved())
-        .max_by_key(|r| r.approved_at)
+        .max_by_key(|r| (r.approved_at, r.record.risk_level))
         .map(|r| r.record.risk_level);
     system.processes_sensitive_data == Some(true)
         || system.criticality == Some(Criticality::Critical)
@@ -613,6 +615,23 @@ mod tests {
                 ("procedure_review", Some(12))
             ]
         );
+    }
+
+    #[test]
+    fn assessments_approved_at_the_same_moment_count_the_highest_risk_in_any_order() {
+        let mut system = complete_system();
+        system.criticality = Some(Criticality::Low);
+        system.processes_sensitive_data = Some(false);
+        let at = Some("2026-03-02T14:00:00Z");
+        let mut high = risk(RiskPerspective::DataSubject, at);
+        high.record.risk_level = RiskLevel::High;
+        let mut low = risk(RiskPerspective::InformationSecurity, at);
+        low.record.risk_level = RiskLevel::Low;
+        let mut records = ready_records();
+        records.risk_assessments = vec![high.clone(), low.clone()];
+        assert!(is_high_risk(&system, &records));
+        records.risk_assessments = vec![low, high];
+        assert!(is_high_risk(&system, &records));
     }
 
     #[test]

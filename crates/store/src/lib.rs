@@ -6,6 +6,7 @@
 //! are evaluated here, inside the transaction, with the domain crate's pure functions.
 
 pub mod audit;
+pub mod bulk;
 pub mod connection;
 pub mod deletions;
 mod error;

@@ -153,6 +153,26 @@ fn list(conn: &mut AnyConnection, system_id: SystemId, today: NaiveDate) -> Resu
     Ok(out)
 }
 
+/// Writes one completion row.
+pub(crate) fn insert_completion(conn: &mut AnyConnection, completion: &Completion) -> Result<(), StoreError> {
+    diesel::insert_into(oc::obligation_completions)
+        .values((
+            oc::id.eq(completion.id.to_string()),
+            oc::system_id.eq(completion.system_id.to_string()),
+            oc::kind.eq(completion.kind.as_str()),
+            oc::subject.eq(completion.subject.clone().unwrap_or_default()),
+            oc::done_on.eq(completion.done_on),
+            oc::result.eq(completion.result.as_str()),
+            oc::evidence.eq(completion.evidence.as_ref().map(to_json)),
+            oc::notes.eq(completion.notes.clone()),
+            oc::document_url.eq(completion.document_url.as_ref().map(|u| u.as_str().to_owned())),
+            oc::recorded_by.eq(&completion.recorded_by),
+            oc::recorded_at.eq(completion.recorded_at.naive_utc()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 type CompletionRow = (
     String,
     String,
@@ -295,21 +315,7 @@ impl Store {
                 recorded_by: actor.to_owned(),
                 recorded_at: now(),
             };
-            diesel::insert_into(oc::obligation_completions)
-                .values((
-                    oc::id.eq(completion.id.to_string()),
-                    oc::system_id.eq(system.to_string()),
-                    oc::kind.eq(kind.as_str()),
-                    oc::subject.eq(&subject),
-                    oc::done_on.eq(completion.done_on),
-                    oc::result.eq(completion.result.as_str()),
-                    oc::evidence.eq(completion.evidence.as_ref().map(to_json)),
-                    oc::notes.eq(completion.notes.clone()),
-                    oc::document_url.eq(completion.document_url.as_ref().map(|u| u.as_str().to_owned())),
-                    oc::recorded_by.eq(actor),
-                    oc::recorded_at.eq(completion.recorded_at.naive_utc()),
-                ))
-                .execute(conn)?;
+            insert_completion(conn, &completion)?;
             sync(conn, system, today)?;
             let key = completion.id.to_string();
             audit::record(

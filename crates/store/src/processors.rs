@@ -261,19 +261,7 @@ impl Store {
                 supervision_interval_months: new.supervision_interval_months,
                 created_at: now(),
             };
-            diesel::insert_into(a::processing_agreements)
-                .values((
-                    a::id.eq(agreement.id.to_string()),
-                    a::system_id.eq(system.to_string()),
-                    a::processor_id.eq(agreement.processor_id.to_string()),
-                    a::signed_on.eq(agreement.signed_on),
-                    a::expires_on.eq(agreement.expires_on),
-                    a::document_url.eq(agreement.document_url.as_ref().map(|u| u.as_str().to_owned())),
-                    a::supervision_method.eq(agreement.supervision_method.as_str()),
-                    a::supervision_interval_months.eq(i32::from(agreement.supervision_interval_months)),
-                    a::created_at.eq(agreement.created_at.naive_utc()),
-                ))
-                .execute(conn)?;
+            insert_agreement(conn, &agreement)?;
             crate::obligations::sync(conn, system, today)?;
             let key = agreement.id.to_string();
             let entry = audit::Entry::new(
@@ -313,7 +301,25 @@ impl Store {
     }
 }
 
-fn write_processor(conn: &mut AnyConnection, x: &Processor, insert: bool) -> Result<(), StoreError> {
+/// Writes one processing agreement row.
+pub(crate) fn insert_agreement(conn: &mut AnyConnection, agreement: &ProcessingAgreement) -> Result<(), StoreError> {
+    diesel::insert_into(a::processing_agreements)
+        .values((
+            a::id.eq(agreement.id.to_string()),
+            a::system_id.eq(agreement.system_id.to_string()),
+            a::processor_id.eq(agreement.processor_id.to_string()),
+            a::signed_on.eq(agreement.signed_on),
+            a::expires_on.eq(agreement.expires_on),
+            a::document_url.eq(agreement.document_url.as_ref().map(|u| u.as_str().to_owned())),
+            a::supervision_method.eq(agreement.supervision_method.as_str()),
+            a::supervision_interval_months.eq(i32::from(agreement.supervision_interval_months)),
+            a::created_at.eq(agreement.created_at.naive_utc()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub(crate) fn write_processor(conn: &mut AnyConnection, x: &Processor, insert: bool) -> Result<(), StoreError> {
     let values = (
         p::name.eq(x.name.clone()),
         p::cvr.eq(x.cvr.clone().map(String::from)),

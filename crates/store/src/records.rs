@@ -423,7 +423,7 @@ impl Store {
     }
 }
 
-fn insert<D: RecordKind>(conn: &mut AnyConnection, recorded: &Recorded<D>) -> Result<(), StoreError> {
+pub(crate) fn insert<D: RecordKind>(conn: &mut AnyConnection, recorded: &Recorded<D>) -> Result<(), StoreError> {
     diesel::insert_into(r::system_records)
         .values((
             r::id.eq(recorded.id.to_string()),

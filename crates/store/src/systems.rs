@@ -86,7 +86,7 @@ pub(crate) fn get(conn: &mut AnyConnection, id: SystemId) -> Result<System, Stor
     with_delegates(conn, vec![row])?.pop().ok_or_else(|| StoreError::Internal("system vanished".into()))
 }
 
-fn save_delegates(conn: &mut AnyConnection, system: &System) -> Result<(), StoreError> {
+pub(crate) fn save_delegates(conn: &mut AnyConnection, system: &System) -> Result<(), StoreError> {
     let key = system.id.to_string();
     diesel::delete(d::system_delegates.filter(d::system_id.eq(&key))).execute(conn)?;
     for delegate in &system.delegates {

@@ -66,6 +66,16 @@ enum Command {
         #[arg(long)]
         to: PathBuf,
     },
+    /// Fill an empty register with a fictional municipality (Demo Kommune): org units,
+    /// people, systems in every state with their records, duties and a breach or two.
+    Demo {
+        /// How many systems (about 300 is a municipality; 100000 a national shared register).
+        #[arg(long, default_value_t = 300)]
+        systems: usize,
+        /// The same seed gives the same municipality.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -123,6 +133,27 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             let store = systemejer::open_store(&config).context("opening the database")?;
             store.backup_sqlite(to).with_context(|| format!("backing up to {}", to.display()))?;
             println!("backed up to {}", to.display());
+            Ok(())
+        }
+        Command::Demo { systems, seed } => {
+            let config = load_config(&cli)?;
+            systemejer::init_logging(&config);
+            let store = systemejer::open_store(&config).context("opening the database")?;
+            let started = std::time::Instant::now();
+            let options = systemejer_demo::Options { systems: *systems, seed: *seed, today: store.today() };
+            let summary = systemejer_demo::load(&store, options).context("loading the demo municipality")?;
+            let c = summary.counts;
+            println!(
+                "loaded Demo Kommune in {:.1} s: {} systems, {} people, {} org units, {} processors, {} records, {} completed duties, {} incidents",
+                started.elapsed().as_secs_f64(),
+                c.systems,
+                c.people,
+                c.org_units,
+                c.processors,
+                c.records,
+                c.completions,
+                summary.incidents
+            );
             Ok(())
         }
         Command::Migrate => {
