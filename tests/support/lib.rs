@@ -115,7 +115,23 @@ pub struct TestApp {
     pub store: Store,
     jwt: JwtSettings,
     client: reqwest::Client,
+    server: actix_web::dev::ServerHandle,
     _db: TestDb,
+}
+
+impl Drop for TestApp {
+    /// Stops the server and waits for its worker threads to end before the database goes.
+    /// Left running, they would keep the store's pool (and its threads reconnecting to a
+    /// dropped database) alive into the process's exit, where libpq's exit handlers can crash
+    /// under them (seen once as a SIGSEGV after the last test had passed).
+    fn drop(&mut self) {
+        let stop = self.server.stop(false);
+        if let Ok(runtime) = tokio::runtime::Handle::try_current()
+            && runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread
+        {
+            tokio::task::block_in_place(|| runtime.block_on(stop));
+        }
+    }
 }
 
 /// A response: status, headers and the JSON body (`Null` when there is none).
@@ -176,9 +192,11 @@ impl TestApp {
             ApiSettings { listen: "127.0.0.1:0".parse().unwrap(), jwt: jwt.clone(), workers: Some(1), rate_limit };
         let app = Application::build(&settings, store.clone()).unwrap();
         let base = format!("http://{}", app.address());
-        tokio::spawn(app.into_server());
+        let server = app.into_server();
+        let handle = server.handle();
+        tokio::spawn(server);
         let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
-        Some(Self { base, store, jwt, client, _db: db })
+        Some(Self { base, store, jwt, client, server: handle, _db: db })
     }
 
     /// A token for a person with `roles`, valid for an hour.

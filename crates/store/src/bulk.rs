@@ -5,18 +5,41 @@
 //! per row). This writes them, an audit event for each, and each system's obligations, in one
 //! transaction: a batch lands whole or not at all.
 
-use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 use systemejer_domain::gdpr::Processor;
-use systemejer_domain::obligations::Completion;
-use systemejer_domain::records::SystemRecords;
+use systemejer_domain::obligations::{self as rules, Completion, CompletionResult};
+use systemejer_domain::records::{Recorded, SystemRecords};
 use systemejer_domain::{AuditAction, EntityType, LifecycleState, OrgUnit, Person, System};
 
 use crate::records::RecordKind;
 use crate::rows::{OrgUnitRow, PersonRow, SystemRow, to_json};
-use crate::schema::{audit_events::dsl as a, org_units::dsl as u, people::dsl as p, systems::dsl as s};
+use crate::schema::{
+    audit_events::dsl as au, exit_steps::dsl as e, obligation_completions::dsl as c, obligations::dsl as o,
+    org_units::dsl as u, people::dsl as p, processing_agreements::dsl as a, system_delegates::dsl as d,
+    system_records::dsl as r, systems::dsl as s,
+};
 use crate::{AnyConnection, Store, StoreError, new_id, obligations, processors, records, systems};
+
+/// Inserts `rows` in multi-row statements of `per_statement` rows (kept well below either
+/// backend's limit on bound parameters: 32 766 on SQLite, 65 535 on PostgreSQL).
+macro_rules! insert_all {
+    ($conn:expr, $table:expr, $rows:expr, $per_statement:expr) => {
+        for chunk in $rows.chunks($per_statement) {
+            match &mut *$conn {
+                AnyConnection::Postgresql(c) => {
+                    diesel::insert_into($table).values(chunk).execute(c)?;
+                }
+                AnyConnection::Sqlite(c) => {
+                    diesel::insert_into($table).values(chunk).execute(c)?;
+                }
+            }
+        }
+    };
+}
 
 /// One system with everything recorded about it.
 #[derive(Debug, Clone)]
@@ -97,7 +120,7 @@ impl AuditRows {
         ));
     }
 
-    fn record<D: RecordKind>(&mut self, recorded: &systemejer_domain::records::Recorded<D>) {
+    fn record<D: RecordKind>(&mut self, recorded: &Recorded<D>) {
         self.created(recorded.recorded_at, D::KIND, &recorded.id.to_string(), recorded);
     }
 
@@ -107,116 +130,141 @@ impl AuditRows {
             .into_iter()
             .map(|(id, at, actor, action, entity_type, entity_id, after)| {
                 (
-                    a::id.eq(id),
-                    a::occurred_at.eq(at),
-                    a::actor.eq(actor),
-                    a::action.eq(action),
-                    a::entity_type.eq(entity_type),
-                    a::entity_id.eq(entity_id),
-                    a::before_json.eq(None::<String>),
-                    a::after_json.eq(after),
+                    au::id.eq(id),
+                    au::occurred_at.eq(at),
+                    au::actor.eq(actor),
+                    au::action.eq(action),
+                    au::entity_type.eq(entity_type),
+                    au::entity_id.eq(entity_id),
+                    au::before_json.eq(None::<String>),
+                    au::after_json.eq(after),
                 )
             })
             .collect();
         let count = rows.len();
-        // 8 parameters a row: 500 rows stay far below either backend's limit on parameters.
-        for chunk in rows.chunks(500) {
-            match conn {
-                AnyConnection::Postgresql(c) => {
-                    diesel::insert_into(a::audit_events).values(chunk).execute(c)?;
-                }
-                AnyConnection::Sqlite(c) => {
-                    diesel::insert_into(a::audit_events).values(chunk).execute(c)?;
-                }
-            }
-        }
+        // 8 parameters a row.
+        insert_all!(conn, au::audit_events, rows, 500);
         Ok(count)
     }
 }
 
-fn write_records(conn: &mut AnyConnection, r: &SystemRecords, audit: &mut AuditRows) -> Result<usize, StoreError> {
-    fn each<D: RecordKind>(
-        conn: &mut AnyConnection,
-        list: &[systemejer_domain::records::Recorded<D>],
-        audit: &mut AuditRows,
-    ) -> Result<usize, StoreError> {
-        for recorded in list {
-            records::insert(conn, recorded)?;
-            audit.record(recorded);
+/// The rows of a batch's records, gathered so each table is written in a few statements.
+#[derive(Default)]
+struct RecordRows {
+    records: Vec<records::RecordValues>,
+    agreements: Vec<processors::AgreementValues>,
+}
+
+impl RecordRows {
+    fn add(&mut self, r: &SystemRecords, audit: &mut AuditRows) -> usize {
+        fn each<D: RecordKind>(rows: &mut RecordRows, list: &[Recorded<D>], audit: &mut AuditRows) -> usize {
+            for recorded in list {
+                rows.records.push(records::values(recorded));
+                audit.record(recorded);
+            }
+            list.len()
         }
-        Ok(list.len())
+        let mut n = each(self, &r.risk_assessments, audit);
+        n += each(self, r.dpia_decision.as_slice(), audit);
+        n += each(self, &r.dpias, audit);
+        n += each(self, &r.retention_rules, audit);
+        n += each(self, r.processing_record.as_slice(), audit);
+        n += each(self, &r.procedures, audit);
+        n += each(self, r.contingency_plan.as_slice(), audit);
+        for agreement in &r.agreements {
+            self.agreements.push(processors::agreement_values(agreement));
+            audit.created(agreement.created_at, EntityType::ProcessingAgreement, &agreement.id.to_string(), agreement);
+            n += 1;
+        }
+        n
     }
-    let mut n = each(conn, &r.risk_assessments, audit)?;
-    n += each(conn, r.dpia_decision.as_slice(), audit)?;
-    n += each(conn, &r.dpias, audit)?;
-    n += each(conn, &r.retention_rules, audit)?;
-    n += each(conn, r.processing_record.as_slice(), audit)?;
-    n += each(conn, &r.procedures, audit)?;
-    n += each(conn, r.contingency_plan.as_slice(), audit)?;
-    for agreement in &r.agreements {
-        processors::insert_agreement(conn, agreement)?;
-        audit.created(agreement.created_at, EntityType::ProcessingAgreement, &agreement.id.to_string(), agreement);
-        n += 1;
-    }
-    Ok(n)
+}
+
+/// The obligations of a new system, worked out by the same pure rules `obligations::sync`
+/// applies (nothing is known of it before; no incident names it yet).
+fn scheduled(item: &BulkSystem, today: NaiveDate) -> Vec<rules::Scheduled> {
+    let required = rules::required(&item.system, &item.records, &[]);
+    let passed = item
+        .completions
+        .iter()
+        .filter(|c| c.result == CompletionResult::Passed)
+        .map(|c| (c.kind, c.subject.clone().unwrap_or_default(), c.done_on));
+    rules::schedule(&required, &obligations::last_passed(passed), &HashMap::new(), today)
 }
 
 impl Store {
     /// Writes `bulk` in one transaction, with an audit event (by `actor`) for every entity and
-    /// each system's obligations as of today. Fails, writing nothing, if an id is taken or a
-    /// reference names nothing.
+    /// each system's obligations as of today. Each table is written in multi-row statements,
+    /// so a batch costs a few dozen round trips, not a few per row. Fails, writing nothing, if
+    /// an id is taken or a reference names nothing.
     pub fn write_bulk(&self, bulk: &Bulk, actor: &str) -> Result<BulkCounts, StoreError> {
         let today = self.today();
+        let mut audit = AuditRows { actor: actor.to_owned(), rows: Vec::new() };
+        let mut counts = BulkCounts {
+            org_units: bulk.org_units.len(),
+            people: bulk.people.len(),
+            processors: bulk.processors.len(),
+            systems: bulk.systems.len(),
+            ..BulkCounts::default()
+        };
+        for unit in &bulk.org_units {
+            audit.created(unit.created_at, EntityType::OrgUnit, &unit.id.to_string(), unit);
+        }
+        for person in &bulk.people {
+            audit.created(person.created_at, EntityType::Person, &person.id.to_string(), person);
+        }
+        for processor in &bulk.processors {
+            audit.created(processor.created_at, EntityType::Processor, &processor.id.to_string(), processor);
+        }
+        let units: Vec<OrgUnitRow> = bulk.org_units.iter().map(OrgUnitRow::from_domain).collect();
+        let people: Vec<PersonRow> = bulk.people.iter().map(PersonRow::from_domain).collect();
+        let mut systems_rows = Vec::with_capacity(bulk.systems.len());
+        let mut delegates = Vec::new();
+        let mut rows = RecordRows::default();
+        let mut completions = Vec::new();
+        let mut exit_steps = Vec::new();
+        let mut duties = Vec::new();
+        for item in &bulk.systems {
+            let system = &item.system;
+            systems_rows.push(SystemRow::from_domain(system));
+            delegates.extend(systems::delegate_values(system));
+            audit.created(system.created_at, EntityType::System, &system.id.to_string(), system);
+            counts.records += rows.add(&item.records, &mut audit);
+            for completion in &item.completions {
+                completions.push(obligations::completion_values(completion));
+                audit.created(completion.recorded_at, EntityType::Completion, &completion.id.to_string(), completion);
+            }
+            counts.completions += item.completions.len();
+            if system.lifecycle_state == LifecycleState::Decommissioning && item.records.exit_steps.is_empty() {
+                exit_steps.extend(records::exit_checklist_values(system.id));
+            }
+            duties.extend(scheduled(item, today).iter().map(|duty| obligations::obligation_values(system.id, duty)));
+        }
         self.write(|conn| {
-            let mut audit = AuditRows { actor: actor.to_owned(), rows: Vec::new() };
-            let mut counts = BulkCounts::default();
-            for unit in &bulk.org_units {
-                diesel::insert_into(u::org_units).values(OrgUnitRow::from_domain(unit)).execute(conn)?;
-                audit.created(unit.created_at, EntityType::OrgUnit, &unit.id.to_string(), unit);
-            }
-            counts.org_units = bulk.org_units.len();
-            for person in &bulk.people {
-                diesel::insert_into(p::people).values(PersonRow::from_domain(person)).execute(conn)?;
-                audit.created(person.created_at, EntityType::Person, &person.id.to_string(), person);
-            }
-            counts.people = bulk.people.len();
+            insert_all!(conn, u::org_units, units, 500);
+            insert_all!(conn, p::people, people, 500);
             for processor in &bulk.processors {
                 processors::write_processor(conn, processor, true)?;
-                audit.created(processor.created_at, EntityType::Processor, &processor.id.to_string(), processor);
             }
-            counts.processors = bulk.processors.len();
+            insert_all!(conn, s::systems, systems_rows, 500);
+            insert_all!(conn, d::system_delegates, delegates, 1000);
+            insert_all!(conn, r::system_records, rows.records, 500);
+            insert_all!(conn, a::processing_agreements, rows.agreements, 500);
+            insert_all!(conn, c::obligation_completions, completions, 500);
+            insert_all!(conn, e::exit_steps, exit_steps, 1000);
+            insert_all!(conn, o::obligations, duties, 500);
             for item in &bulk.systems {
-                let system = &item.system;
-                diesel::insert_into(s::systems).values(SystemRow::from_domain(system)).execute(conn)?;
-                systems::save_delegates(conn, system)?;
-                audit.created(system.created_at, EntityType::System, &system.id.to_string(), system);
-                counts.records += write_records(conn, &item.records, &mut audit)?;
                 if let Some(change) = &item.records.open_change {
                     records::start_change(
                         conn,
-                        system.id,
+                        item.system.id,
                         &change.description,
                         change.dpia_needed,
                         &change.started_by,
                         change.started_at,
                     )?;
                 }
-                if system.lifecycle_state == LifecycleState::Decommissioning && item.records.exit_steps.is_empty() {
-                    records::create_exit_checklist(conn, system.id)?;
-                }
-                for completion in &item.completions {
-                    obligations::insert_completion(conn, completion)?;
-                    audit.created(
-                        completion.recorded_at,
-                        EntityType::Completion,
-                        &completion.id.to_string(),
-                        completion,
-                    );
-                }
-                counts.completions += item.completions.len();
-                obligations::sync(conn, system.id, today)?;
             }
-            counts.systems = bulk.systems.len();
             counts.audit_events = audit.flush(conn)?;
             Ok(counts)
         })

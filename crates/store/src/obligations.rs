@@ -52,11 +52,11 @@ pub(crate) fn sync(conn: &mut AnyConnection, system_id: SystemId, today: NaiveDa
         .filter(oc::result.eq(CompletionResult::Passed.as_str()))
         .select((oc::kind, oc::subject, oc::done_on))
         .load(conn)?;
-    let mut last_passed: HashMap<(ObligationKind, String), NaiveDate> = HashMap::new();
-    for (kind, subject, day) in passed {
-        let entry = last_passed.entry((parse("obligation_completions.kind", &kind)?, subject)).or_insert(day);
-        *entry = (*entry).max(day);
-    }
+    let passed = passed
+        .into_iter()
+        .map(|(kind, subject, day)| Ok((parse("obligation_completions.kind", &kind)?, subject, day)))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let last_passed = last_passed(passed);
     let mut known: HashMap<(ObligationKind, String), rules::Known> = HashMap::new();
     for row in rows_of(conn, system_id)? {
         let override_months = row.3.and_then(|m| u32::try_from(m).ok());
@@ -82,17 +82,7 @@ pub(crate) fn sync(conn: &mut AnyConnection, system_id: SystemId, today: NaiveDa
             ))
             .execute(conn)?;
         } else {
-            diesel::insert_into(o::obligations)
-                .values((
-                    o::system_id.eq(&key),
-                    o::kind.eq(kind),
-                    o::subject.eq(subject),
-                    o::interval_months.eq(interval),
-                    o::appeared_on.eq(duty.appeared_on),
-                    o::last_done_on.eq(duty.last_done_on),
-                    o::next_due_on.eq(duty.next_due_on),
-                ))
-                .execute(conn)?;
+            diesel::insert_into(o::obligations).values(obligation_values(system_id, duty)).execute(conn)?;
         }
     }
     for (kind, subject) in known.keys() {
@@ -153,24 +143,72 @@ fn list(conn: &mut AnyConnection, system_id: SystemId, today: NaiveDate) -> Resu
     Ok(out)
 }
 
-/// Writes one completion row.
-pub(crate) fn insert_completion(conn: &mut AnyConnection, completion: &Completion) -> Result<(), StoreError> {
-    diesel::insert_into(oc::obligation_completions)
-        .values((
-            oc::id.eq(completion.id.to_string()),
-            oc::system_id.eq(completion.system_id.to_string()),
-            oc::kind.eq(completion.kind.as_str()),
-            oc::subject.eq(completion.subject.clone().unwrap_or_default()),
-            oc::done_on.eq(completion.done_on),
-            oc::result.eq(completion.result.as_str()),
-            oc::evidence.eq(completion.evidence.as_ref().map(to_json)),
-            oc::notes.eq(completion.notes.clone()),
-            oc::document_url.eq(completion.document_url.as_ref().map(|u| u.as_str().to_owned())),
-            oc::recorded_by.eq(&completion.recorded_by),
-            oc::recorded_at.eq(completion.recorded_at.naive_utc()),
-        ))
-        .execute(conn)?;
-    Ok(())
+/// The values of one completion's row.
+pub(crate) type CompletionValues = (
+    diesel::dsl::Eq<oc::id, String>,
+    diesel::dsl::Eq<oc::system_id, String>,
+    diesel::dsl::Eq<oc::kind, &'static str>,
+    diesel::dsl::Eq<oc::subject, String>,
+    diesel::dsl::Eq<oc::done_on, NaiveDate>,
+    diesel::dsl::Eq<oc::result, &'static str>,
+    diesel::dsl::Eq<oc::evidence, Option<String>>,
+    diesel::dsl::Eq<oc::notes, Option<String>>,
+    diesel::dsl::Eq<oc::document_url, Option<String>>,
+    diesel::dsl::Eq<oc::recorded_by, String>,
+    diesel::dsl::Eq<oc::recorded_at, NaiveDateTime>,
+);
+
+/// The row of a completion.
+pub(crate) fn completion_values(completion: &Completion) -> CompletionValues {
+    (
+        oc::id.eq(completion.id.to_string()),
+        oc::system_id.eq(completion.system_id.to_string()),
+        oc::kind.eq(completion.kind.as_str()),
+        oc::subject.eq(completion.subject.clone().unwrap_or_default()),
+        oc::done_on.eq(completion.done_on),
+        oc::result.eq(completion.result.as_str()),
+        oc::evidence.eq(completion.evidence.as_ref().map(to_json)),
+        oc::notes.eq(completion.notes.clone()),
+        oc::document_url.eq(completion.document_url.as_ref().map(|u| u.as_str().to_owned())),
+        oc::recorded_by.eq(completion.recorded_by.clone()),
+        oc::recorded_at.eq(completion.recorded_at.naive_utc()),
+    )
+}
+
+/// The values of one obligation's row.
+pub(crate) type ObligationValues = (
+    diesel::dsl::Eq<o::system_id, String>,
+    diesel::dsl::Eq<o::kind, &'static str>,
+    diesel::dsl::Eq<o::subject, String>,
+    diesel::dsl::Eq<o::interval_months, Option<i32>>,
+    diesel::dsl::Eq<o::appeared_on, NaiveDate>,
+    diesel::dsl::Eq<o::last_done_on, Option<NaiveDate>>,
+    diesel::dsl::Eq<o::next_due_on, Option<NaiveDate>>,
+);
+
+/// The row of a newly scheduled obligation of `system`.
+pub(crate) fn obligation_values(system: SystemId, duty: &rules::Scheduled) -> ObligationValues {
+    (
+        o::system_id.eq(system.to_string()),
+        o::kind.eq(duty.kind.as_str()),
+        o::subject.eq(duty.subject.clone()),
+        o::interval_months.eq(duty.interval_months.and_then(|m| i32::try_from(m).ok())),
+        o::appeared_on.eq(duty.appeared_on),
+        o::last_done_on.eq(duty.last_done_on),
+        o::next_due_on.eq(duty.next_due_on),
+    )
+}
+
+/// The days each (duty, subject) was last done with a passed result.
+pub(crate) fn last_passed(
+    done: impl IntoIterator<Item = (ObligationKind, String, NaiveDate)>,
+) -> HashMap<(ObligationKind, String), NaiveDate> {
+    let mut last: HashMap<(ObligationKind, String), NaiveDate> = HashMap::new();
+    for (kind, subject, day) in done {
+        let entry = last.entry((kind, subject)).or_insert(day);
+        *entry = (*entry).max(day);
+    }
+    last
 }
 
 type CompletionRow = (
@@ -315,7 +353,7 @@ impl Store {
                 recorded_by: actor.to_owned(),
                 recorded_at: now(),
             };
-            insert_completion(conn, &completion)?;
+            diesel::insert_into(oc::obligation_completions).values(completion_values(&completion)).execute(conn)?;
             sync(conn, system, today)?;
             let key = completion.id.to_string();
             audit::record(

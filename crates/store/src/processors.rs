@@ -301,21 +301,36 @@ impl Store {
     }
 }
 
-/// Writes one processing agreement row.
-pub(crate) fn insert_agreement(conn: &mut AnyConnection, agreement: &ProcessingAgreement) -> Result<(), StoreError> {
-    diesel::insert_into(a::processing_agreements)
-        .values((
-            a::id.eq(agreement.id.to_string()),
-            a::system_id.eq(agreement.system_id.to_string()),
-            a::processor_id.eq(agreement.processor_id.to_string()),
-            a::signed_on.eq(agreement.signed_on),
-            a::expires_on.eq(agreement.expires_on),
-            a::document_url.eq(agreement.document_url.as_ref().map(|u| u.as_str().to_owned())),
-            a::supervision_method.eq(agreement.supervision_method.as_str()),
-            a::supervision_interval_months.eq(i32::from(agreement.supervision_interval_months)),
-            a::created_at.eq(agreement.created_at.naive_utc()),
-        ))
-        .execute(conn)?;
+/// The values of one processing agreement's row.
+pub(crate) type AgreementValues = (
+    diesel::dsl::Eq<a::id, String>,
+    diesel::dsl::Eq<a::system_id, String>,
+    diesel::dsl::Eq<a::processor_id, String>,
+    diesel::dsl::Eq<a::signed_on, Option<chrono::NaiveDate>>,
+    diesel::dsl::Eq<a::expires_on, Option<chrono::NaiveDate>>,
+    diesel::dsl::Eq<a::document_url, Option<String>>,
+    diesel::dsl::Eq<a::supervision_method, &'static str>,
+    diesel::dsl::Eq<a::supervision_interval_months, i32>,
+    diesel::dsl::Eq<a::created_at, chrono::NaiveDateTime>,
+);
+
+/// The row of a processing agreement.
+pub(crate) fn agreement_values(agreement: &ProcessingAgreement) -> AgreementValues {
+    (
+        a::id.eq(agreement.id.to_string()),
+        a::system_id.eq(agreement.system_id.to_string()),
+        a::processor_id.eq(agreement.processor_id.to_string()),
+        a::signed_on.eq(agreement.signed_on),
+        a::expires_on.eq(agreement.expires_on),
+        a::document_url.eq(agreement.document_url.as_ref().map(|u| u.as_str().to_owned())),
+        a::supervision_method.eq(agreement.supervision_method.as_str()),
+        a::supervision_interval_months.eq(i32::from(agreement.supervision_interval_months)),
+        a::created_at.eq(agreement.created_at.naive_utc()),
+    )
+}
+
+fn insert_agreement(conn: &mut AnyConnection, agreement: &ProcessingAgreement) -> Result<(), StoreError> {
+    diesel::insert_into(a::processing_agreements).values(agreement_values(agreement)).execute(conn)?;
     Ok(())
 }
 

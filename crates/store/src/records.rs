@@ -203,12 +203,25 @@ pub(crate) fn end_change(
     Ok(())
 }
 
+/// The values of one exit step's row.
+pub(crate) type ExitStepValues = (
+    diesel::dsl::Eq<e::system_id, String>,
+    diesel::dsl::Eq<e::step, &'static str>,
+    diesel::dsl::Eq<e::status, &'static str>,
+);
+
+/// The rows of a new exit checklist: every step open.
+pub(crate) fn exit_checklist_values(system: SystemId) -> Vec<ExitStepValues> {
+    ExitStepKind::ALL
+        .iter()
+        .map(|step| (e::system_id.eq(system.to_string()), e::step.eq(step.as_str()), e::status.eq("open")))
+        .collect()
+}
+
 /// Creates the exit checklist, every step open, when a system enters `decommissioning`.
 pub(crate) fn create_exit_checklist(conn: &mut AnyConnection, system: SystemId) -> Result<(), StoreError> {
-    for step in ExitStepKind::ALL {
-        diesel::insert_into(e::exit_steps)
-            .values((e::system_id.eq(system.to_string()), e::step.eq(step.as_str()), e::status.eq("open")))
-            .execute(conn)?;
+    for row in exit_checklist_values(system) {
+        diesel::insert_into(e::exit_steps).values(row).execute(conn)?;
     }
     Ok(())
 }
@@ -423,19 +436,34 @@ impl Store {
     }
 }
 
-pub(crate) fn insert<D: RecordKind>(conn: &mut AnyConnection, recorded: &Recorded<D>) -> Result<(), StoreError> {
-    diesel::insert_into(r::system_records)
-        .values((
-            r::id.eq(recorded.id.to_string()),
-            r::system_id.eq(recorded.system_id.to_string()),
-            r::kind.eq(D::KIND.as_str()),
-            r::body.eq(to_json(&recorded.record)),
-            r::recorded_by.eq(&recorded.recorded_by),
-            r::recorded_at.eq(recorded.recorded_at.naive_utc()),
-            r::approved_by.eq(recorded.approved_by.map(|p| p.to_string())),
-            r::approved_at.eq(recorded.approved_at.map(|t| t.naive_utc())),
-        ))
-        .execute(conn)?;
+/// The values of one record's row.
+pub(crate) type RecordValues = (
+    diesel::dsl::Eq<r::id, String>,
+    diesel::dsl::Eq<r::system_id, String>,
+    diesel::dsl::Eq<r::kind, &'static str>,
+    diesel::dsl::Eq<r::body, String>,
+    diesel::dsl::Eq<r::recorded_by, String>,
+    diesel::dsl::Eq<r::recorded_at, NaiveDateTime>,
+    diesel::dsl::Eq<r::approved_by, Option<String>>,
+    diesel::dsl::Eq<r::approved_at, Option<NaiveDateTime>>,
+);
+
+/// The row of a record.
+pub(crate) fn values<D: RecordKind>(recorded: &Recorded<D>) -> RecordValues {
+    (
+        r::id.eq(recorded.id.to_string()),
+        r::system_id.eq(recorded.system_id.to_string()),
+        r::kind.eq(D::KIND.as_str()),
+        r::body.eq(to_json(&recorded.record)),
+        r::recorded_by.eq(recorded.recorded_by.clone()),
+        r::recorded_at.eq(recorded.recorded_at.naive_utc()),
+        r::approved_by.eq(recorded.approved_by.map(|p| p.to_string())),
+        r::approved_at.eq(recorded.approved_at.map(|t| t.naive_utc())),
+    )
+}
+
+fn insert<D: RecordKind>(conn: &mut AnyConnection, recorded: &Recorded<D>) -> Result<(), StoreError> {
+    diesel::insert_into(r::system_records).values(values(recorded)).execute(conn)?;
     Ok(())
 }
 

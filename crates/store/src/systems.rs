@@ -86,17 +86,33 @@ pub(crate) fn get(conn: &mut AnyConnection, id: SystemId) -> Result<System, Stor
     with_delegates(conn, vec![row])?.pop().ok_or_else(|| StoreError::Internal("system vanished".into()))
 }
 
-pub(crate) fn save_delegates(conn: &mut AnyConnection, system: &System) -> Result<(), StoreError> {
-    let key = system.id.to_string();
-    diesel::delete(d::system_delegates.filter(d::system_id.eq(&key))).execute(conn)?;
-    for delegate in &system.delegates {
-        diesel::insert_into(d::system_delegates)
-            .values((
-                d::system_id.eq(&key),
+/// The values of one delegate's row.
+pub(crate) type DelegateValues = (
+    diesel::dsl::Eq<d::system_id, String>,
+    diesel::dsl::Eq<d::person_id, String>,
+    diesel::dsl::Eq<d::role, &'static str>,
+);
+
+/// The rows of a system's delegates.
+pub(crate) fn delegate_values(system: &System) -> Vec<DelegateValues> {
+    system
+        .delegates
+        .iter()
+        .map(|delegate| {
+            (
+                d::system_id.eq(system.id.to_string()),
                 d::person_id.eq(delegate.person_id.to_string()),
                 d::role.eq(delegate.role.as_str()),
-            ))
-            .execute(conn)?;
+            )
+        })
+        .collect()
+}
+
+fn save_delegates(conn: &mut AnyConnection, system: &System) -> Result<(), StoreError> {
+    let key = system.id.to_string();
+    diesel::delete(d::system_delegates.filter(d::system_id.eq(&key))).execute(conn)?;
+    for row in delegate_values(system) {
+        diesel::insert_into(d::system_delegates).values(row).execute(conn)?;
     }
     Ok(())
 }
