@@ -54,6 +54,11 @@ pub struct Problem {
     /// Every requirement a lifecycle transition found unmet (409s of transitions).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unmet: Option<Vec<Unmet>>,
+    /// The id of this request, as in the `X-Request-Id` header and on the service's log lines
+    /// about it: quote it when you report a problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d")]
+    pub request_id: Option<String>,
 }
 
 impl Problem {
@@ -66,6 +71,7 @@ impl Problem {
             code: None,
             errors: None,
             unmet: None,
+            request_id: None,
         }
     }
 

@@ -94,6 +94,7 @@ impl Application {
                 .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
                 .wrap(actix_web::middleware::from_fn(limits::limit))
                 .wrap(actix_web::middleware::from_fn(security_headers))
+                .wrap(actix_web::middleware::from_fn(request_ids))
                 .wrap(TracingLogger::default())
         });
         let server = match settings.workers {
@@ -184,6 +185,47 @@ async fn unmatched(req: actix_web::HttpRequest, routes: web::Data<KnownRoutes>) 
 
 /// Headers every response carries: no content sniffing, no framing, no referrer; API answers
 /// are never cached and may load nothing; the docs page may load only its own scripts and styles.
+/// Tells the client the id the request's log lines carry (made by `TracingLogger`, which runs
+/// outside this): in `X-Request-Id` on every response, and as `request_id` in every problem
+/// body, so that a problem reported by a user can be found in the logs.
+async fn request_ids(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    use actix_web::HttpMessage;
+    let id = req.extensions().get::<tracing_actix_web::RequestId>().map(ToString::to_string);
+    let res = next.call(req).await?;
+    let Some(id) = id else { return Ok(res.map_into_boxed_body()) };
+    let (req, mut res) = res.into_parts();
+    let status = res.status().as_u16();
+    if status >= 400 {
+        tracing::info!(status, method = %req.method(), path = %req.path(), "answered with a problem");
+    } else {
+        tracing::debug!(status, method = %req.method(), path = %req.path(), "answered");
+    }
+    if let Ok(value) = header::HeaderValue::from_str(&id) {
+        res.headers_mut().insert(header::HeaderName::from_static("x-request-id"), value);
+    }
+    let problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with(error::PROBLEM_JSON));
+    if !problem {
+        return Ok(ServiceResponse::new(req, res.map_into_boxed_body()));
+    }
+    let (head, body) = res.into_parts();
+    let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
+    let body = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(serde_json::Value::Object(mut fields)) => {
+            fields.insert("request_id".into(), serde_json::Value::String(id));
+            serde_json::to_vec(&fields).map_or(bytes, Into::into)
+        }
+        _ => bytes,
+    };
+    Ok(ServiceResponse::new(req, head.set_body(body).map_into_boxed_body()))
+}
+
 async fn security_headers(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,

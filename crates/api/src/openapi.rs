@@ -106,6 +106,7 @@ const VERSIONED: &[(&str, bool)] = &[
 /// be done with what it created.
 pub fn complete(api: &mut utoipa::openapi::OpenApi) {
     add_common_responses(api);
+    add_request_ids(api);
     add_versions(api);
     add_links(api);
 }
@@ -138,6 +139,34 @@ fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
             add("429", "TooManyRequests");
             add("500", "Internal");
         }
+    }
+}
+
+/// The `X-Request-Id` header on every response, the common problems' included.
+fn add_request_ids(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::header::HeaderBuilder;
+    use utoipa::openapi::{ObjectBuilder, RefOr, Type};
+    let header = HeaderBuilder::new()
+        .schema(ObjectBuilder::new().schema_type(Type::String))
+        .description(Some("The id of this request on the service's log lines (and in a problem body's `request_id`)"))
+        .build();
+    let mut responses: Vec<&mut utoipa::openapi::Response> = Vec::new();
+    for item in api.paths.paths.values_mut() {
+        for (_, op) in operations(item) {
+            responses.extend(op.responses.responses.values_mut().filter_map(|r| match r {
+                RefOr::T(response) => Some(response),
+                RefOr::Ref(_) => None,
+            }));
+        }
+    }
+    if let Some(components) = api.components.as_mut() {
+        responses.extend(components.responses.values_mut().filter_map(|r| match r {
+            RefOr::T(response) => Some(response),
+            RefOr::Ref(_) => None,
+        }));
+    }
+    for response in responses {
+        response.headers.insert("X-Request-Id".into(), header.clone());
     }
 }
 

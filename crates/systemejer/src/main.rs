@@ -187,7 +187,8 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                 }
                 let (stop, stopped) = watch::channel(false);
                 let running = tokio::spawn(systemejer_worker::run(worker, stopped));
-                tokio::signal::ctrl_c().await.ok();
+                stop_requested().await;
+                tracing::info!("worker: stopping after the message being sent; the rest waits in the outbox");
                 stop.send(true).ok();
                 running.await.ok();
                 Ok::<(), anyhow::Error>(())
@@ -215,7 +216,10 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                     false => None,
                 };
                 let worker = worker.map(|w| actix_web::rt::spawn(systemejer_worker::run(w, stopped)));
+                // actix stops on SIGTERM and SIGINT by itself: it stops accepting, lets requests in
+                // flight finish (up to 30 s), then returns here; the worker then finishes its pass.
                 let result = app.into_server().await;
+                tracing::info!("systemejer: the API has stopped; stopping the worker");
                 stop.send(true).ok();
                 if let Some(w) = worker {
                     w.await.ok();
@@ -225,6 +229,27 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Resolves on SIGTERM (what systemd, Docker and Kubernetes send) or SIGINT (Ctrl-C).
+async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                tokio::signal::ctrl_c().await.ok();
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c().await.ok();
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

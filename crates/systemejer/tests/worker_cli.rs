@@ -175,3 +175,63 @@ fn a_killed_worker_loses_nothing_and_repeats_at_most_one() {
     assert!(total - recipients.len() <= 1, "at most the message in flight is sent twice");
     drop(runtime);
 }
+
+/// SIGTERM while delivering: the worker finishes the message it is sending, records it, and
+/// exits 0; what it had not sent stays in the outbox for the next delivery.
+#[test]
+fn sigterm_finishes_the_message_being_sent_and_exits_zero() {
+    use diesel::{Connection, RunQueryDsl, SqliteConnection};
+    use systemejer_e2e::smtp::{Mode, SmtpServer};
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let smtp = runtime.block_on(SmtpServer::start());
+    smtp.set_mode(Mode::Slow);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("register.db");
+    let url = format!("sqlite://{}", path.display());
+    let store = Store::connect(&url, &PoolOptions::default()).unwrap();
+    store.migrate().unwrap();
+    let today = store.today();
+    for n in 0..20 {
+        let owner = store
+            .create_person(from(json!({"name": format!("Ejer {n}"), "email": format!("ejer{n}@randers.dk"), "position": "director"})), "test")
+            .unwrap();
+        let system = store
+            .create_system(from(json!({"name": format!("System {n}"), "kind": "app", "owner_id": owner.id})), "test")
+            .unwrap();
+        let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+        diesel::sql_query(format!(
+            "INSERT INTO obligations (system_id, kind, subject, interval_months, appeared_on, next_due_on) VALUES ('{}', 'backup_test', '', 12, '{today}', '{}')",
+            system.id,
+            today + chrono::Duration::days(2)
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    }
+
+    // The long-running worker: its first pass starts at once.
+    let mut worker = systemejer(&url).arg("worker").env("SYSTEMEJER_SMTP_URL", &smtp.url).spawn().unwrap();
+    let started = std::time::Instant::now();
+    while smtp.received().len() < 5 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "the worker delivers");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let status = Command::new("kill").args(["-TERM", &worker.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let stopping = std::time::Instant::now();
+    let status = worker.wait().unwrap();
+    assert!(status.success(), "exit status {status}");
+    assert!(stopping.elapsed() < std::time::Duration::from_secs(5), "it stops after one message, not the whole pass");
+
+    let delivered = smtp.received().len();
+    assert!(delivered < 20, "stopped mid-pass: {delivered}");
+    let counts = store.outbox_counts().unwrap();
+    assert_eq!(
+        counts.get("sent").copied().unwrap_or(0),
+        i64::try_from(delivered).unwrap(),
+        "every message handed to the server is recorded as sent, the one in flight included: {counts:?}"
+    );
+    assert_eq!(counts.get("failed"), None, "nothing is given up: {counts:?}");
+    assert_eq!(counts.values().sum::<i64>(), 20, "the rest waits in the outbox: {counts:?}");
+    drop(runtime);
+}

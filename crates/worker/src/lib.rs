@@ -101,12 +101,25 @@ pub struct Worker {
     store: Store,
     mailer: Mailer,
     settings: WorkerSettings,
+    /// Set on shutdown: delivery ends after the message being sent.
+    stopping: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Worker {
     /// A worker.
     pub fn new(store: Store, mailer: Mailer, settings: WorkerSettings) -> Self {
-        Self { store, mailer, settings }
+        Self { store, mailer, settings, stopping: Default::default() }
+    }
+
+    /// Asks every clone of this worker to stop delivering after the message it is sending.
+    /// What it had claimed but not sent stays in the outbox and goes out once its lease ends
+    /// (from another worker, or this one's next start): nothing is lost.
+    pub fn request_stop(&self) {
+        self.stopping.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn stopping(&self) -> bool {
+        self.stopping.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The settings.
@@ -188,12 +201,19 @@ impl Worker {
     pub async fn deliver(&self) -> Result<Outcome, WorkerError> {
         let mut outcome = Outcome::default();
         loop {
+            if self.stopping() {
+                return Ok(outcome);
+            }
             let (batch, lease) = (self.settings.batch, self.settings.lease);
             let claimed = self.blocking(move |s| s.claim_messages(batch, lease)).await?;
             if claimed.is_empty() {
                 return Ok(outcome);
             }
             for message in claimed {
+                if self.stopping() {
+                    tracing::info!("delivery stopped for shutdown; the rest goes out after its lease");
+                    return Ok(outcome);
+                }
                 let result = match reminders::compose(&message, &self.settings) {
                     Ok(mail) => tokio::time::timeout(self.settings.send_timeout, self.mailer.send(mail))
                         .await

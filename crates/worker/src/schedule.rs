@@ -20,13 +20,22 @@ pub fn next_run(schedule: &WorkerSchedule, after: DateTime<Utc>) -> Option<DateT
 }
 
 /// Runs the reminder pass and the breach watch, each on its schedule, until `shutdown` turns
-/// true. A failed pass is logged and the next one runs on time; nothing here panics.
+/// true; a pass under way then ends after the message being sent. A failed pass is logged and
+/// the next one runs on time; nothing here panics.
 pub async fn run(worker: Worker, shutdown: watch::Receiver<bool>) {
     let timezone = worker.settings().timezone;
     let reminders = worker.settings().schedule.clone().map(|schedule| WorkerSchedule { schedule, timezone });
     let breaches = worker.settings().breach_schedule.clone().map(|schedule| WorkerSchedule { schedule, timezone });
-    let (w1, w2, s1, s2) = (worker.clone(), worker, shutdown.clone(), shutdown);
+    let (w1, w2, s1, s2) = (worker.clone(), worker.clone(), shutdown.clone(), shutdown.clone());
+    // On shutdown, a pass under way stops after the message it is sending.
+    let mut told = shutdown;
+    let stopper = async move {
+        if told.changed().await.is_ok() {
+            worker.request_stop();
+        }
+    };
     tokio::join!(
+        stopper,
         repeat("reminder pass", reminders, s1, move || {
             let w = w1.clone();
             async move { w.run_once(w.today(), Utc::now()).await }

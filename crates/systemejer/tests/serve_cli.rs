@@ -1,0 +1,176 @@
+//! `systemejer serve` as operations run it: JSON logs whose lines carry the request id that
+//! the response and its problem body name, and a graceful stop on SIGTERM.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// A running `systemejer serve` on a fresh SQLite register, its log lines collected.
+struct Service {
+    child: Child,
+    address: SocketAddr,
+    lines: mpsc::Receiver<String>,
+    database: String,
+    _dir: tempfile::TempDir,
+}
+
+fn systemejer(database: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_systemejer"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("SYSTEMEJER_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env("SYSTEMEJER_DATABASE_URL", database);
+    cmd
+}
+
+impl Service {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let address: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let database = format!("sqlite://{}/register.db", dir.path().display());
+        let mut child = systemejer(&database)
+            .arg("serve")
+            .env("SYSTEMEJER_LISTEN", address.to_string())
+            .env("SYSTEMEJER_LOG_FORMAT", "json")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let service = Self { child, address, lines, database, _dir: dir };
+        let started = Instant::now();
+        while service.request("GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").is_none() {
+            assert!(started.elapsed() < Duration::from_secs(30), "the service did not come up");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        service
+    }
+
+    /// Sends raw HTTP and reads the whole answer; `None` while nothing listens.
+    fn request(&self, raw: &str) -> Option<String> {
+        let mut stream = TcpStream::connect(self.address).ok()?;
+        stream.write_all(raw.as_bytes()).ok()?;
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).ok()?;
+        (!answer.is_empty()).then_some(answer)
+    }
+
+    /// Log lines until one satisfies `wanted` (or 10 seconds pass).
+    fn wait_for_line(&self, wanted: impl Fn(&str) -> bool) -> Option<String> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) if wanted(&line) => return Some(line),
+                Ok(_) => {}
+                Err(_) => return None,
+            }
+        }
+        None
+    }
+
+    /// An admin's token, signed with the secret the service generated beside its database.
+    fn admin_token(&self) -> String {
+        let out =
+            systemejer(&self.database).args(["token", "--email", "it@kommune.dk", "--role", "admin"]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+
+    fn terminate(&self) {
+        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn header<'a>(answer: &'a str, name: &str) -> Option<&'a str> {
+    answer
+        .split("\r\n\r\n")
+        .next()?
+        .lines()
+        .find_map(|line| line.split_once(':').filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim()))
+}
+
+fn body(answer: &str) -> serde_json::Value {
+    serde_json::from_str(answer.split_once("\r\n\r\n").unwrap().1).unwrap()
+}
+
+#[test]
+fn a_problem_names_the_request_id_its_log_lines_carry() {
+    let service = Service::start();
+    let answer = service.request("GET /api/v1/systems HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    let id = header(&answer, "x-request-id").expect("every response names its request id").to_owned();
+    let problem = body(&answer);
+    assert_eq!(problem["request_id"], id.as_str(), "the problem body names the same id");
+    assert_eq!(problem["status"], 401);
+
+    // The log line about it is JSON, and carries the id in its request span.
+    let line = service.wait_for_line(|l| l.contains(&id)).expect("a log line carries the request id");
+    let entry: serde_json::Value = serde_json::from_str(&line).expect("log lines are JSON");
+    assert_eq!(entry["span"]["request_id"], id.as_str(), "{line}");
+    assert_eq!(entry["fields"]["status"], 401, "{line}");
+
+    // Each request has its own id.
+    let again = service.request("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    let other = header(&again, "x-request-id").unwrap();
+    assert_ne!(other, id);
+}
+
+/// SIGTERM stops accepting, lets the request in flight finish, and exits 0.
+#[test]
+fn sigterm_finishes_the_request_in_flight_and_exits_zero() {
+    let mut service = Service::start();
+    let token = service.admin_token();
+    // A request in flight: its head and half its body sent, the rest after SIGTERM.
+    let body = r#"{"name": "Teknik og Miljø", "kind": "directorate"}"#;
+    let (first, rest) = body.split_at(10);
+    let mut stream = TcpStream::connect(service.address).unwrap();
+    write!(
+        stream,
+        "POST /api/v1/org-units HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{first}",
+        body.len()
+    )
+    .unwrap();
+    stream.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    service.terminate();
+    service.wait_for_line(|l| l.contains("graceful")).expect("the server says it stops gracefully");
+    stream.write_all(rest.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 201"), "the request in flight is answered: {answer:?}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = service.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the service did not stop within 30 s");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "exit status {status}");
+    assert!(
+        service.request("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").is_none(),
+        "nothing listens after the stop"
+    );
+}
