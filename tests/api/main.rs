@@ -10,6 +10,7 @@ mod faults;
 mod incidents;
 mod lifecycle;
 mod lists;
+mod metrics;
 mod obligations;
 mod permissions;
 mod register;

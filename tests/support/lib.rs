@@ -271,6 +271,19 @@ impl TestApp {
         self.call(Method::GET, path, Some(token), None).await
     }
 
+    /// GET a text resource (such as `/metrics`): status, content type and body.
+    pub async fn get_text(&self, path: &str, token: Option<&str>) -> (StatusCode, String, String) {
+        let mut request = self.client.get(format!("{}{}", self.base, path));
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        let res = request.send().await.unwrap();
+        let status = res.status();
+        let content_type =
+            res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        (status, content_type, res.text().await.unwrap())
+    }
+
     /// POST JSON with a token.
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
         self.call(Method::POST, path, Some(token), Some(body)).await

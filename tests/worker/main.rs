@@ -106,6 +106,13 @@ async fn a_reminder_reaches_the_assignee_once_with_a_calendar(app: TestApp) {
     assert_eq!((again.queued, again.sent), (0, 0));
     assert_eq!(smtp.received().len(), 1);
 
+    // Each pass is recorded for /metrics: the latest found the one duty and sent nothing.
+    let passes = app.store.latest_passes().unwrap();
+    assert_eq!(passes.len(), 1, "{passes:?}");
+    let latest = &passes[0];
+    assert_eq!(latest.pass, systemejer_store::monitoring::PassKind::ReminderPass);
+    assert_eq!((latest.found, latest.queued, latest.sent, latest.succeeded), (1, 0, 0, true), "{latest:?}");
+
     // The outbox shows it, to admins and to the recipient (and to no one else).
     let admin = app.get("/api/v1/notifications", &app.admin()).await;
     let n = &admin.ok(200)["items"][0];

@@ -49,6 +49,8 @@ pub enum Role {
     Reader,
     /// The data protection officer.
     Dpo,
+    /// Scrapes `/metrics` (Prometheus), and nothing else: it reads no register data.
+    Metrics,
 }
 
 impl Role {
@@ -58,6 +60,7 @@ impl Role {
             "auditor" => Some(Role::Auditor),
             "reader" => Some(Role::Reader),
             "dpo" => Some(Role::Dpo),
+            "metrics" => Some(Role::Metrics),
             _ => None,
         }
     }
@@ -69,6 +72,7 @@ impl Role {
             Role::Auditor => "auditor",
             Role::Reader => "reader",
             Role::Dpo => "dpo",
+            Role::Metrics => "metrics",
         }
     }
 }
@@ -406,7 +410,8 @@ impl Caller {
 
     /// Reading the register: any role, or a person the register knows.
     pub fn require_reader(&self) -> Result<(), ApiError> {
-        if !self.roles.is_empty() || self.person.as_ref().is_some_and(|p| p.active) {
+        // Any role reads the register but `metrics`, which is for the scraper alone.
+        if self.roles.iter().any(|r| *r != Role::Metrics) || self.person.as_ref().is_some_and(|p| p.active) {
             Ok(())
         } else {
             Err(ApiError::Forbidden(

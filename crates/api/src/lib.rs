@@ -9,6 +9,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 mod limits;
+pub mod metrics;
 pub mod openapi;
 pub mod paging;
 mod routes;
@@ -69,12 +70,14 @@ impl Application {
     pub fn build(settings: &ApiSettings, store: Store) -> std::io::Result<Self> {
         let state = web::Data::new(AppState { store, auth: auth::Authenticator::new(&settings.jwt)? });
         let limiter = web::Data::new(limits::Limiter::new(settings.rate_limit));
+        let metrics = web::Data::new(metrics::Metrics::new());
         let server = HttpServer::new(move || {
             let (app, mut api) = App::new()
                 .into_utoipa_app()
                 .openapi(openapi::ApiDoc::openapi())
                 .app_data(state.clone())
                 .app_data(limiter.clone())
+                .app_data(metrics.clone())
                 .app_data(web::PathConfig::default().error_handler(|err, _req| {
                     ApiError::NotFound(format!("the path does not name a resource: {err}")).into()
                 }))
@@ -84,6 +87,7 @@ impl Application {
             let routes = web::Data::new(KnownRoutes::from_openapi(&api));
             app.app_data(routes)
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+                .route("/metrics", web::get().to(metrics::scrape))
                 .route(
                     "/docs",
                     web::get().to(|| async {
@@ -94,6 +98,7 @@ impl Application {
                 .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
                 .wrap(actix_web::middleware::from_fn(limits::limit))
                 .wrap(actix_web::middleware::from_fn(security_headers))
+                .wrap(actix_web::middleware::from_fn(metrics::count_requests))
                 .wrap(actix_web::middleware::from_fn(request_ids))
                 .wrap(TracingLogger::default())
         });

@@ -12,6 +12,7 @@ pub mod deletions;
 mod error;
 pub mod incidents;
 pub mod migrations;
+pub mod monitoring;
 pub mod obligations;
 pub mod org_units;
 pub mod outbox;

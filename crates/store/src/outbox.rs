@@ -422,16 +422,4 @@ impl Store {
             Page::from_rows(rows, page.limit, total, |r| Cursor::new(r.created_at, &r.id), Ok)
         })
     }
-
-    /// Counts of messages by status (for the log and metrics).
-    pub fn outbox_counts(&self) -> Result<HashMap<String, i64>, StoreError> {
-        self.read(|conn| {
-            let rows: Vec<String> = ob::outbox.select(ob::status).load(conn)?;
-            let mut out = HashMap::new();
-            for s in rows {
-                *out.entry(s).or_insert(0) += 1;
-            }
-            Ok(out)
-        })
-    }
 }

@@ -253,6 +253,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    worker_passes (id) {
+        id -> Text,
+        pass -> Text,
+        started_at -> Timestamp,
+        duration_ms -> BigInt,
+        found -> Integer,
+        queued -> Integer,
+        sent -> Integer,
+        retried -> Integer,
+        failed -> Integer,
+        succeeded -> Bool,
+    }
+}
+
+diesel::table! {
     reminder_keys (key) {
         key -> Text,
         message_id -> Text,

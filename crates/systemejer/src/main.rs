@@ -52,7 +52,7 @@ enum Command {
         /// The integration the token is for (instead of a person).
         #[arg(long)]
         client_id: Option<String>,
-        /// A role to grant: admin, auditor, reader, dpo (repeatable).
+        /// A role to grant: admin, auditor, reader, dpo, metrics (repeatable).
         #[arg(long = "role", value_parser = parse_role)]
         roles: Vec<Role>,
         /// How long the token is valid: 90s, 30m, 12h, 7d.
@@ -82,7 +82,7 @@ enum Command {
 
 fn parse_role(s: &str) -> Result<Role, String> {
     serde_json::from_value(serde_json::Value::String(s.to_owned()))
-        .map_err(|_| format!("{s:?} is not a role: use admin, auditor, reader or dpo"))
+        .map_err(|_| format!("{s:?} is not a role: use admin, auditor, reader, dpo or metrics"))
 }
 
 fn main() -> ExitCode {

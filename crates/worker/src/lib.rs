@@ -14,6 +14,7 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use systemejer_domain::reminders::ReminderPolicy;
 use systemejer_mail::Mailer;
+use systemejer_store::monitoring::{PassKind, PassRecord};
 use systemejer_store::outbox::RetryPolicy;
 use systemejer_store::{Store, StoreError};
 
@@ -153,8 +154,42 @@ impl Worker {
         Ok(reminders::without_keys(plans, &sent))
     }
 
-    /// One pass as of `today`: plan, write the outbox, deliver it.
+    /// One pass as of `today`: plan, write the outbox, deliver it. The pass is recorded (for
+    /// `/metrics`), failed or not.
     pub async fn run_once(&self, today: NaiveDate, now: DateTime<Utc>) -> Result<Outcome, WorkerError> {
+        let started = std::time::Instant::now();
+        let result = self.reminder_pass(today, now).await;
+        self.record_pass(PassKind::ReminderPass, now, started.elapsed(), &result).await;
+        result
+    }
+
+    /// Records a pass; a failure to record is logged, never fatal.
+    async fn record_pass(
+        &self,
+        pass: PassKind,
+        started_at: DateTime<Utc>,
+        duration: StdDuration,
+        result: &Result<Outcome, WorkerError>,
+    ) {
+        let o = result.as_ref().map_or_else(|_| Outcome::default(), Clone::clone);
+        let n = |v: usize| u32::try_from(v).unwrap_or(u32::MAX);
+        let record = PassRecord {
+            pass,
+            started_at,
+            duration,
+            found: n(o.duties_due),
+            queued: n(o.queued),
+            sent: n(o.sent),
+            retried: n(o.retried),
+            failed: n(o.failed),
+            succeeded: result.is_ok(),
+        };
+        if let Err(e) = self.blocking(move |s| s.record_pass(&record)).await {
+            tracing::warn!(error = %e, pass = pass.as_str(), "could not record the pass for the metrics");
+        }
+    }
+
+    async fn reminder_pass(&self, today: NaiveDate, now: DateTime<Utc>) -> Result<Outcome, WorkerError> {
         let horizon = today + Duration::days(i64::from(self.settings.policy.horizon_days()));
         let duties = self.blocking(move |s| s.due_duties(horizon)).await?;
         let plans = reminders::plan(&duties, today, &self.settings);
@@ -178,6 +213,13 @@ impl Worker {
     /// The breach watch as of `now`: alerts for breaches awaiting their report or decision,
     /// each stage to each recipient once; then delivery.
     pub async fn breach_pass(&self, now: DateTime<Utc>) -> Result<Outcome, WorkerError> {
+        let started = std::time::Instant::now();
+        let result = self.breach_watch(now).await;
+        self.record_pass(PassKind::BreachWatch, now, started.elapsed(), &result).await;
+        result
+    }
+
+    async fn breach_watch(&self, now: DateTime<Utc>) -> Result<Outcome, WorkerError> {
         let breaches = self.blocking(|s| s.open_breaches()).await?;
         let alerts = breaches::plan(&breaches, now, &self.settings);
         let mut outcome = Outcome { duties_due: breaches.len(), ..Outcome::default() };
