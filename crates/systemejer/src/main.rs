@@ -180,8 +180,13 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                 if *once {
                     let o = worker.run_once(worker.today(), chrono::Utc::now()).await?;
                     println!(
-                        "pass done: {} duties due, {} messages queued, {} sent, {} to retry, {} failed",
-                        o.duties_due, o.queued, o.sent, o.retried, o.failed
+                        "pass done: {} duties due, {} messages queued, {} sent, {} to retry, {} failed; {:.2} s delivering",
+                        o.duties_due,
+                        o.queued,
+                        o.sent,
+                        o.retried,
+                        o.failed,
+                        std::time::Duration::from_millis(o.delivery_ms).as_secs_f64()
                     );
                     return Ok(());
                 }

@@ -83,6 +83,8 @@ pub struct Outcome {
     pub retried: usize,
     /// Deliveries that failed for the last time.
     pub failed: usize,
+    /// Time spent delivering, in milliseconds.
+    pub delivery_ms: u64,
 }
 
 /// Why a pass could not run at all (single deliveries that fail do not stop it).
@@ -203,7 +205,9 @@ impl Worker {
                 .await?;
             outcome.queued += usize::from(queued.is_some());
         }
+        let delivering = std::time::Instant::now();
         let delivered = self.deliver().await?;
+        outcome.delivery_ms = u64::try_from(delivering.elapsed().as_millis()).unwrap_or(u64::MAX);
         outcome.sent = delivered.sent;
         outcome.retried = delivered.retried;
         outcome.failed = delivered.failed;
@@ -232,7 +236,9 @@ impl Worker {
                 .await?;
             outcome.queued += usize::from(queued.is_some());
         }
+        let delivering = std::time::Instant::now();
         let delivered = self.deliver().await?;
+        outcome.delivery_ms = u64::try_from(delivering.elapsed().as_millis()).unwrap_or(u64::MAX);
         outcome.sent = delivered.sent;
         outcome.retried = delivered.retried;
         outcome.failed = delivered.failed;
