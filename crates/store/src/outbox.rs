@@ -7,8 +7,6 @@
 //! holds (`FOR UPDATE SKIP LOCKED`); a worker that dies mid-send leaves a lease that runs out,
 //! and the message is tried again.
 
-use std::collections::HashMap;
-
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text, Timestamp};
@@ -184,37 +182,40 @@ impl Store {
                 .select((o::system_id, o::kind, o::subject, o::assignee_id, o::next_due_on))
                 .order((o::system_id, o::kind, o::subject))
                 .load(conn)?;
-            let mut systems_seen: HashMap<String, System> = HashMap::new();
-            let mut people_seen: HashMap<PersonId, Person> = HashMap::new();
-            let mut person = |conn: &mut AnyConnection, id: PersonId| -> Result<Person, StoreError> {
-                if let Some(p) = people_seen.get(&id) {
-                    return Ok(p.clone());
-                }
-                let p = people::get(conn, id)?;
-                people_seen.insert(id, p.clone());
-                Ok(p)
+            // Everyone the rows need, loaded in a few queries rather than a few per row: the
+            // cost follows the due items, not the register.
+            let mut system_ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+            system_ids.dedup();
+            let systems_by_id = systems::get_many(conn, &system_ids)?;
+            let mut assignees = Vec::with_capacity(rows.len());
+            for (system_id, _, _, assignee, _) in &rows {
+                let explicit =
+                    assignee.as_deref().map(|a| parse::<PersonId>("obligations.assignee_id", a)).transpose()?;
+                let default = systems_by_id.get(system_id).and_then(systemejer_domain::obligations::default_assignee);
+                assignees.push(explicit.or(default));
+            }
+            let owners = systems_by_id.values().filter_map(|s| s.owner_id);
+            let mut people_by_id = people::get_many(conn, owners.chain(assignees.iter().flatten().copied()))?;
+            let managers: Vec<PersonId> = people_by_id.values().filter_map(|p| p.manager_id).collect();
+            people_by_id.extend(people::get_many(conn, managers)?);
+            let person = |id: PersonId| {
+                people_by_id
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| StoreError::NotFound { entity: "person", id: id.to_string() })
             };
             let mut out = Vec::new();
-            for (system_id, kind, subject, assignee, due) in rows {
+            for ((system_id, kind, subject, _, due), assignee_id) in rows.into_iter().zip(assignees) {
                 let Some(due_on) = due else { continue };
-                let system = match systems_seen.get(&system_id) {
-                    Some(s) => s.clone(),
-                    None => {
-                        let s = systems::get(conn, parse("obligations.system_id", &system_id)?)?;
-                        systems_seen.insert(system_id.clone(), s.clone());
-                        s
-                    }
+                let Some(system) = systems_by_id.get(&system_id) else {
+                    return Err(StoreError::NotFound { entity: "system", id: system_id });
                 };
                 if system.lifecycle_state == LifecycleState::Retired {
                     continue;
                 }
-                let owner = system.owner_id.map(|id| person(conn, id)).transpose()?;
-                let owner_manager = owner.as_ref().and_then(|o| o.manager_id).map(|m| person(conn, m)).transpose()?;
-                let assignee_id = assignee
-                    .map(|a| parse::<PersonId>("obligations.assignee_id", &a))
-                    .transpose()?
-                    .or_else(|| systemejer_domain::obligations::default_assignee(&system));
-                let assignee = assignee_id.map(|id| person(conn, id)).transpose()?;
+                let owner = system.owner_id.map(person).transpose()?;
+                let owner_manager = owner.as_ref().and_then(|o| o.manager_id).map(person).transpose()?;
+                let assignee = assignee_id.map(person).transpose()?;
                 out.push(DueDuty {
                     kind: parse("obligations.kind", &kind)?,
                     subject,
@@ -222,7 +223,7 @@ impl Store {
                     owner: owner.as_ref().map(party),
                     assignee: assignee.as_ref().map(party),
                     owner_manager: owner_manager.as_ref().map(party),
-                    system,
+                    system: system.clone(),
                 });
             }
             Ok(out)

@@ -31,6 +31,24 @@ pub struct PersonFilter {
     pub changed_since: Option<DateTime<Utc>>,
 }
 
+/// The people with these ids (those that exist), in a few queries.
+pub(crate) fn get_many(
+    conn: &mut AnyConnection,
+    ids: impl IntoIterator<Item = PersonId>,
+) -> Result<std::collections::HashMap<PersonId, Person>, StoreError> {
+    let ids: Vec<String> =
+        ids.into_iter().map(|id| id.to_string()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    let mut out = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let rows: Vec<PersonRow> = p::people.filter(p::id.eq_any(chunk)).select(PersonRow::as_select()).load(conn)?;
+        for row in rows {
+            let person = row.into_domain()?;
+            out.insert(person.id, person);
+        }
+    }
+    Ok(out)
+}
+
 pub(crate) fn get(conn: &mut AnyConnection, id: PersonId) -> Result<Person, StoreError> {
     p::people
         .find(id.to_string())

@@ -76,6 +76,19 @@ fn with_delegates(conn: &mut AnyConnection, rows: Vec<SystemRow>) -> Result<Vec<
         .collect()
 }
 
+/// The systems with these ids (those that exist), by id, in a few queries.
+pub(crate) fn get_many(conn: &mut AnyConnection, ids: &[String]) -> Result<HashMap<String, System>, StoreError> {
+    let mut out = HashMap::with_capacity(ids.len());
+    // 500 ids a query: far below either backend's limit on bound parameters.
+    for chunk in ids.chunks(500) {
+        let rows: Vec<SystemRow> = s::systems.filter(s::id.eq_any(chunk)).select(SystemRow::as_select()).load(conn)?;
+        for system in with_delegates(conn, rows)? {
+            out.insert(system.id.to_string(), system);
+        }
+    }
+    Ok(out)
+}
+
 pub(crate) fn get(conn: &mut AnyConnection, id: SystemId) -> Result<System, StoreError> {
     let row = s::systems
         .find(id.to_string())
