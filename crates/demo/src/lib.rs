@@ -91,6 +91,7 @@ pub fn load(store: &Store, options: Options) -> Result<Summary, StoreError> {
         summary.counts += store.write_bulk(&Bulk { systems, ..Bulk::default() }, ACTOR)?;
         left -= n;
     }
+    store.analyze()?;
     for (i, system) in breached.iter().enumerate() {
         let discovered = generator.at(options.today - Days::new(1 + 20 * i as u64), 9);
         let description = [

@@ -193,6 +193,15 @@ fn scheduled(item: &BulkSystem, today: NaiveDate) -> Vec<rules::Scheduled> {
 }
 
 impl Store {
+    /// Refreshes the query planner's statistics (`ANALYZE`), as after a bulk load: until
+    /// autovacuum gets to it, PostgreSQL would plan with the empty tables' figures.
+    pub fn analyze(&self) -> Result<(), StoreError> {
+        self.write(|conn| {
+            diesel::sql_query("ANALYZE").execute(conn)?;
+            Ok(())
+        })
+    }
+
     /// Writes `bulk` in one transaction, with an audit event (by `actor`) for every entity and
     /// each system's obligations as of today. Each table is written in multi-row statements,
     /// so a batch costs a few dozen round trips, not a few per row. Fails, writing nothing, if

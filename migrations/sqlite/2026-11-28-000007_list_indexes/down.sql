@@ -1,0 +1,2 @@
+DROP INDEX systems_owner_sync;
+DROP INDEX systems_state_sync;
