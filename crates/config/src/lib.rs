@@ -175,7 +175,7 @@ struct Raw {
 }
 
 /// The environment variables read, each `SYSTEMEJER_` + the upper-cased key.
-const KEYS: &[&str] = &[
+pub const KEYS: &[&str] = &[
     "database_url",
     "database_max_connections",
     "listen",

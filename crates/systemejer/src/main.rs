@@ -76,6 +76,9 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Ask the service on this machine whether it is ready (`/readyz` on the listen port):
+    /// exit 0 if so, 1 if not. For container health checks, without curl in the image.
+    Probe,
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -156,6 +159,14 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Probe => {
+            let config = load_config(&cli)?;
+            let mut address = config.http.listen;
+            if address.ip().is_unspecified() {
+                address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+            }
+            probe(address).with_context(|| format!("probing http://{address}/readyz"))
+        }
         Command::Migrate => {
             let config = load_config(&cli)?;
             systemejer::init_logging(&config);
@@ -234,6 +245,21 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `GET /readyz` over plain TCP with a 3-second timeout: ready means a 200.
+fn probe(address: std::net::SocketAddr) -> anyhow::Result<()> {
+    use std::io::{Read, Write};
+    let timeout = std::time::Duration::from_secs(3);
+    let mut stream = std::net::TcpStream::connect_timeout(&address, timeout)?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
+    stream.write_all(b"GET /readyz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    let status = answer.lines().next().unwrap_or_default();
+    anyhow::ensure!(status.split_whitespace().nth(1) == Some("200"), "not ready: {status}");
+    Ok(())
 }
 
 /// Resolves on SIGTERM (what systemd, Docker and Kubernetes send) or SIGINT (Ctrl-C).

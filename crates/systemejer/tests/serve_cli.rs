@@ -174,3 +174,19 @@ fn sigterm_finishes_the_request_in_flight_and_exits_zero() {
         "nothing listens after the stop"
     );
 }
+
+/// `systemejer probe` (the image's health check) says ready only while the service answers.
+#[test]
+fn probe_exits_zero_only_while_the_service_is_ready() {
+    let service = Service::start();
+    let probe =
+        |address: &str| systemejer(&service.database).arg("probe").env("SYSTEMEJER_LISTEN", address).output().unwrap();
+    let ready = probe(&service.address.to_string());
+    assert!(ready.status.success(), "{}", String::from_utf8_lossy(&ready.stderr));
+    // Listening on all interfaces: the probe asks localhost.
+    let any = probe(&format!("0.0.0.0:{}", service.address.port()));
+    assert!(any.status.success(), "{}", String::from_utf8_lossy(&any.stderr));
+    let free = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let nobody = probe(&free.to_string());
+    assert!(!nobody.status.success(), "nothing listens on {free}");
+}
