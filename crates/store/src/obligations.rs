@@ -99,22 +99,47 @@ pub(crate) fn sync(conn: &mut AnyConnection, system_id: SystemId, today: NaiveDa
     Ok(())
 }
 
-/// The obligations of a system as stored (dates as of the last change of its facts).
-pub(crate) fn stored(conn: &mut AnyConnection, system_id: SystemId) -> Result<Vec<rules::Scheduled>, StoreError> {
-    let mut out = rows_of(conn, system_id)?
-        .into_iter()
-        .map(|r| {
-            Ok(rules::Scheduled {
-                kind: parse("obligations.kind", &r.0)?,
-                subject: r.1,
-                interval_months: r.2.and_then(|m| u32::try_from(m).ok()),
-                appeared_on: r.5,
-                last_done_on: r.6,
-                next_due_on: r.7,
-            })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    out.sort_by(|a, b| (a.kind, &a.subject).cmp(&(b.kind, &b.subject)));
+fn decode_scheduled(r: ObligationRow) -> Result<rules::Scheduled, StoreError> {
+    Ok(rules::Scheduled {
+        kind: parse("obligations.kind", &r.0)?,
+        subject: r.1,
+        interval_months: r.2.and_then(|m| u32::try_from(m).ok()),
+        appeared_on: r.5,
+        last_done_on: r.6,
+        next_due_on: r.7,
+    })
+}
+
+/// The stored obligations of each of the systems `ids`, in a few queries.
+pub(crate) fn stored_many(
+    conn: &mut AnyConnection,
+    ids: &[String],
+) -> Result<HashMap<String, Vec<rules::Scheduled>>, StoreError> {
+    let mut out: HashMap<String, Vec<rules::Scheduled>> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(String, ObligationRow)> = o::obligations
+            .filter(o::system_id.eq_any(chunk))
+            .select((
+                o::system_id,
+                (
+                    o::kind,
+                    o::subject,
+                    o::interval_months,
+                    o::interval_override_months,
+                    o::assignee_id,
+                    o::appeared_on,
+                    o::last_done_on,
+                    o::next_due_on,
+                ),
+            ))
+            .load(conn)?;
+        for (system, row) in rows {
+            out.entry(system).or_default().push(decode_scheduled(row)?);
+        }
+    }
+    for list in out.values_mut() {
+        list.sort_by(|a, b| (a.kind, &a.subject).cmp(&(b.kind, &b.subject)));
+    }
     Ok(out)
 }
 

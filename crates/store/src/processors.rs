@@ -116,6 +116,24 @@ pub(crate) fn agreements_of(
     rows.into_iter().map(decode_agreement).collect()
 }
 
+/// The agreements of each of the systems `ids` (at most a few hundred), oldest first.
+pub(crate) fn agreements_of_many(
+    conn: &mut AnyConnection,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, Vec<ProcessingAgreement>>, StoreError> {
+    let rows: Vec<AgreementRow> = a::processing_agreements
+        .filter(a::system_id.eq_any(ids))
+        .select(agreement_columns())
+        .order((a::created_at.asc(), a::id.asc()))
+        .load(conn)?;
+    let mut out: std::collections::HashMap<String, Vec<ProcessingAgreement>> = std::collections::HashMap::new();
+    for row in rows {
+        let agreement = decode_agreement(row)?;
+        out.entry(agreement.system_id.to_string()).or_default().push(agreement);
+    }
+    Ok(out)
+}
+
 impl Store {
     /// Registers a processor.
     pub fn create_processor(&self, new: NewProcessor, actor: &str) -> Result<Processor, StoreError> {

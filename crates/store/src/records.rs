@@ -116,28 +116,91 @@ pub(crate) fn load(conn: &mut AnyConnection, system: &System) -> Result<SystemRe
     })
 }
 
+type ExitStepRow = (String, String, Option<NaiveDate>, Option<String>, Option<String>, Option<String>);
+
+fn decode_exit_step((step, status, done_on, recorded_by, note, reason): ExitStepRow) -> Result<ExitStep, StoreError> {
+    Ok(ExitStep {
+        step: parse("exit_steps.step", &step)?,
+        status: parse("exit_steps.status", &status)?,
+        done_on,
+        recorded_by,
+        note,
+        reason,
+        links: Vec::new(),
+    })
+}
+
+fn sort_steps(steps: &mut [ExitStep]) {
+    steps.sort_by_key(|s| ExitStepKind::ALL.iter().position(|k| *k == s.step));
+}
+
 fn exit_steps_of(conn: &mut AnyConnection, system: SystemId) -> Result<Vec<ExitStep>, StoreError> {
-    type Row = (String, String, Option<NaiveDate>, Option<String>, Option<String>, Option<String>);
-    let rows: Vec<Row> = e::exit_steps
+    let rows: Vec<ExitStepRow> = e::exit_steps
         .filter(e::system_id.eq(system.to_string()))
         .select((e::step, e::status, e::done_on, e::recorded_by, e::note, e::reason))
         .load(conn)?;
-    let mut steps = rows
-        .into_iter()
-        .map(|(step, status, done_on, recorded_by, note, reason)| {
-            Ok(ExitStep {
-                step: parse("exit_steps.step", &step)?,
-                status: parse("exit_steps.status", &status)?,
-                done_on,
-                recorded_by,
-                note,
-                reason,
-                links: Vec::new(),
-            })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    steps.sort_by_key(|s| ExitStepKind::ALL.iter().position(|k| *k == s.step));
+    let mut steps = rows.into_iter().map(decode_exit_step).collect::<Result<Vec<_>, StoreError>>()?;
+    sort_steps(&mut steps);
     Ok(steps)
+}
+
+/// Everything recorded about each of the systems `ids`, in a few queries for all of them
+/// (the reports), not ten for each.
+pub(crate) fn load_many(
+    conn: &mut AnyConnection,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, SystemRecords>, StoreError> {
+    let mut out: std::collections::HashMap<String, SystemRecords> =
+        ids.iter().map(|id| (id.clone(), SystemRecords::default())).collect();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(String, DocumentRow)> = r::system_records
+            .filter(r::system_id.eq_any(chunk))
+            .select((r::kind, columns()))
+            .order((r::recorded_at.asc(), r::id.asc()))
+            .load(conn)?;
+        for (kind, row) in rows {
+            let Some(records) = out.get_mut(&row.1) else { continue };
+            match parse::<EntityType>("system_records.kind", &kind)? {
+                EntityType::RiskAssessment => records.risk_assessments.push(decode(row)?),
+                // The singletons: the latest (they are read oldest first).
+                EntityType::DpiaDecision => records.dpia_decision = Some(decode(row)?),
+                EntityType::Dpia => records.dpias.push(decode(row)?),
+                EntityType::RetentionRule => records.retention_rules.push(decode(row)?),
+                EntityType::ProcessingRecord => records.processing_record = Some(decode(row)?),
+                EntityType::Procedure => records.procedures.push(decode(row)?),
+                EntityType::ContingencyPlan => records.contingency_plan = Some(decode(row)?),
+                _ => {}
+            }
+        }
+        for (system, agreements) in crate::processors::agreements_of_many(conn, chunk)? {
+            if let Some(records) = out.get_mut(&system) {
+                records.agreements = agreements;
+            }
+        }
+        let steps: Vec<(String, ExitStepRow)> = e::exit_steps
+            .filter(e::system_id.eq_any(chunk))
+            .select((e::system_id, (e::step, e::status, e::done_on, e::recorded_by, e::note, e::reason)))
+            .load(conn)?;
+        for (system, row) in steps {
+            if let Some(records) = out.get_mut(&system) {
+                records.exit_steps.push(decode_exit_step(row)?);
+            }
+        }
+        let changes: Vec<ChangeRow> = c::system_changes
+            .filter(c::system_id.eq_any(chunk))
+            .filter(c::ended_at.is_null())
+            .select(change_columns())
+            .load(conn)?;
+        for row in changes {
+            if let Some(records) = out.get_mut(&row.1) {
+                records.open_change = Some(decode_change(row)?);
+            }
+        }
+    }
+    for records in out.values_mut() {
+        sort_steps(&mut records.exit_steps);
+    }
+    Ok(out)
 }
 
 type ChangeRow = (String, String, String, bool, String, NaiveDateTime, Option<NaiveDateTime>);

@@ -238,33 +238,42 @@ fn live_report(
     filter: &ComplianceFilter,
     today: NaiveDate,
 ) -> Result<ComplianceReport, StoreError> {
+    // Everything in a few queries per table, not a few per system: the cost of the report
+    // grows with the register, but in rows read, not in round trips.
     let ids: Vec<String> = s::systems.order((s::name.asc(), s::id.asc())).select(s::id).load(conn)?;
-    let mut rows = Vec::new();
-    for id in ids {
-        let system = systems::get(conn, parse("systems.id", &id)?)?;
-        if !filter.keeps_system(&system) {
-            continue;
-        }
-        let facts = records::load(conn, &system)?;
-        let owner = match system.owner_id {
-            Some(o) => {
-                let person = people::get(conn, o)?;
-                Some(people::owner_candidate(conn, &person)?)
-            }
-            None => None,
-        };
-        let scheduled = crate::obligations::stored(conn, system.id)?;
-        let breaches: Vec<String> = inc::incidents
-            .inner_join(is::incident_systems.on(is::incident_id.eq(inc::id)))
-            .filter(is::system_id.eq(&id))
-            .filter(inc::personal_data_breach.eq(true))
-            .filter(inc::reports.eq("[]"))
-            .filter(inc::not_reported_reason.is_null())
-            .filter(inc::closed_at.is_null())
-            .select(inc::id)
-            .load(conn)?;
-        let breaches = breaches.iter().map(|b| parse::<RecordId>("incidents.id", b)).collect::<Result<Vec<_>, _>>()?;
-        let row = compliance_row(&system, owner, &facts, &scheduled, breaches, today);
+    let mut by_id = systems::get_many(conn, &ids)?;
+    let kept: Vec<System> =
+        ids.iter().filter_map(|id| by_id.remove(id)).filter(|system| filter.keeps_system(system)).collect();
+    let kept_ids: Vec<String> = kept.iter().map(|s| s.id.to_string()).collect();
+    let mut records = records::load_many(conn, &kept_ids)?;
+    let mut duties = crate::obligations::stored_many(conn, &kept_ids)?;
+    let owners = people::get_many(conn, kept.iter().filter_map(|s| s.owner_id))?;
+    let managers = people::get_many(conn, owners.values().filter_map(|p| p.manager_id))?;
+    let mut breaches: HashMap<String, Vec<RecordId>> = HashMap::new();
+    let open: Vec<(String, String)> = inc::incidents
+        .inner_join(is::incident_systems.on(is::incident_id.eq(inc::id)))
+        .filter(inc::personal_data_breach.eq(true))
+        .filter(inc::reports.eq("[]"))
+        .filter(inc::not_reported_reason.is_null())
+        .filter(inc::closed_at.is_null())
+        .select((is::system_id, inc::id))
+        .order(inc::id)
+        .load(conn)?;
+    for (system, incident) in open {
+        breaches.entry(system).or_default().push(parse("incidents.id", &incident)?);
+    }
+    let mut rows = Vec::with_capacity(kept.len());
+    for system in kept {
+        let key = system.id.to_string();
+        let facts = records.remove(&key).unwrap_or_default();
+        let owner = system.owner_id.and_then(|id| owners.get(&id)).map(|person| OwnerCandidate {
+            id: person.id,
+            position: person.position,
+            active: person.active,
+            manager_position: person.manager_id.and_then(|m| managers.get(&m)).map(|m| m.position),
+        });
+        let scheduled = duties.remove(&key).unwrap_or_default();
+        let row = compliance_row(&system, owner, &facts, &scheduled, breaches.remove(&key).unwrap_or_default(), today);
         if filter.keeps_row(&row) {
             rows.push(row);
         }
