@@ -7,6 +7,8 @@
 //! holds (`FOR UPDATE SKIP LOCKED`); a worker that dies mid-send leaves a lease that runs out,
 //! and the message is tried again.
 
+use std::collections::HashMap;
+
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text, Timestamp};
@@ -24,7 +26,8 @@ use crate::{AnyConnection, Store, StoreError, new_id, people, systems};
 #[derive(Debug, Clone)]
 pub struct DueDuty {
     /// The system.
-    pub system: System,
+    /// (Shared by the system's duties: a pass over a large register clones no systems.)
+    pub system: std::sync::Arc<System>,
     /// The duty.
     pub kind: ObligationKind,
     /// For `processor_supervision`: the agreement.
@@ -186,12 +189,16 @@ impl Store {
             // cost follows the due items, not the register.
             let mut system_ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
             system_ids.dedup();
-            let systems_by_id = systems::get_many(conn, &system_ids)?;
+            let systems_by_id: HashMap<String, std::sync::Arc<System>> = systems::get_many(conn, &system_ids)?
+                .into_iter()
+                .map(|(id, system)| (id, std::sync::Arc::new(system)))
+                .collect();
             let mut assignees = Vec::with_capacity(rows.len());
             for (system_id, _, _, assignee, _) in &rows {
                 let explicit =
                     assignee.as_deref().map(|a| parse::<PersonId>("obligations.assignee_id", a)).transpose()?;
-                let default = systems_by_id.get(system_id).and_then(systemejer_domain::obligations::default_assignee);
+                let default =
+                    systems_by_id.get(system_id).and_then(|s| systemejer_domain::obligations::default_assignee(s));
                 assignees.push(explicit.or(default));
             }
             let owners = systems_by_id.values().filter_map(|s| s.owner_id);
@@ -223,7 +230,7 @@ impl Store {
                     owner: owner.as_ref().map(party),
                     assignee: assignee.as_ref().map(party),
                     owner_manager: owner_manager.as_ref().map(party),
-                    system: system.clone(),
+                    system: std::sync::Arc::clone(system),
                 });
             }
             Ok(out)

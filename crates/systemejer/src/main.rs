@@ -290,7 +290,16 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 /// Prints a dry run: who would be told what.
 fn print_plans(plans: &[systemejer_worker::Plan], today: chrono::NaiveDate, json: bool) -> anyhow::Result<()> {
     if json {
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({"as_of": today, "messages": plans}))?);
+        // Written straight to stdout: a pass over a national register plans a hundred thousand
+        // items, and a JSON tree of them first would cost more than finding them.
+        #[derive(serde::Serialize)]
+        struct DryRun<'a> {
+            as_of: chrono::NaiveDate,
+            messages: &'a [systemejer_worker::Plan],
+        }
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        serde_json::to_writer_pretty(&mut out, &DryRun { as_of: today, messages: plans })?;
+        std::io::Write::write_all(&mut out, b"\n")?;
         return Ok(());
     }
     if plans.is_empty() {
