@@ -341,8 +341,10 @@ impl Store {
                 }
                 AnyConnection::Sqlite(c) => {
                     diesel::sql_query(
+                        // Oldest first along outbox_queue: without statistics SQLite would take
+                        // outbox_due and sort every queued message on every claim.
                         "UPDATE outbox SET claim_token = ?, claimed_until = ? WHERE id IN (
-                            SELECT id FROM outbox
+                            SELECT id FROM outbox INDEXED BY outbox_queue
                             WHERE status = 'queued' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?)
                             ORDER BY created_at, id LIMIT ?)",
                     )
