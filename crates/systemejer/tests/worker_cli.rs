@@ -119,10 +119,10 @@ fn reminders_become_eml_files_without_a_mail_server() {
     assert_eq!(std::fs::read_dir(&outbox).unwrap().count(), 1, "never the same reminder twice");
 }
 
-/// A worker killed (SIGKILL) while delivering: a rerun delivers what was not delivered, and
-/// re-sends at most the message that was in flight.
-#[test]
-fn a_killed_worker_loses_nothing_and_repeats_at_most_one() {
+/// Twenty owners, each with a backup test due in two days, on a fresh SQLite register; and a
+/// slow SMTP server (300 ms a message) on its own runtime.
+fn twenty_reminders_to_a_slow_server()
+-> (tokio::runtime::Runtime, systemejer_e2e::smtp::SmtpServer, tempfile::TempDir, String, Store) {
     use diesel::{Connection, RunQueryDsl, SqliteConnection};
     use systemejer_e2e::smtp::{Mode, SmtpServer};
 
@@ -151,6 +151,16 @@ fn a_killed_worker_loses_nothing_and_repeats_at_most_one() {
         .execute(&mut conn)
         .unwrap();
     }
+    (runtime, smtp, dir, url, store)
+}
+
+/// A worker killed (SIGKILL) while delivering: a rerun delivers what was not delivered, and
+/// re-sends at most the message that was in flight.
+#[test]
+fn a_killed_worker_loses_nothing_and_repeats_at_most_one() {
+    use systemejer_e2e::smtp::Mode;
+
+    let (runtime, smtp, _dir, url, store) = twenty_reminders_to_a_slow_server();
     drop(store);
 
     let mut worker = systemejer(&url).args(["worker", "--once"]).env("SYSTEMEJER_SMTP_URL", &smtp.url).spawn().unwrap();
@@ -180,34 +190,7 @@ fn a_killed_worker_loses_nothing_and_repeats_at_most_one() {
 /// exits 0; what it had not sent stays in the outbox for the next delivery.
 #[test]
 fn sigterm_finishes_the_message_being_sent_and_exits_zero() {
-    use diesel::{Connection, RunQueryDsl, SqliteConnection};
-    use systemejer_e2e::smtp::{Mode, SmtpServer};
-
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let smtp = runtime.block_on(SmtpServer::start());
-    smtp.set_mode(Mode::Slow);
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("register.db");
-    let url = format!("sqlite://{}", path.display());
-    let store = Store::connect(&url, &PoolOptions::default()).unwrap();
-    store.migrate().unwrap();
-    let today = store.today();
-    for n in 0..20 {
-        let owner = store
-            .create_person(from(json!({"name": format!("Ejer {n}"), "email": format!("ejer{n}@randers.dk"), "position": "director"})), "test")
-            .unwrap();
-        let system = store
-            .create_system(from(json!({"name": format!("System {n}"), "kind": "app", "owner_id": owner.id})), "test")
-            .unwrap();
-        let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
-        diesel::sql_query(format!(
-            "INSERT INTO obligations (system_id, kind, subject, interval_months, appeared_on, next_due_on) VALUES ('{}', 'backup_test', '', 12, '{today}', '{}')",
-            system.id,
-            today + chrono::Duration::days(2)
-        ))
-        .execute(&mut conn)
-        .unwrap();
-    }
+    let (runtime, smtp, _dir, url, store) = twenty_reminders_to_a_slow_server();
 
     // The long-running worker: its first pass starts at once.
     let mut worker = systemejer(&url).arg("worker").env("SYSTEMEJER_SMTP_URL", &smtp.url).spawn().unwrap();
