@@ -141,6 +141,20 @@ fn get(conn: &mut AnyConnection, id: RecordId) -> Result<Incident, StoreError> {
     decode(conn, vec![row])?.pop().ok_or_else(|| StoreError::Internal("incident vanished".into()))
 }
 
+/// Personal data breaches still open that await their report to the authority or the decision
+/// not to report (the domain's `Incident::awaits_decision`, for queries): the breach watch's,
+/// the compliance report's and the metrics' one definition.
+#[diesel::dsl::auto_type]
+pub(crate) fn awaiting_report() -> _ {
+    // The reports are kept as a JSON list: none yet is `[]`.
+    let none: &'static str = "[]";
+    i::personal_data_breach
+        .eq(true)
+        .and(i::reports.eq(none))
+        .and(i::not_reported_reason.is_null())
+        .and(i::closed_at.is_null())
+}
+
 impl Store {
     /// Records an incident. The systems it touched get a risk reassessment due at once.
     pub fn create_incident(&self, new: NewIncident, actor: &str) -> Result<Incident, StoreError> {

@@ -164,11 +164,7 @@ impl Store {
     pub fn breach_deadlines(&self, now: DateTime<Utc>) -> Result<BreachDeadlines, StoreError> {
         let cutoff = (now - chrono::Duration::hours(72)).naive_utc();
         self.read(|conn| {
-            let open = inc::incidents
-                .filter(inc::personal_data_breach.eq(true))
-                .filter(inc::not_reported_reason.is_null())
-                // No report to the authority yet (the reports are kept as a JSON list).
-                .filter(inc::reports.eq("[]"));
+            let open = inc::incidents.filter(crate::incidents::awaiting_report());
             let passed: i64 = open.filter(inc::discovered_at.lt(cutoff)).select(count_star()).first(conn)?;
             let all: i64 = open.select(count_star()).first(conn)?;
             Ok(BreachDeadlines { running: count(all - passed), passed: count(passed) })

@@ -20,9 +20,9 @@ use crate::{AnyConnection, Store, StoreError, audit, new_id, now, people, record
 type ObligationRow =
     (String, String, Option<i32>, Option<i32>, Option<String>, NaiveDate, Option<NaiveDate>, Option<NaiveDate>);
 
-/// The columns of an [`ObligationRow`].
-#[allow(clippy::type_complexity)]
-fn obligation_columns() -> (
+/// The columns of an [`ObligationRow`] (diesel's columns are unit structs: `default()` makes
+/// the tuple).
+type ObligationColumns = (
     o::kind,
     o::subject,
     o::interval_months,
@@ -31,21 +31,10 @@ fn obligation_columns() -> (
     o::appeared_on,
     o::last_done_on,
     o::next_due_on,
-) {
-    (
-        o::kind,
-        o::subject,
-        o::interval_months,
-        o::interval_override_months,
-        o::assignee_id,
-        o::appeared_on,
-        o::last_done_on,
-        o::next_due_on,
-    )
-}
+);
 
 fn rows_of(conn: &mut AnyConnection, system: SystemId) -> Result<Vec<ObligationRow>, StoreError> {
-    Ok(o::obligations.filter(o::system_id.eq(system.to_string())).select(obligation_columns()).load(conn)?)
+    Ok(o::obligations.filter(o::system_id.eq(system.to_string())).select(ObligationColumns::default()).load(conn)?)
 }
 
 /// Brings the obligations of `system` in step with its facts, as of `today`.
@@ -131,7 +120,7 @@ pub(crate) fn stored_many(
     for chunk in ids.chunks(500) {
         let rows: Vec<(String, ObligationRow)> = o::obligations
             .filter(o::system_id.eq_any(chunk))
-            .select((o::system_id, obligation_columns()))
+            .select((o::system_id, ObligationColumns::default()))
             .load(conn)?;
         for (system, row) in rows {
             out.entry(system).or_default().push(decode_scheduled(row)?);

@@ -252,10 +252,7 @@ fn live_report(
     let mut breaches: HashMap<String, Vec<RecordId>> = HashMap::new();
     let open: Vec<(String, String)> = inc::incidents
         .inner_join(is::incident_systems.on(is::incident_id.eq(inc::id)))
-        .filter(inc::personal_data_breach.eq(true))
-        .filter(inc::reports.eq("[]"))
-        .filter(inc::not_reported_reason.is_null())
-        .filter(inc::closed_at.is_null())
+        .filter(crate::incidents::awaiting_report())
         .select((is::system_id, inc::id))
         .order(inc::id)
         .load(conn)?;
