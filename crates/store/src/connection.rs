@@ -1,6 +1,10 @@
 //! Connections to either backend: the `AnyConnection` enum, and an r2d2 manager that picks the backend from the URL scheme and reports the
 //! real connection error (diesel's derived `establish` tries each backend and hides it).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};
 
@@ -85,33 +89,98 @@ pub fn establish(url: &DatabaseUrl) -> Result<AnyConnection, diesel::ConnectionE
     }
 }
 
-/// The r2d2 manager: connects by the URL's scheme and checks connections before use.
+/// A connection as the pool keeps it: the connection, when it was last handed back, and
+/// whether a query on it found the server gone.
+pub struct Pooled {
+    conn: AnyConnection,
+    returned: Instant,
+    lost: bool,
+}
+
+impl Pooled {
+    /// Marks the connection as lost (a query on it found the server gone): the pool drops it
+    /// instead of lending it again, and checks every older connection before lending it.
+    pub(crate) fn lose(&mut self) {
+        self.lost = true;
+    }
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.conn
+    }
+}
+
+/// A connection handed back less than this long ago is lent again without a check, unless a
+/// connection has been lost since (HikariCP's rule, with its 500 ms). Checking every loan cost
+/// a round trip per query, the largest single cost of a read (docs/performance.md).
+pub const CHECK_AFTER_IDLE: Duration = Duration::from_millis(500);
+
+/// The r2d2 manager: connects by the URL's scheme, checks a connection before lending it when
+/// it has been idle or a connection has been lost since it was last used, and drops
+/// connections found lost.
 #[derive(Debug, Clone)]
 pub struct Manager {
     url: DatabaseUrl,
+    /// When this manager was made; `last_loss` counts from it.
+    epoch: Instant,
+    /// Nanoseconds after `epoch` at which a connection was last found lost (0: never).
+    last_loss: Arc<AtomicU64>,
 }
 
 impl Manager {
     /// A manager for `url`.
     pub fn new(url: DatabaseUrl) -> Self {
-        Self { url }
+        Self { url, epoch: Instant::now(), last_loss: Arc::new(AtomicU64::new(0)) }
+    }
+
+    fn since_epoch(&self, at: Instant) -> u64 {
+        u64::try_from(at.saturating_duration_since(self.epoch).as_nanos()).unwrap_or(u64::MAX).max(1)
+    }
+
+    /// Whether `conn` must answer a `SELECT 1` before it is lent.
+    fn needs_check(&self, conn: &Pooled) -> bool {
+        conn.returned.elapsed() >= CHECK_AFTER_IDLE
+            || self.since_epoch(conn.returned) <= self.last_loss.load(Ordering::Relaxed)
     }
 }
 
 impl r2d2::ManageConnection for Manager {
-    type Connection = AnyConnection;
+    type Connection = Pooled;
     type Error = diesel::r2d2::Error;
 
-    fn connect(&self) -> Result<AnyConnection, Self::Error> {
-        establish(&self.url).map_err(diesel::r2d2::Error::ConnectionError)
+    fn connect(&self) -> Result<Pooled, Self::Error> {
+        let conn = establish(&self.url).map_err(diesel::r2d2::Error::ConnectionError)?;
+        Ok(Pooled { conn, returned: Instant::now(), lost: false })
     }
 
-    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), Self::Error> {
-        conn.batch_execute("SELECT 1").map_err(diesel::r2d2::Error::QueryError)
+    fn is_valid(&self, conn: &mut Pooled) -> Result<(), Self::Error> {
+        if !self.needs_check(conn) {
+            return Ok(());
+        }
+        conn.conn.batch_execute("SELECT 1").map_err(diesel::r2d2::Error::QueryError).inspect_err(|_| {
+            self.last_loss.fetch_max(self.since_epoch(Instant::now()), Ordering::Relaxed);
+        })
     }
 
-    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
-        false
+    /// Called when a connection is handed back.
+    fn has_broken(&self, conn: &mut Pooled) -> bool {
+        use diesel::r2d2::R2D2Connection;
+        conn.returned = Instant::now();
+        // diesel finds a PostgreSQL connection the server ended broken by itself; `lost` is
+        // what the store saw (an outage answer on either backend).
+        let lost = conn.lost || conn.conn.is_broken();
+        if lost {
+            self.last_loss.fetch_max(self.since_epoch(conn.returned), Ordering::Relaxed);
+        }
+        lost || std::thread::panicking()
     }
 }
 

@@ -25,6 +25,7 @@ mod rows;
 pub mod schema;
 pub mod systems;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -59,6 +60,8 @@ pub struct Store {
     /// SQLite allows one writer at a time; writers in this process queue here instead of
     /// racing for the file lock (a lock upgrade inside a transaction fails without waiting).
     sqlite_writer: Arc<Mutex<()>>,
+    /// Write transactions this store (and its clones) has finished, committed or not.
+    writes: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Store {
@@ -90,7 +93,13 @@ impl Store {
             .test_on_check_out(true)
             .build_unchecked(connection::Manager::new(url));
         drop(first);
-        Ok(Self { pool, kind, timezone: chrono_tz::Europe::Copenhagen, sqlite_writer: Arc::new(Mutex::new(())) })
+        Ok(Self {
+            pool,
+            kind,
+            timezone: chrono_tz::Europe::Copenhagen,
+            sqlite_writer: Arc::new(Mutex::new(())),
+            writes: Arc::new(AtomicU64::new(0)),
+        })
     }
 
     /// The same store, reading "today" in `timezone` (default Europe/Copenhagen).
@@ -119,7 +128,7 @@ impl Store {
         }
         let target = path.to_str().ok_or_else(|| StoreError::Internal("the backup path is not UTF-8".into()))?;
         let mut conn = self.pool.get()?;
-        match &mut *conn {
+        match &mut **conn {
             AnyConnection::Sqlite(c) => {
                 diesel::sql_query("VACUUM INTO ?").bind::<diesel::sql_types::Text, _>(target).execute(c)?;
                 Ok(())
@@ -134,13 +143,22 @@ impl Store {
     /// Whether the database answers now.
     pub fn ping(&self) -> Result<(), StoreError> {
         use diesel::connection::SimpleConnection;
-        self.pool.get()?.batch_execute("SELECT 1").map_err(StoreError::from)
+        self.read(|c| c.batch_execute("SELECT 1").map_err(StoreError::from))
     }
 
     /// Runs `f` on a pooled connection, outside any transaction: for reads.
     pub fn read<T>(&self, f: impl FnOnce(&mut AnyConnection) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let mut conn = self.pool.get()?;
-        f(&mut conn)
+        let result = f(&mut conn);
+        Self::keep_or_lose(&mut conn, &result);
+        result
+    }
+
+    /// A connection on which a query found the server gone is not lent again.
+    fn keep_or_lose<T>(conn: &mut connection::Pooled, result: &Result<T, StoreError>) {
+        if matches!(result, Err(StoreError::Unavailable(_))) {
+            conn.lose();
+        }
     }
 
     /// Runs `f` in one transaction: all of it is written, or nothing.
@@ -154,8 +172,17 @@ impl Store {
             BackendKind::Sqlite => Some(self.sqlite_writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())),
             BackendKind::Postgres => None,
         };
-        let conn: &mut AnyConnection = &mut conn;
-        conn.transaction(f)
+        let result = (*conn).transaction(f);
+        self.writes.fetch_add(1, Ordering::Release);
+        Self::keep_or_lose(&mut conn, &result);
+        result
+    }
+
+    /// How many write transactions this store and its clones have finished (committed or
+    /// rolled back). A value read before a query and unchanged after says that nothing this
+    /// process wrote could have changed what the query saw: what in-process caches check.
+    pub fn writes(&self) -> u64 {
+        self.writes.load(Ordering::Acquire)
     }
 }
 

@@ -29,7 +29,7 @@ impl Store {
     pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
         let _turn = self.sqlite_writer.lock().unwrap_or_else(|p| p.into_inner());
         let mut conn = self.pool.get()?;
-        let applied = match &mut *conn {
+        let applied = match &mut **conn {
             AnyConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES).map_err(failed)?,
             AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE).map_err(failed)?,
         };
@@ -40,7 +40,7 @@ impl Store {
     pub fn revert_all_migrations(&self) -> Result<Vec<String>, StoreError> {
         let _turn = self.sqlite_writer.lock().unwrap_or_else(|p| p.into_inner());
         let mut conn = self.pool.get()?;
-        let reverted = match &mut *conn {
+        let reverted = match &mut **conn {
             AnyConnection::Postgresql(c) => c.revert_all_migrations(POSTGRES).map_err(failed)?,
             AnyConnection::Sqlite(c) => c.revert_all_migrations(SQLITE).map_err(failed)?,
         };
