@@ -30,7 +30,13 @@ async fn the_register_survives_its_database_going_away() {
     store.migrate().unwrap();
     let jwt = JwtSettings::hs256(TEST_SECRET.to_vec());
     let app = Application::build(
-        &ApiSettings { listen: "127.0.0.1:0".parse().unwrap(), jwt: jwt.clone(), workers: Some(2), rate_limit: None },
+        &ApiSettings {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            jwt: jwt.clone(),
+            workers: Some(2),
+            rate_limit: None,
+            person_cache: Duration::from_secs(5),
+        },
         store,
     )
     .unwrap();

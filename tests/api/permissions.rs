@@ -4,7 +4,11 @@ use serde_json::json;
 use systemejer_api::Role;
 use systemejer_e2e::{TestApp, on_both_backends};
 
-on_both_backends!(owners_delegates_and_strangers, roles_read_and_write_what_they_should);
+on_both_backends!(
+    owners_delegates_and_strangers,
+    roles_read_and_write_what_they_should,
+    a_change_to_a_person_counts_at_once
+);
 
 async fn owners_delegates_and_strangers(app: TestApp) {
     let admin = app.admin();
@@ -87,4 +91,23 @@ async fn roles_read_and_write_what_they_should(app: TestApp) {
     // A token with no role whose email matches no one reads nothing.
     let p = app.get("/api/v1/systems", &stranger).await;
     assert!(p.problem(403)["detail"].as_str().unwrap().contains("no role"));
+}
+
+/// The service remembers the person a token names for a few seconds; a change made through it
+/// must still count on the very next request.
+async fn a_change_to_a_person_counts_at_once(app: TestApp) {
+    let bo = app.token("bo@randers.dk", &[]);
+    // Unknown (and so remembered as no one): refused.
+    app.get("/api/v1/systems", &bo).await.problem(403);
+    app.get("/api/v1/systems", &bo).await.problem(403);
+    let id =
+        app.create("/api/v1/people", json!({"name": "Bo", "email": "bo@randers.dk", "position": "employee"})).await;
+    // Known at once, and read several times while nothing changes.
+    for _ in 0..3 {
+        app.get("/api/v1/systems", &bo).await.ok(200);
+    }
+    app.patch(&format!("/api/v1/people/{id}"), &app.admin(), json!({"active": false})).await.ok(200);
+    let refused = app.get("/api/v1/systems", &bo).await;
+    let refused = refused.problem(403);
+    assert!(refused["detail"].as_str().unwrap().contains("no active person"), "{refused}");
 }

@@ -188,8 +188,15 @@ impl TestApp {
     pub async fn spawn_full(backend: Backend, jwt: JwtSettings, rate_limit: Option<(u64, u32)>) -> Option<Self> {
         let db = TestDb::create(backend)?;
         let store = db.store();
-        let settings =
-            ApiSettings { listen: "127.0.0.1:0".parse().unwrap(), jwt: jwt.clone(), workers: Some(1), rate_limit };
+        // The person cache as production has it: the suites change people and check access
+        // through the same instance, which must count at once.
+        let settings = ApiSettings {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            jwt: jwt.clone(),
+            workers: Some(1),
+            rate_limit,
+            person_cache: Duration::from_secs(5),
+        };
         let app = Application::build(&settings, store.clone()).unwrap();
         let base = format!("http://{}", app.address());
         let server = app.into_server();

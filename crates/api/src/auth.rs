@@ -463,8 +463,17 @@ impl FromRequest for Caller {
             let email = claims.email.as_deref().and_then(|e| EmailAddress::parse(e).ok());
             let person = match email {
                 Some(email) => {
-                    let store = state.store.clone();
-                    web::block(move || store.find_person_by_email(&email)).await??
+                    let writes = state.store.writes();
+                    match state.people.get(&email, writes) {
+                        Some(person) => person,
+                        None => {
+                            let (store, key) = (state.store.clone(), email.clone());
+                            let read_at = std::time::Instant::now();
+                            let person = web::block(move || store.find_person_by_email(&key)).await??;
+                            state.people.put(email, person.clone(), read_at, writes);
+                            person
+                        }
+                    }
                 }
                 None => None,
             };

@@ -12,9 +12,11 @@ mod limits;
 pub mod metrics;
 pub mod openapi;
 pub mod paging;
+mod person_cache;
 mod routes;
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use actix_web::body::EitherBody;
 use actix_web::dev::{Server, ServiceResponse};
@@ -36,6 +38,8 @@ pub struct AppState {
     pub store: Store,
     /// Token verification.
     pub auth: auth::Authenticator,
+    /// The people tokens named a moment ago.
+    people: person_cache::PersonCache,
 }
 
 /// The slice of settings the API needs.
@@ -49,6 +53,9 @@ pub struct ApiSettings {
     pub workers: Option<usize>,
     /// Requests per second allowed per client address, and the burst above it; `None`: no limit.
     pub rate_limit: Option<(u64, u32)>,
+    /// How long the person a token's email matches is reused without reading it again (and
+    /// only while this process writes nothing); zero reads it on every request.
+    pub person_cache: Duration,
 }
 
 /// The OpenAPI document of the API, as the handlers describe it.
@@ -68,7 +75,11 @@ pub struct Application {
 impl Application {
     /// Binds the API on `settings.listen`. The returned server runs when awaited.
     pub fn build(settings: &ApiSettings, store: Store) -> std::io::Result<Self> {
-        let state = web::Data::new(AppState { store, auth: auth::Authenticator::new(&settings.jwt)? });
+        let state = web::Data::new(AppState {
+            store,
+            auth: auth::Authenticator::new(&settings.jwt)?,
+            people: person_cache::PersonCache::new(settings.person_cache),
+        });
         let limiter = web::Data::new(limits::Limiter::new(settings.rate_limit));
         let metrics = web::Data::new(metrics::Metrics::new());
         let server = HttpServer::new(move || {

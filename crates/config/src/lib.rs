@@ -8,6 +8,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -67,6 +68,8 @@ pub struct HttpConfig {
     pub public_url: String,
     /// Requests per second per client address and the burst above it; `None`: no limit.
     pub rate_limit: Option<(u64, u32)>,
+    /// How long the person a token names is reused without reading it again.
+    pub person_cache: Duration,
 }
 
 /// Bearer token checking.
@@ -154,6 +157,7 @@ struct Raw {
     public_url: Option<String>,
     rate_limit_per_second: Option<String>,
     rate_limit_burst: Option<String>,
+    person_cache_seconds: Option<String>,
     jwt_secret: Option<String>,
     jwt_issuer: Option<String>,
     jwt_audience: Option<String>,
@@ -182,6 +186,7 @@ pub const KEYS: &[&str] = &[
     "public_url",
     "rate_limit_per_second",
     "rate_limit_burst",
+    "person_cache_seconds",
     "jwt_secret",
     "jwt_issuer",
     "jwt_audience",
@@ -211,6 +216,7 @@ impl Raw {
             "public_url" => &mut self.public_url,
             "rate_limit_per_second" => &mut self.rate_limit_per_second,
             "rate_limit_burst" => &mut self.rate_limit_burst,
+            "person_cache_seconds" => &mut self.person_cache_seconds,
             "jwt_secret" => &mut self.jwt_secret,
             "jwt_issuer" => &mut self.jwt_issuer,
             "jwt_audience" => &mut self.jwt_audience,
@@ -422,6 +428,14 @@ impl Config {
         let per_second = number("RATE_LIMIT_PER_SECOND", &raw.rate_limit_per_second, 50);
         let burst = number("RATE_LIMIT_BURST", &raw.rate_limit_burst, 200);
         let rate_limit = (per_second > 0).then_some((u64::from(per_second), burst.max(1)));
+        let person_cache = match given(&raw.person_cache_seconds).map(u8::from_str) {
+            None => Duration::from_secs(5),
+            Some(Ok(n)) if n <= 60 => Duration::from_secs(n.into()),
+            Some(_) => {
+                problems.push("SYSTEMEJER_PERSON_CACHE_SECONDS: must be a whole number from 0 to 60".into());
+                Duration::ZERO
+            }
+        };
 
         let jwks = given(&raw.jwt_jwks).map(str::to_owned);
         if let Some(source) = &jwks {
@@ -439,7 +453,7 @@ impl Config {
         }
         Ok(Config {
             database: DatabaseConfig { url, max_connections },
-            http: HttpConfig { listen, public_url, rate_limit },
+            http: HttpConfig { listen, public_url, rate_limit, person_cache },
             jwt: JwtConfig {
                 secret: secret.unwrap_or_default(),
                 secret_source,

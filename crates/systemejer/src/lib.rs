@@ -15,6 +15,7 @@ pub fn api_settings(config: &Config) -> ApiSettings {
         jwt: jwt_settings(config),
         workers: None,
         rate_limit: config.http.rate_limit,
+        person_cache: config.http.person_cache,
     }
 }
 
