@@ -193,11 +193,18 @@ fn scheduled(item: &BulkSystem, today: NaiveDate) -> Vec<rules::Scheduled> {
 }
 
 impl Store {
-    /// Refreshes the query planner's statistics (`ANALYZE`), as after a bulk load: until
-    /// autovacuum gets to it, PostgreSQL would plan with the empty tables' figures.
+    /// Tidies up after a bulk load. PostgreSQL: `VACUUM (ANALYZE)`, so the planner has the
+    /// tables' real figures (it planned a 74 000-row result as 363 rows) and the visibility map
+    /// lets counts read only an index (the list's count took 6 ms from the table, 1 ms from
+    /// the index), without waiting for autovacuum, which may be slow to come or off. SQLite:
+    /// `ANALYZE`. Outside a transaction: `VACUUM` cannot run in one.
     pub fn analyze(&self) -> Result<(), StoreError> {
-        self.write(|conn| {
-            diesel::sql_query("ANALYZE").execute(conn)?;
+        let statement = match self.backend() {
+            crate::BackendKind::Postgres => "VACUUM (ANALYZE)",
+            crate::BackendKind::Sqlite => "ANALYZE",
+        };
+        self.read(|conn| {
+            diesel::sql_query(statement).execute(conn)?;
             Ok(())
         })
     }
