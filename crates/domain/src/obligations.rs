@@ -14,7 +14,7 @@ use crate::ids::{PersonId, RecordId, SystemId};
 use crate::lifecycle::LifecycleState;
 use crate::records::SystemRecords;
 use crate::risk::RiskLevel;
-use crate::system::{Criticality, DelegateRole, System};
+use crate::system::{Criticality, Delegate, DelegateRole, System};
 use crate::values::{Prose, Violation, WebUrl};
 
 string_enum! {
@@ -354,13 +354,17 @@ pub fn schedule(
 /// Who is reminded of a system's duties by default: the first `systemforvalter` delegate, else
 /// the first delegate, else the owner.
 pub fn default_assignee(system: &System) -> Option<PersonId> {
-    system
-        .delegates
+    default_assignee_among(&system.delegates, system.owner_id)
+}
+
+/// [`default_assignee`] from a system's delegates (in the register's order) and owner alone.
+pub fn default_assignee_among(delegates: &[Delegate], owner: Option<PersonId>) -> Option<PersonId> {
+    delegates
         .iter()
         .find(|d| d.role == DelegateRole::Systemforvalter)
-        .or(system.delegates.first())
+        .or(delegates.first())
         .map(|d| d.person_id)
-        .or(system.owner_id)
+        .or(owner)
 }
 
 /// An obligation of a system as the register shows it.

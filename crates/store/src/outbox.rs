@@ -13,21 +13,20 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text, Timestamp};
 use serde::Serialize;
-use systemejer_domain::obligations::ObligationKind;
+use systemejer_domain::obligations::{ObligationKind, default_assignee_among};
 use systemejer_domain::reminders::Party;
-use systemejer_domain::{LifecycleState, Person, PersonId, System, SystemId};
+use systemejer_domain::{LifecycleState, Person, PersonId, SystemId};
 
 use crate::page::{Cursor, Page, PageRequest, keyset_page};
 use crate::rows::parse;
-use crate::schema::{obligations::dsl as o, outbox::dsl as ob, reminder_keys::dsl as rk};
+use crate::schema::{obligations::dsl as o, outbox::dsl as ob, reminder_keys::dsl as rk, systems::dsl as s};
 use crate::{AnyConnection, Store, StoreError, new_id, people, systems};
 
 /// A duty that falls within the reminder horizon, with the people around it.
 #[derive(Debug, Clone)]
 pub struct DueDuty {
-    /// The system.
-    /// (Shared by the system's duties: a pass over a large register clones no systems.)
-    pub system: std::sync::Arc<System>,
+    /// The system (shared by the system's due duties).
+    pub system: std::sync::Arc<DueSystem>,
     /// The duty.
     pub kind: ObligationKind,
     /// For `processor_supervision`: the agreement.
@@ -40,6 +39,15 @@ pub struct DueDuty {
     pub assignee: Option<Party>,
     /// The owner's manager.
     pub owner_manager: Option<Party>,
+}
+
+/// What a reminder tells of a system.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueSystem {
+    /// Its id.
+    pub id: SystemId,
+    /// Its name.
+    pub name: String,
 }
 
 /// A personal data breach awaiting its report or decision, with the systems it touched.
@@ -176,60 +184,79 @@ fn claim_key(conn: &mut AnyConnection, key: &str, message_id: &str, at: NaiveDat
 }
 
 impl Store {
-    /// Duties due on or before `until` in systems that have duties, with their people.
+    /// Duties due on or before `until` in systems not retired, with their people.
+    ///
+    /// One query finds the due rows with the few columns of their systems a reminder needs;
+    /// the delegates (for duties assigned to no one in particular) and the people come in
+    /// batches of a few hundred. The cost follows the due items, not the register, and no
+    /// system is read whole.
     pub fn due_duties(&self, until: NaiveDate) -> Result<Vec<DueDuty>, StoreError> {
         self.read(|conn| {
-            type Row = (String, String, String, Option<String>, Option<NaiveDate>);
+            type Row = (String, String, String, Option<String>, Option<NaiveDate>, String, Option<String>);
             let rows: Vec<Row> = o::obligations
+                .inner_join(s::systems)
                 .filter(o::next_due_on.le(until))
-                .select((o::system_id, o::kind, o::subject, o::assignee_id, o::next_due_on))
+                .filter(s::lifecycle_state.ne(LifecycleState::Retired.as_str()))
+                .select((o::system_id, o::kind, o::subject, o::assignee_id, o::next_due_on, s::name, s::owner_id))
                 .order((o::system_id, o::kind, o::subject))
                 .load(conn)?;
-            // Everyone the rows need, loaded in a few queries rather than a few per row: the
-            // cost follows the due items, not the register.
-            let mut system_ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
-            system_ids.dedup();
-            let systems_by_id: HashMap<String, std::sync::Arc<System>> = systems::get_many(conn, &system_ids)?
-                .into_iter()
-                .map(|(id, system)| (id, std::sync::Arc::new(system)))
-                .collect();
-            let mut assignees = Vec::with_capacity(rows.len());
-            for (system_id, _, _, assignee, _) in &rows {
-                let explicit =
-                    assignee.as_deref().map(|a| parse::<PersonId>("obligations.assignee_id", a)).transpose()?;
-                let default =
-                    systems_by_id.get(system_id).and_then(|s| systemejer_domain::obligations::default_assignee(s));
-                assignees.push(explicit.or(default));
+            let person_id = |column: &'static str, v: &Option<String>| {
+                v.as_deref().map(|v| parse::<PersonId>(column, v)).transpose()
+            };
+            // The systems of the due rows, each once (the rows are in system order).
+            let mut due_systems: Vec<(String, std::sync::Arc<DueSystem>, Option<PersonId>)> = Vec::new();
+            let mut unassigned: Vec<String> = Vec::new();
+            for (system_id, _, _, assignee, _, name, owner) in &rows {
+                if due_systems.last().is_none_or(|(id, _, _)| id != system_id) {
+                    let system = DueSystem { id: parse("obligations.system_id", system_id)?, name: name.clone() };
+                    due_systems.push((
+                        system_id.clone(),
+                        std::sync::Arc::new(system),
+                        person_id("systems.owner_id", owner)?,
+                    ));
+                }
+                if assignee.is_none() && unassigned.last() != Some(system_id) {
+                    unassigned.push(system_id.clone());
+                }
             }
-            let owners = systems_by_id.values().filter_map(|s| s.owner_id);
-            let mut people_by_id = people::get_many(conn, owners.chain(assignees.iter().flatten().copied()))?;
+            let mut delegates = HashMap::new();
+            for chunk in unassigned.chunks(500) {
+                delegates.extend(systems::load_delegates(conn, chunk)?);
+            }
+            let mut assignees = Vec::with_capacity(rows.len());
+            let mut system_at = 0;
+            for (system_id, _, _, assignee, ..) in &rows {
+                while &due_systems[system_at].0 != system_id {
+                    system_at += 1;
+                }
+                let explicit = person_id("obligations.assignee_id", assignee)?;
+                let owner = due_systems[system_at].2;
+                let default = || default_assignee_among(delegates.get(system_id).map_or(&[][..], Vec::as_slice), owner);
+                assignees.push((system_at, explicit.or_else(default)));
+            }
+            let owners = due_systems.iter().filter_map(|(_, _, owner)| *owner);
+            let mut people_by_id = people::get_many(conn, owners.chain(assignees.iter().filter_map(|(_, a)| *a)))?;
             let managers: Vec<PersonId> = people_by_id.values().filter_map(|p| p.manager_id).collect();
             people_by_id.extend(people::get_many(conn, managers)?);
-            let person = |id: PersonId| {
+            let party_of = |id: PersonId| {
                 people_by_id
                     .get(&id)
-                    .cloned()
+                    .map(party)
                     .ok_or_else(|| StoreError::NotFound { entity: "person", id: id.to_string() })
             };
-            let mut out = Vec::new();
-            for ((system_id, kind, subject, _, due), assignee_id) in rows.into_iter().zip(assignees) {
+            let mut out = Vec::with_capacity(rows.len());
+            for ((_, kind, subject, _, due, ..), (system_at, assignee_id)) in rows.into_iter().zip(assignees) {
                 let Some(due_on) = due else { continue };
-                let Some(system) = systems_by_id.get(&system_id) else {
-                    return Err(StoreError::NotFound { entity: "system", id: system_id });
-                };
-                if system.lifecycle_state == LifecycleState::Retired {
-                    continue;
-                }
-                let owner = system.owner_id.map(person).transpose()?;
-                let owner_manager = owner.as_ref().and_then(|o| o.manager_id).map(person).transpose()?;
-                let assignee = assignee_id.map(person).transpose()?;
+                let (_, system, owner_id) = &due_systems[system_at];
+                let owner_manager =
+                    owner_id.and_then(|o| people_by_id.get(&o)).and_then(|o| o.manager_id).map(party_of).transpose()?;
                 out.push(DueDuty {
                     kind: parse("obligations.kind", &kind)?,
                     subject,
                     due_on,
-                    owner: owner.as_ref().map(party),
-                    assignee: assignee.as_ref().map(party),
-                    owner_manager: owner_manager.as_ref().map(party),
+                    owner: owner_id.map(party_of).transpose()?,
+                    assignee: assignee_id.map(party_of).transpose()?,
+                    owner_manager,
                     system: std::sync::Arc::clone(system),
                 });
             }
@@ -269,7 +296,14 @@ impl Store {
 
     /// Which of `keys` have been used already (for a dry run).
     pub fn existing_reminder_keys(&self, keys: &[String]) -> Result<Vec<String>, StoreError> {
-        self.read(|conn| Ok(rk::reminder_keys.filter(rk::key.eq_any(keys)).select(rk::key).load(conn)?))
+        self.read(|conn| {
+            let mut used = Vec::new();
+            // A few hundred keys a query: a large pass has more keys than SQLite binds at once.
+            for chunk in keys.chunks(500) {
+                used.extend(rk::reminder_keys.filter(rk::key.eq_any(chunk)).select(rk::key).load::<String>(conn)?);
+            }
+            Ok(used)
+        })
     }
 
     /// Writes one recipient's message in one transaction: claims each item's key, and writes

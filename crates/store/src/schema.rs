@@ -278,6 +278,7 @@ diesel::table! {
 diesel::joinable!(system_delegates -> systems (system_id));
 diesel::joinable!(system_delegates -> people (person_id));
 diesel::joinable!(lifecycle_transitions -> systems (system_id));
+diesel::joinable!(obligations -> systems (system_id));
 diesel::allow_tables_to_appear_in_same_query!(
     org_units,
     people,

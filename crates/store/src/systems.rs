@@ -46,7 +46,10 @@ pub struct SystemFilter {
     pub changed_since: Option<DateTime<Utc>>,
 }
 
-fn load_delegates(conn: &mut AnyConnection, ids: &[String]) -> Result<HashMap<String, Vec<Delegate>>, StoreError> {
+pub(crate) fn load_delegates(
+    conn: &mut AnyConnection,
+    ids: &[String],
+) -> Result<HashMap<String, Vec<Delegate>>, StoreError> {
     let rows: Vec<(String, String, String)> = d::system_delegates
         .filter(d::system_id.eq_any(ids))
         .select((d::system_id, d::person_id, d::role))

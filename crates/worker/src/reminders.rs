@@ -111,10 +111,11 @@ fn key(duty: &DueDuty, stage: Stage, email: &str) -> String {
 
 /// The plans without the items whose keys were used before.
 pub fn without_keys(plans: Vec<Plan>, used: &[String]) -> Vec<Plan> {
+    let used: std::collections::HashSet<&str> = used.iter().map(String::as_str).collect();
     plans
         .into_iter()
         .filter_map(|mut p| {
-            p.items.retain(|i| !used.contains(&i.key));
+            p.items.retain(|i| !used.contains(i.key.as_str()));
             (!p.items.is_empty()).then_some(p)
         })
         .collect()
