@@ -1,7 +1,8 @@
 //! The demo municipality on both backends: it loads whole, has every state and every duty
 //! status, agrees with its own audit log, and is refused on a register that is not empty.
 
-use systemejer_domain::LifecycleState;
+use systemejer_domain::obligations::default_assignee;
+use systemejer_domain::{DelegateRole, LifecycleState, System};
 use systemejer_e2e::{Backend, TestDb};
 use systemejer_store::reports::ComplianceFilter;
 use systemejer_store::{PageRequest, StoreError};
@@ -37,10 +38,58 @@ fn loads_whole_and_agrees_with_its_audit_log(backend: Backend) {
     assert_eq!(live.systems.len(), rebuilt.systems.len());
     assert_eq!(live.totals, rebuilt.totals);
 
+    due_duties_go_where_the_domain_says(&store, &systems);
+
     // Loading twice would mix two municipalities: refused, and nothing is written.
     let again = systemejer_demo::load(&store, options);
     assert!(matches!(again, Err(StoreError::Conflict { code: "register_not_empty", .. })), "{again:?}");
     assert_eq!(store.list_systems(&Default::default(), &page).unwrap().items.len(), 120);
+}
+
+/// The reminder pass finds its duties with one query that picks each duty's default assignee
+/// in SQL: it must find every due duty of every system not retired, once, and send it where
+/// the domain's rule says.
+fn due_duties_go_where_the_domain_says(store: &systemejer_store::Store, systems: &[System]) {
+    let horizon = store.today() + chrono::Duration::days(3650);
+    let due = store.due_duties(horizon).unwrap();
+    let mut expected = 0;
+    let (mut by_delegate, mut systemforvalter_not_first) = (0, 0);
+    for system in systems.iter().filter(|s| s.lifecycle_state != LifecycleState::Retired) {
+        for obligation in store.list_obligations(system.id).unwrap() {
+            if obligation.next_due_on.is_none_or(|d| d > horizon) {
+                continue;
+            }
+            expected += 1;
+            let subject = obligation.subject.clone().unwrap_or_default();
+            let found: Vec<_> = due
+                .iter()
+                .filter(|d| d.system.id == system.id && d.kind == obligation.kind && d.subject == subject)
+                .collect();
+            assert_eq!(found.len(), 1, "{} {} found {} times", system.name, obligation.kind, found.len());
+            let duty = found[0];
+            assert_eq!(duty.system.name, system.name);
+            assert_eq!(duty.owner.as_ref().map(|p| p.id), system.owner_id);
+            // The register's view of the obligation names who is reminded, by the domain's rule.
+            assert_eq!(
+                duty.assignee.as_ref().map(|p| p.id),
+                obligation.assignee_id,
+                "{} {}",
+                system.name,
+                obligation.kind
+            );
+            if !system.delegates.is_empty() && obligation.assignee_id == default_assignee(system) {
+                by_delegate += 1;
+                let first_is_systemforvalter = system.delegates[0].role == DelegateRole::Systemforvalter;
+                if !first_is_systemforvalter && system.delegates.iter().any(|d| d.role == DelegateRole::Systemforvalter)
+                {
+                    systemforvalter_not_first += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(due.len(), expected, "every due duty of a system not retired, and nothing else");
+    assert!(by_delegate > 0, "the demo has duties that go to a delegate");
+    assert!(systemforvalter_not_first > 0, "the demo has a systemforvalter listed after another delegate");
 }
 
 #[test]

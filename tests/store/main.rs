@@ -293,3 +293,28 @@ fn a_connection_the_server_ended_fails_at_most_once() {
     assert_eq!(store.list_systems(&Default::default(), &page).unwrap().total, 1, "no one noticed");
     assert!(store.ping().is_ok());
 }
+
+/// The reminder pass reads on two connections at once where it can; with a pool of one it
+/// must take them in turn, not wait for itself.
+fn a_pool_of_one_finds_the_due_duties(backend: Backend) {
+    let Some(db) = TestDb::create(backend) else { return };
+    let usual = db.store();
+    let today = usual.today();
+    systemejer_demo::load(&usual, systemejer_demo::Options { systems: 20, seed: 3, today }).unwrap();
+    let options = PoolOptions { max_connections: 1, acquire_timeout: std::time::Duration::from_secs(2) };
+    let one = systemejer_store::Store::connect(&db.url, &options).unwrap();
+    let horizon = today + chrono::Duration::days(3650);
+    let (with_one, with_four) = (one.due_duties(horizon).unwrap(), usual.due_duties(horizon).unwrap());
+    assert!(!with_one.is_empty());
+    assert_eq!(with_one.len(), with_four.len());
+}
+
+#[test]
+fn a_pool_of_one_finds_the_due_duties_on_sqlite() {
+    a_pool_of_one_finds_the_due_duties(Backend::Sqlite);
+}
+
+#[test]
+fn a_pool_of_one_finds_the_due_duties_on_postgres() {
+    a_pool_of_one_finds_the_due_duties(Backend::Postgres);
+}

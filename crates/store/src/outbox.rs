@@ -8,6 +8,7 @@
 //! and the message is tried again.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -19,14 +20,17 @@ use systemejer_domain::{LifecycleState, Person, PersonId, SystemId};
 
 use crate::page::{Cursor, Page, PageRequest, keyset_page};
 use crate::rows::parse;
-use crate::schema::{obligations::dsl as o, outbox::dsl as ob, reminder_keys::dsl as rk, systems::dsl as s};
+use crate::schema::{
+    obligations::dsl as o, outbox::dsl as ob, people::dsl as p, reminder_keys::dsl as rk, system_delegates::dsl as d,
+    systems::dsl as s,
+};
 use crate::{AnyConnection, Store, StoreError, new_id, people, systems};
 
 /// A duty that falls within the reminder horizon, with the people around it.
 #[derive(Debug, Clone)]
 pub struct DueDuty {
     /// The system (shared by the system's due duties).
-    pub system: std::sync::Arc<DueSystem>,
+    pub system: Arc<DueSystem>,
     /// The duty.
     pub kind: ObligationKind,
     /// For `processor_supervision`: the agreement.
@@ -34,11 +38,11 @@ pub struct DueDuty {
     /// When it is due.
     pub due_on: NaiveDate,
     /// The owner.
-    pub owner: Option<Party>,
+    pub owner: Option<Arc<Party>>,
     /// Who the duty is assigned to (an override, a delegate, else the owner).
-    pub assignee: Option<Party>,
+    pub assignee: Option<Arc<Party>>,
     /// The owner's manager.
-    pub owner_manager: Option<Party>,
+    pub owner_manager: Option<Arc<Party>>,
 }
 
 /// What a reminder tells of a system.
@@ -164,6 +168,46 @@ pub struct NotificationFilter {
     pub system_id: Option<SystemId>,
 }
 
+/// People as a reminder names them, with their managers' ids.
+type Parties = HashMap<PersonId, (Arc<Party>, Option<PersonId>)>;
+
+impl Store {
+    /// The people with these ids as a reminder names them, with their managers' ids: a few
+    /// thousand a query (SQLite binds at most 32 766 values at once), half of the queries on a
+    /// second connection.
+    fn parties(&self, ids: impl IntoIterator<Item = PersonId>) -> Result<Parties, StoreError> {
+        let ids: Vec<String> =
+            ids.into_iter().collect::<std::collections::BTreeSet<_>>().iter().map(ToString::to_string).collect();
+        let chunks: Vec<&[String]> = ids.chunks(5000).collect();
+        let (mine, theirs) = chunks.split_at(chunks.len().div_ceil(2));
+        let load = |chunks: &[&[String]]| {
+            self.read(|conn| {
+                let mut out = Parties::new();
+                for chunk in chunks {
+                    let rows: Vec<(String, String, String, String, bool, Option<String>)> = p::people
+                        .filter(p::id.eq_any(*chunk))
+                        .select((p::id, p::name, p::email, p::language, p::active, p::manager_id))
+                        .load(conn)?;
+                    for (id, name, email, language, active, manager) in rows {
+                        let id: PersonId = parse("people.id", &id)?;
+                        let manager =
+                            manager.as_deref().map(|m| parse::<PersonId>("people.manager_id", m)).transpose()?;
+                        let language = parse("people.language", &language)?;
+                        out.insert(id, (Arc::new(Party { id, name, email, language, active }), manager));
+                    }
+                }
+                Ok(out)
+            })
+        };
+        std::thread::scope(|scope| {
+            let other = scope.spawn(|| load(theirs));
+            let mut out = load(mine)?;
+            out.extend(other.join().unwrap_or_else(|_| Err(StoreError::Internal("reading people failed".into())))?);
+            Ok(out)
+        })
+    }
+}
+
 fn party(p: &Person) -> Party {
     Party { id: p.id, name: p.name.clone(), email: p.email.to_string(), language: p.language, active: p.active }
 }
@@ -186,82 +230,83 @@ fn claim_key(conn: &mut AnyConnection, key: &str, message_id: &str, at: NaiveDat
 impl Store {
     /// Duties due on or before `until` in systems not retired, with their people.
     ///
-    /// One query finds the due rows with the few columns of their systems a reminder needs;
-    /// the delegates (for duties assigned to no one in particular) and the people come in
-    /// batches of a few hundred. The cost follows the due items, not the register, and no
-    /// system is read whole.
+    /// A few queries whatever the size: the due rows with the few columns of their systems a
+    /// reminder needs, the delegates of the systems with duties assigned to no one in
+    /// particular (beside it, on a second connection), and the people (in batches of a few
+    /// thousand). The cost follows the due items, not the register, and no system is read
+    /// whole; the domain's rule picks the assignee.
     pub fn due_duties(&self, until: NaiveDate) -> Result<Vec<DueDuty>, StoreError> {
-        self.read(|conn| {
-            type Row = (String, String, String, Option<String>, Option<NaiveDate>, String, Option<String>);
-            let rows: Vec<Row> = o::obligations
-                .inner_join(s::systems)
-                .filter(o::next_due_on.le(until))
-                .filter(s::lifecycle_state.ne(LifecycleState::Retired.as_str()))
-                .select((o::system_id, o::kind, o::subject, o::assignee_id, o::next_due_on, s::name, s::owner_id))
-                .order((o::system_id, o::kind, o::subject))
-                .load(conn)?;
-            let person_id = |column: &'static str, v: &Option<String>| {
-                v.as_deref().map(|v| parse::<PersonId>(column, v)).transpose()
+        type Row = (String, String, String, Option<String>, Option<NaiveDate>, String, Option<String>);
+        let due = o::obligations.filter(o::next_due_on.le(until));
+        // The delegates are read on a second connection while the due rows are read: the two
+        // queries do not depend on each other. (Two reads one after the other, not nested, so
+        // a pool of one connection serves them in turn.)
+        let (rows, delegates) = std::thread::scope(|scope| {
+            let delegates = scope.spawn(|| {
+                self.read(|conn| {
+                    let unassigned = due.filter(o::assignee_id.is_null()).select(o::system_id);
+                    systems::group_delegates(
+                        d::system_delegates
+                            .filter(d::system_id.eq_any(unassigned))
+                            .select((d::system_id, d::person_id, d::role))
+                            .load(conn)?,
+                    )
+                })
+            });
+            let rows = self.read(|conn| {
+                Ok(due
+                    .inner_join(s::systems)
+                    .filter(s::lifecycle_state.ne(LifecycleState::Retired.as_str()))
+                    .select((o::system_id, o::kind, o::subject, o::assignee_id, o::next_due_on, s::name, s::owner_id))
+                    .load::<Row>(conn)?)
+            });
+            let delegates =
+                delegates.join().unwrap_or_else(|_| Err(StoreError::Internal("reading the delegates failed".into())));
+            Ok::<_, StoreError>((rows?, delegates?))
+        })?;
+        let person_id = |column: &'static str, v: Option<&str>| v.map(|v| parse::<PersonId>(column, v)).transpose();
+        // Each system once, shared by its due duties.
+        let mut systems_by_id: HashMap<&str, (Arc<DueSystem>, Option<PersonId>)> = HashMap::new();
+        let mut assignees = Vec::with_capacity(rows.len());
+        for (system_id, _, _, assignee, _, name, owner) in &rows {
+            if !systems_by_id.contains_key(system_id.as_str()) {
+                let system = DueSystem { id: parse("obligations.system_id", system_id)?, name: name.clone() };
+                let owner = person_id("systems.owner_id", owner.as_deref())?;
+                systems_by_id.insert(system_id, (Arc::new(system), owner));
+            }
+            let owner = systems_by_id[system_id.as_str()].1;
+            let assignee = match person_id("obligations.assignee_id", assignee.as_deref())? {
+                Some(explicit) => Some(explicit),
+                None => default_assignee_among(delegates.get(system_id).map_or(&[], Vec::as_slice), owner),
             };
-            // The systems of the due rows, each once (the rows are in system order).
-            let mut due_systems: Vec<(String, std::sync::Arc<DueSystem>, Option<PersonId>)> = Vec::new();
-            let mut unassigned: Vec<String> = Vec::new();
-            for (system_id, _, _, assignee, _, name, owner) in &rows {
-                if due_systems.last().is_none_or(|(id, _, _)| id != system_id) {
-                    let system = DueSystem { id: parse("obligations.system_id", system_id)?, name: name.clone() };
-                    due_systems.push((
-                        system_id.clone(),
-                        std::sync::Arc::new(system),
-                        person_id("systems.owner_id", owner)?,
-                    ));
-                }
-                if assignee.is_none() && unassigned.last() != Some(system_id) {
-                    unassigned.push(system_id.clone());
-                }
-            }
-            let mut delegates = HashMap::new();
-            for chunk in unassigned.chunks(500) {
-                delegates.extend(systems::load_delegates(conn, chunk)?);
-            }
-            let mut assignees = Vec::with_capacity(rows.len());
-            let mut system_at = 0;
-            for (system_id, _, _, assignee, ..) in &rows {
-                while &due_systems[system_at].0 != system_id {
-                    system_at += 1;
-                }
-                let explicit = person_id("obligations.assignee_id", assignee)?;
-                let owner = due_systems[system_at].2;
-                let default = || default_assignee_among(delegates.get(system_id).map_or(&[][..], Vec::as_slice), owner);
-                assignees.push((system_at, explicit.or_else(default)));
-            }
-            let owners = due_systems.iter().filter_map(|(_, _, owner)| *owner);
-            let mut people_by_id = people::get_many(conn, owners.chain(assignees.iter().filter_map(|(_, a)| *a)))?;
-            let managers: Vec<PersonId> = people_by_id.values().filter_map(|p| p.manager_id).collect();
-            people_by_id.extend(people::get_many(conn, managers)?);
-            let party_of = |id: PersonId| {
-                people_by_id
-                    .get(&id)
-                    .map(party)
-                    .ok_or_else(|| StoreError::NotFound { entity: "person", id: id.to_string() })
-            };
-            let mut out = Vec::with_capacity(rows.len());
-            for ((_, kind, subject, _, due, ..), (system_at, assignee_id)) in rows.into_iter().zip(assignees) {
-                let Some(due_on) = due else { continue };
-                let (_, system, owner_id) = &due_systems[system_at];
-                let owner_manager =
-                    owner_id.and_then(|o| people_by_id.get(&o)).and_then(|o| o.manager_id).map(party_of).transpose()?;
-                out.push(DueDuty {
-                    kind: parse("obligations.kind", &kind)?,
-                    subject,
-                    due_on,
-                    owner: owner_id.map(party_of).transpose()?,
-                    assignee: assignee_id.map(party_of).transpose()?,
-                    owner_manager,
-                    system: std::sync::Arc::clone(system),
-                });
-            }
-            Ok(out)
-        })
+            assignees.push(assignee);
+        }
+        let owners = systems_by_id.values().filter_map(|(_, owner)| *owner);
+        let mut people = self.parties(owners.chain(assignees.iter().flatten().copied()))?;
+        let managers: Vec<PersonId> = people.values().filter_map(|(_, manager)| *manager).collect();
+        people.extend(self.parties(managers)?);
+        let party = |id: PersonId| {
+            people
+                .get(&id)
+                .map(|(party, _)| Arc::clone(party))
+                .ok_or_else(|| StoreError::NotFound { entity: "person", id: id.to_string() })
+        };
+        let mut out = Vec::with_capacity(rows.len());
+        for ((system_id, kind, subject, _, due, ..), assignee_id) in rows.iter().zip(assignees) {
+            let Some(due_on) = *due else { continue };
+            let (system, owner_id) = &systems_by_id[system_id.as_str()];
+            let manager = owner_id.and_then(|o| people.get(&o)).and_then(|(_, manager)| *manager);
+            out.push(DueDuty {
+                kind: parse("obligations.kind", kind)?,
+                subject: subject.clone(),
+                due_on,
+                owner: owner_id.map(party).transpose()?,
+                assignee: assignee_id.map(party).transpose()?,
+                owner_manager: manager.map(party).transpose()?,
+                system: Arc::clone(system),
+            });
+        }
+        Ok(out)
     }
 
     /// Personal data breaches that still await the report or the decision not to report.
@@ -299,7 +344,7 @@ impl Store {
         self.read(|conn| {
             let mut used = Vec::new();
             // A few hundred keys a query: a large pass has more keys than SQLite binds at once.
-            for chunk in keys.chunks(500) {
+            for chunk in keys.chunks(5000) {
                 used.extend(rk::reminder_keys.filter(rk::key.eq_any(chunk)).select(rk::key).load::<String>(conn)?);
             }
             Ok(used)

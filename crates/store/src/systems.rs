@@ -46,21 +46,28 @@ pub struct SystemFilter {
     pub changed_since: Option<DateTime<Utc>>,
 }
 
-pub(crate) fn load_delegates(
-    conn: &mut AnyConnection,
-    ids: &[String],
-) -> Result<HashMap<String, Vec<Delegate>>, StoreError> {
+fn load_delegates(conn: &mut AnyConnection, ids: &[String]) -> Result<HashMap<String, Vec<Delegate>>, StoreError> {
     let rows: Vec<(String, String, String)> = d::system_delegates
         .filter(d::system_id.eq_any(ids))
         .select((d::system_id, d::person_id, d::role))
-        .order((d::system_id, d::person_id))
         .load(conn)?;
+    group_delegates(rows)
+}
+
+/// Delegate rows `(system_id, person_id, role)` by system, each system's in the register's
+/// order (by person id).
+pub(crate) fn group_delegates(
+    rows: Vec<(String, String, String)>,
+) -> Result<HashMap<String, Vec<Delegate>>, StoreError> {
     let mut out: HashMap<String, Vec<Delegate>> = HashMap::new();
     for (system, person, role) in rows {
         out.entry(system).or_default().push(Delegate {
             person_id: parse("system_delegates.person_id", &person)?,
             role: parse("system_delegates.role", &role)?,
         });
+    }
+    for delegates in out.values_mut() {
+        delegates.sort_by_key(|d| d.person_id);
     }
     Ok(out)
 }

@@ -184,8 +184,19 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                 let worker = systemejer::worker(&config, store).context("setting up mail delivery")?;
                 if *dry_run {
                     let today = as_of.unwrap_or_else(|| worker.today());
-                    let plans = worker.plan(today).await?;
-                    print_plans(&plans, today, *json)?;
+                    let dry = worker.dry_run(today).await?;
+                    print_plans(&dry.plans, today, *json)?;
+                    // On stderr, so that it does not mix with the plan: how long each step
+                    // took, apart from printing (bench/run.sh reads it).
+                    eprintln!(
+                        "dry run: {} due duties found in {} ms; {} item(s) to {} recipient(s) planned in {} ms; sent before checked in {} ms",
+                        dry.duties_due,
+                        dry.found.as_millis(),
+                        dry.plans.iter().map(|p| p.items.len()).sum::<usize>(),
+                        dry.plans.len(),
+                        dry.planned.as_millis(),
+                        dry.checked.as_millis()
+                    );
                     return Ok(());
                 }
                 if *once {

@@ -94,6 +94,9 @@ fn reminders_become_eml_files_without_a_mail_server() {
     assert_eq!(plan["messages"][0]["addressee"]["email"], "ole@randers.dk");
     assert_eq!(plan["messages"][0]["items"][0]["kind"], "backup_test");
     assert_eq!(plan["messages"][0]["items"][0]["days_left"], 3);
+    let said = String::from_utf8_lossy(&dry.stderr);
+    assert!(said.contains("dry run: 1 due duties found in "), "{said}");
+    assert!(said.contains("; 1 item(s) to 1 recipient(s) planned in "), "{said}");
     assert!(!outbox.exists() || std::fs::read_dir(&outbox).unwrap().next().is_none(), "a dry run writes nothing");
 
     let run = systemejer(&url).args(["worker", "--once"]).output().unwrap();

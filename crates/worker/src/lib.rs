@@ -70,6 +70,21 @@ impl Default for WorkerSettings {
     }
 }
 
+/// What a pass would send, and how long working it out took.
+#[derive(Debug, Clone)]
+pub struct DryRun {
+    /// Who would be told what.
+    pub plans: Vec<Plan>,
+    /// Duties within the reminder horizon.
+    pub duties_due: usize,
+    /// Finding the due duties with their systems and people (the store).
+    pub found: StdDuration,
+    /// Working out who is told of which at which stage.
+    pub planned: StdDuration,
+    /// Leaving out what was sent before.
+    pub checked: StdDuration,
+}
+
 /// What one pass did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Outcome {
@@ -148,12 +163,27 @@ impl Worker {
 
     /// What a pass on `today` would send, without writing or sending anything.
     pub async fn plan(&self, today: NaiveDate) -> Result<Vec<Plan>, WorkerError> {
+        Ok(self.dry_run(today).await?.plans)
+    }
+
+    /// [`Worker::plan`], with how long each step took.
+    pub async fn dry_run(&self, today: NaiveDate) -> Result<DryRun, WorkerError> {
         let horizon = today + Duration::days(i64::from(self.settings.policy.horizon_days()));
+        let started = std::time::Instant::now();
         let duties = self.blocking(move |s| s.due_duties(horizon)).await?;
+        let found = started.elapsed();
         let plans = reminders::plan(&duties, today, &self.settings);
+        let planned = started.elapsed();
         let keys: Vec<String> = plans.iter().flat_map(|p| p.items.iter().map(|i| i.key.clone())).collect();
         let sent = self.blocking(move |s| s.existing_reminder_keys(&keys)).await?;
-        Ok(reminders::without_keys(plans, &sent))
+        let plans = reminders::without_keys(plans, &sent);
+        Ok(DryRun {
+            plans,
+            duties_due: duties.len(),
+            found,
+            planned: planned - found,
+            checked: started.elapsed() - planned,
+        })
     }
 
     /// One pass as of `today`: plan, write the outbox, deliver it. The pass is recorded (for

@@ -71,9 +71,9 @@ pub fn plan(duties: &[DueDuty], today: NaiveDate, settings: &WorkerSettings) -> 
         let Some(stage) = rules::stage(duty.due_on, today, &settings.policy) else { continue };
         let days_left = (duty.due_on - today).num_days();
         let people = DutyPeople {
-            owner: duty.owner.as_ref(),
-            assignee: duty.assignee.as_ref(),
-            owner_manager: duty.owner_manager.as_ref(),
+            owner: duty.owner.as_deref(),
+            assignee: duty.assignee.as_deref(),
+            owner_manager: duty.owner_manager.as_deref(),
         };
         // Who is told follows the stage: the owner joins from the first weekly overdue
         // reminder, not on the days between the due day and it.
