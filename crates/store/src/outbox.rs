@@ -343,7 +343,7 @@ impl Store {
     pub fn existing_reminder_keys(&self, keys: &[String]) -> Result<Vec<String>, StoreError> {
         self.read(|conn| {
             let mut used = Vec::new();
-            // A few hundred keys a query: a large pass has more keys than SQLite binds at once.
+            // 5 000 keys a query: a national pass has more keys than SQLite binds at once (32 766).
             for chunk in keys.chunks(5000) {
                 used.extend(rk::reminder_keys.filter(rk::key.eq_any(chunk)).select(rk::key).load::<String>(conn)?);
             }

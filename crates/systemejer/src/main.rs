@@ -184,7 +184,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                 let worker = systemejer::worker(&config, store).context("setting up mail delivery")?;
                 if *dry_run {
                     let today = as_of.unwrap_or_else(|| worker.today());
-                    let dry = worker.dry_run(today).await?;
+                    let dry = worker.plan_pass(today).await?;
                     print_plans(&dry.plans, today, *json)?;
                     // On stderr, so that it does not mix with the plan: how long each step
                     // took, apart from printing (bench/run.sh reads it).

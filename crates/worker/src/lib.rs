@@ -70,9 +70,10 @@ impl Default for WorkerSettings {
     }
 }
 
-/// What a pass would send, and how long working it out took.
+/// What a pass is to send (what was sent before left out), and how long working it out took:
+/// what the dry run prints, and what the pass writes.
 #[derive(Debug, Clone)]
-pub struct DryRun {
+pub struct PassPlan {
     /// Who would be told what.
     pub plans: Vec<Plan>,
     /// Duties within the reminder horizon.
@@ -163,11 +164,11 @@ impl Worker {
 
     /// What a pass on `today` would send, without writing or sending anything.
     pub async fn plan(&self, today: NaiveDate) -> Result<Vec<Plan>, WorkerError> {
-        Ok(self.dry_run(today).await?.plans)
+        Ok(self.plan_pass(today).await?.plans)
     }
 
     /// [`Worker::plan`], with how long each step took.
-    pub async fn dry_run(&self, today: NaiveDate) -> Result<DryRun, WorkerError> {
+    pub async fn plan_pass(&self, today: NaiveDate) -> Result<PassPlan, WorkerError> {
         let horizon = today + Duration::days(i64::from(self.settings.policy.horizon_days()));
         let started = std::time::Instant::now();
         let duties = self.blocking(move |s| s.due_duties(horizon)).await?;
@@ -177,7 +178,7 @@ impl Worker {
         let keys: Vec<String> = plans.iter().flat_map(|p| p.items.iter().map(|i| i.key.clone())).collect();
         let sent = self.blocking(move |s| s.existing_reminder_keys(&keys)).await?;
         let plans = reminders::without_keys(plans, &sent);
-        Ok(DryRun {
+        Ok(PassPlan {
             plans,
             duties_due: duties.len(),
             found,
@@ -226,9 +227,9 @@ impl Worker {
         // horizon was told already, and claiming each of those keys again in its own
         // transaction took 31 s over a national register. Writing still claims every key, so
         // a key another worker takes meanwhile is not sent twice.
-        let dry = self.dry_run(today).await?;
-        let mut outcome = Outcome { duties_due: dry.duties_due, ..Outcome::default() };
-        for plan in dry.plans {
+        let planned = self.plan_pass(today).await?;
+        let mut outcome = Outcome { duties_due: planned.duties_due, ..Outcome::default() };
+        for plan in planned.plans {
             let settings = self.settings.clone();
             let items: Vec<(String, PlannedItem)> = plan.items.iter().map(|i| (i.key.clone(), i.clone())).collect();
             let addressee = plan.addressee.clone();
