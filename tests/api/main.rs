@@ -13,6 +13,7 @@ mod lists;
 mod metrics;
 mod obligations;
 mod permissions;
+mod queries;
 mod register;
 mod reports;
 mod tokens;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{InstrumentationEvent, SimpleConnection};
 use diesel::{Connection, PgConnection, SqliteConnection};
 
 /// One database connection, PostgreSQL or SQLite; queries are written once for both.
@@ -89,6 +89,20 @@ pub fn establish(url: &DatabaseUrl) -> Result<AnyConnection, diesel::ConnectionE
     }
 }
 
+/// Counts the statements a connection sends (each one a round trip: `BEGIN` and `COMMIT`
+/// included), into a counter the store shares: what the query-count tests hold.
+fn count_statements(conn: &mut AnyConnection, counter: Arc<AtomicU64>) {
+    let counting = move |event: InstrumentationEvent<'_>| {
+        if let InstrumentationEvent::StartQuery { .. } = event {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+    };
+    match conn {
+        AnyConnection::Postgresql(c) => c.set_instrumentation(counting),
+        AnyConnection::Sqlite(c) => c.set_instrumentation(counting),
+    }
+}
+
 /// A connection as the pool keeps it: the connection, when it was last handed back, and
 /// whether a query on it found the server gone.
 pub struct Pooled {
@@ -133,12 +147,14 @@ pub struct Manager {
     epoch: Instant,
     /// Nanoseconds after `epoch` at which a connection was last found lost (0: never).
     last_loss: Arc<AtomicU64>,
+    /// Statements sent on this manager's connections, the pool's own checks left out.
+    statements: Arc<AtomicU64>,
 }
 
 impl Manager {
-    /// A manager for `url`.
-    pub fn new(url: DatabaseUrl) -> Self {
-        Self { url, epoch: Instant::now(), last_loss: Arc::new(AtomicU64::new(0)) }
+    /// A manager for `url` that counts the statements its connections send into `statements`.
+    pub fn new(url: DatabaseUrl, statements: Arc<AtomicU64>) -> Self {
+        Self { url, epoch: Instant::now(), last_loss: Arc::new(AtomicU64::new(0)), statements }
     }
 
     fn since_epoch(&self, at: Instant) -> u64 {
@@ -157,7 +173,8 @@ impl r2d2::ManageConnection for Manager {
     type Error = diesel::r2d2::Error;
 
     fn connect(&self) -> Result<Pooled, Self::Error> {
-        let conn = establish(&self.url).map_err(diesel::r2d2::Error::ConnectionError)?;
+        let mut conn = establish(&self.url).map_err(diesel::r2d2::Error::ConnectionError)?;
+        count_statements(&mut conn, Arc::clone(&self.statements));
         Ok(Pooled { conn, returned: Instant::now(), lost: false })
     }
 
@@ -165,7 +182,9 @@ impl r2d2::ManageConnection for Manager {
         if !self.needs_check(conn) {
             return Ok(());
         }
-        conn.conn.batch_execute("SELECT 1").map_err(diesel::r2d2::Error::QueryError).inspect_err(|_| {
+        let checked = conn.conn.batch_execute("SELECT 1");
+        self.statements.fetch_sub(1, Ordering::Relaxed);
+        checked.map_err(diesel::r2d2::Error::QueryError).inspect_err(|_| {
             self.last_loss.fetch_max(self.since_epoch(Instant::now()), Ordering::Relaxed);
         })
     }

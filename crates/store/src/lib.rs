@@ -62,6 +62,8 @@ pub struct Store {
     sqlite_writer: Arc<Mutex<()>>,
     /// Write transactions this store (and its clones) has finished, committed or not.
     writes: Arc<AtomicU64>,
+    /// Statements sent on the pool's connections (the pool's own checks left out).
+    statements: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Store {
@@ -86,12 +88,13 @@ impl Store {
         }
         let first = connection::establish(&url).map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let kind = url.kind;
+        let statements = Arc::new(AtomicU64::new(0));
         let pool = r2d2::Pool::builder()
             .max_size(options.max_connections.max(1))
             .min_idle(Some(0))
             .connection_timeout(options.acquire_timeout)
             .test_on_check_out(true)
-            .build_unchecked(connection::Manager::new(url));
+            .build_unchecked(connection::Manager::new(url, Arc::clone(&statements)));
         drop(first);
         Ok(Self {
             pool,
@@ -99,6 +102,7 @@ impl Store {
             timezone: chrono_tz::Europe::Copenhagen,
             sqlite_writer: Arc::new(Mutex::new(())),
             writes: Arc::new(AtomicU64::new(0)),
+            statements,
         })
     }
 
@@ -183,6 +187,13 @@ impl Store {
     /// process wrote could have changed what the query saw: what in-process caches check.
     pub fn writes(&self) -> u64 {
         self.writes.load(Ordering::Acquire)
+    }
+
+    /// How many statements this store and its clones have sent to the database (each a round
+    /// trip; `BEGIN` and `COMMIT` count, the pool's connection checks do not): what the tests
+    /// that hold the queries per use case read before and after a call.
+    pub fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
     }
 }
 
