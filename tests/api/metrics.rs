@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde_json::json;
 use systemejer_api::auth::Role;
 use systemejer_e2e::{TestApp, on_both_backends};
-use systemejer_store::monitoring::{PassKind, PassRecord};
+use systemejer_store::{PassKind, PassRecord};
 
 on_both_backends!(prometheus_scrapes_what_operations_watch);
 

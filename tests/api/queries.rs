@@ -14,22 +14,24 @@ use crate::common::day;
 
 on_both_backends!(write_requests_cost_a_fixed_small_number_of_round_trips);
 
-/// The most statements each request may send (measured, then held).
-const HELD: &[(&str, u64)] = &[
-    ("create_system", 24),
-    ("update_system", 22),
-    ("add_risk_assessment", 21),
-    ("approve_risk_assessment", 22),
-    ("put_dpia_decision", 23),
-    ("add_retention_rule", 21),
-    ("put_processing_record", 23),
-    ("add_procedure", 21),
-    ("add_processing_agreement", 23),
-    ("transition_into_use", 40),
-    ("add_completion", 28),
-    ("delete_retention_rule", 29),
-    ("transition_into_decommissioning", 48),
-    ("update_exit_step", 8),
+/// Each request: the statements it sent before the store was split by job (commit 98b7d48,
+/// when a transition read the system three times and the records kind by kind, twice), and the
+/// most it may send now (measured, then held).
+const HELD: &[(&str, u64, u64)] = &[
+    ("create_system", 24, 9),
+    ("update_system", 22, 15),
+    ("add_risk_assessment", 21, 14),
+    ("approve_risk_assessment", 22, 14),
+    ("put_dpia_decision", 23, 14),
+    ("add_retention_rule", 21, 14),
+    ("put_processing_record", 23, 14),
+    ("add_procedure", 21, 14),
+    ("add_processing_agreement", 23, 15),
+    ("transition_into_use", 40, 17),
+    ("add_completion", 28, 15),
+    ("delete_retention_rule", 29, 15),
+    ("transition_into_decommissioning", 48, 17),
+    ("update_exit_step", 8, 8),
 ];
 
 /// Sends one request and answers its reply and the statements it cost. A system's `If-Match`
@@ -193,16 +195,17 @@ async fn write_requests_cost_a_fixed_small_number_of_round_trips(app: TestApp) {
     costs.push(("update_exit_step", cost));
 
     let backend = if app.is_postgres() { "PostgreSQL" } else { "SQLite" };
-    let mut report = format!("round trips per request on {backend}:\n");
+    let mut report = format!("round trips per request on {backend} (before the redesign -> now):\n");
     for (name, cost) in &costs {
-        report.push_str(&format!("  {name:32} {cost}\n"));
+        let before = HELD.iter().find(|(n, ..)| n == name).map_or(0, |(_, b, _)| *b);
+        report.push_str(&format!("  {name:32} {before:3} -> {cost}\n"));
     }
     eprintln!("{report}");
     for (name, cost) in &costs {
-        let held = HELD.iter().find(|(n, _)| n == name).map(|(_, h)| *h).unwrap();
+        let held = HELD.iter().find(|(n, ..)| n == name).map(|(.., h)| *h).unwrap();
         assert!(*cost <= held, "{name} cost {cost} statements, more than the {held} held\n{report}");
     }
-    for (name, _) in HELD {
+    for (name, ..) in HELD {
         assert!(costs.iter().any(|(n, _)| n == name), "{name} was not measured");
     }
 }

@@ -4,7 +4,7 @@
 use serde_json::json;
 use systemejer_api::Role;
 use systemejer_e2e::{TestApp, on_both_backends};
-use systemejer_store::reports::ComplianceFilter;
+use systemejer_store::ComplianceFilter;
 
 use crate::common::{day, system_in_use, today};
 

@@ -4,7 +4,7 @@
 use systemejer_domain::obligations::default_assignee;
 use systemejer_domain::{DelegateRole, LifecycleState, System};
 use systemejer_e2e::{Backend, TestDb};
-use systemejer_store::reports::ComplianceFilter;
+use systemejer_store::ComplianceFilter;
 use systemejer_store::{PageRequest, StoreError};
 
 fn loads_whole_and_agrees_with_its_audit_log(backend: Backend) {

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use systemejer_domain::{NewSystem, Position};
 use systemejer_e2e::{Backend, TestDb};
-use systemejer_store::audit::AuditFilter;
+use systemejer_store::AuditFilter;
 use systemejer_store::{BackendKind, PageRequest, PoolOptions, StoreError, migrations};
 
 fn folder_names(backend: &str) -> Vec<String> {
@@ -185,7 +185,7 @@ fn backup_and_restore(backend: Backend) {
     let store = db.store();
     store.create_system(new_system("Nexus"), "test").unwrap();
     store.create_system(new_system("ESDH"), "test").unwrap();
-    let message = systemejer_store::outbox::NewMessage {
+    let message = systemejer_store::NewMessage {
         kind: "reminder",
         recipient_email: "ole@randers.dk".into(),
         recipient_name: None,
@@ -197,7 +197,7 @@ fn backup_and_restore(backend: Backend) {
         items: serde_json::json!([]),
         system_ids: vec![],
     };
-    store.enqueue(vec![("key-1".to_owned(), ())], |_| Ok(message.clone())).unwrap();
+    store.enqueue(&["key-1".to_owned()], &message).unwrap();
     let before = everything(&store);
     assert_eq!(before.0.as_array().unwrap().len(), 2);
 

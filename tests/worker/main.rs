@@ -12,7 +12,7 @@ use systemejer_e2e::fixtures::{day, obligation, system_in_use, today};
 use systemejer_e2e::smtp::{Mode, SmtpServer};
 use systemejer_e2e::{TestApp, on_both_backends};
 use systemejer_mail::{Mailer, MailerSettings};
-use systemejer_store::outbox::RetryPolicy;
+use systemejer_store::RetryPolicy;
 use systemejer_worker::{Worker, WorkerSettings};
 
 on_both_backends!(
@@ -110,7 +110,7 @@ async fn a_reminder_reaches_the_assignee_once_with_a_calendar(app: TestApp) {
     let passes = app.store.latest_passes().unwrap();
     assert_eq!(passes.len(), 1, "{passes:?}");
     let latest = &passes[0];
-    assert_eq!(latest.pass, systemejer_store::monitoring::PassKind::ReminderPass);
+    assert_eq!(latest.pass, systemejer_store::PassKind::ReminderPass);
     assert_eq!((latest.found, latest.queued, latest.sent, latest.succeeded), (1, 0, 0, true), "{latest:?}");
 
     // The outbox shows it, to admins and to the recipient (and to no one else).

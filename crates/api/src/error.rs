@@ -144,12 +144,26 @@ pub enum ApiError {
     /// 503: the database is unreachable.
     #[error("unavailable: {0}")]
     Unavailable(String),
-    /// 500: a fault of ours; logged, not shown.
-    #[error("internal: {0}")]
-    Internal(String),
+    /// 500: a fault of ours; logged with every cause behind it, not shown.
+    #[error("internal error")]
+    Internal(#[source] systemejer_store::Cause),
+}
+
+/// What was being done when `cause` failed: the context of an internal error.
+#[derive(Debug, thiserror::Error)]
+#[error("{what}")]
+struct Failed {
+    what: &'static str,
+    #[source]
+    cause: systemejer_store::Cause,
 }
 
 impl ApiError {
+    /// A 500 for a failure of ours while doing `what`; the cause is kept for the log.
+    pub fn internal(what: &'static str, cause: impl Into<systemejer_store::Cause>) -> Self {
+        ApiError::Internal(Box::new(Failed { what, cause: cause.into() }))
+    }
+
     /// A 422 for one field.
     pub fn invalid(field: &str, rule: &str, message: impl Into<String>) -> Self {
         ApiError::Invalid(vec![Violation::new(field, rule, message)])
@@ -277,7 +291,10 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            ApiError::Internal(cause) => tracing::error!(%cause, "request failed"),
+            ApiError::Internal(cause) => {
+                let error = systemejer_store::ErrorChain(cause.as_ref());
+                tracing::error!(%error, "request failed");
+            }
             ApiError::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
             _ => {}
         }
@@ -308,13 +325,13 @@ impl From<StoreError> for ApiError {
                 "If-Match names version {expected}, but the resource is at version {current} (ETag \"v{current}\"): read it again"
             )),
             StoreError::Unavailable(m) => ApiError::Unavailable(m),
-            StoreError::Internal(m) => ApiError::Internal(m),
+            e @ StoreError::Internal { .. } => ApiError::Internal(Box::new(e)),
         }
     }
 }
 
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(e: actix_web::error::BlockingError) -> Self {
-        ApiError::Internal(format!("blocking pool: {e}"))
+        ApiError::Internal(Box::new(e))
     }
 }

@@ -182,7 +182,7 @@ impl Metrics {
         }
         let mut text = String::new();
         prometheus_client::encoding::text::encode(&mut text, &self.registry)
-            .map_err(|e| ApiError::Internal(format!("encoding the metrics: {e}")))?;
+            .map_err(|e| ApiError::internal("encoding the metrics", e))?;
         Ok(text)
     }
 }

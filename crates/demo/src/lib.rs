@@ -29,7 +29,7 @@ use systemejer_domain::{
     Name, OrgUnit, OrgUnitId, OrgUnitKind, Person, PersonId, Position, ProcessorId, Prose, RecordId, System, SystemId,
     SystemKind, WebUrl,
 };
-use systemejer_store::bulk::{Bulk, BulkCounts, BulkSystem};
+use systemejer_store::{Bulk, BulkCounts, BulkSystem};
 use systemejer_store::{PageRequest, Store, StoreError};
 
 /// Who the demo's audit events name.
@@ -107,7 +107,8 @@ pub fn load(store: &Store, options: Options) -> Result<Summary, StoreError> {
             "approx_data_subjects": 40 + 60 * i,
             "risk_level": "medium",
         });
-        let new = serde_json::from_value(incident).map_err(|e| StoreError::Internal(e.to_string()))?;
+        let new = serde_json::from_value(incident)
+            .map_err(|e| StoreError::internal_from("the demo incident does not parse", e))?;
         store.create_incident(new, ACTOR)?;
         summary.incidents += 1;
     }

@@ -6,9 +6,14 @@
 //! - [`StoreError::Stale`]: the caller's version is not the current one (412).
 //! - [`StoreError::Forbidden`]: a rule about who may do it, checked inside the transaction (403).
 //! - [`StoreError::Unavailable`] means the database could not be reached in time (503).
-//! - [`StoreError::Internal`] is everything else; its text is for the log, never the client.
+//! - [`StoreError::Internal`] is everything else: what was being done, and the error that
+//!   caused it (kept whole, so the log shows the chain: `Display` for the context, `source()`
+//!   for the cause). It is for the log, never the client.
 
 use systemejer_domain::{Refusal, Violation};
+
+/// An error of any kind, kept as the cause of an internal one.
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Why a store operation did not happen. A failed operation never leaves a partial change.
 #[derive(Debug, thiserror::Error)]
@@ -52,8 +57,14 @@ pub enum StoreError {
     #[error("database unavailable: {0}")]
     Unavailable(String),
     /// Anything else: a bug, corrupt data, an unexpected database error.
-    #[error("internal store error: {0}")]
-    Internal(String),
+    #[error("internal store error: {context}")]
+    Internal {
+        /// What was being done.
+        context: String,
+        /// What made it fail, when another error did.
+        #[source]
+        cause: Option<Cause>,
+    },
 }
 
 impl StoreError {
@@ -62,9 +73,19 @@ impl StoreError {
         StoreError::Invalid(vec![Violation::new(field, rule, message)])
     }
 
+    /// An internal error with no other error behind it.
+    pub fn internal(context: impl Into<String>) -> Self {
+        StoreError::Internal { context: context.into(), cause: None }
+    }
+
+    /// An internal error caused by `cause`, which is kept (the log shows it after `context`).
+    pub fn internal_from(context: impl Into<String>, cause: impl Into<Cause>) -> Self {
+        StoreError::Internal { context: context.into(), cause: Some(cause.into()) }
+    }
+
     /// Data in the database that does not parse: corruption or a bug.
-    pub(crate) fn corrupt(what: impl std::fmt::Display) -> Self {
-        StoreError::Internal(format!("unreadable stored data: {what}"))
+    pub(crate) fn corrupt(what: impl std::fmt::Display, cause: impl Into<Cause>) -> Self {
+        StoreError::internal_from(format!("unreadable stored data: {what}"), cause)
     }
 }
 
@@ -88,7 +109,7 @@ impl From<diesel::result::Error> for StoreError {
             Error::DatabaseError(_, info) if is_outage(info.message()) => {
                 StoreError::Unavailable(info.message().to_owned())
             }
-            other => StoreError::Internal(other.to_string()),
+            other => StoreError::internal_from("a database statement failed", other),
         }
     }
 }
@@ -115,4 +136,19 @@ fn is_outage(message: &str) -> bool {
     ]
     .iter()
     .any(|needle| m.contains(needle))
+}
+
+/// An error with every cause behind it, for a log line: `what failed: why: why that failed`.
+pub struct ErrorChain<'a>(pub &'a (dyn std::error::Error + 'a));
+
+impl std::fmt::Display for ErrorChain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut cause = self.0.source();
+        while let Some(c) = cause {
+            write!(f, ": {c}")?;
+            cause = c.source();
+        }
+        Ok(())
+    }
 }

@@ -20,8 +20,8 @@ pub fn names(kind: crate::BackendKind) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn failed(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Internal(format!("migration failed: {e}"))
+fn failed(e: Box<dyn std::error::Error + Send + Sync>) -> StoreError {
+    StoreError::internal_from("a migration failed", e)
 }
 
 impl Store {

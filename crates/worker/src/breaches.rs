@@ -2,15 +2,15 @@
 //! after its discovery, while neither the report nor the decision not to report is recorded;
 //! to the owners of the systems it touched and to the data protection officer.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use systemejer_domain::Language;
 use systemejer_domain::incidents::breach_alert_stage;
 use systemejer_domain::reminders::Addressee;
-use systemejer_mail::{BreachAlert, Lang, Rendered};
-use systemejer_store::StoreError;
-use systemejer_store::outbox::{NewMessage, OpenBreach};
+use systemejer_mail::{BreachAlert, Lang, MailError, Rendered};
+use systemejer_store::{NewMessage, OpenBreach, PassKind, Store, StoreError};
 
-use crate::WorkerSettings;
+use crate::pass::{Letter, Pass, Planned};
+use crate::settings::WorkerSettings;
 
 /// One alert to one person.
 #[derive(Debug, Clone)]
@@ -61,7 +61,7 @@ pub fn plan(breaches: &[OpenBreach], now: DateTime<Utc>, settings: &WorkerSettin
 }
 
 /// The outbox message of an alert.
-pub fn message(alert: &PlannedAlert, settings: &WorkerSettings, now: DateTime<Utc>) -> Result<NewMessage, StoreError> {
+pub fn message(alert: &PlannedAlert, settings: &WorkerSettings, now: DateTime<Utc>) -> Result<NewMessage, MailError> {
     let lang = alert.to.language;
     let incident = &alert.breach.incident;
     let rendered = systemejer_mail::render_breach_alert(
@@ -82,8 +82,7 @@ pub fn message(alert: &PlannedAlert, settings: &WorkerSettings, now: DateTime<Ut
             timezone: settings.timezone,
         },
         now,
-    )
-    .map_err(|e| StoreError::Internal(e.to_string()))?;
+    )?;
     let Rendered { subject, text, html, ics } = rendered;
     Ok(NewMessage {
         kind: "breach_alert",
@@ -97,4 +96,40 @@ pub fn message(alert: &PlannedAlert, settings: &WorkerSettings, now: DateTime<Ut
         items: serde_json::json!([{"incident_id": incident.id, "hours_after_discovery": alert.hours, "authority_deadline": incident.authority_deadline}]),
         system_ids: incident.system_ids.clone(),
     })
+}
+
+/// The breach watch: an alert per breach, stage and recipient, each a letter of its own.
+pub(crate) struct BreachWatch;
+
+impl Pass for BreachWatch {
+    const KIND: PassKind = PassKind::BreachWatch;
+    type Item = PlannedAlert;
+
+    fn plan(
+        &self,
+        store: &Store,
+        settings: &WorkerSettings,
+        _today: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<Planned<PlannedAlert>, StoreError> {
+        let breaches = store.open_breaches()?;
+        let letters =
+            plan(&breaches, now, settings).into_iter().map(|a| Letter { to: a.to.clone(), items: vec![a] }).collect();
+        Ok(Planned { found: breaches.len(), letters })
+    }
+
+    fn key(item: &PlannedAlert) -> &str {
+        &item.key
+    }
+
+    fn render(
+        &self,
+        _to: &Addressee,
+        items: &[PlannedAlert],
+        settings: &WorkerSettings,
+        now: DateTime<Utc>,
+    ) -> Result<NewMessage, MailError> {
+        let alert = items.first().ok_or_else(|| MailError::Render("an alert with nothing to tell".into()))?;
+        message(alert, settings, now)
+    }
 }

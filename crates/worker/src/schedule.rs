@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use tokio::sync::watch;
 
-use crate::Worker;
+use crate::worker::Worker;
 
 /// A cron schedule read in a time zone.
 #[derive(Debug, Clone)]
@@ -52,7 +52,7 @@ pub async fn run(worker: Worker, shutdown: watch::Receiver<bool>) {
 async fn repeat<F, Fut>(name: &str, schedule: Option<WorkerSchedule>, mut shutdown: watch::Receiver<bool>, pass: F)
 where
     F: Fn() -> Fut,
-    Fut: std::future::Future<Output = Result<crate::Outcome, crate::WorkerError>>,
+    Fut: std::future::Future<Output = Result<crate::pass::Outcome, crate::pass::WorkerError>>,
 {
     let Some(schedule) = schedule else {
         tracing::info!("worker: the {name} has no schedule and is off");
@@ -68,7 +68,10 @@ where
                 failed = o.failed,
                 "worker: {name} done"
             ),
-            Err(e) => tracing::error!(error = %e, "worker: {name} failed; it runs again on schedule"),
+            Err(e) => {
+                let error = systemejer_store::ErrorChain(&e);
+                tracing::error!(%error, "worker: {name} failed; it runs again on schedule");
+            }
         }
         let Some(next) = next_run(&schedule, Utc::now()) else {
             tracing::warn!("worker: the {name} schedule has no future run; stopping it");

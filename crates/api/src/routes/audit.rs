@@ -4,7 +4,7 @@ use actix_web::{get, web};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use systemejer_domain::{AuditEvent, Deletion, EntityType};
-use systemejer_store::audit::AuditFilter;
+use systemejer_store::AuditFilter;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 

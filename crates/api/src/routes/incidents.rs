@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use systemejer_domain::incidents::{AuthorityReport, Incident, IncidentChanges, NewIncident};
 use systemejer_domain::{RecordId, SystemId};
-use systemejer_store::incidents::IncidentFilter;
+use systemejer_store::IncidentFilter;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 

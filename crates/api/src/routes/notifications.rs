@@ -5,7 +5,7 @@ use actix_web::{get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use systemejer_domain::SystemId;
-use systemejer_store::outbox::{NotificationFilter, StoredMessage};
+use systemejer_store::{NotificationFilter, StoredMessage};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 

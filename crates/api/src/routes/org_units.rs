@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use systemejer_domain::OrgUnitId;
 use systemejer_domain::org::{NewOrgUnit, OrgUnit, OrgUnitChanges, OrgUnitKind};
-use systemejer_store::org_units::OrgUnitFilter;
+use systemejer_store::OrgUnitFilter;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 

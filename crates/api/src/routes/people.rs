@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use systemejer_domain::org::{NewPerson, Person, PersonChanges};
 use systemejer_domain::{EmailAddress, OrgUnitId, PersonId, Position};
-use systemejer_store::people::PersonFilter;
+use systemejer_store::PersonFilter;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use systemejer_domain::ProcessorId;
 use systemejer_domain::gdpr::{NewProcessor, Processor};
-use systemejer_store::processors::ProcessorFilter;
+use systemejer_store::ProcessorFilter;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 

@@ -8,7 +8,7 @@ use systemejer_domain::operations::{ContingencyPlan, Procedure};
 use systemejer_domain::records::{Recorded, SystemChange};
 use systemejer_domain::risk::{Dpia, DpiaDecision, RiskAssessment};
 use systemejer_domain::{RecordId, SystemId};
-use systemejer_store::records::RecordKind;
+use systemejer_store::RecordKind;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{blocking, created, editable_system};

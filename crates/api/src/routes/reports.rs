@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use systemejer_domain::obligations::ObligationStatus;
 use systemejer_domain::reports::{ComplianceReport, ProcessingRecordRow};
 use systemejer_domain::{LifecycleState, OrgUnitId, PersonId};
-use systemejer_store::reports::ComplianceFilter;
+use systemejer_store::ComplianceFilter;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -140,7 +140,7 @@ async fn processing_records(
 }
 
 fn to_csv(rows: &[ProcessingRecordRow]) -> Result<Vec<u8>, ApiError> {
-    let fail = |e: csv::Error| ApiError::Internal(format!("writing CSV: {e}"));
+    let fail = |e: csv::Error| ApiError::internal("writing CSV", e);
     let mut out = Vec::from("\u{feff}".as_bytes());
     {
         let mut w = csv::WriterBuilder::new().delimiter(b';').terminator(csv::Terminator::CRLF).from_writer(&mut out);
@@ -191,7 +191,7 @@ fn to_csv(rows: &[ProcessingRecordRow]) -> Result<Vec<u8>, ApiError> {
             ])
             .map_err(fail)?;
         }
-        w.flush().map_err(|e| ApiError::Internal(format!("writing CSV: {e}")))?;
+        w.flush().map_err(|e| ApiError::internal("writing CSV", e))?;
     }
     Ok(out)
 }

@@ -11,7 +11,7 @@ use systemejer_domain::lifecycle::{TransitionRequest, Unmet};
 use systemejer_domain::system::{NewSystem, System, SystemChanges};
 use systemejer_domain::{LifecycleState, OrgUnitId, PersonId, Prose, SystemId, TransitionRecord};
 use systemejer_store::StoreError;
-use systemejer_store::systems::SystemFilter;
+use systemejer_store::SystemFilter;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -301,7 +301,8 @@ async fn get_readiness(
         let to = target.or(from.natural_successor()).unwrap_or(from);
         // What comes with the transition itself (a reason, the change's description and DPIA
         // answer) is taken as given: the preview is about the duties.
-        let given = Prose::parse("(given with the transition)").map_err(|e| StoreError::Internal(e.to_string()))?;
+        let given = Prose::parse("(given with the transition)")
+            .map_err(|e| StoreError::internal_from("a fixed text does not parse", e))?;
         let request = TransitionRequest {
             to,
             reason: Some(given.clone()),

@@ -1,0 +1,199 @@
+//! Writing many prepared entities at once: the demo municipality now, imports (Kitos) later.
+//!
+//! The caller has built the domain values (and answers for their consistency: a bulk load
+//! skips the one-by-one reference checks of the API's paths, which would cost several queries
+//! per row). This writes them, an audit event for each, and each system's duties (derived by
+//! the same rules as every other change), in one transaction: a batch lands whole or not at
+//! all. Each table is written in multi-row statements.
+
+use serde::Serialize;
+use systemejer_domain::exit::{ExitStep, ExitStepKind};
+use systemejer_domain::gdpr::Processor;
+use systemejer_domain::obligations::{Completion, CompletionResult};
+use systemejer_domain::records::SystemRecords;
+use systemejer_domain::{EntityType, LifecycleState, OrgUnit, Person, System};
+
+use crate::audit::Batch;
+use crate::facts::Facts;
+use crate::tables::{
+    agreements, documents, exit_steps, obligations, org_units, people, processors, system_changes, systems,
+};
+use crate::{Store, StoreError, duties};
+
+/// One system with everything recorded about it.
+#[derive(Debug, Clone)]
+pub struct BulkSystem {
+    /// The system.
+    pub system: System,
+    /// Its records, agreements and open change. The exit checklist of a system being shut
+    /// down is created (every step open) when `exit_steps` is empty.
+    pub records: SystemRecords,
+    /// Duties done.
+    pub completions: Vec<Completion>,
+}
+
+/// A batch to write. Entities refer only to entities in this batch or already stored;
+/// org units and people are written in the order given (parents and managers first).
+#[derive(Debug, Clone, Default)]
+pub struct Bulk {
+    /// Org units, parents before children.
+    pub org_units: Vec<OrgUnit>,
+    /// People, managers before those they manage.
+    pub people: Vec<Person>,
+    /// Processors.
+    pub processors: Vec<Processor>,
+    /// Systems and their records.
+    pub systems: Vec<BulkSystem>,
+}
+
+/// How many rows of each kind a bulk load wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct BulkCounts {
+    /// Org units.
+    pub org_units: usize,
+    /// People.
+    pub people: usize,
+    /// Processors.
+    pub processors: usize,
+    /// Systems.
+    pub systems: usize,
+    /// Records (assessments, decisions, plans, procedures, rules, agreements).
+    pub records: usize,
+    /// Completions of duties.
+    pub completions: usize,
+    /// Audit events.
+    pub audit_events: usize,
+}
+
+impl std::ops::AddAssign for BulkCounts {
+    fn add_assign(&mut self, o: Self) {
+        self.org_units += o.org_units;
+        self.people += o.people;
+        self.processors += o.processors;
+        self.systems += o.systems;
+        self.records += o.records;
+        self.completions += o.completions;
+        self.audit_events += o.audit_events;
+    }
+}
+
+/// The audit events of a system's documents and agreements; answers how many.
+fn audit_records(records: &SystemRecords, audit: &mut Batch) -> usize {
+    fn each<D: documents::RecordKind>(list: &[systemejer_domain::records::Recorded<D>], audit: &mut Batch) -> usize {
+        for recorded in list {
+            audit.created(recorded.recorded_at, D::KIND.entity(), &recorded.id.to_string(), recorded);
+        }
+        list.len()
+    }
+    let SystemRecords {
+        risk_assessments,
+        dpia_decision,
+        dpias,
+        agreements,
+        retention_rules,
+        processing_record,
+        procedures,
+        contingency_plan,
+        exit_steps: _,
+        open_change: _,
+    } = records;
+    let mut n = each(risk_assessments, audit);
+    n += each(dpia_decision.as_slice(), audit);
+    n += each(dpias, audit);
+    n += each(retention_rules, audit);
+    n += each(processing_record.as_slice(), audit);
+    n += each(procedures, audit);
+    n += each(contingency_plan.as_slice(), audit);
+    for agreement in agreements {
+        audit.created(agreement.created_at, EntityType::ProcessingAgreement, &agreement.id.to_string(), agreement);
+        n += 1;
+    }
+    n
+}
+
+/// The facts of a new system of a batch: what it carries, and its passed completions (no
+/// incident names it yet, and nothing is stored of it).
+fn facts_of(item: &BulkSystem) -> Facts {
+    let mut facts = Facts::new(item.system.clone());
+    facts.records = item.records.clone();
+    let passed = item
+        .completions
+        .iter()
+        .filter(|c| c.result == CompletionResult::Passed)
+        .map(|c| (c.kind, c.subject.clone().unwrap_or_default(), c.done_on));
+    facts.last_passed = obligations::last_passed(passed);
+    facts
+}
+
+impl Store {
+    /// Writes `bulk` in one transaction, with an audit event (by `actor`) for every entity and
+    /// each system's duties as of today. Each table is written in multi-row statements, so a
+    /// batch costs a few dozen round trips, not a few per row. Fails, writing nothing, if an id
+    /// is taken or a reference names nothing.
+    pub fn write_bulk(&self, bulk: &Bulk, actor: &str) -> Result<BulkCounts, StoreError> {
+        let today = self.today();
+        let mut audit = Batch::new(actor);
+        let mut counts = BulkCounts {
+            org_units: bulk.org_units.len(),
+            people: bulk.people.len(),
+            processors: bulk.processors.len(),
+            systems: bulk.systems.len(),
+            ..BulkCounts::default()
+        };
+        for unit in &bulk.org_units {
+            audit.created(unit.created_at, EntityType::OrgUnit, &unit.id.to_string(), unit);
+        }
+        for person in &bulk.people {
+            audit.created(person.created_at, EntityType::Person, &person.id.to_string(), person);
+        }
+        for processor in &bulk.processors {
+            audit.created(processor.created_at, EntityType::Processor, &processor.id.to_string(), processor);
+        }
+        let units = org_units::rows(&bulk.org_units);
+        let people = people::rows(&bulk.people);
+        let (system_rows, delegates) = systems::rows(&bulk.systems.iter().map(|b| &b.system).collect::<Vec<_>>());
+        let mut documents = Vec::new();
+        let mut agreement_rows = Vec::new();
+        let mut completions = Vec::new();
+        let mut steps = Vec::new();
+        let mut duty_rows = Vec::new();
+        let mut changes = Vec::new();
+        for item in &bulk.systems {
+            let system = &item.system;
+            audit.created(system.created_at, EntityType::System, &system.id.to_string(), system);
+            counts.records += audit_records(&item.records, &mut audit);
+            documents.extend(documents::values_of(&item.records));
+            agreement_rows.extend(item.records.agreements.iter().map(agreements::values));
+            for completion in &item.completions {
+                completions.push(obligations::completion_values(completion));
+                audit.created(completion.recorded_at, EntityType::Completion, &completion.id.to_string(), completion);
+            }
+            counts.completions += item.completions.len();
+            let mut facts = facts_of(item);
+            if system.lifecycle_state == LifecycleState::Decommissioning && item.records.exit_steps.is_empty() {
+                steps.extend(exit_steps::checklist_values(system.id));
+                facts.records.exit_steps = ExitStepKind::ALL.iter().map(|k| ExitStep::open(*k)).collect();
+            }
+            duty_rows.extend(duties::derive(&facts, today).iter().map(|duty| obligations::values(system.id, duty)));
+            changes.extend(item.records.open_change.iter());
+        }
+        self.write(|conn| {
+            org_units::insert_rows(conn, &units)?;
+            people::insert_rows(conn, &people)?;
+            for processor in &bulk.processors {
+                processors::write(conn, processor, true)?;
+            }
+            systems::insert_rows(conn, &system_rows, &delegates)?;
+            documents::insert_rows(conn, &documents)?;
+            agreements::insert_rows(conn, &agreement_rows)?;
+            obligations::insert_completion_rows(conn, &completions)?;
+            exit_steps::insert_rows(conn, &steps)?;
+            obligations::insert_rows(conn, &duty_rows)?;
+            for change in &changes {
+                system_changes::insert(conn, change)?;
+            }
+            counts.audit_events = audit.flush(conn)?;
+            Ok(counts)
+        })
+    }
+}

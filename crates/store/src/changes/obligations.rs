@@ -1,0 +1,127 @@
+//! How a system keeps its duties (interval and assignee per system), and what was done.
+
+use systemejer_domain::obligations::{
+    Completion, CompletionResult, NewCompletion, Obligation, ObligationChanges, ObligationKind,
+};
+use systemejer_domain::{AuditAction, EntityType, RecordId, SystemId};
+
+use crate::audit::{self, Entry};
+use crate::facts;
+use crate::tables::{obligations, people};
+use crate::{Store, StoreError, duties, new_id, now};
+
+impl Store {
+    /// Sets the interval or the assignee of a system's obligations of one kind.
+    pub fn update_obligation(
+        &self,
+        system: SystemId,
+        kind: ObligationKind,
+        changes: &ObligationChanges,
+        actor: &str,
+    ) -> Result<Vec<Obligation>, StoreError> {
+        let today = self.today();
+        self.write(|conn| {
+            let violations = changes.violations();
+            if !violations.is_empty() {
+                return Err(StoreError::Invalid(violations));
+            }
+            let mut facts = facts::load(conn, system)?;
+            let of_kind = |list: Vec<Obligation>| list.into_iter().filter(|x| x.kind == kind).collect::<Vec<_>>();
+            let before = of_kind(duties::shown(&facts.system, &facts.duties, today));
+            if before.is_empty() {
+                return Err(StoreError::NotFound { entity: "obligation", id: format!("{kind} of system {system}") });
+            }
+            if let Some(Some(person)) = changes.assignee_id {
+                match people::get(conn, person) {
+                    Ok(p) if p.active => {}
+                    Ok(_) => {
+                        return Err(StoreError::invalid(
+                            "assignee_id",
+                            "active",
+                            "an inactive person cannot be reminded",
+                        ));
+                    }
+                    Err(StoreError::NotFound { .. }) => {
+                        return Err(StoreError::invalid(
+                            "assignee_id",
+                            "exists",
+                            format!("no person has the id {person}"),
+                        ));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            obligations::set_overrides(conn, system, kind, changes.interval_months, changes.assignee_id)?;
+            for duty in facts.duties.iter_mut().filter(|d| d.scheduled.kind == kind) {
+                if let Some(months) = changes.interval_months {
+                    duty.interval_override_months = months;
+                }
+                if let Some(assignee) = changes.assignee_id {
+                    duty.assignee_id = assignee;
+                }
+            }
+            duties::sync(conn, &mut facts, today)?;
+            let after = of_kind(duties::shown(&facts.system, &facts.duties, today));
+            let key = format!("{system}/{kind}");
+            audit::record(
+                conn,
+                &Entry::new(now(), actor, AuditAction::Update, EntityType::Obligation, &key),
+                Some(&before),
+                Some(&after),
+            )?;
+            Ok(after)
+        })
+    }
+
+    /// Records that a duty was done (or tried and failed). A passed completion moves the next
+    /// due date; a failed one is kept, and the duty stays due.
+    pub fn add_completion(
+        &self,
+        system: SystemId,
+        kind: ObligationKind,
+        new: NewCompletion,
+        actor: &str,
+    ) -> Result<Completion, StoreError> {
+        let today = self.today();
+        self.write(|conn| {
+            let violations = new.violations(kind, today);
+            if !violations.is_empty() {
+                return Err(StoreError::Invalid(violations));
+            }
+            let mut facts = facts::load(conn, system)?;
+            let subject = new.subject.map(|s| s.to_string()).unwrap_or_default();
+            if !facts.duties.iter().any(|d| d.scheduled.kind == kind && d.scheduled.subject == subject) {
+                return Err(StoreError::Conflict {
+                    code: "no_such_duty",
+                    message: format!(
+                        "the system has no `{kind}` duty{} now",
+                        if subject.is_empty() { String::new() } else { format!(" for {subject}") }
+                    ),
+                });
+            }
+            let completion = Completion {
+                id: RecordId::from_uuid(new_id()),
+                system_id: system,
+                kind,
+                subject: (!subject.is_empty()).then(|| subject.clone()),
+                done_on: new.done_on,
+                result: new.result,
+                evidence: new.evidence,
+                notes: new.notes.map(|n| n.into_string()),
+                document_url: new.document_url,
+                recorded_by: actor.to_owned(),
+                recorded_at: now(),
+            };
+            obligations::insert_completion(conn, &completion)?;
+            if completion.result == CompletionResult::Passed {
+                let last = facts.last_passed.entry((kind, subject)).or_insert(completion.done_on);
+                *last = (*last).max(completion.done_on);
+            }
+            duties::sync(conn, &mut facts, today)?;
+            let key = completion.id.to_string();
+            let entry = Entry::new(completion.recorded_at, actor, AuditAction::Create, EntityType::Completion, &key);
+            audit::record(conn, &entry, None::<&()>, Some(&completion))?;
+            Ok(completion)
+        })
+    }
+}

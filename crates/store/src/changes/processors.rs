@@ -1,0 +1,174 @@
+//! Data processors, and the agreements that tie them to systems.
+
+use systemejer_domain::gdpr::{NewProcessingAgreement, NewProcessor, ProcessingAgreement, Processor};
+use systemejer_domain::{AuditAction, EntityType, ProcessorId, RecordId, SystemId, Violation};
+
+use crate::audit::{self, Entry};
+use crate::facts;
+use crate::tables::{agreements, processors};
+use crate::{AnyConnection, Store, StoreError, check_version, duties, new_id, now};
+
+fn check_cvr_free(conn: &mut AnyConnection, new: &NewProcessor, except: Option<ProcessorId>) -> Result<(), StoreError> {
+    let Some(cvr) = &new.cvr else { return Ok(()) };
+    match processors::holder_of(conn, cvr)? {
+        Some(id) if except.is_none_or(|me| me.to_string() != id) => Err(StoreError::Conflict {
+            code: "cvr_taken",
+            message: format!("processor {id} already has the CVR number {}", String::from(cvr.clone())),
+        }),
+        _ => Ok(()),
+    }
+}
+
+impl Store {
+    /// Registers a processor.
+    pub fn create_processor(&self, new: NewProcessor, actor: &str) -> Result<Processor, StoreError> {
+        self.write(|conn| {
+            check_cvr_free(conn, &new, None)?;
+            let at = now();
+            let processor = Processor {
+                id: ProcessorId::from_uuid(new_id()),
+                name: new.name.into_string(),
+                cvr: new.cvr,
+                country: new.country,
+                contact: new.contact.map(|c| c.into_string()),
+                version: 1,
+                created_at: at,
+                updated_at: at,
+            };
+            processors::write(conn, &processor, true)?;
+            let key = processor.id.to_string();
+            audit::record(
+                conn,
+                &Entry::new(at, actor, AuditAction::Create, EntityType::Processor, &key),
+                None::<&()>,
+                Some(&processor),
+            )?;
+            Ok(processor)
+        })
+    }
+
+    /// Replaces a processor's details.
+    pub fn replace_processor(
+        &self,
+        id: ProcessorId,
+        new: NewProcessor,
+        expected: Option<i64>,
+        actor: &str,
+    ) -> Result<Processor, StoreError> {
+        self.write(|conn| {
+            let before = processors::get(conn, id)?;
+            check_version(expected, before.version)?;
+            check_cvr_free(conn, &new, Some(id))?;
+            let after = Processor {
+                id,
+                name: new.name.into_string(),
+                cvr: new.cvr,
+                country: new.country,
+                contact: new.contact.map(|c| c.into_string()),
+                version: before.version + 1,
+                created_at: before.created_at,
+                updated_at: now(),
+            };
+            processors::write(conn, &after, false)?;
+            let key = id.to_string();
+            audit::record(
+                conn,
+                &Entry::new(after.updated_at, actor, AuditAction::Update, EntityType::Processor, &key),
+                Some(&before),
+                Some(&after),
+            )?;
+            Ok(after)
+        })
+    }
+
+    /// Deletes a processor that no agreement refers to.
+    pub fn delete_processor(&self, id: ProcessorId, expected: Option<i64>, actor: &str) -> Result<(), StoreError> {
+        self.write(|conn| {
+            let before = processors::get(conn, id)?;
+            check_version(expected, before.version)?;
+            let used = agreements::count_with(conn, id)?;
+            if used > 0 {
+                return Err(StoreError::Conflict {
+                    code: "processor_in_use",
+                    message: format!("{used} processing agreement(s) refer to the processor; delete them first"),
+                });
+            }
+            processors::delete(conn, id)?;
+            let key = id.to_string();
+            audit::record_deletion(
+                conn,
+                &Entry::new(now(), actor, AuditAction::Delete, EntityType::Processor, &key),
+                &before,
+            )
+        })
+    }
+
+    /// Registers an agreement between a system and a processor (one per pair).
+    pub fn add_agreement(
+        &self,
+        system: SystemId,
+        new: NewProcessingAgreement,
+        actor: &str,
+    ) -> Result<ProcessingAgreement, StoreError> {
+        let today = self.today();
+        self.write(|conn| {
+            let mut facts = facts::load(conn, system)?;
+            let mut violations = new.violations(today);
+            if !processors::exists(conn, new.processor_id)? {
+                violations.push(Violation::new(
+                    "processor_id",
+                    "exists",
+                    format!("no processor has the id {}", new.processor_id),
+                ));
+            }
+            if !violations.is_empty() {
+                return Err(StoreError::Invalid(violations));
+            }
+            if facts.records.agreements.iter().any(|a| a.processor_id == new.processor_id) {
+                return Err(StoreError::Conflict {
+                    code: "agreement_exists",
+                    message: "the system already has an agreement with this processor; delete it to register a new one"
+                        .into(),
+                });
+            }
+            let agreement = ProcessingAgreement {
+                id: RecordId::from_uuid(new_id()),
+                system_id: system,
+                processor_id: new.processor_id,
+                signed_on: new.signed_on,
+                expires_on: new.expires_on,
+                document_url: new.document_url,
+                supervision_method: new.supervision_method,
+                supervision_interval_months: new.supervision_interval_months,
+                created_at: now(),
+            };
+            agreements::insert(conn, &agreement)?;
+            facts.records.agreements.push(agreement.clone());
+            duties::sync(conn, &mut facts, today)?;
+            let key = agreement.id.to_string();
+            let entry =
+                Entry::new(agreement.created_at, actor, AuditAction::Create, EntityType::ProcessingAgreement, &key);
+            audit::record(conn, &entry, None::<&()>, Some(&agreement))?;
+            Ok(agreement)
+        })
+    }
+
+    /// Deletes an agreement.
+    pub fn delete_agreement(&self, system: SystemId, id: RecordId, actor: &str) -> Result<(), StoreError> {
+        let today = self.today();
+        let missing = || StoreError::NotFound { entity: "processing agreement", id: id.to_string() };
+        self.write(|conn| {
+            let mut facts = match facts::load(conn, system) {
+                Err(StoreError::NotFound { .. }) => return Err(missing()),
+                other => other?,
+            };
+            let before = facts.records.agreements.iter().find(|x| x.id == id).cloned().ok_or_else(missing)?;
+            agreements::delete(conn, id)?;
+            facts.records.agreements.retain(|x| x.id != id);
+            duties::sync(conn, &mut facts, today)?;
+            let key = id.to_string();
+            let entry = Entry::new(now(), actor, AuditAction::Delete, EntityType::ProcessingAgreement, &key);
+            audit::record_deletion(conn, &entry, &before)
+        })
+    }
+}

@@ -1,0 +1,90 @@
+//! A system's duties, derived from its facts by the domain's rules (`required`, then
+//! `schedule`), and kept in step in the `obligations` table: every change to a fact ends here,
+//! in the same transaction, so that each duty's next due date is current and indexed for the
+//! worker. Only what changed is written.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use systemejer_domain::System;
+use systemejer_domain::obligations::{self as rules, Obligation, Scheduled};
+
+use crate::facts::Facts;
+use crate::tables::obligations::{self, StoredDuty};
+use crate::{AnyConnection, StoreError};
+
+/// The duties the facts call for, with their dates as of `today`: what is kept of each from
+/// before (when it appeared, the interval set for this system) counts; a duty not known before
+/// appears on `today`.
+pub(crate) fn derive(facts: &Facts, today: NaiveDate) -> Vec<Scheduled> {
+    let required = rules::required(&facts.system, &facts.records, &facts.incidents_recorded);
+    let known: HashMap<_, _> = facts
+        .duties
+        .iter()
+        .map(|d| {
+            let known = rules::Known {
+                appeared_on: d.scheduled.appeared_on,
+                interval_override_months: d.interval_override_months,
+            };
+            ((d.scheduled.kind, d.scheduled.subject.clone()), known)
+        })
+        .collect();
+    rules::schedule(&required, &facts.last_passed, &known, today)
+}
+
+/// Brings the stored duties of the system in step with `facts` (as they stand after the
+/// change, in memory), writing only the duties that appeared, changed or went; `facts.duties`
+/// then holds the duties as stored.
+pub(crate) fn sync(conn: &mut AnyConnection, facts: &mut Facts, today: NaiveDate) -> Result<(), StoreError> {
+    let id = facts.system.id;
+    let derived = derive(facts, today);
+    let same = |a: &Scheduled, b: &Scheduled| a.kind == b.kind && a.subject == b.subject;
+    let mut appeared = Vec::new();
+    let mut now_stored = Vec::with_capacity(derived.len());
+    for duty in derived {
+        match facts.duties.iter().find(|d| same(&d.scheduled, &duty)) {
+            Some(stored) => {
+                if stored.scheduled != duty {
+                    obligations::update_dates(conn, id, &duty)?;
+                }
+                now_stored.push(StoredDuty { scheduled: duty, ..stored.clone() });
+            }
+            None => {
+                appeared.push(obligations::values(id, &duty));
+                now_stored.push(StoredDuty { scheduled: duty, interval_override_months: None, assignee_id: None });
+            }
+        }
+    }
+    obligations::insert_rows(conn, &appeared)?;
+    for gone in facts.duties.iter().filter(|d| !now_stored.iter().any(|n| same(&n.scheduled, &d.scheduled))) {
+        obligations::delete(conn, id, gone.scheduled.kind, &gone.scheduled.subject)?;
+    }
+    facts.duties = now_stored;
+    Ok(())
+}
+
+/// A system's duties as the register shows them on `today`: each with who is reminded (set for
+/// the duty, else the system's default assignee), where it stands, and what done means.
+pub(crate) fn shown(system: &System, stored: &[StoredDuty], today: NaiveDate) -> Vec<Obligation> {
+    let default_assignee = rules::default_assignee(system);
+    let mut out: Vec<Obligation> = stored
+        .iter()
+        .map(|d| {
+            let s = &d.scheduled;
+            Obligation {
+                system_id: system.id,
+                kind: s.kind,
+                subject: (!s.subject.is_empty()).then(|| s.subject.clone()),
+                interval_months: s.interval_months,
+                interval_override_months: d.interval_override_months,
+                assignee_id: d.assignee_id.or(default_assignee),
+                last_done_on: s.last_done_on,
+                next_due_on: s.next_due_on,
+                status: rules::status(s.next_due_on, today),
+                done_means: s.kind.done_means_da(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| (a.kind, &a.subject).cmp(&(b.kind, &b.subject)));
+    out
+}

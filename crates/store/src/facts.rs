@@ -1,0 +1,123 @@
+//! Everything the domain's rules know about a system, read at once: the system with its
+//! delegates, its records (documents, agreements, exit checklist, open change), when incidents
+//! touched it, when each duty was last done, and its stored duties. For one system or many,
+//! in a fixed number of queries (seven per 500 systems, after the systems themselves), so that
+//! a change reads each fact once and a report does not read system by system.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use systemejer_domain::lifecycle::{self, Refusal, TransitionFacts, TransitionRequest};
+use systemejer_domain::records::SystemRecords;
+use systemejer_domain::{LifecycleState, OwnerCandidate, System, SystemId};
+
+use crate::tables::obligations::{LastPassed, StoredDuty};
+use crate::tables::{agreements, documents, exit_steps, incidents, obligations, people, system_changes, systems};
+use crate::{AnyConnection, StoreError};
+
+/// What is known of one system.
+#[derive(Debug, Clone)]
+pub(crate) struct Facts {
+    /// The system, with its delegates.
+    pub system: System,
+    /// What is recorded about it.
+    pub records: SystemRecords,
+    /// When each incident that touched it was recorded.
+    pub incidents_recorded: Vec<DateTime<Utc>>,
+    /// The day each (duty, subject) was last done with a passed result.
+    pub last_passed: LastPassed,
+    /// Its duties as stored, by kind and subject.
+    pub duties: Vec<StoredDuty>,
+}
+
+impl Facts {
+    /// A system just registered: nothing is recorded of it yet.
+    pub fn new(system: System) -> Self {
+        Self {
+            system,
+            records: SystemRecords::default(),
+            incidents_recorded: Vec::new(),
+            last_passed: LastPassed::new(),
+            duties: Vec::new(),
+        }
+    }
+
+    /// The move `request` asks for, judged by the lifecycle's gates against these facts and
+    /// the owner's: the new state, or every requirement unmet.
+    pub fn evaluate(
+        &self,
+        owner: Option<OwnerCandidate>,
+        request: &TransitionRequest,
+        today: NaiveDate,
+    ) -> Result<LifecycleState, Refusal> {
+        let facts = TransitionFacts {
+            system: &self.system,
+            owner,
+            records: &self.records,
+            reason: request.reason.as_ref().map(|r| r.as_str()),
+            change_description: request.change_description.as_ref().map(|d| d.as_str()),
+            dpia_needed: request.dpia_needed,
+            today,
+        };
+        lifecycle::evaluate(self.system.lifecycle_state, request.to, &facts)
+    }
+}
+
+/// The facts of one system.
+pub(crate) fn load(conn: &mut AnyConnection, id: SystemId) -> Result<Facts, StoreError> {
+    let system = systems::get(conn, id)?;
+    of(conn, vec![system])?.pop().ok_or_else(|| StoreError::internal("the facts of a system read vanished"))
+}
+
+/// The facts of each of `systems`, in their order.
+pub(crate) fn of(conn: &mut AnyConnection, systems: Vec<System>) -> Result<Vec<Facts>, StoreError> {
+    let mut out = Vec::with_capacity(systems.len());
+    let mut systems = systems.into_iter().peekable();
+    while systems.peek().is_some() {
+        let chunk: Vec<System> = systems.by_ref().take(500).collect();
+        let ids: Vec<String> = chunk.iter().map(|s| s.id.to_string()).collect();
+        let mut records = records_of(conn, &ids)?;
+        let mut incidents = incidents::recorded_at_of_systems(conn, &ids)?;
+        let mut passed = obligations::last_passed_of_systems(conn, &ids, None, None)?;
+        let mut duties = obligations::of_systems(conn, &ids)?;
+        for (system, key) in chunk.into_iter().zip(ids) {
+            out.push(Facts {
+                system,
+                records: records.remove(&key).unwrap_or_default(),
+                incidents_recorded: incidents.remove(&key).unwrap_or_default(),
+                last_passed: passed.remove(&key).unwrap_or_default(),
+                duties: duties.remove(&key).unwrap_or_default(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// What is recorded about each of the systems `ids` (at most 500): documents, agreements,
+/// exit checklist and open change, in four queries. The one way records are read.
+pub(crate) fn records_of(
+    conn: &mut AnyConnection,
+    ids: &[String],
+) -> Result<HashMap<String, SystemRecords>, StoreError> {
+    let mut records: HashMap<String, SystemRecords> =
+        ids.iter().map(|id| (id.clone(), SystemRecords::default())).collect();
+    documents::place_all(conn, ids, &mut records)?;
+    let mut agreements = agreements::of_systems(conn, ids)?;
+    let mut steps = exit_steps::of_systems(conn, ids)?;
+    let mut changes = system_changes::open_of_systems(conn, ids)?;
+    for (key, r) in &mut records {
+        r.agreements = agreements.remove(key).unwrap_or_default();
+        r.exit_steps = steps.remove(key).unwrap_or_default();
+        r.open_change = changes.remove(key);
+    }
+    Ok(records)
+}
+
+/// What the owner rule needs to know of the system's owner, when it has one.
+pub(crate) fn owner(conn: &mut AnyConnection, system: &System) -> Result<Option<OwnerCandidate>, StoreError> {
+    let Some(id) = system.owner_id else { return Ok(None) };
+    match people::candidate(conn, id)? {
+        Some((_, candidate)) => Ok(Some(candidate)),
+        None => Err(StoreError::NotFound { entity: "person", id: id.to_string() }),
+    }
+}

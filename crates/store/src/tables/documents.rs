@@ -1,0 +1,328 @@
+//! The `system_records` table: the documents kept per system (risk assessments, DPIAs,
+//! retention rules, ...), one `kind` each, as validated JSON, with the owner's approval where
+//! the kind needs one.
+//!
+//! [`DocumentKind`] lists the kinds, and [`place`] is the one place a stored document is put
+//! among a system's records: a new kind is a variant there, and the compiler names every match
+//! that must learn it (no `_ =>` arm anywhere).
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use systemejer_domain::gdpr::{ProcessingRecord, RetentionRule};
+use systemejer_domain::operations::{ContingencyPlan, Procedure};
+use systemejer_domain::records::{RecordRules, Recorded, SystemRecords};
+use systemejer_domain::risk::{Dpia, DpiaDecision, RiskAssessment};
+use systemejer_domain::{EntityType, PersonId, RecordId, SystemId};
+
+use crate::schema::system_records::dsl as r;
+use crate::sql::{from_json, insert_all, parse, parse_opt, to_json};
+use crate::{AnyConnection, StoreError};
+
+/// The kinds of document kept in `system_records` (the `kind` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentKind {
+    /// A risk assessment.
+    RiskAssessment,
+    /// The DPIA decision (one per system).
+    DpiaDecision,
+    /// A DPIA.
+    Dpia,
+    /// A retention rule.
+    RetentionRule,
+    /// The record of processing (one per system).
+    ProcessingRecord,
+    /// A procedure.
+    Procedure,
+    /// The contingency plan (one per system).
+    ContingencyPlan,
+}
+
+impl DocumentKind {
+    /// Every kind.
+    pub const ALL: [DocumentKind; 7] = [
+        DocumentKind::RiskAssessment,
+        DocumentKind::DpiaDecision,
+        DocumentKind::Dpia,
+        DocumentKind::RetentionRule,
+        DocumentKind::ProcessingRecord,
+        DocumentKind::Procedure,
+        DocumentKind::ContingencyPlan,
+    ];
+
+    /// The entity type of the audit log, whose name is also the `kind` column's.
+    pub const fn entity(self) -> EntityType {
+        match self {
+            DocumentKind::RiskAssessment => EntityType::RiskAssessment,
+            DocumentKind::DpiaDecision => EntityType::DpiaDecision,
+            DocumentKind::Dpia => EntityType::Dpia,
+            DocumentKind::RetentionRule => EntityType::RetentionRule,
+            DocumentKind::ProcessingRecord => EntityType::ProcessingRecord,
+            DocumentKind::Procedure => EntityType::Procedure,
+            DocumentKind::ContingencyPlan => EntityType::ContingencyPlan,
+        }
+    }
+
+    /// The kind named by the `kind` column (or an audit event's entity type).
+    pub fn from_name(name: &str) -> Option<DocumentKind> {
+        DocumentKind::ALL.into_iter().find(|k| k.entity().as_str() == name)
+    }
+}
+
+/// Where a system's documents of one kind are kept among its records.
+pub enum Slot<'a, D> {
+    /// Any number, oldest first.
+    Many(&'a mut Vec<Recorded<D>>),
+    /// At most one (written with PUT).
+    One(&'a mut Option<Recorded<D>>),
+}
+
+impl<'a, D> Slot<'a, D> {
+    /// Adds `recorded`, or replaces the one with its id (a singleton: replaces the one there).
+    pub fn put(self, recorded: Recorded<D>) {
+        match self {
+            Slot::Many(list) => match list.iter_mut().find(|x| x.id == recorded.id) {
+                Some(there) => *there = recorded,
+                None => list.push(recorded),
+            },
+            Slot::One(one) => *one = Some(recorded),
+        }
+    }
+
+    /// Removes the one with this id.
+    pub fn remove(self, id: RecordId) {
+        match self {
+            Slot::Many(list) => list.retain(|x| x.id != id),
+            Slot::One(one) => {
+                if one.as_ref().is_some_and(|x| x.id == id) {
+                    *one = None;
+                }
+            }
+        }
+    }
+
+    /// The one with this id (`None`: the singleton, or the first).
+    pub fn find(self, id: Option<RecordId>) -> Option<&'a mut Recorded<D>> {
+        match self {
+            Slot::Many(list) => list.iter_mut().find(|x| id.is_none_or(|id| x.id == id)),
+            Slot::One(one) => one.as_mut().filter(|x| id.is_none_or(|id| x.id == id)),
+        }
+    }
+}
+
+/// A kind of document kept per system.
+pub trait RecordKind: RecordRules + Serialize + DeserializeOwned + Clone + Send + 'static {
+    /// The `kind` column, and the entity type in the audit log.
+    const KIND: DocumentKind;
+    /// Where a system's documents of this kind are kept among its records.
+    fn slot(records: &mut SystemRecords) -> Slot<'_, Self>;
+}
+
+macro_rules! record_kind {
+    ($t:ty, $kind:ident, $slot:ident, $field:ident) => {
+        impl RecordKind for $t {
+            const KIND: DocumentKind = DocumentKind::$kind;
+            fn slot(records: &mut SystemRecords) -> Slot<'_, Self> {
+                Slot::$slot(&mut records.$field)
+            }
+        }
+    };
+}
+
+record_kind!(RiskAssessment, RiskAssessment, Many, risk_assessments);
+record_kind!(Dpia, Dpia, Many, dpias);
+record_kind!(DpiaDecision, DpiaDecision, One, dpia_decision);
+record_kind!(RetentionRule, RetentionRule, Many, retention_rules);
+record_kind!(ProcessingRecord, ProcessingRecord, One, processing_record);
+record_kind!(Procedure, Procedure, Many, procedures);
+record_kind!(ContingencyPlan, ContingencyPlan, One, contingency_plan);
+
+/// A stored document that can be read as a `Recorded<D>` of its kind: a row of the table, or
+/// an audit event's copy of one.
+pub(crate) trait Stored {
+    fn decode<D: RecordKind>(self) -> Result<Recorded<D>, StoreError>;
+}
+
+/// Puts a stored document of `kind` among `records` (a singleton kind keeps the last put).
+pub(crate) fn place(records: &mut SystemRecords, kind: DocumentKind, stored: impl Stored) -> Result<(), StoreError> {
+    fn put<D: RecordKind>(records: &mut SystemRecords, stored: impl Stored) -> Result<(), StoreError> {
+        D::slot(records).put(stored.decode::<D>()?);
+        Ok(())
+    }
+    match kind {
+        DocumentKind::RiskAssessment => put::<RiskAssessment>(records, stored),
+        DocumentKind::DpiaDecision => put::<DpiaDecision>(records, stored),
+        DocumentKind::Dpia => put::<Dpia>(records, stored),
+        DocumentKind::RetentionRule => put::<RetentionRule>(records, stored),
+        DocumentKind::ProcessingRecord => put::<ProcessingRecord>(records, stored),
+        DocumentKind::Procedure => put::<Procedure>(records, stored),
+        DocumentKind::ContingencyPlan => put::<ContingencyPlan>(records, stored),
+    }
+}
+
+/// Every document among `records`, as the rows that keep them.
+pub(crate) fn values_of(records: &SystemRecords) -> Vec<RecordValues> {
+    let SystemRecords {
+        risk_assessments,
+        dpia_decision,
+        dpias,
+        agreements: _,
+        retention_rules,
+        processing_record,
+        procedures,
+        contingency_plan,
+        exit_steps: _,
+        open_change: _,
+    } = records;
+    let mut out = Vec::new();
+    out.extend(risk_assessments.iter().map(values));
+    out.extend(dpia_decision.iter().map(values));
+    out.extend(dpias.iter().map(values));
+    out.extend(retention_rules.iter().map(values));
+    out.extend(processing_record.iter().map(values));
+    out.extend(procedures.iter().map(values));
+    out.extend(contingency_plan.iter().map(values));
+    out
+}
+
+/// A row: id, system, body, recorded by, at, approved by, at.
+pub(crate) type DocumentRow = (String, String, String, String, NaiveDateTime, Option<String>, Option<NaiveDateTime>);
+
+fn columns() -> (r::id, r::system_id, r::body, r::recorded_by, r::recorded_at, r::approved_by, r::approved_at) {
+    (r::id, r::system_id, r::body, r::recorded_by, r::recorded_at, r::approved_by, r::approved_at)
+}
+
+impl Stored for DocumentRow {
+    fn decode<D: RecordKind>(self) -> Result<Recorded<D>, StoreError> {
+        Ok(Recorded {
+            id: parse("system_records.id", &self.0)?,
+            system_id: parse("system_records.system_id", &self.1)?,
+            record: from_json("system_records.body", &self.2)?,
+            recorded_by: self.3,
+            recorded_at: self.4.and_utc(),
+            approved_by: parse_opt("system_records.approved_by", self.5.as_deref())?,
+            approved_at: self.6.map(|t| t.and_utc()),
+        })
+    }
+}
+
+/// The documents of kind `D` of a system, oldest first.
+pub(crate) fn list<D: RecordKind>(conn: &mut AnyConnection, system: SystemId) -> Result<Vec<Recorded<D>>, StoreError> {
+    let rows: Vec<DocumentRow> = r::system_records
+        .filter(r::system_id.eq(system.to_string()))
+        .filter(r::kind.eq(D::KIND.entity().as_str()))
+        .select(columns())
+        .order((r::recorded_at.asc(), r::id.asc()))
+        .load(conn)?;
+    rows.into_iter().map(Stored::decode).collect()
+}
+
+/// One document of kind `D` of a system (`id` is `None` for the singleton kinds).
+pub(crate) fn find<D: RecordKind>(
+    conn: &mut AnyConnection,
+    system: SystemId,
+    id: Option<RecordId>,
+) -> Result<Recorded<D>, StoreError> {
+    let mut q = r::system_records
+        .filter(r::system_id.eq(system.to_string()))
+        .filter(r::kind.eq(D::KIND.entity().as_str()))
+        .select(columns())
+        .into_boxed();
+    if let Some(id) = id {
+        q = q.filter(r::id.eq(id.to_string()));
+    }
+    let row: Option<DocumentRow> = q.first(conn).optional()?;
+    row.ok_or_else(|| not_found::<D>(system, id))?.decode()
+}
+
+/// The answer when a system has no such document.
+pub(crate) fn not_found<D: RecordKind>(system: SystemId, id: Option<RecordId>) -> StoreError {
+    let what = D::KIND.entity().as_str().replace('_', " ");
+    StoreError::NotFound {
+        entity: "record",
+        id: match id {
+            Some(id) => format!("{id} ({what} of system {system})"),
+            None => format!("({what} of system {system})"),
+        },
+    }
+}
+
+/// Every document of each of the systems `ids` (at most 500), placed among `records` (which
+/// holds an entry per id), oldest first.
+pub(crate) fn place_all(
+    conn: &mut AnyConnection,
+    ids: &[String],
+    records: &mut HashMap<String, SystemRecords>,
+) -> Result<(), StoreError> {
+    let rows: Vec<(String, DocumentRow)> = r::system_records
+        .filter(r::system_id.eq_any(ids))
+        .select((r::kind, columns()))
+        .order((r::recorded_at.asc(), r::id.asc()))
+        .load(conn)?;
+    for (kind, row) in rows {
+        let kind = DocumentKind::from_name(&kind)
+            .ok_or_else(|| StoreError::internal(format!("unreadable stored data: system_records.kind {kind:?}")))?;
+        if let Some(target) = records.get_mut(&row.1) {
+            place(target, kind, row)?;
+        }
+    }
+    Ok(())
+}
+
+/// The values of one document's row.
+pub(crate) type RecordValues = (
+    diesel::dsl::Eq<r::id, String>,
+    diesel::dsl::Eq<r::system_id, String>,
+    diesel::dsl::Eq<r::kind, &'static str>,
+    diesel::dsl::Eq<r::body, String>,
+    diesel::dsl::Eq<r::recorded_by, String>,
+    diesel::dsl::Eq<r::recorded_at, NaiveDateTime>,
+    diesel::dsl::Eq<r::approved_by, Option<String>>,
+    diesel::dsl::Eq<r::approved_at, Option<NaiveDateTime>>,
+);
+
+/// The row of a document.
+pub(crate) fn values<D: RecordKind>(recorded: &Recorded<D>) -> RecordValues {
+    (
+        r::id.eq(recorded.id.to_string()),
+        r::system_id.eq(recorded.system_id.to_string()),
+        r::kind.eq(D::KIND.entity().as_str()),
+        r::body.eq(to_json(&recorded.record)),
+        r::recorded_by.eq(recorded.recorded_by.clone()),
+        r::recorded_at.eq(recorded.recorded_at.naive_utc()),
+        r::approved_by.eq(recorded.approved_by.map(|p| p.to_string())),
+        r::approved_at.eq(recorded.approved_at.map(|t| t.naive_utc())),
+    )
+}
+
+pub(crate) fn insert<D: RecordKind>(conn: &mut AnyConnection, recorded: &Recorded<D>) -> Result<(), StoreError> {
+    diesel::insert_into(r::system_records).values(values(recorded)).execute(conn)?;
+    Ok(())
+}
+
+/// Writes many rows, in multi-row statements.
+pub(crate) fn insert_rows(conn: &mut AnyConnection, rows: &[RecordValues]) -> Result<(), StoreError> {
+    insert_all!(conn, r::system_records, rows, 500);
+    Ok(())
+}
+
+pub(crate) fn delete(conn: &mut AnyConnection, id: RecordId) -> Result<(), StoreError> {
+    diesel::delete(r::system_records.filter(r::id.eq(id.to_string()))).execute(conn)?;
+    Ok(())
+}
+
+/// Writes the owner's approval of a document.
+pub(crate) fn set_approval(
+    conn: &mut AnyConnection,
+    id: RecordId,
+    approver: PersonId,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    diesel::update(r::system_records.filter(r::id.eq(id.to_string())))
+        .set((r::approved_by.eq(approver.to_string()), r::approved_at.eq(at.naive_utc())))
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,182 @@
+//! What the worker's passes read: the duties due within the reminder horizon with the people
+//! around them, and the personal data breaches awaiting their report.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use systemejer_domain::incidents::Incident;
+use systemejer_domain::obligations::{ObligationKind, default_assignee_among};
+use systemejer_domain::reminders::Party;
+use systemejer_domain::{Person, PersonId, SystemId};
+
+use crate::sql::parse;
+use crate::tables::{incidents, obligations, people, systems};
+use crate::{Store, StoreError};
+
+/// A duty that falls within the reminder horizon, with the people around it.
+#[derive(Debug, Clone)]
+pub struct DueDuty {
+    /// The system (shared by the system's due duties).
+    pub system: Arc<DueSystem>,
+    /// The duty.
+    pub kind: ObligationKind,
+    /// For `processor_supervision`: the agreement.
+    pub subject: String,
+    /// When it is due.
+    pub due_on: NaiveDate,
+    /// The owner.
+    pub owner: Option<Arc<Party>>,
+    /// Who the duty is assigned to (an override, a delegate, else the owner).
+    pub assignee: Option<Arc<Party>>,
+    /// The owner's manager.
+    pub owner_manager: Option<Arc<Party>>,
+}
+
+/// What a reminder tells of a system.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueSystem {
+    /// Its id.
+    pub id: SystemId,
+    /// Its name.
+    pub name: String,
+}
+
+/// A personal data breach awaiting its report or decision, with the systems it touched.
+#[derive(Debug, Clone)]
+pub struct OpenBreach {
+    /// The incident.
+    pub incident: Incident,
+    /// Each system touched, by name, with its owner.
+    pub systems: Vec<(String, Option<Party>)>,
+}
+
+/// People as a reminder names them, with their managers' ids.
+type Parties = HashMap<PersonId, (Arc<Party>, Option<PersonId>)>;
+
+fn party(p: &Person) -> Party {
+    Party { id: p.id, name: p.name.clone(), email: p.email.to_string(), language: p.language, active: p.active }
+}
+
+impl Store {
+    /// The people with these ids as a reminder names them, with their managers' ids: a few
+    /// thousand a query (SQLite binds at most 32 766 values at once), half of the queries on a
+    /// second connection.
+    fn parties(&self, ids: impl IntoIterator<Item = PersonId>) -> Result<Parties, StoreError> {
+        let ids: Vec<String> = ids.into_iter().collect::<BTreeSet<_>>().iter().map(ToString::to_string).collect();
+        let chunks: Vec<&[String]> = ids.chunks(5000).collect();
+        let (mine, theirs) = chunks.split_at(chunks.len().div_ceil(2));
+        let load = |chunks: &[&[String]]| {
+            self.read(|conn| {
+                let mut out = Parties::new();
+                for chunk in chunks {
+                    for (id, name, email, language, active, manager) in people::parties(conn, chunk)? {
+                        let id: PersonId = parse("people.id", &id)?;
+                        let manager =
+                            manager.as_deref().map(|m| parse::<PersonId>("people.manager_id", m)).transpose()?;
+                        let language = parse("people.language", &language)?;
+                        out.insert(id, (Arc::new(Party { id, name, email, language, active }), manager));
+                    }
+                }
+                Ok(out)
+            })
+        };
+        std::thread::scope(|scope| {
+            let other = scope.spawn(|| load(theirs));
+            let mut out = load(mine)?;
+            out.extend(other.join().unwrap_or_else(|_| Err(StoreError::internal("reading people failed")))?);
+            Ok(out)
+        })
+    }
+
+    /// Duties due on or before `until` in systems not retired, with their people.
+    ///
+    /// A few queries whatever the size: the due rows with the few columns of their systems a
+    /// reminder needs, the delegates of the systems with duties assigned to no one in
+    /// particular (beside it, on a second connection), and the people (in batches of a few
+    /// thousand). The cost follows the due items, not the register, and no system is read
+    /// whole; the domain's rule picks the assignee.
+    pub fn due_duties(&self, until: NaiveDate) -> Result<Vec<DueDuty>, StoreError> {
+        // The delegates are read on a second connection while the due rows are read: the two
+        // queries do not depend on each other. (Two reads one after the other, not nested, so
+        // a pool of one connection serves them in turn.)
+        let (rows, delegates) = std::thread::scope(|scope| {
+            let delegates = scope.spawn(|| self.read(|conn| systems::delegates_of_unassigned_due(conn, until)));
+            let rows = self.read(|conn| obligations::due(conn, until));
+            let delegates =
+                delegates.join().unwrap_or_else(|_| Err(StoreError::internal("reading the delegates failed")));
+            Ok::<_, StoreError>((rows?, delegates?))
+        })?;
+        let person_id = |column: &'static str, v: Option<&str>| v.map(|v| parse::<PersonId>(column, v)).transpose();
+        // Each system once, shared by its due duties.
+        let mut systems_by_id: HashMap<&str, (Arc<DueSystem>, Option<PersonId>)> = HashMap::new();
+        let mut assignees = Vec::with_capacity(rows.len());
+        for (system_id, _, _, assignee, _, name, owner) in &rows {
+            if !systems_by_id.contains_key(system_id.as_str()) {
+                let system = DueSystem { id: parse("obligations.system_id", system_id)?, name: name.clone() };
+                let owner = person_id("systems.owner_id", owner.as_deref())?;
+                systems_by_id.insert(system_id, (Arc::new(system), owner));
+            }
+            let owner = systems_by_id[system_id.as_str()].1;
+            let assignee = match person_id("obligations.assignee_id", assignee.as_deref())? {
+                Some(explicit) => Some(explicit),
+                None => default_assignee_among(delegates.get(system_id).map_or(&[], Vec::as_slice), owner),
+            };
+            assignees.push(assignee);
+        }
+        let owners = systems_by_id.values().filter_map(|(_, owner)| *owner);
+        let mut people = self.parties(owners.chain(assignees.iter().flatten().copied()))?;
+        let managers: Vec<PersonId> = people.values().filter_map(|(_, manager)| *manager).collect();
+        people.extend(self.parties(managers)?);
+        let party = |id: PersonId| {
+            people
+                .get(&id)
+                .map(|(party, _)| Arc::clone(party))
+                .ok_or_else(|| StoreError::NotFound { entity: "person", id: id.to_string() })
+        };
+        let mut out = Vec::with_capacity(rows.len());
+        for ((system_id, kind, subject, _, due, ..), assignee_id) in rows.iter().zip(assignees) {
+            let Some(due_on) = *due else { continue };
+            let (system, owner_id) = &systems_by_id[system_id.as_str()];
+            let manager = owner_id.and_then(|o| people.get(&o)).and_then(|(_, manager)| *manager);
+            out.push(DueDuty {
+                kind: parse("obligations.kind", kind)?,
+                subject: subject.clone(),
+                due_on,
+                owner: owner_id.map(party).transpose()?,
+                assignee: assignee_id.map(party).transpose()?,
+                owner_manager: manager.map(party).transpose()?,
+                system: Arc::clone(system),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Personal data breaches that still await the report or the decision not to report,
+    /// each with the systems it touched and their owners, in a few queries.
+    pub fn open_breaches(&self) -> Result<Vec<OpenBreach>, StoreError> {
+        self.read(|conn| {
+            let open: Vec<Incident> =
+                incidents::awaiting_report_all(conn)?.into_iter().filter(Incident::awaits_decision).collect();
+            let ids: Vec<String> = open.iter().flat_map(|i| i.system_ids.iter().map(ToString::to_string)).collect();
+            let touched = systems::get_many(conn, &ids)?;
+            let owners = people::get_many(conn, touched.values().filter_map(|s| s.owner_id))?;
+            open.into_iter()
+                .map(|incident| {
+                    let systems = incident
+                        .system_ids
+                        .iter()
+                        .map(|id| {
+                            let system = touched
+                                .get(&id.to_string())
+                                .ok_or_else(|| StoreError::NotFound { entity: "system", id: id.to_string() })?;
+                            let owner = system.owner_id.and_then(|o| owners.get(&o)).map(party);
+                            Ok((system.name.clone(), owner))
+                        })
+                        .collect::<Result<Vec<_>, StoreError>>()?;
+                    Ok(OpenBreach { incident, systems })
+                })
+                .collect()
+        })
+    }
+}

@@ -1,0 +1,56 @@
+//! The slice of settings the worker needs.
+
+use std::time::Duration as StdDuration;
+
+use chrono::Duration;
+use systemejer_domain::reminders::ReminderPolicy;
+use systemejer_store::RetryPolicy;
+
+/// The slice of settings the worker needs.
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    /// When the reminder pass runs; `None` turns it off.
+    pub schedule: Option<cron::Schedule>,
+    /// When the breach watch runs; `None` turns it off.
+    pub breach_schedule: Option<cron::Schedule>,
+    /// The municipality's time zone: of the schedule and of "today".
+    pub timezone: chrono_tz::Tz,
+    /// When reminders are sent, and when they escalate.
+    pub policy: ReminderPolicy,
+    /// The information security coordinator's address, for escalations.
+    pub coordinator_email: Option<String>,
+    /// The data protection officer's address, for breach alerts.
+    pub dpo_email: Option<String>,
+    /// The sender of every mail.
+    pub mail_from: String,
+    /// The base of links in mails.
+    pub public_url: String,
+    /// How delivery failures are retried.
+    pub retry: RetryPolicy,
+    /// How long a claimed message is reserved for the worker sending it.
+    pub lease: Duration,
+    /// How many messages are claimed at a time. Each claimed message is leased to this worker;
+    /// with 1 (the default) a worker that dies holds back only the message it was sending.
+    pub batch: i64,
+    /// How long one delivery may take before it counts as failed (a server that hangs).
+    pub send_timeout: StdDuration,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        Self {
+            schedule: None,
+            breach_schedule: None,
+            timezone: chrono_tz::Europe::Copenhagen,
+            policy: ReminderPolicy::default(),
+            coordinator_email: None,
+            dpo_email: None,
+            mail_from: "systemejer <systemejer@localhost>".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            retry: RetryPolicy::default(),
+            lease: Duration::minutes(2),
+            batch: 1,
+            send_timeout: StdDuration::from_secs(60),
+        }
+    }
+}
