@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod caller;
 pub mod error;
 pub mod extract;
 mod limits;
@@ -13,7 +14,9 @@ pub mod metrics;
 pub mod openapi;
 pub mod paging;
 mod person_cache;
+mod respond;
 mod routes;
+mod state;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -31,16 +34,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 pub use auth::{JwtSettings, Role, TokenSubject, mint_token};
 use error::{ApiError, PROBLEM_JSON, Problem};
-
-/// What every handler shares.
-pub struct AppState {
-    /// The register.
-    pub store: Store,
-    /// Token verification.
-    pub auth: auth::Authenticator,
-    /// The people tokens named a moment ago.
-    people: person_cache::PersonCache,
-}
+pub use state::AppState;
 
 /// The slice of settings the API needs.
 #[derive(Clone)]

@@ -26,9 +26,11 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-use crate::auth::{Caller, Role};
+use crate::auth::Role;
+use crate::caller::Caller;
 use crate::error::ApiError;
-use crate::{AppState, routes::blocking};
+use crate::respond::blocking;
+use crate::state::AppState;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {

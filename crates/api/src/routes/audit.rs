@@ -8,12 +8,13 @@ use systemejer_store::AuditFilter;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::blocking;
-use crate::AppState;
-use crate::auth::{Caller, Role};
+use crate::auth::Role;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::extract::Query;
 use crate::paging::{Page, PageParams};
+use crate::respond::blocking;
+use crate::state::AppState;
 
 pub(super) fn register(cfg: &mut ServiceConfig) {
     cfg.service(list_audit_events).service(list_deletions);

@@ -4,9 +4,9 @@ use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::blocking;
-use crate::AppState;
 use crate::error::ApiError;
+use crate::respond::blocking;
+use crate::state::AppState;
 
 /// The state of a health check.
 #[derive(Debug, Serialize, ToSchema)]

@@ -9,12 +9,12 @@ use systemejer_store::OrgUnitFilter;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{blocking, created_tagged, tagged};
-use crate::AppState;
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::extract::{Body, IfMatch, Query, if_match};
 use crate::paging::{Page, PageParams};
+use crate::respond::{blocking, created_tagged, tagged};
+use crate::state::AppState;
 
 pub(super) fn register(cfg: &mut ServiceConfig) {
     cfg.service(list_org_units)

@@ -11,11 +11,11 @@ use systemejer_domain::{RecordId, SystemId};
 use systemejer_store::RecordKind;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{blocking, created, editable_system};
-use crate::AppState;
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::extract::Body;
+use crate::respond::{blocking, created, editable_system};
+use crate::state::AppState;
 
 pub(super) fn register(cfg: &mut ServiceConfig) {
     cfg.service(list_risk_assessments)

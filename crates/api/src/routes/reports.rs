@@ -11,11 +11,12 @@ use systemejer_store::ComplianceFilter;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::blocking;
-use crate::AppState;
-use crate::auth::{Caller, Role};
+use crate::auth::Role;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::extract::Query;
+use crate::respond::blocking;
+use crate::state::AppState;
 
 pub(super) fn register(cfg: &mut ServiceConfig) {
     cfg.service(compliance_report).service(processing_records);

@@ -15,12 +15,13 @@ use systemejer_store::SystemFilter;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{blocking, created_tagged, editable_system, tagged};
-use crate::AppState;
-use crate::auth::{Caller, Role};
+use crate::auth::Role;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::extract::{Body, Query, if_match};
 use crate::paging::{Page, PageParams};
+use crate::respond::{blocking, created_tagged, editable_system, tagged};
+use crate::state::AppState;
 
 pub(super) fn register(cfg: &mut ServiceConfig) {
     cfg.service(list_systems)
