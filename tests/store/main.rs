@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod checks;
 mod demo;
 
 use std::path::Path;
@@ -186,7 +187,7 @@ fn backup_and_restore(backend: Backend) {
     store.create_system(new_system("Nexus"), "test").unwrap();
     store.create_system(new_system("ESDH"), "test").unwrap();
     let message = systemejer_store::NewMessage {
-        kind: "reminder",
+        kind: systemejer_store::MessageKind::Reminder,
         recipient_email: "ole@randers.dk".into(),
         recipient_name: None,
         language: "da".into(),

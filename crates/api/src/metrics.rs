@@ -167,7 +167,7 @@ impl Metrics {
         self.pool.get_or_create(&StateLabel { state: "idle" }).set(i64::from(pool.idle));
         self.pool.get_or_create(&StateLabel { state: "in_use" }).set(i64::from(pool.open.saturating_sub(pool.idle)));
         self.pool_max.set(i64::from(pool.max));
-        for status in ["queued", "sent", "failed"] {
+        for status in systemejer_store::MessageStatus::ALL.map(systemejer_store::MessageStatus::as_str) {
             let n = outbox.get(status).copied().unwrap_or(0);
             self.outbox.get_or_create(&StatusLabel { status: status.to_owned() }).set(n);
         }

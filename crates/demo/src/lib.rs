@@ -20,7 +20,7 @@ use systemejer_domain::gdpr::{
     CountryCode, Cvr, DataSubjectRight, IsoDuration, ProcessingAgreement, ProcessingRecord, Processor, RetentionRule,
     SupervisionMethod,
 };
-use systemejer_domain::obligations::{Completion, CompletionResult, ObligationKind};
+use systemejer_domain::obligations::{self, Completion, CompletionResult, ObligationKind};
 use systemejer_domain::operations::{ContingencyPlan, Procedure, ProcedureKind};
 use systemejer_domain::records::{Recorded, SystemChange, SystemRecords};
 use systemejer_domain::risk::{Dpia, DpiaDecision, RiskAssessment, RiskLevel, RiskPerspective};
@@ -562,34 +562,13 @@ impl Generator {
             });
         }
         if state != LifecycleState::Retired {
-            // Duties done: most on time, some late, now and then a failed test.
-            let mut duties = vec![
-                (ObligationKind::BackupTest, 12u64),
-                (ObligationKind::AccessReview, 6),
-                (ObligationKind::ProcedureReview, 12),
-            ];
-            if personal {
-                duties.push((ObligationKind::LogSample, 6));
-                duties.push((ObligationKind::DeletionRun, 12));
-            }
-            if records.contingency_plan.is_some() {
-                duties.push((ObligationKind::ContingencyPlanTest, 12));
-            }
-            for (kind, months) in duties {
-                let spread = months * 30 * 11 / 10;
-                let done_on = self.days_ago(spread);
-                let failed = self.rng.random_range(0..40) == 0;
-                completions.push(self.completion(id, kind, String::new(), done_on, failed));
-            }
-            for agreement in records.agreements.clone() {
-                let done_on = self.days_ago(390);
-                completions.push(self.completion(
-                    id,
-                    ObligationKind::ProcessorSupervision,
-                    agreement.id.to_string(),
-                    done_on,
-                    false,
-                ));
+            // Duties done: most on time, some late, now and then a failed test. Which duties
+            // the system has, and how often each falls due, is the domain's rule.
+            for duty in obligations::required(&system, &records, &[]) {
+                let Some(months) = duty.interval_months.filter(|_| !duty.kind.done_by_approval()) else { continue };
+                let done_on = self.days_ago(u64::from(months) * 30 * 11 / 10);
+                let failed = duty.kind != ObligationKind::ProcessorSupervision && self.rng.random_range(0..40) == 0;
+                completions.push(self.completion(id, duty.kind, duty.subject, done_on, failed));
             }
         }
         BulkSystem { system, records, completions }

@@ -247,6 +247,9 @@ pub struct NewProcessingAgreement {
     pub supervision_interval_months: u8,
 }
 
+/// How often a processor may be supervised, in months (risk-based; 12 unless set).
+pub const SUPERVISION_INTERVALS_MONTHS: [u8; 3] = [6, 12, 24];
+
 fn twelve() -> u8 {
     12
 }
@@ -255,7 +258,7 @@ impl NewProcessingAgreement {
     /// The rules a new agreement breaks on `today`.
     pub fn violations(&self, today: NaiveDate) -> Vec<Violation> {
         let mut out = Vec::new();
-        if ![6, 12, 24].contains(&self.supervision_interval_months) {
+        if !SUPERVISION_INTERVALS_MONTHS.contains(&self.supervision_interval_months) {
             out.push(Violation::new("supervision_interval_months", "one_of", "must be 6, 12 or 24 (months)"));
         }
         if self.signed_on.is_some_and(|s| s > today) {

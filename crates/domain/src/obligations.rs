@@ -55,17 +55,55 @@ string_enum! {
     }
 }
 
+/// How often a duty falls due (DOMAIN.md's table of recurring duties): the one place the
+/// intervals are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recurrence {
+    /// Every `usual` months, or every `stricter` months for the systems the duty's rule names
+    /// (backup tests of `high` and `critical` systems, access reviews of high-risk ones).
+    Months {
+        /// The interval for most systems.
+        usual: u32,
+        /// The interval where the stricter rule applies.
+        stricter: u32,
+    },
+    /// As often as each processing agreement says (6, 12 or 24 months, risk-based).
+    PerAgreement,
+    /// Once, on a date of the system's own (the contract's notice date).
+    Once,
+}
+
 impl ObligationKind {
-    /// The default interval in months, before stricter rules; `None` for the one-off duty.
-    pub const fn default_interval_months(self) -> Option<u32> {
+    /// How often the duty falls due.
+    pub const fn recurrence(self) -> Recurrence {
         use ObligationKind::*;
-        match self {
-            BackupTest | RiskReassessment | ContingencyPlanTest | DeletionRun | ProcedureReview => Some(12),
-            AccessReview | LogSample => Some(6),
-            DpiaReview => Some(24),
-            ProcessorSupervision => Some(12),
-            ContractRenewal => None,
+        const fn every(months: u32) -> Recurrence {
+            Recurrence::Months { usual: months, stricter: months }
         }
+        match self {
+            BackupTest => Recurrence::Months { usual: 12, stricter: 6 },
+            AccessReview => Recurrence::Months { usual: 6, stricter: 3 },
+            LogSample => every(6),
+            RiskReassessment | ContingencyPlanTest | DeletionRun | ProcedureReview => every(12),
+            DpiaReview => every(24),
+            ProcessorSupervision => Recurrence::PerAgreement,
+            ContractRenewal => Recurrence::Once,
+        }
+    }
+
+    /// The interval in months for a system to which the stricter rule applies or not; `None`
+    /// where the interval is not the duty's own (per agreement, or once).
+    pub const fn interval_months(self, stricter: bool) -> Option<u32> {
+        match self.recurrence() {
+            Recurrence::Months { usual, stricter: strict } => Some(if stricter { strict } else { usual }),
+            Recurrence::PerAgreement | Recurrence::Once => None,
+        }
+    }
+
+    /// Whether the duty is done by the owner approving a record (a new risk assessment, a
+    /// reviewed DPIA) rather than by a completion.
+    pub const fn done_by_approval(self) -> bool {
+        matches!(self, ObligationKind::RiskReassessment | ObligationKind::DpiaReview)
     }
 
     /// The duty in plain words, in `lang`.
@@ -204,23 +242,23 @@ pub fn required(
             done_by_approval_on: None,
         });
     };
-    add(BackupTest, Some(if critical { 6 } else { 12 }));
-    add(AccessReview, Some(if high_risk { 3 } else { 6 }));
+    add(BackupTest, BackupTest.interval_months(critical));
+    add(AccessReview, AccessReview.interval_months(high_risk));
     if personal {
-        add(LogSample, Some(6));
+        add(LogSample, LogSample.interval_months(false));
     }
-    add(ProcedureReview, Some(12));
+    add(ProcedureReview, ProcedureReview.interval_months(false));
     if records.contingency_plan.is_some() {
-        add(ContingencyPlanTest, Some(12));
+        add(ContingencyPlanTest, ContingencyPlanTest.interval_months(false));
     }
     if !records.retention_rules.is_empty() {
-        add(DeletionRun, Some(12));
+        add(DeletionRun, DeletionRun.interval_months(false));
     }
     let risk_approved = latest(records.risk_assessments.iter().map(|r| r.approved_at).collect());
     let mut risk = RequiredObligation {
         kind: RiskReassessment,
         subject: String::new(),
-        interval_months: Some(12),
+        interval_months: RiskReassessment.interval_months(false),
         fixed_due_on: None,
         due_at_once_since: due_since(change_began.max(latest_incident), risk_approved),
         done_by_approval_on: risk_approved.map(|t| t.date_naive()),
@@ -229,7 +267,7 @@ pub fn required(
     if records.dpias.iter().any(|d| d.is_approved()) {
         let dpia_approved = latest(records.dpias.iter().map(|d| d.approved_at).collect());
         risk.kind = DpiaReview;
-        risk.interval_months = Some(24);
+        risk.interval_months = DpiaReview.interval_months(false);
         risk.due_at_once_since = due_since(change_began, dpia_approved);
         risk.done_by_approval_on = dpia_approved.map(|t| t.date_naive());
         out.push(risk);
@@ -367,6 +405,9 @@ pub fn default_assignee_among(delegates: &[Delegate], owner: Option<PersonId>) -
         .or(owner)
 }
 
+/// The intervals, in months, that may be set for one system's duty.
+pub const INTERVAL_OVERRIDE_MONTHS: std::ops::RangeInclusive<u32> = 1..=60;
+
 /// An obligation of a system as the register shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -413,7 +454,7 @@ impl ObligationChanges {
     /// The rules the changes break.
     pub fn violations(&self) -> Vec<Violation> {
         match self.interval_months {
-            Some(Some(n)) if !(1..=60).contains(&n) => {
+            Some(Some(n)) if !INTERVAL_OVERRIDE_MONTHS.contains(&n) => {
                 vec![Violation::new("interval_months", "range", "must be from 1 to 60 months")]
             }
             _ => vec![],

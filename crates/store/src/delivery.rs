@@ -10,7 +10,7 @@
 
 use chrono::Duration;
 
-use crate::tables::outbox::{self, NewMessage, StoredMessage};
+use crate::tables::outbox::{self, MessageStatus, NewMessage, StoredMessage};
 use crate::tables::worker_passes::{self, PassRecord};
 use crate::{Store, StoreError, new_id};
 
@@ -107,7 +107,7 @@ impl Store {
         let attempts = message.attempts + 1;
         let gave_up = attempts >= retry.max_attempts;
         let next = (crate::now() + retry.backoff(attempts)).naive_utc();
-        let status = if gave_up { "failed" } else { "queued" };
+        let status = if gave_up { MessageStatus::Failed } else { MessageStatus::Queued };
         self.write(|conn| outbox::mark_attempt(conn, message, status, attempts, error, next))?;
         Ok(gave_up)
     }

@@ -7,7 +7,7 @@ use systemejer_domain::Language;
 use systemejer_domain::incidents::breach_alert_stage;
 use systemejer_domain::reminders::Addressee;
 use systemejer_mail::{BreachAlert, Lang, MailError, Rendered};
-use systemejer_store::{NewMessage, OpenBreach, PassKind, Store, StoreError};
+use systemejer_store::{MessageKind, NewMessage, OpenBreach, PassKind, Store, StoreError};
 
 use crate::pass::{Letter, Pass, Planned};
 use crate::settings::WorkerSettings;
@@ -85,7 +85,7 @@ pub fn message(alert: &PlannedAlert, settings: &WorkerSettings, now: DateTime<Ut
     )?;
     let Rendered { subject, text, html, ics } = rendered;
     Ok(NewMessage {
-        kind: "breach_alert",
+        kind: MessageKind::BreachAlert,
         recipient_email: alert.to.email.clone(),
         recipient_name: alert.to.name.clone(),
         language: lang.as_str().to_owned(),

@@ -9,7 +9,7 @@ use serde::Serialize;
 use systemejer_domain::Language;
 use systemejer_domain::reminders::{self as rules, Addressee, Because, DutyPeople, Stage};
 use systemejer_mail::{Lang, MailError, Reminder, ReminderItem, Rendered};
-use systemejer_store::{DueDuty, NewMessage, PassKind, Store, StoreError};
+use systemejer_store::{DueDuty, MessageKind, NewMessage, PassKind, Store, StoreError};
 
 use crate::pass::{Letter, Pass, Planned};
 use crate::settings::WorkerSettings;
@@ -179,7 +179,7 @@ pub fn message(
     system_ids.sort();
     system_ids.dedup();
     Ok(NewMessage {
-        kind: "reminder",
+        kind: MessageKind::Reminder,
         recipient_email: to.email.clone(),
         recipient_name: to.name.clone(),
         language: lang.as_str().to_owned(),

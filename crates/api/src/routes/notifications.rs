@@ -5,7 +5,7 @@ use actix_web::{get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use systemejer_domain::SystemId;
-use systemejer_store::{NotificationFilter, StoredMessage};
+use systemejer_store::{MessageStatus, NotificationFilter, StoredMessage};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -68,10 +68,10 @@ pub struct Notification {
 impl From<StoredMessage> for Notification {
     fn from(m: StoredMessage) -> Self {
         Self {
-            status: match m.status.as_str() {
-                "sent" => NotificationStatus::Sent,
-                "failed" => NotificationStatus::Failed,
-                _ => NotificationStatus::Queued,
+            status: match MessageStatus::from_name(&m.status) {
+                Some(MessageStatus::Sent) => NotificationStatus::Sent,
+                Some(MessageStatus::Failed) => NotificationStatus::Failed,
+                Some(MessageStatus::Queued) | None => NotificationStatus::Queued,
             },
             items: serde_json::from_str(&m.items).unwrap_or_default(),
             system_ids: serde_json::from_str(&m.system_ids).unwrap_or_default(),
@@ -132,11 +132,11 @@ async fn list_notifications(
     };
     let page = page.0.to_request()?;
     let status = q.status.map(|s| match s {
-        NotificationStatus::Queued => "queued",
-        NotificationStatus::Sent => "sent",
-        NotificationStatus::Failed => "failed",
+        NotificationStatus::Queued => MessageStatus::Queued,
+        NotificationStatus::Sent => MessageStatus::Sent,
+        NotificationStatus::Failed => MessageStatus::Failed,
     });
-    let filter = NotificationFilter { status: status.map(str::to_owned), recipient, system_id: q.system_id };
+    let filter = NotificationFilter { status, recipient, system_id: q.system_id };
     let found = blocking(&state, move |s| s.list_notifications(&filter, &page)).await?;
     Ok(web::Json(Page {
         items: found.items.into_iter().map(Notification::from).collect(),

@@ -15,11 +15,64 @@ use crate::schema::{outbox::dsl as ob, reminder_keys::dsl as rk};
 use crate::sql::to_json;
 use crate::{AnyConnection, StoreError};
 
+/// What a message is (the `kind` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    /// A digest of duties due.
+    Reminder,
+    /// An alert of a personal data breach awaiting its report.
+    BreachAlert,
+}
+
+impl MessageKind {
+    /// Every kind.
+    pub const ALL: [MessageKind; 2] = [MessageKind::Reminder, MessageKind::BreachAlert];
+
+    /// The stored name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Reminder => "reminder",
+            MessageKind::BreachAlert => "breach_alert",
+        }
+    }
+}
+
+/// Where a message stands in its delivery (the `status` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageStatus {
+    /// Waiting for delivery (or for its next attempt).
+    Queued,
+    /// Delivered to the mail server.
+    Sent,
+    /// Given up after the last attempt.
+    Failed,
+}
+
+impl MessageStatus {
+    /// Every status.
+    pub const ALL: [MessageStatus; 3] = [MessageStatus::Queued, MessageStatus::Sent, MessageStatus::Failed];
+
+    /// The stored name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            MessageStatus::Queued => "queued",
+            MessageStatus::Sent => "sent",
+            MessageStatus::Failed => "failed",
+        }
+    }
+
+    /// The status a stored name names.
+    pub fn from_name(name: &str) -> Option<MessageStatus> {
+        MessageStatus::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
 /// A message to write to the outbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NewMessage {
-    /// `reminder` or `breach_alert`.
-    pub kind: &'static str,
+    /// What it is.
+    pub kind: MessageKind,
     /// Where it goes.
     pub recipient_email: String,
     /// Who it goes to.
@@ -88,7 +141,7 @@ pub struct StoredMessage {
 #[derive(Debug, Clone, Default)]
 pub struct NotificationFilter {
     /// Only with this status.
-    pub status: Option<String>,
+    pub status: Option<MessageStatus>,
     /// Only to this address.
     pub recipient: Option<String>,
     /// Only concerning this system.
@@ -131,7 +184,7 @@ pub(crate) fn insert(conn: &mut AnyConnection, id: &str, m: &NewMessage, now: Na
     diesel::insert_into(ob::outbox)
         .values((
             ob::id.eq(id),
-            ob::kind.eq(m.kind),
+            ob::kind.eq(m.kind.as_str()),
             ob::recipient_email.eq(&m.recipient_email),
             ob::recipient_name.eq(&m.recipient_name),
             ob::language.eq(&m.language),
@@ -141,7 +194,7 @@ pub(crate) fn insert(conn: &mut AnyConnection, id: &str, m: &NewMessage, now: Na
             ob::ics.eq(&m.ics),
             ob::items.eq(m.items.to_string()),
             ob::system_ids.eq(to_json(&system_ids)),
-            ob::status.eq("queued"),
+            ob::status.eq(MessageStatus::Queued.as_str()),
             ob::attempts.eq(0),
             ob::next_attempt_at.eq(now),
             ob::created_at.eq(now),
@@ -205,7 +258,7 @@ pub(crate) fn mark_sent(
 ) -> Result<(), StoreError> {
     diesel::update(ob::outbox.filter(ob::id.eq(&message.id)).filter(ob::claim_token.eq(&message.claim_token)))
         .set((
-            ob::status.eq("sent"),
+            ob::status.eq(MessageStatus::Sent.as_str()),
             ob::attempts.eq(message.attempts + 1),
             ob::sent_at.eq(Some(at)),
             ob::claim_token.eq(None::<String>),
@@ -220,14 +273,14 @@ pub(crate) fn mark_sent(
 pub(crate) fn mark_attempt(
     conn: &mut AnyConnection,
     message: &StoredMessage,
-    status: &str,
+    status: MessageStatus,
     attempts: i32,
     error: &str,
     next: NaiveDateTime,
 ) -> Result<(), StoreError> {
     diesel::update(ob::outbox.filter(ob::id.eq(&message.id)).filter(ob::claim_token.eq(&message.claim_token)))
         .set((
-            ob::status.eq(status),
+            ob::status.eq(status.as_str()),
             ob::attempts.eq(attempts),
             ob::last_error.eq(Some(error.chars().take(2000).collect::<String>())),
             ob::next_attempt_at.eq(next),
@@ -246,8 +299,8 @@ pub(crate) fn list(
 ) -> Result<Page<StoredMessage>, StoreError> {
     let filtered = || {
         let mut q = ob::outbox.into_boxed();
-        if let Some(status) = &filter.status {
-            q = q.filter(ob::status.eq(status.clone()));
+        if let Some(status) = filter.status {
+            q = q.filter(ob::status.eq(status.as_str()));
         }
         if let Some(recipient) = &filter.recipient {
             q = q.filter(ob::recipient_email.eq(recipient.to_lowercase()));
