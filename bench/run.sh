@@ -16,6 +16,11 @@
 # Usage: bench/run.sh            full run (release build; about 10 minutes here)
 #        bench/run.sh --smoke    seconds, tiny sizes, debug build: keeps the script working (CI)
 #
+# Before/after: BENCH_BIN=/path/to/an/older/systemejer bench/run.sh measures that binary instead
+# of building this tree, prints the table without writing the docs, and loads the demo with
+# BENCH_DEMO_BIN (default: the binary measured), so two versions can be measured on the same
+# data: `BENCH_BIN=old BENCH_DEMO_BIN=target/release/systemejer bench/run.sh`.
+#
 # Needs: cargo, wrk and pgbench (Debian: wrk, postgresql-client), psql, python3 with venv,
 # curl, and a PostgreSQL server where it may create and drop databases:
 # BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres).
@@ -37,7 +42,9 @@ for tool in wrk pgbench psql curl python3; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is missing (Debian: apt-get install wrk postgresql-client curl python3-venv)" >&2; exit 1; }
 done
 
-if [ "$profile" = release ]; then
+if [ -n "${BENCH_BIN:-}" ]; then
+  bin="$(realpath "$BENCH_BIN")"
+elif [ "$profile" = release ]; then
   cargo build --release --locked -q -p systemejer
   bin="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/systemejer"
 else
@@ -79,10 +86,11 @@ pg_large="$server_part/${tag}_large"
 sqlite_small="sqlite://$work/small.db"
 
 echo "bench: loading the demo ($small systems on both backends, $large on PostgreSQL)"
-SYSTEMEJER_DATABASE_URL="$pg_small" "$bin" demo --systems "$small" >/dev/null
-SYSTEMEJER_DATABASE_URL="$sqlite_small" "$bin" demo --systems "$small" >/dev/null
+loader="$(realpath "${BENCH_DEMO_BIN:-$bin}")"
+SYSTEMEJER_DATABASE_URL="$pg_small" "$loader" demo --systems "$small" >/dev/null
+SYSTEMEJER_DATABASE_URL="$sqlite_small" "$loader" demo --systems "$small" >/dev/null
 started=$(date +%s.%N)
-SYSTEMEJER_DATABASE_URL="$pg_large" "$bin" demo --systems "$large" >/dev/null
+SYSTEMEJER_DATABASE_URL="$pg_large" "$loader" demo --systems "$large" >/dev/null
 put demo_large_load_s "$(python3 -c "print(round($(date +%s.%N) - $started, 1))")"
 pgbench -i -q -s 10 "$server_part/${tag}_pgbench" >/dev/null 2>&1
 
@@ -245,4 +253,4 @@ put connections "$connections"
 put few "$few"
 put duration_s "$duration"
 
-python3 bench/report.py "$results" "$work/explain.txt" "$([ "$smoke" = 1 ] && echo - || echo docs/performance.md)"
+python3 bench/report.py "$results" "$work/explain.txt" "$([ "$smoke" = 1 ] || [ -n "${BENCH_BIN:-}" ] && echo - || echo docs/performance.md)"

@@ -86,6 +86,14 @@ impl Batch {
         self.events.push(event);
     }
 
+    /// The event of an entity, given as its JSON, being created at `at`.
+    pub fn created_json(&mut self, at: DateTime<Utc>, entity: EntityType, id: &str, after: String) {
+        let entry = Entry::new(at, &self.actor, AuditAction::Create, entity, id);
+        let mut event = event(&entry, None::<&()>, None::<&()>);
+        event.7 = Some(after);
+        self.events.push(event);
+    }
+
     /// Writes the events; answers how many.
     pub fn flush(self, conn: &mut AnyConnection) -> Result<usize, StoreError> {
         let count = self.events.len();

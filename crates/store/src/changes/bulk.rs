@@ -77,40 +77,6 @@ impl std::ops::AddAssign for BulkCounts {
     }
 }
 
-/// The audit events of a system's documents and agreements; answers how many.
-fn audit_records(records: &SystemRecords, audit: &mut Batch) -> usize {
-    fn each<D: documents::RecordKind>(list: &[systemejer_domain::records::Recorded<D>], audit: &mut Batch) -> usize {
-        for recorded in list {
-            audit.created(recorded.recorded_at, D::KIND.entity(), &recorded.id.to_string(), recorded);
-        }
-        list.len()
-    }
-    let SystemRecords {
-        risk_assessments,
-        dpia_decision,
-        dpias,
-        agreements,
-        retention_rules,
-        processing_record,
-        procedures,
-        contingency_plan,
-        exit_steps: _,
-        open_change: _,
-    } = records;
-    let mut n = each(risk_assessments, audit);
-    n += each(dpia_decision.as_slice(), audit);
-    n += each(dpias, audit);
-    n += each(retention_rules, audit);
-    n += each(processing_record.as_slice(), audit);
-    n += each(procedures, audit);
-    n += each(contingency_plan.as_slice(), audit);
-    for agreement in agreements {
-        audit.created(agreement.created_at, EntityType::ProcessingAgreement, &agreement.id.to_string(), agreement);
-        n += 1;
-    }
-    n
-}
-
 /// The facts of a new system of a batch: what it carries, and its passed completions (no
 /// incident names it yet, and nothing is stored of it).
 fn facts_of(item: &BulkSystem) -> Facts {
@@ -161,9 +127,26 @@ impl Store {
         for item in &bulk.systems {
             let system = &item.system;
             audit.created(system.created_at, EntityType::System, &system.id.to_string(), system);
-            counts.records += audit_records(&item.records, &mut audit);
-            documents.extend(documents::values_of(&item.records));
-            agreement_rows.extend(item.records.agreements.iter().map(agreements::values));
+            for document in documents::documents_of(&item.records) {
+                audit.created_json(
+                    document.recorded_at,
+                    document.kind.entity(),
+                    &document.id.to_string(),
+                    document.json,
+                );
+                documents.push(document.row);
+                counts.records += 1;
+            }
+            for agreement in &item.records.agreements {
+                audit.created(
+                    agreement.created_at,
+                    EntityType::ProcessingAgreement,
+                    &agreement.id.to_string(),
+                    agreement,
+                );
+                agreement_rows.push(agreements::values(agreement));
+                counts.records += 1;
+            }
             for completion in &item.completions {
                 completions.push(obligations::completion_values(completion));
                 audit.created(completion.recorded_at, EntityType::Completion, &completion.id.to_string(), completion);

@@ -163,8 +163,33 @@ pub(crate) fn place(records: &mut SystemRecords, kind: DocumentKind, stored: imp
     }
 }
 
-/// Every document among `records`, as the rows that keep them.
-pub(crate) fn values_of(records: &SystemRecords) -> Vec<RecordValues> {
+/// A document among a system's records, as a bulk load writes it: its row, and its audit
+/// event's copy.
+pub(crate) struct Document {
+    /// Its kind.
+    pub kind: DocumentKind,
+    /// Its id.
+    pub id: RecordId,
+    /// When it was recorded.
+    pub recorded_at: chrono::DateTime<chrono::Utc>,
+    /// Its row.
+    pub row: RecordValues,
+    /// The document as JSON (the `Recorded` whole).
+    pub json: String,
+}
+
+/// Every document among `records` (the one place besides [`place`] that names each kind's
+/// field: a new kind that is not listed here does not compile).
+pub(crate) fn documents_of(records: &SystemRecords) -> Vec<Document> {
+    fn each<D: RecordKind>(list: &[Recorded<D>], out: &mut Vec<Document>) {
+        out.extend(list.iter().map(|recorded| Document {
+            kind: D::KIND,
+            id: recorded.id,
+            recorded_at: recorded.recorded_at,
+            row: values(recorded),
+            json: to_json(recorded),
+        }));
+    }
     let SystemRecords {
         risk_assessments,
         dpia_decision,
@@ -178,13 +203,13 @@ pub(crate) fn values_of(records: &SystemRecords) -> Vec<RecordValues> {
         open_change: _,
     } = records;
     let mut out = Vec::new();
-    out.extend(risk_assessments.iter().map(values));
-    out.extend(dpia_decision.iter().map(values));
-    out.extend(dpias.iter().map(values));
-    out.extend(retention_rules.iter().map(values));
-    out.extend(processing_record.iter().map(values));
-    out.extend(procedures.iter().map(values));
-    out.extend(contingency_plan.iter().map(values));
+    each(risk_assessments, &mut out);
+    each(dpia_decision.as_slice(), &mut out);
+    each(dpias, &mut out);
+    each(retention_rules, &mut out);
+    each(processing_record.as_slice(), &mut out);
+    each(procedures, &mut out);
+    each(contingency_plan.as_slice(), &mut out);
     out
 }
 
