@@ -131,7 +131,7 @@ impl Raw {
             Raw::Pg(c) => diesel::sql_query(sql).load(c).unwrap(),
             Raw::Sqlite(c) => diesel::sql_query(sql).load(c).unwrap(),
         };
-        rows.into_iter().next().map(|r| r.value).unwrap_or_else(|| panic!("no row: {sql}"))
+        rows.into_iter().next().map_or_else(|| panic!("no row: {sql}"), |r| r.value)
     }
 
     /// Every (table, column) a CHECK constraint of the schema names.

@@ -14,7 +14,7 @@ pub struct ScratchPostgres {
 }
 
 fn as_postgres(command: &str) -> bool {
-    Command::new("su").args(["postgres", "-c", command]).output().map(|o| o.status.success()).unwrap_or(false)
+    Command::new("su").args(["postgres", "-c", command]).output().is_ok_and(|o| o.status.success())
 }
 
 impl ScratchPostgres {
@@ -22,7 +22,7 @@ impl ScratchPostgres {
     pub fn start() -> Option<Self> {
         let bin = std::fs::read_dir("/usr/lib/postgresql")
             .ok()?
-            .filter_map(|e| e.ok())
+            .filter_map(std::result::Result::ok)
             .map(|e| e.path().join("bin"))
             .find(|p| p.join("pg_ctl").is_file())?;
         let dir = std::env::temp_dir().join(format!("systemejer-pg-{}", uuid::Uuid::new_v4().simple()));

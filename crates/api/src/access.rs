@@ -43,7 +43,7 @@ impl Who {
     }
 }
 
-use Who::*;
+use Who::{Admin, Auditor, Delegate, Dpo, Owner, Person, Reader};
 
 /// Everyone who reads the register.
 const READ: &[Who] = &[Admin, Auditor, Dpo, Reader, Owner, Delegate, Person];

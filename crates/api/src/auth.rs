@@ -254,7 +254,7 @@ impl Authenticator {
             }
         }
         let count = by_kid.len();
-        let mut keys = self.keys.write().unwrap_or_else(|p| p.into_inner());
+        let mut keys = self.keys.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         *keys = KeySet { by_kid, refreshed: Some(Instant::now()) };
         Ok(count)
     }
@@ -263,7 +263,7 @@ impl Authenticator {
     async fn refresh(&self) {
         let Some(source) = &self.jwks else { return };
         {
-            let keys = self.keys.read().unwrap_or_else(|p| p.into_inner());
+            let keys = self.keys.read().unwrap_or_else(std::sync::PoisonError::into_inner);
             if keys.refreshed.is_some_and(|at| at.elapsed() < JWKS_REFRESH_INTERVAL) {
                 return;
             }
@@ -274,7 +274,7 @@ impl Authenticator {
                 tracing::error!(%source, "the JWKS URL must be https");
                 return;
             }
-            match self.client.get(source).send().await.and_then(|r| r.error_for_status()) {
+            match self.client.get(source).send().await.and_then(reqwest::Response::error_for_status) {
                 Ok(r) => r.text().await.ok(),
                 Err(e) => {
                     tracing::warn!(%source, error = %e, "fetching the JWKS failed");
@@ -289,13 +289,13 @@ impl Authenticator {
             Some(Err(e)) => tracing::warn!(%source, error = %e, "the JWKS could not be read"),
             None => {
                 // Count the failed attempt too, so a provider that is down is not hammered.
-                self.keys.write().unwrap_or_else(|p| p.into_inner()).refreshed = Some(Instant::now());
+                self.keys.write().unwrap_or_else(std::sync::PoisonError::into_inner).refreshed = Some(Instant::now());
             }
         }
     }
 
     fn published(&self, kid: Option<&str>) -> Option<(DecodingKey, Vec<Algorithm>)> {
-        let keys = self.keys.read().unwrap_or_else(|p| p.into_inner());
+        let keys = self.keys.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         match kid {
             Some(kid) => keys.by_kid.get(kid).cloned(),
             None if keys.by_kid.len() == 1 => keys.by_kid.values().next().cloned(),
@@ -331,13 +331,12 @@ impl Authenticator {
             (self.hs.clone(), vec![Algorithm::HS256])
         } else {
             let kid = header.kid.as_deref();
-            match self.published(kid) {
-                Some(found) => found,
-                None => {
-                    self.refresh().await;
-                    self.published(kid)
-                        .ok_or_else(|| unauthorized("the token is signed with a key this service does not know"))?
-                }
+            if let Some(found) = self.published(kid) {
+                found
+            } else {
+                self.refresh().await;
+                self.published(kid)
+                    .ok_or_else(|| unauthorized("the token is signed with a key this service does not know"))?
             }
         };
         let data =

@@ -101,15 +101,14 @@ impl FromRequest for Caller {
             let person = match email {
                 Some(email) => {
                     let writes = state.store.writes();
-                    match state.people.get(&email, writes) {
-                        Some(person) => person,
-                        None => {
-                            let (store, key) = (state.store.clone(), email.clone());
-                            let read_at = std::time::Instant::now();
-                            let person = web::block(move || store.find_person_by_email(&key)).await??;
-                            state.people.put(email, person.clone(), read_at, writes);
-                            person
-                        }
+                    if let Some(person) = state.people.get(&email, writes) {
+                        person
+                    } else {
+                        let (store, key) = (state.store.clone(), email.clone());
+                        let read_at = std::time::Instant::now();
+                        let person = web::block(move || store.find_person_by_email(&key)).await??;
+                        state.people.put(email, person.clone(), read_at, writes);
+                        person
                     }
                 }
                 None => None,

@@ -129,6 +129,7 @@ impl Application {
 
 /// Gives any error response that is not already a problem (actix's 405, a panic's 500) a
 /// problem body, so that no client ever sees a plain-text error.
+#[allow(clippy::unnecessary_wraps, reason = "the signature actix's ErrorHandlers asks for")]
 fn problem_for_plain_errors<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
     let is_problem = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes());
     if is_problem {

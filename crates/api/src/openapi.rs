@@ -116,7 +116,7 @@ pub fn complete(api: &mut utoipa::openapi::OpenApi) {
 /// 429 (the rate limit).
 fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{Ref, RefOr};
-    for (path, item) in api.paths.paths.iter_mut() {
+    for (path, item) in &mut api.paths.paths {
         for op in operations(item).into_iter().map(|(_, op)| op) {
             let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
             let takes_input = op.request_body.is_some() || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
@@ -215,7 +215,7 @@ fn add_versions(api: &mut utoipa::openapi::OpenApi) {
             .and_then(|get| get.responses.responses.get("200"))
             .and_then(body_ref)
             .map(str::to_owned);
-        for (path, item) in api.paths.paths.iter_mut() {
+        for (path, item) in &mut api.paths.paths {
             let under = path.strip_prefix(member).is_some_and(|rest| rest.starts_with('/'));
             if path != member && path != collection && !under {
                 continue;
@@ -225,7 +225,7 @@ fn add_versions(api: &mut utoipa::openapi::OpenApi) {
                     .schema(ObjectBuilder::new().schema_type(Type::String).pattern(Some(r#"^"v[0-9]+"$"#)))
                     .description(Some("The version of the resource; send it back in `If-Match` to change it"))
                     .build();
-                for (status, response) in op.responses.responses.iter_mut() {
+                for (status, response) in &mut op.responses.responses {
                     let carries = status.starts_with('2') && body_ref(response) == resource.as_deref();
                     if carries && let RefOr::T(response) = response {
                         response.headers.insert("ETag".into(), etag.clone());

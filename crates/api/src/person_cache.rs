@@ -45,7 +45,7 @@ impl PersonCache {
         if self.ttl.is_zero() {
             return None;
         }
-        let entries = self.entries.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let entries = self.entries.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         entries.get(email).filter(|e| e.fresh(self.ttl, writes)).map(|e| e.person.clone())
     }
 
@@ -55,7 +55,7 @@ impl PersonCache {
         if self.ttl.is_zero() {
             return;
         }
-        let mut entries = self.entries.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut entries = self.entries.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         if entries.len() >= MAX_ENTRIES && !entries.contains_key(&email) {
             entries.retain(|_, e| e.fresh(self.ttl, writes));
             if entries.len() >= MAX_ENTRIES {
@@ -82,7 +82,7 @@ mod tests {
         cache.put(anna.clone(), None, Instant::now(), 7);
         assert_eq!(cache.get(&anna, 7), Some(None), "no one, remembered");
         assert_eq!(cache.get(&anna, 8), None, "a write since: read again");
-        cache.put(anna.clone(), None, Instant::now() - Duration::from_millis(250), 8);
+        cache.put(anna.clone(), None, Instant::now().checked_sub(Duration::from_millis(250)).unwrap(), 8);
         assert_eq!(cache.get(&anna, 8), None, "too old: read again");
     }
 

@@ -266,10 +266,10 @@ impl Config {
                 raw.set(key, value.clone());
             }
         }
-        Self::validate(raw)
+        Self::validate(&raw)
     }
 
-    fn validate(raw: Raw) -> Result<Self, ConfigError> {
+    fn validate(raw: &Raw) -> Result<Self, ConfigError> {
         let mut problems = Vec::new();
 
         let url = given(&raw.database_url).unwrap_or(DEFAULT_DATABASE_URL).to_owned();
@@ -295,8 +295,7 @@ impl Config {
             SocketAddr::from(([127, 0, 0, 1], 8080))
         });
         let public_url = given(&raw.public_url)
-            .map(str::to_owned)
-            .unwrap_or_else(|| format!("http://{listen}"))
+            .map_or_else(|| format!("http://{listen}"), str::to_owned)
             .trim_end_matches('/')
             .to_owned();
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
@@ -375,13 +374,16 @@ impl Config {
                 "SYSTEMEJER_MAIL_FROM: {from:?} is not an address such as \"systemejer <noreply@kommune.dk>\""
             ));
         }
-        let outbox_dir = given(&raw.outbox_dir).map(PathBuf::from).unwrap_or_else(|| {
-            sqlite_path
-                .as_ref()
-                .and_then(|p| p.parent())
-                .map_or_else(|| PathBuf::from("data"), Path::to_path_buf)
-                .join("outbox")
-        });
+        let outbox_dir = given(&raw.outbox_dir).map_or_else(
+            || {
+                sqlite_path
+                    .as_ref()
+                    .and_then(|p| p.parent())
+                    .map_or_else(|| PathBuf::from("data"), Path::to_path_buf)
+                    .join("outbox")
+            },
+            PathBuf::from,
+        );
         let reminder_days_before = match given(&raw.reminder_days_before) {
             None => vec![30, 7],
             Some(text) => {

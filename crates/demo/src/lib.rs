@@ -30,7 +30,7 @@ use systemejer_domain::{
     SystemKind, WebUrl,
 };
 use systemejer_store::{Bulk, BulkCounts, BulkSystem};
-use systemejer_store::{PageRequest, Store, StoreError};
+use systemejer_store::{OrgUnitFilter, PageRequest, PersonFilter, Store, StoreError, SystemFilter};
 
 /// Who the demo's audit events name.
 pub const ACTOR: &str = "demo";
@@ -62,9 +62,9 @@ pub struct Summary {
 /// systems. Refuses a register that already holds systems, people or org units.
 pub fn load(store: &Store, options: Options) -> Result<Summary, StoreError> {
     let page = PageRequest { limit: 1, ..PageRequest::default() };
-    let occupied = !store.list_systems(&Default::default(), &page)?.items.is_empty()
-        || !store.list_people(&Default::default(), &page)?.items.is_empty()
-        || !store.list_org_units(&Default::default(), &page)?.items.is_empty();
+    let occupied = !store.list_systems(&SystemFilter::default(), &page)?.items.is_empty()
+        || !store.list_people(&PersonFilter::default(), &page)?.items.is_empty()
+        || !store.list_org_units(&OrgUnitFilter::default(), &page)?.items.is_empty();
     if occupied {
         return Err(StoreError::Conflict {
             code: "register_not_empty",
@@ -356,7 +356,7 @@ impl Generator {
             bulk.processors.push(Processor {
                 id,
                 name: (*vendor).into(),
-                cvr: cvr(i as u32 + 1),
+                cvr: cvr(u32::try_from(i).unwrap_or(u32::MAX) + 1),
                 country: parsed(CountryCode::parse("DK")),
                 contact: Some(format!(
                     "dpo@{}.dk",

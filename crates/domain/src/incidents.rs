@@ -297,7 +297,7 @@ impl IncidentChanges {
     pub fn apply(&self, mut i: Incident, now: DateTime<Utc>) -> Result<Incident, Vec<Violation>> {
         let text = |v: &Option<Prose>| v.as_ref().map(|t| t.as_str().to_owned());
         if let Some(d) = &self.description {
-            i.description = d.as_str().to_owned();
+            d.as_str().clone_into(&mut i.description);
         }
         if let Some(v) = &self.likely_consequences {
             i.likely_consequences = text(v);
@@ -338,7 +338,7 @@ impl IncidentChanges {
             match at {
                 Some(t) if t > now => out.push(Violation::new(field, "not_in_future", "cannot be in the future")),
                 Some(t) if t < i.discovered_at => {
-                    out.push(Violation::new(field, "after_discovery", "cannot be before the incident was discovered"))
+                    out.push(Violation::new(field, "after_discovery", "cannot be before the incident was discovered"));
                 }
                 _ => {}
             }

@@ -5,6 +5,8 @@
 //! [`lifecycle`] whose transitions are refused until the duties that guard them are done.
 //! Nothing here reads the clock, a file or a database: time and facts come in as arguments.
 
+#![deny(missing_docs)]
+
 #[macro_use]
 mod macros;
 

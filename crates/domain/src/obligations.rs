@@ -76,7 +76,10 @@ pub enum Recurrence {
 impl ObligationKind {
     /// How often the duty falls due.
     pub const fn recurrence(self) -> Recurrence {
-        use ObligationKind::*;
+        use ObligationKind::{
+            AccessReview, BackupTest, ContingencyPlanTest, ContractRenewal, DeletionRun, DpiaReview, LogSample,
+            ProcedureReview, ProcessorSupervision, RiskReassessment,
+        };
         const fn every(months: u32) -> Recurrence {
             Recurrence::Months { usual: months, stricter: months }
         }
@@ -108,8 +111,11 @@ impl ObligationKind {
 
     /// The duty in plain words, in `lang`.
     pub const fn title(self, lang: crate::org::Language) -> &'static str {
-        use crate::org::Language::*;
-        use ObligationKind::*;
+        use crate::org::Language::{Da, En};
+        use ObligationKind::{
+            AccessReview, BackupTest, ContingencyPlanTest, ContractRenewal, DeletionRun, DpiaReview, LogSample,
+            ProcedureReview, ProcessorSupervision, RiskReassessment,
+        };
         match (self, lang) {
             (BackupTest, Da) => "Test af gendannelse fra backup",
             (BackupTest, En) => "Restore test of the backup",
@@ -136,7 +142,10 @@ impl ObligationKind {
 
     /// What "done" means, in `lang`.
     pub const fn done_means(self, lang: crate::org::Language) -> &'static str {
-        use ObligationKind::*;
+        use ObligationKind::{
+            AccessReview, BackupTest, ContingencyPlanTest, ContractRenewal, DeletionRun, DpiaReview, LogSample,
+            ProcedureReview, ProcessorSupervision, RiskReassessment,
+        };
         match lang {
             crate::org::Language::Da => self.done_means_da(),
             crate::org::Language::En => match self {
@@ -156,7 +165,10 @@ impl ObligationKind {
 
     /// What "done" means, for owners (Danish, as reminders show it).
     pub const fn done_means_da(self) -> &'static str {
-        use ObligationKind::*;
+        use ObligationKind::{
+            AccessReview, BackupTest, ContingencyPlanTest, ContractRenewal, DeletionRun, DpiaReview, LogSample,
+            ProcedureReview, ProcessorSupervision, RiskReassessment,
+        };
         match self {
             BackupTest => "En gendannelse fra backup er testet, og resultatet er noteret.",
             AccessReview => "Brugeradgangene er gennemgået, og overflødige adgange er fjernet.",
@@ -212,7 +224,10 @@ pub fn required(
     records: &SystemRecords,
     incidents_recorded_at: &[DateTime<Utc>],
 ) -> Vec<RequiredObligation> {
-    use ObligationKind::*;
+    use ObligationKind::{
+        AccessReview, BackupTest, ContingencyPlanTest, ContractRenewal, DeletionRun, DpiaReview, LogSample,
+        ProcedureReview, ProcessorSupervision, RiskReassessment,
+    };
     let live = matches!(
         system.lifecycle_state,
         LifecycleState::InUse | LifecycleState::Changing | LifecycleState::Decommissioning
@@ -264,7 +279,7 @@ pub fn required(
         done_by_approval_on: risk_approved.map(|t| t.date_naive()),
     };
     out.push(risk.clone());
-    if records.dpias.iter().any(|d| d.is_approved()) {
+    if records.dpias.iter().any(super::records::Recorded::is_approved) {
         let dpia_approved = latest(records.dpias.iter().map(|d| d.approved_at).collect());
         risk.kind = DpiaReview;
         risk.interval_months = DpiaReview.interval_months(false);

@@ -235,7 +235,7 @@ impl OrgUnitChanges {
     /// The unit with these changes made.
     pub fn apply(&self, mut unit: OrgUnit) -> OrgUnit {
         if let Some(name) = &self.name {
-            unit.name = name.as_str().to_owned();
+            name.as_str().clone_into(&mut unit.name);
         }
         if let Some(kind) = self.kind {
             unit.kind = kind;
@@ -345,7 +345,7 @@ impl PersonChanges {
     /// The person with these changes made.
     pub fn apply(&self, mut person: Person) -> Person {
         if let Some(name) = &self.name {
-            person.name = name.as_str().to_owned();
+            name.as_str().clone_into(&mut person.name);
         }
         if let Some(email) = &self.email {
             person.email = email.clone();

@@ -116,10 +116,8 @@ impl Relay {
             Some("opportunistic") => (587, true, false),
             Some(other) => return Err(invalid(format!("tls={other}: use required or opportunistic"))),
         };
-        let starttls = match starttls {
-            true => Some(TlsParameters::new(host.clone()).map_err(|e| invalid(e.to_string()))?),
-            false => None,
-        };
+        let starttls =
+            if starttls { Some(TlsParameters::new(host.clone()).map_err(|e| invalid(e.to_string()))?) } else { None };
         let decode = |s: &str| {
             url::form_urlencoded::parse(format!("x={s}").as_bytes())
                 .next()

@@ -8,13 +8,21 @@ use std::time::{Duration, Instant};
 use diesel::connection::{InstrumentationEvent, SimpleConnection};
 use diesel::{Connection, PgConnection, SqliteConnection};
 
-/// One database connection, PostgreSQL or SQLite; queries are written once for both.
-#[derive(diesel::MultiConnection)]
-pub enum AnyConnection {
-    /// PostgreSQL: production, and several API and worker instances.
-    Postgresql(PgConnection),
-    /// SQLite: the embedded default.
-    Sqlite(SqliteConnection),
+pub use multi::AnyConnection;
+
+mod multi {
+    #![allow(missing_docs, reason = "diesel's MultiConnection derive writes items without docs")]
+
+    use diesel::{PgConnection, SqliteConnection};
+
+    /// One database connection, PostgreSQL or SQLite; queries are written once for both.
+    #[derive(diesel::MultiConnection)]
+    pub enum AnyConnection {
+        /// PostgreSQL: production, and several API and worker instances.
+        Postgresql(PgConnection),
+        /// SQLite: the embedded default.
+        Sqlite(SqliteConnection),
+    }
 }
 
 /// Which database a URL points to.

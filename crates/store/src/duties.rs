@@ -42,17 +42,14 @@ pub(crate) fn sync(conn: &mut AnyConnection, facts: &mut Facts, today: NaiveDate
     let mut appeared = Vec::new();
     let mut now_stored = Vec::with_capacity(derived.len());
     for duty in derived {
-        match facts.duties.iter().find(|d| same(&d.scheduled, &duty)) {
-            Some(stored) => {
-                if stored.scheduled != duty {
-                    obligations::update_dates(conn, id, &duty)?;
-                }
-                now_stored.push(StoredDuty { scheduled: duty, ..stored.clone() });
+        if let Some(stored) = facts.duties.iter().find(|d| same(&d.scheduled, &duty)) {
+            if stored.scheduled != duty {
+                obligations::update_dates(conn, id, &duty)?;
             }
-            None => {
-                appeared.push(obligations::values(id, &duty));
-                now_stored.push(StoredDuty { scheduled: duty, interval_override_months: None, assignee_id: None });
-            }
+            now_stored.push(StoredDuty { scheduled: duty, ..stored.clone() });
+        } else {
+            appeared.push(obligations::values(id, &duty));
+            now_stored.push(StoredDuty { scheduled: duty, interval_override_months: None, assignee_id: None });
         }
     }
     obligations::insert_rows(conn, &appeared)?;

@@ -54,8 +54,8 @@ impl Facts {
             system: &self.system,
             owner,
             records: &self.records,
-            reason: request.reason.as_ref().map(|r| r.as_str()),
-            change_description: request.change_description.as_ref().map(|d| d.as_str()),
+            reason: request.reason.as_ref().map(systemejer_domain::Text::as_str),
+            change_description: request.change_description.as_ref().map(systemejer_domain::Text::as_str),
             dpia_needed: request.dpia_needed,
             today,
         };

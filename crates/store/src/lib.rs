@@ -12,6 +12,8 @@
 //!
 //! Calls are blocking (diesel): async callers run them on a blocking pool.
 
+#![deny(missing_docs)]
+
 mod audit;
 mod changes;
 pub mod connection;
@@ -228,7 +230,7 @@ impl Store {
         }
         let mut conn = self.pool.get()?;
         let _turn = match self.kind {
-            BackendKind::Sqlite => Some(self.sqlite_writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())),
+            BackendKind::Sqlite => Some(self.sqlite_writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner)),
             BackendKind::Postgres => None,
         };
         let result = (*conn).transaction(|c| match f(c) {

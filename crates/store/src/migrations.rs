@@ -27,7 +27,7 @@ fn failed(e: Box<dyn std::error::Error + Send + Sync>) -> StoreError {
 impl Store {
     /// Applies every pending migration; answers the names of those applied.
     pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
-        let _turn = self.sqlite_writer.lock().unwrap_or_else(|p| p.into_inner());
+        let _turn = self.sqlite_writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut conn = self.pool.get()?;
         let applied = match &mut **conn {
             AnyConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES).map_err(failed)?,
@@ -38,7 +38,7 @@ impl Store {
 
     /// Reverts every applied migration, newest first: for tests of the down migrations.
     pub fn revert_all_migrations(&self) -> Result<Vec<String>, StoreError> {
-        let _turn = self.sqlite_writer.lock().unwrap_or_else(|p| p.into_inner());
+        let _turn = self.sqlite_writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut conn = self.pool.get()?;
         let reverted = match &mut **conn {
             AnyConnection::Postgresql(c) => c.revert_all_migrations(POSTGRES).map_err(failed)?,

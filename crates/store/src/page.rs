@@ -66,7 +66,7 @@ impl<T> Page<T> {
         position: impl Fn(&R) -> Cursor,
         convert: impl Fn(R) -> Result<T, StoreError>,
     ) -> Result<Self, StoreError> {
-        let more = rows.len() as i64 > limit;
+        let more = i64::try_from(rows.len()).unwrap_or(i64::MAX) > limit;
         rows.truncate(usize::try_from(limit).unwrap_or(0));
         let next_cursor = if more { rows.last().map(|r| position(r).encode()) } else { None };
         let items = rows.into_iter().map(convert).collect::<Result<_, _>>()?;

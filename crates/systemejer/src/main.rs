@@ -90,7 +90,7 @@ fn parse_role(s: &str) -> Result<Role, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match execute(cli) {
+    match execute(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("systemejer: {e:#}");
@@ -103,7 +103,7 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
     Ok(Config::load(cli.config.as_deref(), std::env::vars())?)
 }
 
-fn execute(cli: Cli) -> anyhow::Result<()> {
+fn execute(cli: &Cli) -> anyhow::Result<()> {
     let command = cli.command.as_ref().unwrap_or(&Command::Run);
     match command {
         Command::Openapi => {
@@ -112,7 +112,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token { email, client_id, roles, ttl } => {
-            let config = load_config(&cli)?;
+            let config = load_config(cli)?;
             let subject = match (email, client_id) {
                 (Some(e), _) => {
                     TokenSubject::Person(EmailAddress::parse(e).map_err(|e| anyhow::anyhow!("--email: {e}"))?)
@@ -132,14 +132,14 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Backup { to } => {
-            let config = load_config(&cli)?;
+            let config = load_config(cli)?;
             let store = systemejer::open_store(&config).context("opening the database")?;
             store.backup_sqlite(to).with_context(|| format!("backing up to {}", to.display()))?;
             println!("backed up to {}", to.display());
             Ok(())
         }
         Command::Demo { systems, seed } => {
-            let config = load_config(&cli)?;
+            let config = load_config(cli)?;
             systemejer::init_logging(&config);
             let store = systemejer::open_store(&config).context("opening the database")?;
             let started = std::time::Instant::now();
@@ -160,7 +160,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Probe => {
-            let config = load_config(&cli)?;
+            let config = load_config(cli)?;
             let mut address = config.http.listen;
             if address.ip().is_unspecified() {
                 address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
@@ -168,7 +168,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             probe(address).with_context(|| format!("probing http://{address}/readyz"))
         }
         Command::Migrate => {
-            let config = load_config(&cli)?;
+            let config = load_config(cli)?;
             systemejer::init_logging(&config);
             let store = systemejer::open_store(&config).context("migrating the database")?;
             let names = systemejer_store::migrations::names(store.backend());
@@ -176,7 +176,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Worker { once, dry_run, as_of, json } => {
-            let config = load_config(&cli)?;
+            let config = load_config(cli)?;
             systemejer::init_logging(&config);
             let store = systemejer::open_store(&config).context("opening the database")?;
             // The mailer's connection pool lives on the runtime: make it there.
@@ -223,7 +223,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Run | Command::Serve => {
             let with_worker = matches!(command, Command::Run);
-            let config = load_config(&cli)?;
+            let config = load_config(cli)?;
             systemejer::init_logging(&config);
             let store = systemejer::open_store(&config).context("opening the database")?;
             let app = systemejer_api::Application::build(&systemejer::api_settings(&config), store.clone())
@@ -238,9 +238,10 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             actix_web::rt::System::new().block_on(async move {
                 let (stop, stopped) = watch::channel(false);
                 // The mailer's connection pool lives on the runtime: make it there.
-                let worker = match with_worker {
-                    true => Some(systemejer::worker(&config, store).context("setting up mail delivery")?),
-                    false => None,
+                let worker = if with_worker {
+                    Some(systemejer::worker(&config, store).context("setting up mail delivery")?)
+                } else {
+                    None
                 };
                 let worker = worker.map(|w| actix_web::rt::spawn(systemejer_worker::run(w, stopped)));
                 // actix stops on SIGTERM and SIGINT by itself: it stops accepting, lets requests in

@@ -226,8 +226,8 @@ pub(crate) fn plan_pass(store: &Store, settings: &WorkerSettings, today: NaiveDa
         plans,
         duties_due: duties.len(),
         found,
-        planned: planned - found,
-        checked: started.elapsed() - planned,
+        planned: planned.saturating_sub(found),
+        checked: started.elapsed().saturating_sub(planned),
     })
 }
 

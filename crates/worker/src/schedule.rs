@@ -80,7 +80,7 @@ where
         tracing::debug!(next = %next.with_timezone(&schedule.timezone), "worker: next {name} scheduled");
         let wait = (next - Utc::now()).to_std().unwrap_or_default();
         tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
+            () = tokio::time::sleep(wait) => {}
             _ = shutdown.changed() => {
                 tracing::info!("worker: {name} shutting down");
                 return;

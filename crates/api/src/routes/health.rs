@@ -31,6 +31,6 @@ pub async fn healthz() -> HttpResponse {
 #[utoipa::path(tag = "health", responses((status = 200, description = "Ready to serve", body = Health)))]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    blocking(&state, |store| store.ping()).await?;
+    blocking(&state, systemejer_store::Store::ping).await?;
     Ok(HttpResponse::Ok().json(Health { status: "ok" }))
 }

@@ -130,7 +130,7 @@ async fn processing_records(
     query: Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_any(&[Role::Auditor, Role::Dpo])?;
-    let items = blocking(&state, |s| s.processing_records()).await?;
+    let items = blocking(&state, systemejer_store::Store::processing_records).await?;
     match query.0.format {
         ExportFormat::Json => Ok(HttpResponse::Ok().json(ProcessingRecords { items })),
         ExportFormat::Csv => Ok(HttpResponse::Ok()

@@ -112,7 +112,7 @@ type Gate = fn(&TransitionFacts<'_>) -> Vec<Unmet>;
 
 /// The gates that guard the move `from -> to`, in the order their findings are reported.
 pub fn gates(from: LifecycleState, to: LifecycleState) -> &'static [Gate] {
-    use LifecycleState::*;
+    use LifecycleState::{Changing, Decommissioning, InUse, Procurement, Retired};
     match (from, to) {
         (Procurement, InUse) => &[
             gate_owner_eligible,
@@ -225,7 +225,7 @@ fn gate_dpia(facts: &TransitionFacts<'_>) -> Vec<Unmet> {
             "dpia_decision_missing",
             "record whether a DPIA is needed, after consulting the data protection officer",
         )],
-        Some(d) if d.record.needed && !facts.records.dpias.iter().any(|p| p.is_approved()) => {
+        Some(d) if d.record.needed && !facts.records.dpias.iter().any(super::records::Recorded::is_approved) => {
             vec![Unmet::new("dpia_missing", "a DPIA is needed: the owner has not approved one")]
         }
         Some(_) => vec![],
@@ -287,7 +287,7 @@ fn gate_procedures(facts: &TransitionFacts<'_>) -> Vec<Unmet> {
 /// An approved contingency plan for a `high` or `critical` system.
 fn gate_contingency_plan(facts: &TransitionFacts<'_>) -> Vec<Unmet> {
     let critical = matches!(facts.system.criticality, Some(Criticality::High | Criticality::Critical));
-    if critical && !facts.records.contingency_plan.as_ref().is_some_and(|p| p.is_approved()) {
+    if critical && !facts.records.contingency_plan.as_ref().is_some_and(super::records::Recorded::is_approved) {
         vec![Unmet::new(
             "contingency_plan_missing",
             "the system is highly critical: the owner must approve a contingency plan with manual procedures",

@@ -19,7 +19,7 @@ string_enum! {
 impl LifecycleState {
     /// The states this one may move to.
     pub const fn successors(self) -> &'static [LifecycleState] {
-        use LifecycleState::*;
+        use LifecycleState::{Changing, Decommissioning, InUse, Procurement, Retired};
         match self {
             Procurement => &[InUse, Retired],
             InUse => &[Changing, Decommissioning],
@@ -37,7 +37,7 @@ impl LifecycleState {
     /// The next state in the ordinary course of a system's life, if any: the transition a
     /// readiness overview asks about first.
     pub const fn natural_successor(self) -> Option<LifecycleState> {
-        use LifecycleState::*;
+        use LifecycleState::{Changing, Decommissioning, InUse, Procurement, Retired};
         match self {
             Procurement => Some(InUse),
             InUse => Some(Changing),

@@ -107,7 +107,7 @@ impl Store {
                 done_on: new.done_on,
                 result: new.result,
                 evidence: new.evidence,
-                notes: new.notes.map(|n| n.into_string()),
+                notes: new.notes.map(systemejer_domain::Text::into_string),
                 document_url: new.document_url,
                 recorded_by: actor.to_owned(),
                 recorded_at: now(),

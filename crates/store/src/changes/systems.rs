@@ -2,6 +2,8 @@
 //! and the lifecycle's gates are the domain's; they are asked here, inside the transaction that
 //! writes the change, against facts read once.
 
+use std::collections::BTreeSet;
+
 use systemejer_domain::exit::{ExitStep, ExitStepKind};
 use systemejer_domain::records::SystemChange;
 use systemejer_domain::{
@@ -47,7 +49,7 @@ fn check_references(conn: &mut AnyConnection, system: &System, before: Option<&S
         _ => {}
     }
     let listed: Vec<_> = system.delegates.iter().map(|d| d.person_id).collect();
-    let existing = if listed.is_empty() { Default::default() } else { people::existing(conn, &listed)? };
+    let existing = if listed.is_empty() { BTreeSet::default() } else { people::existing(conn, &listed)? };
     for (i, delegate) in system.delegates.iter().enumerate() {
         let field = format!("delegates[{i}].person_id");
         if system.delegates[..i].iter().any(|d| d.person_id == delegate.person_id) {

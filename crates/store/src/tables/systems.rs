@@ -330,7 +330,7 @@ pub(crate) fn list(
     let total: i64 = filtered().count().get_result(conn)?;
     let rows: Vec<SystemRow> =
         keyset_page!(filtered(), s::updated_at, s::id, page).select(SystemRow::as_select()).load(conn)?;
-    let more = rows.len() as i64 > page.limit;
+    let more = i64::try_from(rows.len()).unwrap_or(i64::MAX) > page.limit;
     let keep = usize::try_from(page.limit).unwrap_or(0);
     let position = rows.get(keep.saturating_sub(1)).map(|r| Cursor::new(r.updated_at, &r.id));
     let mut systems = with_delegates(conn, rows)?;

@@ -43,7 +43,7 @@ impl Store {
             let links = systems::get(conn, system)?.self_service_links;
             let mut steps = exit_steps::of_system(conn, system)?;
             for step in steps.iter_mut().filter(|s| s.step == ExitStepKind::SelfServiceLinksRemoved) {
-                step.links = links.clone();
+                step.links.clone_from(&links);
             }
             Ok(steps)
         })
