@@ -30,17 +30,7 @@ token="$(SYSTEMEJER_DATABASE_URL="$pg" "$new" token --email bench@kommune.dk --r
 
 venv="${XDG_CACHE_HOME:-$HOME/.cache}/systemejer/bench-aiosmtpd-1.4.6"
 if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; "$venv/bin/pip" install -q "aiosmtpd==1.4.6"; fi
-"$venv/bin/python" -c '
-import signal
-from aiosmtpd.controller import Controller
-class Sink:
-    async def handle_DATA(self, server, session, envelope):
-        return "250 OK"
-c = Controller(Sink(), hostname="127.0.0.1", port=18326)
-c.start()
-signal.sigwait([signal.SIGTERM, signal.SIGINT])
-c.stop()
-' &
+"$venv/bin/python" bench/smtp_sink.py 18326 &
 pids+=("$!")
 sleep 1
 

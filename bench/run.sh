@@ -221,17 +221,7 @@ put reminder_dry_run_ms "$(python3 -c "print(round($best * 1000))")"
 put reminder_dry_run_mib "$(( $(stat -c %s "$work/dry-run.json") / 1048576 ))"
 
 echo "bench: 5. mail delivery to a local SMTP server"
-"$venv/bin/python" -c '
-import asyncio, signal
-from aiosmtpd.controller import Controller
-class Sink:
-    async def handle_DATA(self, server, session, envelope):
-        return "250 OK"
-c = Controller(Sink(), hostname="127.0.0.1", port=18225)
-c.start()
-signal.sigwait([signal.SIGTERM, signal.SIGINT])
-c.stop()
-' &
+"$venv/bin/python" bench/smtp_sink.py 18225 &
 pids+=("$!")
 sleep 1
 cp "$work/small.db" "$work/mail.db"

@@ -2,6 +2,9 @@
 //! outbox, breaches against their 72 hours and the worker's latest passes, with a token of
 //! the `metrics` role, which reads nothing else.
 
+// The metrics this test reads are counts, exact as floats.
+#![allow(clippy::float_cmp, clippy::cast_precision_loss)]
+
 use std::collections::HashMap;
 
 use serde_json::json;

@@ -29,7 +29,7 @@ fn provider_settings(jwks: String) -> JwtSettings {
     }
 }
 
-fn claims(extra: Value) -> Value {
+fn claims(extra: &Value) -> Value {
     let now = chrono::Utc::now().timestamp();
     let mut c = json!({
         "iss": ISSUER, "aud": AUDIENCE, "exp": now + 600, "iat": now, "sub": "f3b0c7d2",
@@ -73,11 +73,11 @@ async fn tokens_from_the_identity_provider_are_accepted() {
             (Algorithm::PS256, "rsa-1", "rsa-1.pem"),
             (Algorithm::ES256, "ec-1", "ec-1.pem"),
         ] {
-            let token = sign(alg, Some(kid), key, &claims(json!({})));
+            let token = sign(alg, Some(kid), key, &claims(&json!({})));
             assert_eq!(status(&app, &token).await.0, 200, "{alg:?}");
         }
         // The roles come from `realm_access.roles`, the person from `preferred_username`.
-        let token = sign(Algorithm::RS256, Some("rsa-1"), "rsa-1.pem", &claims(json!({})));
+        let token = sign(Algorithm::RS256, Some("rsa-1"), "rsa-1.pem", &claims(&json!({})));
         let created = app
             .call(
                 reqwest::Method::POST,
@@ -92,7 +92,7 @@ async fn tokens_from_the_identity_provider_are_accepted() {
         // Scripts' HS256 tokens keep working beside them (with iss and aud, now required).
         let script = jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
-            &claims(json!({"email": "script@randers.dk", "realm_access": {"roles": ["reader"]}})),
+            &claims(&json!({"email": "script@randers.dk", "realm_access": {"roles": ["reader"]}})),
             &EncodingKey::from_secret(TEST_SECRET),
         )
         .unwrap();
@@ -106,44 +106,44 @@ async fn attacks_on_tokens_are_refused() {
     for_each_backend(async |app: TestApp| {
         let now = chrono::Utc::now().timestamp();
         let b64 = |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
-        let none = format!("{}.{}.", b64(&json!({"alg": "none", "typ": "JWT"})), b64(&claims(json!({}))));
+        let none = format!("{}.{}.", b64(&json!({"alg": "none", "typ": "JWT"})), b64(&claims(&json!({}))));
         let rsa_public = std::fs::read(fixture("rsa-1.pub.pem")).unwrap();
         let mut confused = Header::new(Algorithm::HS256);
         confused.kid = Some("rsa-1".into());
         let hs_with_public_key =
-            jsonwebtoken::encode(&confused, &claims(json!({})), &EncodingKey::from_secret(&rsa_public)).unwrap();
+            jsonwebtoken::encode(&confused, &claims(&json!({})), &EncodingKey::from_secret(&rsa_public)).unwrap();
         let hs_with_public_key_no_kid = jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
-            &claims(json!({})),
+            &claims(&json!({})),
             &EncodingKey::from_secret(&rsa_public),
         )
         .unwrap();
-        let good = sign(Algorithm::RS256, Some("rsa-1"), "rsa-1.pem", &claims(json!({})));
+        let good = sign(Algorithm::RS256, Some("rsa-1"), "rsa-1.pem", &claims(&json!({})));
         let cases: Vec<(&str, String)> = vec![
             ("alg none", none),
-            ("expired", sign(Algorithm::RS256, Some("rsa-1"), "rsa-1.pem", &claims(json!({"exp": now - 120})))),
-            ("not yet valid", sign(Algorithm::RS256, Some("rsa-1"), "rsa-1.pem", &claims(json!({"nbf": now + 600})))),
+            ("expired", sign(Algorithm::RS256, Some("rsa-1"), "rsa-1.pem", &claims(&json!({"exp": now - 120})))),
+            ("not yet valid", sign(Algorithm::RS256, Some("rsa-1"), "rsa-1.pem", &claims(&json!({"nbf": now + 600})))),
             (
                 "wrong issuer",
-                sign(Algorithm::RS256, Some("rsa-1"), "rsa-1.pem", &claims(json!({"iss": "https://evil.example"}))),
+                sign(Algorithm::RS256, Some("rsa-1"), "rsa-1.pem", &claims(&json!({"iss": "https://evil.example"}))),
             ),
             (
                 "wrong audience",
-                sign(Algorithm::RS256, Some("rsa-1"), "rsa-1.pem", &claims(json!({"aud": "another-app"}))),
+                sign(Algorithm::RS256, Some("rsa-1"), "rsa-1.pem", &claims(&json!({"aud": "another-app"}))),
             ),
             (
                 "no exp",
                 sign(Algorithm::RS256, Some("rsa-1"), "rsa-1.pem", &{
-                    let mut c = claims(json!({}));
+                    let mut c = claims(&json!({}));
                     c.as_object_mut().unwrap().remove("exp");
                     c
                 }),
             ),
-            ("wrong key", sign(Algorithm::RS256, Some("rsa-1"), "rsa-2.pem", &claims(json!({})))),
-            ("RS256 claimed for the EC key", sign(Algorithm::RS256, Some("ec-1"), "rsa-1.pem", &claims(json!({})))),
+            ("wrong key", sign(Algorithm::RS256, Some("rsa-1"), "rsa-2.pem", &claims(&json!({})))),
+            ("RS256 claimed for the EC key", sign(Algorithm::RS256, Some("ec-1"), "rsa-1.pem", &claims(&json!({})))),
             ("HS256 signed with the RSA public key", hs_with_public_key),
             ("HS256 signed with the RSA public key, no kid", hs_with_public_key_no_kid),
-            ("unknown key id", sign(Algorithm::RS256, Some("rsa-9"), "rsa-1.pem", &claims(json!({})))),
+            ("unknown key id", sign(Algorithm::RS256, Some("rsa-9"), "rsa-1.pem", &claims(&json!({})))),
             ("truncated", good[..good.len() - 10].to_owned()),
             ("garbage", "eyJhbGciOi.garbage.here".to_owned()),
         ];
@@ -188,13 +188,13 @@ async fn a_rotated_key_is_fetched_once_and_unknown_keys_do_not_hammer_the_provid
     let (url, hits) = jwks_server(std::fs::read_to_string(fixture("jwks-rotated.json")).unwrap()).await;
     let Some(app) = TestApp::spawn_with(Backend::Sqlite, provider_settings(url)).await else { return };
     assert_eq!(hits.load(Ordering::SeqCst), 0, "a URL is fetched when first needed");
-    let rotated = sign(Algorithm::RS256, Some("rsa-2"), "rsa-2.pem", &claims(json!({})));
+    let rotated = sign(Algorithm::RS256, Some("rsa-2"), "rsa-2.pem", &claims(&json!({})));
     assert_eq!(status(&app, &rotated).await.0, 200);
     assert_eq!(hits.load(Ordering::SeqCst), 1);
     // Known keys need no fetch; unknown ones at most one a minute.
-    assert_eq!(status(&app, &sign(Algorithm::ES256, Some("ec-1"), "ec-1.pem", &claims(json!({})))).await.0, 200);
+    assert_eq!(status(&app, &sign(Algorithm::ES256, Some("ec-1"), "ec-1.pem", &claims(&json!({})))).await.0, 200);
     for _ in 0..5 {
-        assert_eq!(status(&app, &sign(Algorithm::RS256, Some("rsa-9"), "rsa-1.pem", &claims(json!({})))).await.0, 401);
+        assert_eq!(status(&app, &sign(Algorithm::RS256, Some("rsa-9"), "rsa-1.pem", &claims(&json!({})))).await.0, 401);
     }
     assert_eq!(hits.load(Ordering::SeqCst), 1, "the provider is not hammered by unknown key ids");
 }

@@ -196,18 +196,7 @@ fn every_enum_value_passes_its_check(backend: Backend) {
     let store = db.store();
     let today = store.today();
     systemejer_demo::load(&store, systemejer_demo::Options { systems: 40, seed: 11, today }).unwrap();
-    let message = systemejer_store::NewMessage {
-        kind: MessageKind::Reminder,
-        recipient_email: "ole@randers.dk".into(),
-        recipient_name: None,
-        language: "da".into(),
-        subject: "Påmindelse".into(),
-        text_body: "tekst".into(),
-        html_body: "<p>tekst</p>".into(),
-        ics: None,
-        items: serde_json::json!([]),
-        system_ids: vec![],
-    };
+    let message = super::a_message();
     store.enqueue(&["check-key".to_owned()], &message).unwrap();
     store
         .record_pass(&PassRecord {

@@ -5,7 +5,7 @@ use systemejer_domain::obligations::default_assignee;
 use systemejer_domain::{DelegateRole, LifecycleState, System};
 use systemejer_e2e::{Backend, TestDb};
 use systemejer_store::ComplianceFilter;
-use systemejer_store::{PageRequest, StoreError};
+use systemejer_store::{PageRequest, StoreError, SystemFilter};
 
 fn loads_whole_and_agrees_with_its_audit_log(backend: Backend) {
     let Some(db) = TestDb::create(backend) else { return };
@@ -17,7 +17,7 @@ fn loads_whole_and_agrees_with_its_audit_log(backend: Backend) {
     assert!(summary.counts.people > 100 && summary.counts.org_units > 25, "{:?}", summary.counts);
 
     let page = PageRequest { limit: 500, ..PageRequest::default() };
-    let systems = store.list_systems(&Default::default(), &page).unwrap().items;
+    let systems = store.list_systems(&SystemFilter::default(), &page).unwrap().items;
     assert_eq!(systems.len(), 120);
     for state in LifecycleState::ALL {
         assert!(systems.iter().any(|s| s.lifecycle_state == *state), "no system is {state}");
@@ -43,7 +43,7 @@ fn loads_whole_and_agrees_with_its_audit_log(backend: Backend) {
     // Loading twice would mix two municipalities: refused, and nothing is written.
     let again = systemejer_demo::load(&store, options);
     assert!(matches!(again, Err(StoreError::Conflict { code: "register_not_empty", .. })), "{again:?}");
-    assert_eq!(store.list_systems(&Default::default(), &page).unwrap().items.len(), 120);
+    assert_eq!(store.list_systems(&SystemFilter::default(), &page).unwrap().items.len(), 120);
 }
 
 /// The reminder pass finds its duties with one query that picks each duty's default assignee

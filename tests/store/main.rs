@@ -2,17 +2,6 @@
 //! writes that are whole or not at all.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-// Tests compare exact figures, read fixtures in the order a reader follows, and keep helpers
-// async like the calls around them.
-#![allow(
-    clippy::float_cmp,
-    clippy::cast_precision_loss,
-    clippy::default_trait_access,
-    clippy::items_after_statements,
-    clippy::needless_pass_by_value,
-    clippy::unused_async,
-    clippy::used_underscore_binding
-)]
 
 mod checks;
 mod demo;
@@ -22,7 +11,9 @@ use std::path::Path;
 use systemejer_domain::{NewSystem, Position};
 use systemejer_e2e::{Backend, TestDb};
 use systemejer_store::AuditFilter;
-use systemejer_store::{BackendKind, PageRequest, PoolOptions, StoreError, migrations};
+use systemejer_store::{
+    BackendKind, NotificationFilter, PageRequest, PoolOptions, StoreError, SystemFilter, migrations,
+};
 
 fn folder_names(backend: &str) -> Vec<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations").join(backend);
@@ -73,7 +64,7 @@ fn up_down_up(backend: Backend) {
                 org_unit_id: None,
                 manager_id: None,
                 active: true,
-                language: Default::default(),
+                language: systemejer_domain::Language::default(),
             },
             "test",
         )
@@ -112,7 +103,7 @@ fn concurrent_writers_all_land(backend: Backend) {
         t.join().unwrap();
     }
     let page = PageRequest { limit: 500, offset: 0, cursor: None };
-    assert_eq!(store.list_systems(&Default::default(), &page).unwrap().total, 80);
+    assert_eq!(store.list_systems(&SystemFilter::default(), &page).unwrap().total, 80);
     assert_eq!(store.list_audit_events(&AuditFilter::default(), &page).unwrap().total, 80, "one audit event per write");
 }
 
@@ -177,13 +168,29 @@ fn the_audit_log_cannot_be_changed_on_postgres() {
     the_audit_log_cannot_be_changed(Backend::Postgres);
 }
 
+/// A message, as the worker would write one to the outbox.
+fn a_message() -> systemejer_store::NewMessage {
+    systemejer_store::NewMessage {
+        kind: systemejer_store::MessageKind::Reminder,
+        recipient_email: "ole@randers.dk".into(),
+        recipient_name: None,
+        language: "da".into(),
+        subject: "Påmindelse".into(),
+        text_body: "tekst".into(),
+        html_body: "<p>tekst</p>".into(),
+        ics: None,
+        items: serde_json::json!([]),
+        system_ids: vec![],
+    }
+}
+
 /// The register, the audit log and the outbox, as a store reads them, for comparing.
 fn everything(store: &systemejer_store::Store) -> (serde_json::Value, serde_json::Value, Vec<String>) {
     let page = PageRequest { limit: 500, offset: 0, cursor: None };
-    let systems = serde_json::to_value(store.list_systems(&Default::default(), &page).unwrap().items).unwrap();
+    let systems = serde_json::to_value(store.list_systems(&SystemFilter::default(), &page).unwrap().items).unwrap();
     let audit = serde_json::to_value(store.list_audit_events(&AuditFilter::default(), &page).unwrap().items).unwrap();
     let outbox = store
-        .list_notifications(&Default::default(), &page)
+        .list_notifications(&NotificationFilter::default(), &page)
         .unwrap()
         .items
         .into_iter()
@@ -197,18 +204,7 @@ fn backup_and_restore(backend: Backend) {
     let store = db.store();
     store.create_system(new_system("Nexus"), "test").unwrap();
     store.create_system(new_system("ESDH"), "test").unwrap();
-    let message = systemejer_store::NewMessage {
-        kind: systemejer_store::MessageKind::Reminder,
-        recipient_email: "ole@randers.dk".into(),
-        recipient_name: None,
-        language: "da".into(),
-        subject: "Påmindelse".into(),
-        text_body: "tekst".into(),
-        html_body: "<p>tekst</p>".into(),
-        ics: None,
-        items: serde_json::json!([]),
-        system_ids: vec![],
-    };
+    let message = a_message();
     store.enqueue(&["key-1".to_owned()], &message).unwrap();
     let before = everything(&store);
     assert_eq!(before.0.as_array().unwrap().len(), 2);
@@ -282,12 +278,12 @@ fn a_connection_the_server_ended_fails_at_most_once() {
     // Three connections in the pool, all just used.
     let nested = store.read(|_| store.read(|_| store.read(|_| Ok(()))));
     assert!(nested.is_ok());
-    assert_eq!(store.list_systems(&Default::default(), &page).unwrap().total, 1);
+    assert_eq!(store.list_systems(&SystemFilter::default(), &page).unwrap().total, 1);
 
     assert!(end_other_sessions(&db.url) >= 3);
     let mut failed = 0;
     for _ in 0..4 {
-        match store.list_systems(&Default::default(), &page) {
+        match store.list_systems(&SystemFilter::default(), &page) {
             Ok(found) => assert_eq!(found.total, 1),
             Err(e) => {
                 assert!(matches!(e, StoreError::Unavailable(_)), "an outage, not a fault: {e}");
@@ -302,7 +298,7 @@ fn a_connection_the_server_ended_fails_at_most_once() {
     assert!(nested.is_ok());
     assert!(end_other_sessions(&db.url) >= 2);
     std::thread::sleep(systemejer_store::connection::CHECK_AFTER_IDLE + std::time::Duration::from_millis(100));
-    assert_eq!(store.list_systems(&Default::default(), &page).unwrap().total, 1, "no one noticed");
+    assert_eq!(store.list_systems(&SystemFilter::default(), &page).unwrap().total, 1, "no one noticed");
     assert!(store.ping().is_ok());
 }
 

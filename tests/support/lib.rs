@@ -6,17 +6,6 @@
 //! except under CI (`CI` set), where a missing URL fails the run.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-// Tests compare exact figures, read fixtures in the order a reader follows, and keep helpers
-// async like the calls around them.
-#![allow(
-    clippy::float_cmp,
-    clippy::cast_precision_loss,
-    clippy::default_trait_access,
-    clippy::items_after_statements,
-    clippy::needless_pass_by_value,
-    clippy::unused_async,
-    clippy::used_underscore_binding
-)]
 
 use std::time::Duration;
 
@@ -127,7 +116,7 @@ pub struct TestApp {
     jwt: JwtSettings,
     client: reqwest::Client,
     server: actix_web::dev::ServerHandle,
-    _db: TestDb,
+    db: TestDb,
 }
 
 impl Drop for TestApp {
@@ -196,6 +185,7 @@ impl TestApp {
     }
 
     /// Starts the service on `backend` with these token settings and rate limit.
+    #[allow(clippy::unused_async, reason = "async like the other ways to start it, which its callers await alike")]
     pub async fn spawn_full(backend: Backend, jwt: JwtSettings, rate_limit: Option<(u64, u32)>) -> Option<Self> {
         let db = TestDb::create(backend)?;
         let store = db.store();
@@ -214,7 +204,7 @@ impl TestApp {
         let handle = server.handle();
         tokio::spawn(server);
         let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
-        Some(Self { base, store, jwt, client, server: handle, _db: db })
+        Some(Self { base, store, jwt, client, server: handle, db })
     }
 
     /// A token for a person with `roles`, valid for an hour.
@@ -381,7 +371,7 @@ impl TestApp {
 impl TestApp {
     /// The URL of the test database.
     pub fn database_url(&self) -> &str {
-        &self._db.url
+        &self.db.url
     }
 
     /// Whether the service runs on PostgreSQL.

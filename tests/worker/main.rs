@@ -3,19 +3,9 @@
 //! refuses for a while.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-// Tests compare exact figures, read fixtures in the order a reader follows, and keep helpers
-// async like the calls around them.
-#![allow(
-    clippy::float_cmp,
-    clippy::cast_precision_loss,
-    clippy::default_trait_access,
-    clippy::items_after_statements,
-    clippy::needless_pass_by_value,
-    clippy::unused_async,
-    clippy::used_underscore_binding
-)]
 
 use chrono::{Duration, Months, NaiveDate, Utc};
+use icalendar::Component;
 use mail_parser::{MessageParser, MimeHeaders};
 use serde_json::json;
 use systemejer_api::Role;
@@ -40,6 +30,7 @@ async fn worker(app: &TestApp, smtp: &SmtpServer, retry: RetryPolicy) -> Worker 
     worker_with_timeout(app, smtp, retry, std::time::Duration::from_secs(10)).await
 }
 
+#[allow(clippy::unused_async, reason = "awaited by the tests like the other helpers")]
 async fn worker_with_timeout(
     app: &TestApp,
     smtp: &SmtpServer,
@@ -106,7 +97,6 @@ async fn a_reminder_reaches_the_assignee_once_with_a_calendar(app: TestApp) {
     assert_eq!(parsed.property_value("METHOD"), Some("PUBLISH"));
     let events: Vec<&icalendar::Event> = parsed.events().collect();
     assert_eq!(events.len(), 1);
-    use icalendar::Component;
     assert_eq!(events[0].get_start(), Some(icalendar::DatePerhapsTime::Date(due)), "an all-day event on the due date");
     assert!(events[0].get_uid().unwrap().contains("backup_test"));
     assert!(events[0].get_summary().unwrap().contains("Test af gendannelse fra backup"));

@@ -2,17 +2,6 @@
 //! migrations and configuration errors.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-// Tests compare exact figures, read fixtures in the order a reader follows, and keep helpers
-// async like the calls around them.
-#![allow(
-    clippy::float_cmp,
-    clippy::cast_precision_loss,
-    clippy::default_trait_access,
-    clippy::items_after_statements,
-    clippy::needless_pass_by_value,
-    clippy::unused_async,
-    clippy::used_underscore_binding
-)]
 
 use std::path::Path;
 use std::process::Command;
@@ -57,6 +46,7 @@ fn the_committed_openapi_document_matches_the_code() {
     }
     // Text the service trims and refuses when empty is documented as such, so a generated
     // client (or a fuzzer) does not send "" believing it valid.
+    #[allow(clippy::items_after_statements, reason = "the check reads best where it is used")]
     fn bounded_strings_are_not_empty(at: &str, value: &serde_json::Value) {
         match value {
             serde_json::Value::Object(map) => {
