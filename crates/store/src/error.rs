@@ -152,3 +152,20 @@ impl std::fmt::Display for ErrorChain<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_internal_error_keeps_its_cause_for_the_log() {
+        let e = StoreError::from(diesel::result::Error::QueryBuilderError("no columns to set".into()));
+        assert!(matches!(e, StoreError::Internal { .. }), "{e:?}");
+        assert_eq!(e.to_string(), "internal store error: a database statement failed");
+        let cause = std::error::Error::source(&e).expect("the database's error is kept");
+        assert_eq!(cause.to_string(), "no columns to set");
+        assert_eq!(ErrorChain(&e).to_string(), "internal store error: a database statement failed: no columns to set");
+        let corrupt = StoreError::corrupt("systems.kle_codes", serde_json::from_str::<u8>("x").unwrap_err());
+        assert!(ErrorChain(&corrupt).to_string().contains("unreadable stored data: systems.kle_codes: expected value"));
+    }
+}

@@ -190,3 +190,44 @@ fn probe_exits_zero_only_while_the_service_is_ready() {
     let nobody = probe(&free.to_string());
     assert!(!nobody.status.success(), "nothing listens on {free}");
 }
+
+/// A fault of ours (here: a row no code could have written, as corruption or a bad manual fix
+/// would leave it) answers an opaque 500 naming the request id, and its log line carries the
+/// whole cause: what was being read, and the parser's own words.
+#[test]
+fn an_internal_error_logs_its_cause_and_tells_the_client_nothing_of_it() {
+    use diesel::{Connection, RunQueryDsl, SqliteConnection};
+    let service = Service::start();
+    let token = service.admin_token();
+    let system = r#"{"name": "Vejregister", "kind": "app"}"#;
+    let create = format!(
+        "POST /api/v1/systems HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{system}",
+        system.len()
+    );
+    let created = service.request(&create).unwrap();
+    assert!(created.starts_with("HTTP/1.1 201"), "{created}");
+    let id = body(&created)["id"].as_str().unwrap().to_owned();
+    let mut db = SqliteConnection::establish(service.database.trim_start_matches("sqlite://")).unwrap();
+    diesel::sql_query("UPDATE systems SET kle_codes = 'not json' WHERE id = ?")
+        .bind::<diesel::sql_types::Text, _>(&id)
+        .execute(&mut db)
+        .unwrap();
+
+    let read = format!(
+        "GET /api/v1/systems/{id} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    );
+    let answer = service.request(&read).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 500"), "{answer}");
+    let request_id = header(&answer, "x-request-id").unwrap().to_owned();
+    let problem = body(&answer);
+    assert_eq!(problem["request_id"], request_id.as_str());
+    assert!(!answer.contains("kle_codes") && !answer.contains("not json"), "nothing of the cause reaches the client");
+
+    let line = service
+        .wait_for_line(|l| l.contains(&request_id) && l.contains("request failed"))
+        .expect("the failure is logged with the request id");
+    let entry: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let error = entry["fields"]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("unreadable stored data: systems.kle_codes"), "what was being read: {line}");
+    assert!(error.contains("expected ident"), "the parser's own words, the cause behind it: {line}");
+}
