@@ -157,12 +157,15 @@ pub struct Manager {
     last_loss: Arc<AtomicU64>,
     /// Statements sent on this manager's connections, the pool's own checks left out.
     statements: Arc<AtomicU64>,
+    /// Connections being opened now (r2d2 opens them on threads of its own).
+    opening: Arc<AtomicU64>,
 }
 
 impl Manager {
-    /// A manager for `url` that counts the statements its connections send into `statements`.
-    pub fn new(url: DatabaseUrl, statements: Arc<AtomicU64>) -> Self {
-        Self { url, epoch: Instant::now(), last_loss: Arc::new(AtomicU64::new(0)), statements }
+    /// A manager for `url` that counts the statements its connections send into `statements`,
+    /// and the connections it is opening into `opening`.
+    pub fn new(url: DatabaseUrl, statements: Arc<AtomicU64>, opening: Arc<AtomicU64>) -> Self {
+        Self { url, epoch: Instant::now(), last_loss: Arc::new(AtomicU64::new(0)), statements, opening }
     }
 
     fn since_epoch(&self, at: Instant) -> u64 {
@@ -181,6 +184,15 @@ impl r2d2::ManageConnection for Manager {
     type Error = diesel::r2d2::Error;
 
     fn connect(&self) -> Result<Pooled, Self::Error> {
+        /// Counts a connection as being opened until it is open or failed.
+        struct Opening<'a>(&'a AtomicU64);
+        impl Drop for Opening<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::AcqRel);
+            }
+        }
+        self.opening.fetch_add(1, Ordering::AcqRel);
+        let _opening = Opening(&self.opening);
         let mut conn = establish(&self.url).map_err(diesel::r2d2::Error::ConnectionError)?;
         count_statements(&mut conn, Arc::clone(&self.statements));
         Ok(Pooled { conn, returned: Instant::now(), lost: false })

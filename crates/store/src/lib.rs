@@ -81,6 +81,29 @@ pub struct Store {
     writes: Arc<AtomicU64>,
     /// Statements sent on the pool's connections (the pool's own checks left out).
     statements: Arc<AtomicU64>,
+    /// When the last clone goes, waits for connections still being opened (see [`Settle`]).
+    _settle: Arc<Settle>,
+}
+
+/// Waits, when the last clone of a store is dropped, until no connection is being opened.
+///
+/// r2d2 opens a connection on a thread of its own when a caller finds none idle, and the caller
+/// may be served by one handed back meanwhile; the opening goes on. A one-shot command (`worker
+/// --once`, `demo`) that returned then would exit while libpq is inside OpenSSL on that thread,
+/// and the process's exit handlers freeing OpenSSL made it crash (SIGSEGV, about one run in
+/// twenty of `worker --once --dry-run` on PostgreSQL).
+struct Settle {
+    opening: Arc<AtomicU64>,
+    at_most: Duration,
+}
+
+impl Drop for Settle {
+    fn drop(&mut self) {
+        let deadline = std::time::Instant::now() + self.at_most;
+        while self.opening.load(Ordering::Acquire) > 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -106,12 +129,13 @@ impl Store {
         let first = connection::establish(&url).map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let kind = url.kind;
         let statements = Arc::new(AtomicU64::new(0));
+        let opening = Arc::new(AtomicU64::new(0));
         let pool = r2d2::Pool::builder()
             .max_size(options.max_connections.max(1))
             .min_idle(Some(0))
             .connection_timeout(options.acquire_timeout)
             .test_on_check_out(true)
-            .build_unchecked(connection::Manager::new(url, Arc::clone(&statements)));
+            .build_unchecked(connection::Manager::new(url, Arc::clone(&statements), Arc::clone(&opening)));
         drop(first);
         Ok(Self {
             pool,
@@ -120,6 +144,7 @@ impl Store {
             sqlite_writer: Arc::new(Mutex::new(())),
             writes: Arc::new(AtomicU64::new(0)),
             statements,
+            _settle: Arc::new(Settle { opening, at_most: options.acquire_timeout }),
         })
     }
 
