@@ -150,7 +150,11 @@ fn read_crate(dir: &Path) -> Crate {
             let mut parts: Vec<String> = rel.iter().map(|p| p.to_string_lossy().into_owned()).collect();
             let last = parts.pop().unwrap();
             let stem = last.trim_end_matches(".rs");
-            if parts.is_empty() && matches!(stem, "lib" | "main") {
+            if parts.is_empty() && stem == "main" && src.join("lib.rs").is_file() {
+                // The binary beside a library is a crate of its own (it uses the library by
+                // name, not by `crate::`): kept apart under a name no module can have.
+                parts.push("<main>".to_owned());
+            } else if parts.is_empty() && matches!(stem, "lib" | "main") {
                 // The crate root.
             } else if stem != "mod" {
                 parts.push(stem.to_owned());
@@ -362,6 +366,15 @@ fn arrows(krate: &Crate) -> BTreeSet<(ModPath, ModPath)> {
             }
         }
     }
+    // A re-export passes a path through, but a module that re-exports what lies outside it
+    // (`pub(crate) use crate::duties::derive` in a table) uses it as much as an import does.
+    for (at, module) in &krate.modules {
+        for (path, reexport) in paths_of(krate, at, module) {
+            if reexport && !path.starts_with(at) {
+                uses.push((at.clone(), path));
+            }
+        }
+    }
     let mut out = BTreeSet::new();
     for (from, path) in uses {
         let to = resolve(krate, &reexports, &path);
@@ -369,6 +382,33 @@ fn arrows(krate: &Crate) -> BTreeSet<(ModPath, ModPath)> {
         // naming itself is not.
         if to != from {
             out.insert((from, to));
+        }
+    }
+    out
+}
+
+/// Imports this check cannot follow, which would hide arrows: a glob of the crate's own modules
+/// (`use crate::*`, `use super::*`) outside an inline module (a test module may glob its
+/// parent), and the crate under another name (`use crate as x`).
+fn unfollowable(krate: &Crate) -> Vec<String> {
+    let mut out = Vec::new();
+    for (at, module) in &krate.modules {
+        let code = &module.code;
+        let inline = inline_modules(code);
+        for prefix in ["crate::", "super::", "self::"] {
+            for (i, _) in code.match_indices(prefix) {
+                let inside_inline = inline.iter().any(|(open, close)| *open < i && i < *close);
+                let globbed = use_tree(&code[i + prefix.len()..]).iter().any(|p| p.last().is_some_and(|l| l == "*"));
+                let in_use = code[..i]
+                    .rfind([';', '{', '}'])
+                    .is_some_and(|start| code[start + 1..i].trim_start().starts_with("use"));
+                if globbed && in_use && !inside_inline {
+                    out.push(format!("{}: {} globs {prefix}…: name what it uses", krate.name, name(at)));
+                }
+            }
+        }
+        if code.contains("crate as ") {
+            out.push(format!("{}: {} names the crate under another name", krate.name, name(at)));
         }
     }
     out
@@ -484,6 +524,7 @@ fn no_crate_has_an_import_loop() {
         for (f, ms) in &by_floor {
             println!("  floor {f}: {}", ms.join(", "));
         }
+        problems.extend(unfollowable(&krate));
         for group in loops(&nodes, &edges) {
             let inside: Vec<String> = edges
                 .iter()
@@ -519,13 +560,77 @@ fn the_checker_reads_paths_as_rust_does() {
             (vec!["a".into()], module("use crate::Thing; fn f() { crate::b::g(); }")),
             (vec!["b".into()], module("use super::{a::x};")),
             (vec!["c".into()], module("pub struct Thing;")),
+            (vec!["d".into()], module("pub(crate) use crate::c::Thing;")),
         ]),
     };
     let edges = arrows(&krate);
     let v = |s: &str| if s.is_empty() { vec![] } else { vec![s.to_owned()] };
     assert!(edges.contains(&(v("a"), v("c"))), "through the re-export: {edges:?}");
     assert!(edges.contains(&(v("a"), v("b"))) && edges.contains(&(v("b"), v("a"))), "{edges:?}");
-    assert!(!edges.iter().any(|(f, _)| f.is_empty()), "a re-export is no arrow: {edges:?}");
+    assert!(!edges.iter().any(|(f, _)| f.is_empty()), "the root's re-export of its own is no arrow: {edges:?}");
+    assert!(edges.contains(&(v("d"), v("c"))), "re-exporting what lies outside is using it: {edges:?}");
     let nodes: Vec<ModPath> = krate.modules.keys().cloned().collect();
     assert_eq!(loops(&nodes, &edges), vec![vec![v("a"), v("b")]]);
+}
+
+/// The store's layers as docs/architecture.md draws them: row access below the facts, the
+/// duties and the audit log; the use cases and the views above them and apart from each other.
+/// Each rule is what a part may not import; a module of `tables` or `changes` may not import
+/// another of its own folder either.
+#[test]
+fn the_store_keeps_its_layers() {
+    let store = crates().into_iter().find(|c| c.name == "store").expect("the store crate");
+    let forbidden: &[(&str, &[&str])] = &[
+        ("tables", &["audit", "facts", "duties", "changes", "views", "delivery"]),
+        ("audit", &["facts", "duties", "changes", "views", "delivery"]),
+        ("facts", &["audit", "duties", "changes", "views", "delivery"]),
+        ("duties", &["audit", "changes", "views", "delivery"]),
+        ("changes", &["views", "delivery"]),
+        ("views", &["audit", "changes", "delivery"]),
+        ("delivery", &["audit", "facts", "duties", "changes", "views"]),
+    ];
+    let part = |m: &ModPath| m.first().cloned().unwrap_or_default();
+    let mut broken = Vec::new();
+    for (from, to) in arrows(&store) {
+        let (a, b) = (part(&from), part(&to));
+        let rule = forbidden.iter().find(|(p, _)| *p == a).map_or(&[][..], |(_, f)| *f);
+        let sideways = a == b && (a == "tables" || a == "changes") && from.len() > 1 && to.len() > 1;
+        if rule.contains(&b.as_str()) || sideways {
+            broken.push(format!("{} -> {}", name(&from), name(&to)));
+        }
+    }
+    assert!(broken.is_empty(), "the store's layers are crossed:\n  {}", broken.join("\n  "));
+}
+
+/// A use case or a view is one call into the store: it reaches the database through
+/// `read`/`write` and the modules below, never through another of the store's public methods
+/// (which would open a second transaction inside the first, and on SQLite wait for itself).
+#[test]
+fn a_use_case_calls_no_other_use_case() {
+    let store = crates().into_iter().find(|c| c.name == "store").expect("the store crate");
+    let core = ["read", "write", "write_unless", "today", "backend"];
+    let mut calls = Vec::new();
+    for (at, module) in &store.modules {
+        if !matches!(at.first().map(String::as_str), Some("changes" | "views" | "delivery")) {
+            continue;
+        }
+        let own: BTreeSet<String> = module
+            .code
+            .match_indices("fn ")
+            .map(|(i, _)| module.code[i + 3..].chars().take_while(|c| is_ident(*c)).collect())
+            .collect();
+        for (i, _) in module.code.match_indices("self.") {
+            let rest = &module.code[i + 5..];
+            let method: String = rest.chars().take_while(|c| is_ident(*c)).collect();
+            let called = rest[method.len()..].starts_with('(');
+            if called && !core.contains(&method.as_str()) && !own.contains(&method) {
+                calls.push(format!("{} calls self.{method}(…)", name(at)));
+            }
+        }
+    }
+    assert!(
+        calls.is_empty(),
+        "use cases and views calling other public methods of the store:\n  {}",
+        calls.join("\n  ")
+    );
 }

@@ -59,7 +59,7 @@ fn checked() -> Vec<Checked> {
             "id",
             SUPERVISION_INTERVALS_MONTHS.iter().map(ToString::to_string).collect(),
         ),
-        c("system_records", "kind", "id", text(DocumentKind::ALL, |k| k.entity().as_str())),
+        c("system_records", "kind", "id", text(DocumentKind::ALL.iter().copied(), |k| k.entity().as_str())),
         c("exit_steps", "step", "system_id", text(ExitStepKind::ALL.iter().copied(), ExitStepKind::as_str)),
         c("exit_steps", "status", "system_id", text(ExitStepStatus::ALL.iter().copied(), ExitStepStatus::as_str)),
         c("obligations", "kind", "system_id", text(ObligationKind::ALL.iter().copied(), ObligationKind::as_str)),

@@ -1,7 +1,7 @@
 //! Recurring duties (obligations): which a system has, how often they fall due, and when the
 //! next is due. Everything here is a pure function of the system's facts and of dates.
 //!
-//! The intervals come from municipal practice (DOMAIN.md): restore tests at least yearly,
+//! The intervals come from municipal practice (the README's table of recurring duties): restore tests at least yearly,
 //! half-yearly access reviews and log samples, a yearly risk assessment and contingency plan
 //! test, processor supervision by risk. Stricter intervals apply to critical systems and to
 //! high-risk ones. A duty done late moves the next due date from the day it was done; a
@@ -55,7 +55,7 @@ string_enum! {
     }
 }
 
-/// How often a duty falls due (DOMAIN.md's table of recurring duties): the one place the
+/// How often a duty falls due (the README's table of recurring duties): the one place the
 /// intervals are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recurrence {

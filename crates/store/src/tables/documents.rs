@@ -2,9 +2,10 @@
 //! retention rules, ...), one `kind` each, as validated JSON, with the owner's approval where
 //! the kind needs one.
 //!
-//! [`DocumentKind`] lists the kinds, and [`place`] is the one place a stored document is put
-//! among a system's records: a new kind is a variant there, and the compiler names every match
-//! that must learn it (no `_ =>` arm anywhere).
+//! [`DocumentKind`] lists the kinds (its list and entity types made from one declaration), and
+//! [`place`] and [`documents_of`] are the places a document is put among, or taken from, a
+//! system's records: a new kind is a line in `document_kinds!` and one `record_kind!`, and the
+//! compiler names every match and destructuring that must learn it (no `_ =>` arm anywhere).
 
 use std::collections::HashMap;
 
@@ -22,9 +23,31 @@ use crate::schema::system_records::dsl as r;
 use crate::sql::{from_json, insert_all, parse, parse_opt, to_json};
 use crate::{AnyConnection, StoreError};
 
-/// The kinds of document kept in `system_records` (the `kind` column).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DocumentKind {
+/// Declares [`DocumentKind`], its list and its entity types from one list, so that a kind
+/// cannot be declared without being in [`DocumentKind::ALL`] (which reading `kind` relies on).
+macro_rules! document_kinds {
+    ($($(#[$doc:meta])* $variant:ident),+ $(,)?) => {
+        /// The kinds of document kept in `system_records` (the `kind` column).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum DocumentKind {
+            $($(#[$doc])* $variant),+
+        }
+
+        impl DocumentKind {
+            /// Every kind.
+            pub const ALL: &'static [DocumentKind] = &[$(DocumentKind::$variant),+];
+
+            /// The entity type of the audit log, whose name is also the `kind` column's.
+            pub const fn entity(self) -> EntityType {
+                match self {
+                    $(DocumentKind::$variant => EntityType::$variant),+
+                }
+            }
+        }
+    };
+}
+
+document_kinds! {
     /// A risk assessment.
     RiskAssessment,
     /// The DPIA decision (one per system).
@@ -42,33 +65,9 @@ pub enum DocumentKind {
 }
 
 impl DocumentKind {
-    /// Every kind.
-    pub const ALL: [DocumentKind; 7] = [
-        DocumentKind::RiskAssessment,
-        DocumentKind::DpiaDecision,
-        DocumentKind::Dpia,
-        DocumentKind::RetentionRule,
-        DocumentKind::ProcessingRecord,
-        DocumentKind::Procedure,
-        DocumentKind::ContingencyPlan,
-    ];
-
-    /// The entity type of the audit log, whose name is also the `kind` column's.
-    pub const fn entity(self) -> EntityType {
-        match self {
-            DocumentKind::RiskAssessment => EntityType::RiskAssessment,
-            DocumentKind::DpiaDecision => EntityType::DpiaDecision,
-            DocumentKind::Dpia => EntityType::Dpia,
-            DocumentKind::RetentionRule => EntityType::RetentionRule,
-            DocumentKind::ProcessingRecord => EntityType::ProcessingRecord,
-            DocumentKind::Procedure => EntityType::Procedure,
-            DocumentKind::ContingencyPlan => EntityType::ContingencyPlan,
-        }
-    }
-
     /// The kind named by the `kind` column (or an audit event's entity type).
     pub fn from_name(name: &str) -> Option<DocumentKind> {
-        DocumentKind::ALL.into_iter().find(|k| k.entity().as_str() == name)
+        DocumentKind::ALL.iter().copied().find(|k| k.entity().as_str() == name)
     }
 }
 

@@ -242,7 +242,7 @@ impl Snapshot {
     /// documents oldest first, as the register keeps them).
     fn records(&self) -> Result<HashMap<SystemId, SystemRecords>, StoreError> {
         let mut documents: Vec<(DocumentKind, SystemId, chrono::DateTime<chrono::Utc>, serde_json::Value)> = Vec::new();
-        for kind in DocumentKind::ALL {
+        for &kind in DocumentKind::ALL {
             for (id, value) in self.of_type(kind.entity().as_str()) {
                 let field = |name: &str| value.get(name).cloned().unwrap_or_default();
                 let system: SystemId = serde_json::from_value(field("system_id"))
