@@ -55,7 +55,7 @@ for round in $(seq 1 "$rounds"); do
       kill "$server"; wait "$server" 2>/dev/null || true
     done
     cp "$work/small.db" "$work/mail.db"
-    echo "round $round $which mail: $(SYSTEMEJER_DATABASE_URL="sqlite://$work/mail.db" SYSTEMEJER_SMTP_URL=smtp://127.0.0.1:18326 "$bin" worker --once 2>&1 | tail -1)"
+    echo "round $round $which mail: $(SYSTEMEJER_DATABASE_URL="sqlite://$work/mail.db" SYSTEMEJER_SMTP_URL=smtp://127.0.0.1:18326 "$bin" worker --once 2>&1 | grep '^pass done:')"
     rm -f "$work"/mail.db*
   done
 done

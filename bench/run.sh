@@ -225,7 +225,7 @@ echo "bench: 5. mail delivery to a local SMTP server"
 pids+=("$!")
 sleep 1
 cp "$work/small.db" "$work/mail.db"
-mail_out=$(SYSTEMEJER_DATABASE_URL="sqlite://$work/mail.db" SYSTEMEJER_SMTP_URL="smtp://127.0.0.1:18225" "$bin" worker --once)
+mail_out=$(SYSTEMEJER_DATABASE_URL="sqlite://$work/mail.db" SYSTEMEJER_SMTP_URL="smtp://127.0.0.1:18225" "$bin" worker --once | grep '^pass done:')
 sent=$(echo "$mail_out" | sed -n 's/.* \([0-9]*\) sent,.*/\1/p')
 seconds=$(echo "$mail_out" | sed -n 's/.*; \([0-9.]*\) s delivering/\1/p')
 put mail_sent "$sent"

@@ -142,12 +142,17 @@ fn when_text(lang: Lang, days_left: i64) -> String {
 
 fn subject(lang: Lang, items: &[ReminderItem]) -> String {
     let overdue = items.iter().filter(|i| i.days_left < 0).count();
+    let today = items.iter().filter(|i| i.days_left == 0).count();
     let n = items.len();
     match lang {
         Lang::Da => {
             let tasks = if n == 1 { "1 opgave".to_owned() } else { format!("{n} opgaver") };
             if overdue > 0 {
                 format!("Overskredet: {tasks} for dine systemer mangler at blive løst")
+            } else if today == n {
+                format!("Påmindelse: {tasks} for dine systemer forfalder i dag")
+            } else if today > 0 {
+                format!("Påmindelse: {tasks} for dine systemer, {today} forfalder i dag")
             } else {
                 format!("Påmindelse: {tasks} for dine systemer forfalder snart")
             }
@@ -156,6 +161,10 @@ fn subject(lang: Lang, items: &[ReminderItem]) -> String {
             let tasks = if n == 1 { "1 duty".to_owned() } else { format!("{n} duties") };
             if overdue > 0 {
                 format!("Overdue: {tasks} for your systems not yet done")
+            } else if today == n {
+                format!("Reminder: {tasks} for your systems due today")
+            } else if today > 0 {
+                format!("Reminder: {tasks} for your systems, {today} due today")
             } else {
                 format!("Reminder: {tasks} for your systems due soon")
             }
@@ -254,6 +263,21 @@ mod tests {
             out.html
         );
         assert!(out.text.contains("ESDH <b>"), "text is not escaped");
+    }
+
+    #[test]
+    fn a_duty_due_today_is_not_called_due_soon() {
+        let subject = |lang, days: &[i64]| {
+            let items = days.iter().map(|d| item("Nexus", *d)).collect();
+            render_reminder(&Reminder { name: "Dorte".into(), lang, items }, Utc::now()).unwrap().subject
+        };
+        assert_eq!(subject(Lang::Da, &[0]), "Påmindelse: 1 opgave for dine systemer forfalder i dag");
+        assert_eq!(subject(Lang::Da, &[0, 0]), "Påmindelse: 2 opgaver for dine systemer forfalder i dag");
+        assert_eq!(subject(Lang::Da, &[0, 7, 30]), "Påmindelse: 3 opgaver for dine systemer, 1 forfalder i dag");
+        assert_eq!(subject(Lang::Da, &[7]), "Påmindelse: 1 opgave for dine systemer forfalder snart");
+        assert_eq!(subject(Lang::Da, &[0, -7]), "Overskredet: 2 opgaver for dine systemer mangler at blive løst");
+        assert_eq!(subject(Lang::En, &[0]), "Reminder: 1 duty for your systems due today");
+        assert_eq!(subject(Lang::En, &[0, 3]), "Reminder: 2 duties for your systems, 1 due today");
     }
 
     #[test]

@@ -29,10 +29,11 @@ enum Command {
     Serve,
     /// The worker only.
     Worker {
-        /// Run one pass now and exit.
+        /// Run one reminder pass and one breach watch now, deliver what they wrote, and exit.
         #[arg(long)]
         once: bool,
-        /// With --once: print what would be sent, and send and record nothing.
+        /// With --once: print the reminders that would be sent (not the breach alerts), and
+        /// send and record nothing.
         #[arg(long, requires = "once")]
         dry_run: bool,
         /// With --dry-run: as of this date (YYYY-MM-DD) instead of today.
@@ -209,6 +210,11 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
                         o.retried,
                         o.failed,
                         std::time::Duration::from_millis(o.delivery_ms).as_secs_f64()
+                    );
+                    let b = worker.breach_pass(chrono::Utc::now()).await?;
+                    println!(
+                        "breach watch done: {} breaches awaiting their report, {} alerts queued, {} delivered, {} to retry, {} failed",
+                        b.duties_due, b.queued, b.sent, b.retried, b.failed
                     );
                     return Ok(());
                 }

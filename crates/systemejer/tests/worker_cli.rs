@@ -242,3 +242,41 @@ fn the_dry_run_exits_cleanly_on_postgres_run_after_run() {
         assert!(out.status.success(), "run {run}: {:?}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
     }
 }
+
+/// `worker --once` runs the breach watch too: an admin trying the alerts sees them at once.
+#[test]
+fn once_also_alerts_of_a_breach() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/data/systemejer.db", dir.path().display());
+    prepare(&url);
+    let store = Store::connect(&url, &PoolOptions::default()).unwrap();
+    let system = store.list_systems(
+        &systemejer_store::SystemFilter::default(),
+        &systemejer_store::PageRequest { limit: 1, ..Default::default() },
+    );
+    let system = system.unwrap().items.remove(0);
+    store
+        .create_incident(
+            from(json!({
+                "system_ids": [system.id], "discovered_at": chrono::Utc::now(),
+                "description": "Borgerdata sendt til forkert modtager", "personal_data_breach": true
+            })),
+            "test",
+        )
+        .unwrap();
+    drop(store);
+
+    let run = systemejer(&url).args(["worker", "--once"]).output().unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let said = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        said.contains("breach watch done: 1 breaches awaiting their report, 1 alerts queued, 1 delivered"),
+        "{said}"
+    );
+    let alerts: Vec<String> = std::fs::read_dir(dir.path().join("data/outbox"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .filter(|mail| mail.contains("Brud p"))
+        .collect();
+    assert_eq!(alerts.len(), 1, "the owner is alerted");
+}
