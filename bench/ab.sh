@@ -22,6 +22,7 @@ cleanup() {
 }
 trap cleanup EXIT
 export SYSTEMEJER_JWT_SECRET="$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
+export SYSTEMEJER_LINK_SECRET="$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
 export SYSTEMEJER_RATE_LIMIT_PER_SECOND=0 SYSTEMEJER_LOG=warn SYSTEMEJER_WORKER_SCHEDULE="" SYSTEMEJER_BREACH_SCHEDULE=""
 psql -q "$admin_url" -c "CREATE DATABASE $db" >/dev/null
 SYSTEMEJER_DATABASE_URL="$pg" "$new" demo --systems 10000 >/dev/null

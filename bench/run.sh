@@ -75,6 +75,7 @@ results="$work/results"
 put() { echo "$1=$2" >>"$results"; }
 
 export SYSTEMEJER_JWT_SECRET="$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
+export SYSTEMEJER_LINK_SECRET="$(python3 -c 'import secrets; print(secrets.token_hex(32))')"
 export SYSTEMEJER_RATE_LIMIT_PER_SECOND=0
 export SYSTEMEJER_LOG=warn
 # Only the API: no reminder pass or breach watch competing with the load.

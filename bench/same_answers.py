@@ -1,6 +1,6 @@
 """Two builds of systemejer answer the same reads the same, on the same database.
 
-Usage: python3 bench/same_answers.py OLD_BINARY NEW_BINARY DATABASE_URL   (SYSTEMEJER_JWT_SECRET set)
+Usage: python3 bench/same_answers.py OLD_BINARY NEW_BINARY DATABASE_URL   (SYSTEMEJER_JWT_SECRET and, on PostgreSQL, SYSTEMEJER_LINK_SECRET set)
 
 Starts both on the database, then compares, byte for byte (a problem's request id aside), both
 reports (JSON and CSV), lists, and for 400 of the systems: the system, its obligations, the

@@ -36,6 +36,7 @@ async fn the_register_survives_its_database_going_away() {
             workers: Some(2),
             rate_limit: None,
             person_cache: Duration::from_secs(5),
+            mount: None,
         },
         store,
     )

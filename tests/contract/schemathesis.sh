@@ -51,7 +51,7 @@ fuzz() {
   local name="$1" url="$2" port="$3"
   local secret
   secret="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-  export SYSTEMEJER_DATABASE_URL="$url" SYSTEMEJER_LISTEN="127.0.0.1:$port" SYSTEMEJER_JWT_SECRET="$secret"
+  export SYSTEMEJER_DATABASE_URL="$url" SYSTEMEJER_LISTEN="127.0.0.1:$port" SYSTEMEJER_JWT_SECRET="$secret" SYSTEMEJER_LINK_SECRET="link-$secret"
   # The fuzzer sends thousands of requests a second; the rate limit is tested elsewhere.
   export SYSTEMEJER_RATE_LIMIT_PER_SECOND=0
   "$bin" serve >"$work/$name-serve.log" 2>&1 &

@@ -15,7 +15,7 @@ use diesel::result::{DatabaseErrorKind, Error};
 use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use systemejer_domain::exit::{ExitStepKind, ExitStepStatus};
 use systemejer_domain::gdpr::{SUPERVISION_INTERVALS_MONTHS, SupervisionMethod};
-use systemejer_domain::obligations::{CompletionResult, INTERVAL_OVERRIDE_MONTHS, ObligationKind};
+use systemejer_domain::obligations::{CompletionResult, INTERVAL_OVERRIDE_MONTHS, ObligationKind, Via};
 use systemejer_domain::risk::RiskLevel;
 use systemejer_domain::{
     ArchiveStatus, Criticality, DelegateRole, Language, LifecycleState, OrgUnitKind, Position, SystemKind,
@@ -78,6 +78,7 @@ fn checked() -> Vec<Checked> {
             "id",
             text(CompletionResult::ALL.iter().copied(), CompletionResult::as_str),
         ),
+        c("obligation_completions", "via", "id", text(Via::ALL.iter().copied(), Via::as_str)),
         c("incidents", "risk_level", "id", text(RiskLevel::ALL.iter().copied(), RiskLevel::as_str)),
         c("outbox", "kind", "id", text(MessageKind::ALL, MessageKind::as_str)),
         c("outbox", "status", "id", text(MessageStatus::ALL, MessageStatus::as_str)),

@@ -14,11 +14,17 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use systemejer_api::{ApiSettings, Application, JwtSettings, Role, TokenSubject};
 use systemejer_domain::EmailAddress;
+use systemejer_links::LinkKeys;
+use systemejer_pages::PagesSettings;
 use systemejer_store::{PoolOptions, Store};
+
+/// The information security coordinator the test service names on its pages.
+pub const COORDINATOR: &str = "isk@randers.dk";
 
 pub mod fixtures;
 pub mod scratch_pg;
 pub mod smtp;
+pub mod visitor;
 
 /// The backend a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,6 +119,11 @@ pub struct TestApp {
     pub base: String,
     /// The store the service uses (for checks behind the API).
     pub store: Store,
+    /// The keys the pages check the mails' links with (a worker signing links uses them too):
+    /// a current key, and a previous one still accepted (a rotation under way).
+    pub link_keys: LinkKeys,
+    /// The previous key alone: signs as the service did before the rotation.
+    pub previous_link_keys: LinkKeys,
     jwt: JwtSettings,
     client: reqwest::Client,
     server: actix_web::dev::ServerHandle,
@@ -191,12 +202,22 @@ impl TestApp {
         let store = db.store();
         // The person cache as production has it: the suites change people and check access
         // through the same instance, which must count at once.
+        let key = || [uuid::Uuid::new_v4().into_bytes(), uuid::Uuid::new_v4().into_bytes()].concat();
+        let (current, previous) = (key(), key());
+        let link_keys = LinkKeys::new(current, Some(previous.clone())).unwrap();
+        let previous_link_keys = LinkKeys::new(previous, None).unwrap();
+        let pages = PagesSettings {
+            public_url: "http://127.0.0.1".into(),
+            keys: link_keys.clone(),
+            coordinator_email: Some(COORDINATOR.into()),
+        };
         let settings = ApiSettings {
             listen: "127.0.0.1:0".parse().unwrap(),
             jwt: jwt.clone(),
             workers: Some(1),
             rate_limit,
             person_cache: Duration::from_secs(5),
+            mount: Some(systemejer_pages::mount(pages, store.clone())),
         };
         let app = Application::build(&settings, store.clone()).unwrap();
         let base = format!("http://{}", app.address());
@@ -204,7 +225,7 @@ impl TestApp {
         let handle = server.handle();
         tokio::spawn(server);
         let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
-        Some(Self { base, store, jwt, client, server: handle, db })
+        Some(Self { base, store, link_keys, previous_link_keys, jwt, client, server: handle, db })
     }
 
     /// A token for a person with `roles`, valid for an hour.

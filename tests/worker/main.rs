@@ -16,6 +16,8 @@ use systemejer_mail::{Mailer, MailerSettings};
 use systemejer_store::RetryPolicy;
 use systemejer_worker::{Worker, WorkerSettings};
 
+mod links;
+
 on_both_backends!(
     a_reminder_reaches_the_assignee_once_with_a_calendar,
     one_reminder_per_stage_then_escalation,
@@ -46,6 +48,7 @@ async fn worker_with_timeout(
         dpo_email: Some("dpo@randers.dk".into()),
         mail_from: "Systemejer <noreply@randers.dk>".into(),
         public_url: app.base.clone(),
+        link_keys: app.link_keys.clone(),
         retry,
         ..WorkerSettings::default()
     };
@@ -88,7 +91,11 @@ async fn a_reminder_reaches_the_assignee_once_with_a_calendar(app: TestApp) {
     let text = message.body_text(0).unwrap();
     assert!(text.contains("Test af gendannelse fra backup"), "{text}");
     assert!(text.contains("om 5 dage"), "{text}");
-    assert!(text.contains(&format!("{}{sys}/obligations", app.base)), "{text}");
+    assert!(text.contains(&format!("Registrér opgaven her: {}/l/", app.base)), "{text}");
+    assert!(text.contains("Du er systemejer."), "{text}");
+    assert!(text.contains(&format!("Alle dine åbne opgaver: {}/l/", app.base)), "{text}");
+    assert!(text.contains("Spørgsmål? Skriv til informationssikkerhedskoordinatoren: isk@randers.dk"), "{text}");
+    assert!(!text.contains(&format!("{sys}/obligations")), "the owner is sent to the page, not the API: {text}");
     assert!(message.body_html(0).unwrap().contains("<table"));
     let calendar =
         message.attachments().find(|a| a.content_type().is_some_and(|c| c.subtype() == Some("calendar"))).unwrap();

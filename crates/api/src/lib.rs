@@ -50,7 +50,51 @@ pub struct ApiSettings {
     /// How long the person a token's email matches is reused without reading it again (and
     /// only while this process writes nothing); zero reads it on every request.
     pub person_cache: Duration,
+    /// Another edge served beside the API (the pages the mails link to), if any.
+    pub mount: Option<Mount>,
 }
+
+/// Another edge served on the API's server, under its rate limit, request ids and logging:
+/// its routes, and a path prefix whose rest is a secret (a mail link's token). The rest of such
+/// a path is taken out of the request before anything logs or counts it; the handler finds it
+/// in the request's extensions as a [`SecretTail`].
+#[derive(Clone)]
+pub struct Mount {
+    /// Adds the routes and their shared data.
+    pub configure: std::sync::Arc<dyn Fn(&mut web::ServiceConfig) + Send + Sync>,
+    /// Paths under this prefix (e.g. `/l/`) carry a secret after it.
+    pub secret_prefix: Option<&'static str>,
+}
+
+/// The secret rest of a path under a mount's secret prefix, which the path now shows as `-`.
+#[derive(Debug, Clone)]
+pub struct SecretTail(pub String);
+
+/// Takes the secret out of a path under `prefix` before the request is logged, counted or
+/// routed: `/l/<token>` becomes `/l/-`, and the token goes into the request's extensions.
+async fn hide_secret_paths(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    use actix_web::HttpMessage;
+    let mut req = req;
+    let prefix = req.app_data::<web::Data<SecretPrefix>>().and_then(|p| p.0);
+    if let Some(prefix) = prefix
+        && let Some(tail) = req.path().strip_prefix(prefix).filter(|t| !t.is_empty() && *t != "-")
+    {
+        let tail = tail.to_owned();
+        let hidden = format!("{prefix}-");
+        if let Ok(uri) = hidden.parse::<actix_web::http::Uri>() {
+            req.match_info_mut().get_mut().update(&uri);
+            req.head_mut().uri = uri;
+            req.extensions_mut().insert(SecretTail(tail));
+        }
+    }
+    next.call(req).await
+}
+
+/// The prefix [`hide_secret_paths`] looks for.
+struct SecretPrefix(Option<&'static str>);
 
 /// The OpenAPI document of the API, as the handlers describe it.
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -76,7 +120,10 @@ impl Application {
         });
         let limiter = web::Data::new(limits::Limiter::new(settings.rate_limit));
         let metrics = web::Data::new(metrics::Metrics::new());
+        let mount = settings.mount.clone();
+        let secret_prefix = web::Data::new(SecretPrefix(mount.as_ref().and_then(|m| m.secret_prefix)));
         let server = HttpServer::new(move || {
+            let mount = mount.clone();
             let (app, mut api) = App::new()
                 .into_utoipa_app()
                 .openapi(openapi::ApiDoc::openapi())
@@ -90,7 +137,12 @@ impl Application {
                 .split_for_parts();
             openapi::complete(&mut api);
             let routes = web::Data::new(KnownRoutes::from_openapi(&api));
+            let app = match mount {
+                Some(m) => app.configure(|cfg| (m.configure)(cfg)),
+                None => app,
+            };
             app.app_data(routes)
+                .app_data(secret_prefix.clone())
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
                 .route("/metrics", web::get().to(metrics::scrape))
                 .route(
@@ -106,6 +158,7 @@ impl Application {
                 .wrap(actix_web::middleware::from_fn(metrics::count_requests))
                 .wrap(actix_web::middleware::from_fn(request_ids))
                 .wrap(TracingLogger::default())
+                .wrap(actix_web::middleware::from_fn(hide_secret_paths))
         });
         let server = match settings.workers {
             Some(n) => server.workers(n.max(1)),
@@ -131,8 +184,9 @@ impl Application {
 /// problem body, so that no client ever sees a plain-text error.
 #[allow(clippy::unnecessary_wraps, reason = "the signature actix's ErrorHandlers asks for")]
 fn problem_for_plain_errors<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_problem = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes());
-    if is_problem {
+    let content_type = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    // A problem already, or a page meant for people (the pages answer their errors in HTML).
+    if content_type == PROBLEM_JSON || content_type.starts_with("text/html") {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();
@@ -244,13 +298,17 @@ async fn security_headers(
     let docs = req.path().starts_with("/docs");
     let mut res = next.call(req).await?;
     let headers = res.headers_mut();
+    // A page sets its own policy (it loads its stylesheet and posts its forms).
+    let own_policy = headers.contains_key(header::CONTENT_SECURITY_POLICY);
     let set = |h: &mut actix_web::http::header::HeaderMap, name: &'static str, value: &'static str| {
         h.insert(header::HeaderName::from_static(name), header::HeaderValue::from_static(value));
     };
     set(headers, "x-content-type-options", "nosniff");
     set(headers, "x-frame-options", "DENY");
     set(headers, "referrer-policy", "no-referrer");
-    if docs {
+    if own_policy {
+        set(headers, "cache-control", "no-store");
+    } else if docs {
         set(
             headers,
             "content-security-policy",

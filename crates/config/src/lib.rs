@@ -20,6 +20,8 @@ pub const DEFAULT_WORKER_SCHEDULE: &str = "0 0 7 * * Mon-Fri";
 pub const DEFAULT_BREACH_SCHEDULE: &str = "0 */15 * * * *";
 /// The file, beside the SQLite database, that keeps the generated JWT secret.
 pub const SECRET_FILE_NAME: &str = "jwt-secret";
+/// The file, beside the SQLite database, that keeps the generated key of the mails' links.
+pub const LINK_SECRET_FILE_NAME: &str = "link-secret";
 
 /// The settings, validated.
 #[derive(Clone)]
@@ -36,6 +38,32 @@ pub struct Config {
     pub worker: WorkerConfig,
     /// Mail delivery.
     pub mail: MailConfig,
+    /// The signed links in the mails.
+    pub links: LinksConfig,
+}
+
+/// The signed links in the mails, and the pages they open.
+#[derive(Clone)]
+pub struct LinksConfig {
+    /// The key links are signed with (never the JWT secret).
+    pub secret: Vec<u8>,
+    /// Where it came from, for the start-up log (never the key itself).
+    pub secret_source: String,
+    /// The key links signed before a rotation are still accepted with, while it is set.
+    pub previous_secret: Option<Vec<u8>>,
+    /// How long a link holds at most, in days.
+    pub max_days: u32,
+}
+
+impl fmt::Debug for LinksConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LinksConfig")
+            .field("secret", &"<redacted>")
+            .field("secret_source", &self.secret_source)
+            .field("previous_secret", &self.previous_secret.as_ref().map(|_| "<redacted>"))
+            .field("max_days", &self.max_days)
+            .finish()
+    }
 }
 
 /// Mail delivery.
@@ -164,6 +192,9 @@ struct Raw {
     jwt_jwks: Option<String>,
     jwt_roles_claim: Option<String>,
     jwt_email_claim: Option<String>,
+    link_secret: Option<String>,
+    link_previous_secret: Option<String>,
+    link_ttl_days: Option<String>,
     log: Option<String>,
     log_format: Option<String>,
     worker_schedule: Option<String>,
@@ -193,6 +224,9 @@ pub const KEYS: &[&str] = &[
     "jwt_jwks",
     "jwt_roles_claim",
     "jwt_email_claim",
+    "link_secret",
+    "link_previous_secret",
+    "link_ttl_days",
     "log",
     "log_format",
     "worker_schedule",
@@ -223,6 +257,9 @@ impl Raw {
             "jwt_jwks" => &mut self.jwt_jwks,
             "jwt_roles_claim" => &mut self.jwt_roles_claim,
             "jwt_email_claim" => &mut self.jwt_email_claim,
+            "link_secret" => &mut self.link_secret,
+            "link_previous_secret" => &mut self.link_previous_secret,
+            "link_ttl_days" => &mut self.link_ttl_days,
             "log" => &mut self.log,
             "log_format" => &mut self.log_format,
             "worker_schedule" => &mut self.worker_schedule,
@@ -306,7 +343,7 @@ impl Config {
             (Some(s), _) => (Some(s.as_bytes().to_vec()), "SYSTEMEJER_JWT_SECRET".to_owned()),
             (None, Some(db)) => {
                 let dir = db.parent().map(Path::to_path_buf).unwrap_or_default();
-                match ensure_secret_file(&dir) {
+                match ensure_secret_file(&dir, SECRET_FILE_NAME) {
                     Ok((secret, path)) => (Some(secret), format!("generated file {}", path.display())),
                     Err(e) => {
                         problems.push(format!(
@@ -327,6 +364,8 @@ impl Config {
         if let Some(s) = secret.as_ref().filter(|s| s.len() < 32) {
             problems.push(format!("SYSTEMEJER_JWT_SECRET: must be at least 32 bytes (is {})", s.len()));
         }
+
+        let links = links(raw, sqlite_path.as_deref(), secret.as_deref(), &mut problems);
 
         let format = match given(&raw.log_format).unwrap_or("text") {
             "text" => LogFormat::Text,
@@ -476,8 +515,60 @@ impl Config {
                 dpo_email,
             },
             mail: MailConfig { smtp_url, from, outbox_dir },
+            links,
         })
     }
+}
+
+/// The links' settings: the key (given, or on SQLite generated beside the database like the
+/// JWT secret), never equal to the JWT secret; the previous key; the longest lifetime.
+fn links(raw: &Raw, sqlite: Option<&Path>, jwt_secret: Option<&[u8]>, problems: &mut Vec<String>) -> LinksConfig {
+    let (secret, secret_source) = match (given(&raw.link_secret), sqlite) {
+        (Some(s), _) => (s.as_bytes().to_vec(), "SYSTEMEJER_LINK_SECRET".to_owned()),
+        (None, Some(db)) => {
+            let dir = db.parent().map(Path::to_path_buf).unwrap_or_default();
+            match ensure_secret_file(&dir, LINK_SECRET_FILE_NAME) {
+                Ok((secret, path)) => (secret, format!("generated file {}", path.display())),
+                Err(e) => {
+                    problems.push(format!(
+                        "SYSTEMEJER_LINK_SECRET: not set, and no key could be kept beside the database: {e}"
+                    ));
+                    (Vec::new(), String::new())
+                }
+            }
+        }
+        (None, None) => {
+            problems.push(
+                "SYSTEMEJER_LINK_SECRET: required with PostgreSQL (at least 32 bytes, not the JWT secret, e.g. `openssl rand -hex 32`)"
+                    .into(),
+            );
+            (Vec::new(), String::new())
+        }
+    };
+    let previous_secret = given(&raw.link_previous_secret).map(|s| s.as_bytes().to_vec());
+    for (var, key) in [("LINK_SECRET", Some(&secret)), ("LINK_PREVIOUS_SECRET", previous_secret.as_ref())] {
+        let Some(key) = key.filter(|k| !k.is_empty()) else { continue };
+        if key.len() < 32 {
+            problems.push(format!("SYSTEMEJER_{var}: must be at least 32 bytes (is {})", key.len()));
+        }
+        if jwt_secret == Some(key.as_slice()) {
+            problems.push(format!(
+                "SYSTEMEJER_{var}: must differ from the JWT secret (a link must never be usable as a token, nor the other way)"
+            ));
+        }
+    }
+    if previous_secret.as_ref().is_some_and(|p| *p == secret) {
+        problems.push("SYSTEMEJER_LINK_PREVIOUS_SECRET: is the current key; set it to the key being retired".into());
+    }
+    let max_days = match given(&raw.link_ttl_days).map(u32::from_str) {
+        None => 60,
+        Some(Ok(n)) if (1..=365).contains(&n) => n,
+        Some(_) => {
+            problems.push("SYSTEMEJER_LINK_TTL_DAYS: must be a whole number of days from 1 to 365".into());
+            60
+        }
+    };
+    LinksConfig { secret, secret_source, previous_secret, max_days }
 }
 
 /// The file path of an SQLite URL, or `None` for other schemes.
@@ -487,8 +578,8 @@ fn sqlite_path(url: &str) -> Option<PathBuf> {
 
 /// Reads the secret kept in `dir`, or generates one (32 random bytes, hex) readable only by
 /// this user.
-fn ensure_secret_file(dir: &Path) -> Result<(Vec<u8>, PathBuf), String> {
-    let path = dir.join(SECRET_FILE_NAME);
+fn ensure_secret_file(dir: &Path, name: &str) -> Result<(Vec<u8>, PathBuf), String> {
+    let path = dir.join(name);
     if let Ok(text) = std::fs::read_to_string(&path) {
         return Ok((text.trim().as_bytes().to_vec(), path));
     }
@@ -557,10 +648,10 @@ mod tests {
         .err()
         .unwrap();
         let text = err.to_string();
-        for var in ["JWT_SECRET", "LISTEN", "WORKER_SCHEDULE", "TIMEZONE", "LOG_FORMAT"] {
+        for var in ["JWT_SECRET", "LINK_SECRET", "LISTEN", "WORKER_SCHEDULE", "TIMEZONE", "LOG_FORMAT"] {
             assert!(text.contains(var), "{var} missing from:\n{text}");
         }
-        assert_eq!(err.0.len(), 5);
+        assert_eq!(err.0.len(), 6);
     }
 
     #[test]
@@ -569,7 +660,7 @@ mod tests {
         let file = dir.path().join("systemejer.toml");
         std::fs::write(
             &file,
-            "database_url = \"postgres://app@db/reg\"\njwt_secret = \"0123456789abcdef0123456789abcdef\"\nlisten = \"0.0.0.0:9000\"\n",
+            "database_url = \"postgres://app@db/reg\"\njwt_secret = \"0123456789abcdef0123456789abcdef\"\nlink_secret = \"fedcba9876543210fedcba9876543210\"\nlisten = \"0.0.0.0:9000\"\n",
         )
         .unwrap();
         let c = Config::load(
@@ -600,6 +691,56 @@ mod tests {
         .err()
         .unwrap();
         assert!(err.to_string().contains("at least 32 bytes"), "{err}");
+    }
+
+    #[test]
+    fn the_link_key_is_generated_on_sqlite_apart_from_the_jwt_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/reg.db", dir.path().display());
+        let first = Config::load(None, env(&[("SYSTEMEJER_DATABASE_URL", &url)])).unwrap();
+        assert_eq!(first.links.secret.len(), 64);
+        assert_ne!(first.links.secret, first.jwt.secret);
+        assert_eq!(first.links.max_days, 60);
+        assert!(first.links.previous_secret.is_none());
+        let again = Config::load(None, env(&[("SYSTEMEJER_DATABASE_URL", &url)])).unwrap();
+        assert_eq!(first.links.secret, again.links.secret, "the generated key is kept");
+        assert!(dir.path().join(LINK_SECRET_FILE_NAME).is_file());
+        assert!(!format!("{:?}", first.links).contains(&String::from_utf8_lossy(&first.links.secret).to_string()));
+    }
+
+    #[test]
+    fn the_link_key_is_required_on_postgres_and_never_the_jwt_secret() {
+        let jwt = "0123456789abcdef0123456789abcdef";
+        let base = [("SYSTEMEJER_DATABASE_URL", "postgres://a@b/c"), ("SYSTEMEJER_JWT_SECRET", jwt)];
+        let err = Config::load(None, env(&base)).err().unwrap();
+        assert_eq!(err.0.len(), 1, "{err}");
+        assert!(err.0[0].starts_with("SYSTEMEJER_LINK_SECRET: required with PostgreSQL"), "{err}");
+        let same = [base[0], base[1], ("SYSTEMEJER_LINK_SECRET", jwt)];
+        let err = Config::load(None, env(&same)).err().unwrap();
+        assert!(err.0[0].contains("must differ from the JWT secret"), "{err}");
+        let key = "k".repeat(32);
+        let old = "o".repeat(40);
+        let rotating = [
+            base[0],
+            base[1],
+            ("SYSTEMEJER_LINK_SECRET", key.as_str()),
+            ("SYSTEMEJER_LINK_PREVIOUS_SECRET", old.as_str()),
+            ("SYSTEMEJER_LINK_TTL_DAYS", "30"),
+        ];
+        let c = Config::load(None, env(&rotating)).unwrap();
+        assert_eq!(c.links.secret, key.as_bytes());
+        assert_eq!(c.links.previous_secret.as_deref(), Some(old.as_bytes()));
+        assert_eq!(c.links.max_days, 30);
+        let bad = [
+            base[0],
+            base[1],
+            ("SYSTEMEJER_LINK_SECRET", key.as_str()),
+            ("SYSTEMEJER_LINK_PREVIOUS_SECRET", "short"),
+            ("SYSTEMEJER_LINK_TTL_DAYS", "0"),
+        ];
+        let err = Config::load(None, env(&bad)).err().unwrap();
+        assert!(err.to_string().contains("SYSTEMEJER_LINK_PREVIOUS_SECRET: must be at least 32 bytes"), "{err}");
+        assert!(err.to_string().contains("SYSTEMEJER_LINK_TTL_DAYS"), "{err}");
     }
 }
 

@@ -20,7 +20,7 @@ use systemejer_domain::gdpr::{
     CountryCode, Cvr, DataSubjectRight, IsoDuration, ProcessingAgreement, ProcessingRecord, Processor, RetentionRule,
     SupervisionMethod,
 };
-use systemejer_domain::obligations::{self, Completion, CompletionResult, ObligationKind};
+use systemejer_domain::obligations::{self, Completion, CompletionResult, ObligationKind, Via};
 use systemejer_domain::operations::{ContingencyPlan, Procedure, ProcedureKind};
 use systemejer_domain::records::{Recorded, SystemChange, SystemRecords};
 use systemejer_domain::risk::{Dpia, DpiaDecision, RiskAssessment, RiskLevel, RiskPerspective};
@@ -594,6 +594,7 @@ impl Generator {
             document_url: None,
             recorded_by: ACTOR.into(),
             recorded_at: self.at(done_on, 15),
+            via: Via::Api,
         }
     }
 

@@ -109,6 +109,12 @@ impl ObligationKind {
         matches!(self, ObligationKind::RiskReassessment | ObligationKind::DpiaReview)
     }
 
+    /// Whether doing the duty can fail (a test): its completion reports passed or failed. The
+    /// others are done or not, and a completion of them is recorded as passed.
+    pub const fn reports_a_result(self) -> bool {
+        matches!(self, ObligationKind::BackupTest | ObligationKind::ContingencyPlanTest)
+    }
+
     /// The duty in plain words, in `lang`.
     pub const fn title(self, lang: crate::org::Language) -> &'static str {
         use crate::org::Language::{Da, En};
@@ -487,6 +493,16 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// How a completion reached the register.
+    pub enum Via {
+        /// A call to the API (a script, another system, an admin).
+        Api => "api",
+        /// The page an emailed link opened, in the name of the person the link was sent to.
+        Link => "link",
+    }
+}
+
 /// Evidence of a completion, by kind of duty.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -611,6 +627,8 @@ pub struct Completion {
     pub recorded_by: String,
     /// When.
     pub recorded_at: chrono::DateTime<chrono::Utc>,
+    /// How it was recorded: through the API, or from an emailed link.
+    pub via: Via,
 }
 
 #[cfg(test)]

@@ -88,6 +88,8 @@ pub struct Party {
 /// Who a reminder goes to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Addressee {
+    /// The person in the register (the coordinator's and the DPO's mailboxes are none).
+    pub person: Option<PersonId>,
     /// Where.
     pub email: String,
     /// Their name (the coordinator's mailbox has none).
@@ -98,7 +100,7 @@ pub struct Addressee {
 
 impl From<&Party> for Addressee {
     fn from(p: &Party) -> Self {
-        Self { email: p.email.clone(), name: Some(p.name.clone()), language: p.language }
+        Self { person: Some(p.id), email: p.email.clone(), name: Some(p.name.clone()), language: p.language }
     }
 }
 
@@ -135,8 +137,9 @@ pub fn recipients(
     policy: &ReminderPolicy,
     coordinator: Option<&str>,
 ) -> Vec<(Addressee, Because)> {
-    let coordinator =
-        |why| coordinator.map(|c| (Addressee { email: c.to_owned(), name: None, language: Language::Da }, why));
+    let coordinator = |why| {
+        coordinator.map(|c| (Addressee { person: None, email: c.to_owned(), name: None, language: Language::Da }, why))
+    };
     let active = |p: Option<&Party>| p.filter(|p| p.active).map(Addressee::from);
     let owner = active(people.owner);
     let mut out: Vec<(Addressee, Because)> = Vec::new();

@@ -67,11 +67,27 @@ pub struct Link {
     pub expires_at: DateTime<Utc>,
 }
 
+/// What a token is for: the link in a mail, or the short session its page was opened with. A
+/// token of one is never accepted as the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+enum Use {
+    /// The link in a mail.
+    #[default]
+    #[serde(rename = "m")]
+    Mail,
+    /// The session cookie a mail link is exchanged for.
+    #[serde(rename = "s")]
+    Session,
+}
+
 /// The signed fields, as they travel.
 #[derive(Serialize, Deserialize)]
 struct Payload {
     /// The format's version.
     v: u8,
+    /// What the token is for.
+    #[serde(default)]
+    u: Use,
     /// The person.
     p: PersonId,
     /// The target.
@@ -144,9 +160,28 @@ impl LinkKeys {
         Ok(Self { current, previous })
     }
 
+    /// A fresh random key and no previous one: for a process whose links need not outlive it
+    /// (tests, a dry run). Fails only where the system has no randomness.
+    pub fn generate() -> Result<Self, getrandom::Error> {
+        let mut key = vec![0u8; MIN_KEY_BYTES];
+        getrandom::fill(&mut key)?;
+        Ok(Self { current: key, previous: None })
+    }
+
     /// The token of `link`, signed with the current key: URL-safe as it is.
     pub fn sign(&self, link: &Link) -> String {
-        let payload = Payload { v: 1, p: link.person, target: link.target.clone(), e: link.expires_at.timestamp() };
+        self.sign_for(link, Use::Mail)
+    }
+
+    /// The token of the session a page opened from `link` runs under (a cookie's value): it
+    /// names what the link names, until `link.expires_at`, and is not a mail link.
+    pub fn sign_session(&self, link: &Link) -> String {
+        self.sign_for(link, Use::Session)
+    }
+
+    fn sign_for(&self, link: &Link, purpose: Use) -> String {
+        let payload =
+            Payload { v: 1, u: purpose, p: link.person, target: link.target.clone(), e: link.expires_at.timestamp() };
         let json = serde_json::to_vec(&payload).unwrap_or_default();
         let body = URL_SAFE_NO_PAD.encode(json);
         let mut signer = mac(&self.current);
@@ -158,6 +193,37 @@ impl LinkKeys {
     /// The link `token` names, if it is ours, unchanged, signed with a key still configured,
     /// and not expired at `now`.
     pub fn open(&self, token: &str, now: DateTime<Utc>) -> Result<Link, Refusal> {
+        self.open_for(token, Use::Mail, now)
+    }
+
+    /// The link a session token (from [`LinkKeys::sign_session`]) names, checked as
+    /// [`LinkKeys::open`] checks a mail link.
+    pub fn open_session(&self, token: &str, now: DateTime<Utc>) -> Result<Link, Refusal> {
+        self.open_for(token, Use::Session, now)
+    }
+
+    /// The token a form of the session `session` carries (against cross-site requests): only
+    /// the holder of the session's cookie can know it.
+    pub fn form_token(&self, session: &str) -> String {
+        let mut signer = mac(&self.current);
+        signer.update(b"form:");
+        signer.update(session.as_bytes());
+        URL_SAFE_NO_PAD.encode(signer.finalize().into_bytes())
+    }
+
+    /// Whether `given` is the form token of `session` (in constant time, under either key).
+    pub fn check_form_token(&self, session: &str, given: &str) -> bool {
+        let Ok(given) = URL_SAFE_NO_PAD.decode(given) else { return false };
+        let signed_by = |key: &[u8]| {
+            let mut checker = mac(key);
+            checker.update(b"form:");
+            checker.update(session.as_bytes());
+            checker.verify_slice(&given).is_ok()
+        };
+        signed_by(&self.current) || self.previous.as_deref().is_some_and(signed_by)
+    }
+
+    fn open_for(&self, token: &str, purpose: Use, now: DateTime<Utc>) -> Result<Link, Refusal> {
         let (body, signature) = token.split_once('.').ok_or(Refusal::Malformed)?;
         let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| Refusal::Malformed)?;
         let signed_by = |key: &[u8]| {
@@ -174,6 +240,9 @@ impl LinkKeys {
         let payload: Payload = serde_json::from_slice(&json).map_err(|_| Refusal::Malformed)?;
         if payload.v != 1 {
             return Err(Refusal::Malformed);
+        }
+        if payload.u != purpose {
+            return Err(Refusal::Tampered);
         }
         let expires_at = DateTime::from_timestamp(payload.e, 0).ok_or(Refusal::Malformed)?;
         if now >= expires_at {
@@ -308,6 +377,30 @@ mod tests {
         assert_eq!(duty_link_expiry(sent, None, 30), at("2026-12-31T08:00:00Z"));
         assert_eq!(breach_link_expiry(sent, 60), at("2026-12-15T08:00:00Z"));
         assert_eq!(breach_link_expiry(sent, 7), at("2026-12-08T08:00:00Z"), "the configured maximum wins");
+    }
+
+    #[test]
+    fn a_session_is_not_a_mail_link_nor_the_other_way() {
+        let k = keys(7, None);
+        let now = at("2026-12-01T08:00:00Z");
+        let link = duty_link();
+        let session = k.sign_session(&link);
+        assert_eq!(k.open_session(&session, now), Ok(link.clone()));
+        assert_eq!(k.open(&session, now), Err(Refusal::Tampered), "a cookie pasted into a mail link");
+        assert_eq!(k.open_session(&k.sign(&link), now), Err(Refusal::Tampered), "a mail link as a cookie");
+    }
+
+    #[test]
+    fn a_form_token_belongs_to_its_session_and_survives_a_rotation() {
+        let old = keys(7, None);
+        let session = old.sign_session(&duty_link());
+        let token = old.form_token(&session);
+        assert!(old.check_form_token(&session, &token));
+        assert!(!old.check_form_token(&format!("{session}x"), &token), "another session");
+        assert!(!old.check_form_token(&session, ""), "none");
+        assert!(!old.check_form_token(&session, "not base64!"));
+        assert!(keys(9, Some(7)).check_form_token(&session, &token), "the previous key still counts");
+        assert!(!keys(9, None).check_form_token(&session, &token), "a retired key does not");
     }
 
     proptest! {

@@ -31,8 +31,10 @@ pub struct ReminderItem {
     pub due_on: NaiveDate,
     /// Days until it is due (negative: overdue).
     pub days_left: i64,
-    /// Where to see the system.
+    /// The page where the recipient records it (a signed link), or where the system is seen.
     pub link: String,
+    /// The recipient's role for the system, in words ("Du er systemejer.").
+    pub role: String,
     /// Why this recipient gets it, where that is not obvious (e.g. the delegate is inactive).
     pub note: Option<String>,
 }
@@ -46,6 +48,10 @@ pub struct Reminder {
     pub lang: Lang,
     /// The duties, in any order (they are sorted most urgent first).
     pub items: Vec<ReminderItem>,
+    /// The recipient's page of every open duty ("Mine opgaver"), where they have one.
+    pub my_duties: Option<String>,
+    /// Whom to write to with questions (the information security coordinator), if configured.
+    pub contact: Option<String>,
 }
 
 /// A rendered mail: what is stored in the outbox and sent.
@@ -68,6 +74,7 @@ struct ItemView<'a> {
     due_on: String,
     when: String,
     link: &'a str,
+    role: &'a str,
     note: Option<&'a str>,
 }
 
@@ -76,6 +83,8 @@ struct View<'a> {
     subject: &'a str,
     name: &'a str,
     items: &'a [ItemView<'a>],
+    my_duties: Option<&'a str>,
+    contact: Option<&'a str>,
 }
 
 #[derive(Template)]
@@ -186,12 +195,19 @@ pub fn render_reminder(reminder: &Reminder, now: DateTime<Utc>) -> Result<Render
             due_on: date_text(lang, i.due_on),
             when: when_text(lang, i.days_left),
             link: &i.link,
+            role: &i.role,
             note: i.note.as_deref(),
         })
         .collect();
     let subject = subject(lang, &items);
     let fail = |e: askama::Error| MailError::Render(e.to_string());
-    let v = View { subject: &subject, name: &reminder.name, items: &views };
+    let v = View {
+        subject: &subject,
+        name: &reminder.name,
+        items: &views,
+        my_duties: reminder.my_duties.as_deref(),
+        contact: reminder.contact.as_deref(),
+    };
     let (text, html) = match lang {
         Lang::Da => (DaText { v: &v }.render().map_err(fail)?, DaHtml { v: &v }.render().map_err(fail)?),
         Lang::En => (EnText { v: &v }.render().map_err(fail)?, EnHtml { v: &v }.render().map_err(fail)?),
@@ -242,14 +258,19 @@ mod tests {
             done_means: "En gendannelse er testet.".into(),
             due_on: today + Duration::days(days_left),
             days_left,
-            link: "https://systemejer.randers.dk/api/v1/systems/1".into(),
+            link: "https://systemejer.randers.dk/l/abc.def".into(),
+            role: "Du er systemejer.".into(),
             note: None,
         }
     }
 
+    fn reminder(lang: Lang, items: Vec<ReminderItem>) -> Reminder {
+        Reminder { name: "Dorte".into(), lang, items, my_duties: None, contact: None }
+    }
+
     #[test]
     fn a_digest_lists_the_most_urgent_first_in_danish() {
-        let r = Reminder { name: "Dorte".into(), lang: Lang::Da, items: vec![item("Nexus", 7), item("ESDH <b>", -3)] };
+        let r = reminder(Lang::Da, vec![item("Nexus", 7), item("ESDH <b>", -3)]);
         let out = render_reminder(&r, Utc::now()).unwrap();
         assert_eq!(out.subject, "Overskredet: 2 opgaver for dine systemer mangler at blive løst");
         let esdh = out.text.find("ESDH").unwrap();
@@ -269,7 +290,7 @@ mod tests {
     fn a_duty_due_today_is_not_called_due_soon() {
         let subject = |lang, days: &[i64]| {
             let items = days.iter().map(|d| item("Nexus", *d)).collect();
-            render_reminder(&Reminder { name: "Dorte".into(), lang, items }, Utc::now()).unwrap().subject
+            render_reminder(&reminder(lang, items), Utc::now()).unwrap().subject
         };
         assert_eq!(subject(Lang::Da, &[0]), "Påmindelse: 1 opgave for dine systemer forfalder i dag");
         assert_eq!(subject(Lang::Da, &[0, 0]), "Påmindelse: 2 opgaver for dine systemer forfalder i dag");
@@ -282,7 +303,7 @@ mod tests {
 
     #[test]
     fn english_on_request() {
-        let r = Reminder { name: "Dorte".into(), lang: Lang::En, items: vec![item("Nexus", 30)] };
+        let r = reminder(Lang::En, vec![item("Nexus", 30)]);
         let out = render_reminder(&r, Utc::now()).unwrap();
         assert_eq!(out.subject, "Reminder: 1 duty for your systems due soon");
         assert!(out.text.contains("in 30 days"));
@@ -290,7 +311,7 @@ mod tests {
 
     #[test]
     fn the_calendar_has_an_all_day_event_per_duty() {
-        let r = Reminder { name: "Dorte".into(), lang: Lang::Da, items: vec![item("Nexus", 7)] };
+        let r = reminder(Lang::Da, vec![item("Nexus", 7)]);
         let ics = render_reminder(&r, Utc::now()).unwrap().ics.unwrap();
         assert!(ics.contains("METHOD:PUBLISH"));
         assert!(ics.contains("UID:Nexus-backup_test-7@systemejer"));

@@ -148,6 +148,11 @@ impl Store {
         })
     }
 
+    /// The time zone "today" is read in.
+    pub fn timezone(&self) -> chrono_tz::Tz {
+        self.timezone
+    }
+
     /// The same store, reading "today" in `timezone` (default Europe/Copenhagen).
     pub fn with_timezone(mut self, timezone: chrono_tz::Tz) -> Self {
         self.timezone = timezone;

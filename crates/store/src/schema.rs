@@ -192,6 +192,7 @@ diesel::table! {
         document_url -> Nullable<Text>,
         recorded_by -> Text,
         recorded_at -> Timestamp,
+        via -> Text,
     }
 }
 

@@ -4,19 +4,27 @@
 use systemejer_api::{ApiSettings, JwtSettings};
 use systemejer_config::{Config, LogFormat};
 use systemejer_domain::reminders::ReminderPolicy;
+use systemejer_links::LinkKeys;
 use systemejer_mail::{Mailer, MailerSettings};
+use systemejer_pages::PagesSettings;
 use systemejer_store::{PoolOptions, Store, StoreError};
 use systemejer_worker::{Worker, WorkerSettings};
 
-/// The API's slice of the settings.
-pub fn api_settings(config: &Config) -> ApiSettings {
-    ApiSettings {
+/// The API's slice of the settings, with the pages the mails link to served beside it.
+pub fn api_settings(config: &Config, store: &Store) -> Result<ApiSettings, systemejer_links::KeyTooShort> {
+    let pages = PagesSettings {
+        public_url: config.http.public_url.clone(),
+        keys: link_keys(config)?,
+        coordinator_email: config.worker.security_coordinator_email.clone(),
+    };
+    Ok(ApiSettings {
         listen: config.http.listen,
         jwt: jwt_settings(config),
         workers: None,
         rate_limit: config.http.rate_limit,
         person_cache: config.http.person_cache,
-    }
+        mount: Some(systemejer_pages::mount(pages, store.clone())),
+    })
 }
 
 /// The token slice of the settings.
@@ -31,9 +39,15 @@ pub fn jwt_settings(config: &Config) -> JwtSettings {
     }
 }
 
+/// The keys of the links in the mails. The settings were validated when loaded: the keys are
+/// long enough.
+pub fn link_keys(config: &Config) -> Result<LinkKeys, systemejer_links::KeyTooShort> {
+    LinkKeys::new(config.links.secret.clone(), config.links.previous_secret.clone())
+}
+
 /// The worker's slice of the settings.
-pub fn worker_settings(config: &Config) -> WorkerSettings {
-    WorkerSettings {
+pub fn worker_settings(config: &Config) -> Result<WorkerSettings, systemejer_links::KeyTooShort> {
+    Ok(WorkerSettings {
         schedule: config.worker.schedule.clone(),
         breach_schedule: config.worker.breach_schedule.clone(),
         timezone: config.worker.timezone,
@@ -45,18 +59,21 @@ pub fn worker_settings(config: &Config) -> WorkerSettings {
         dpo_email: config.worker.dpo_email.clone(),
         mail_from: config.mail.from.clone(),
         public_url: config.http.public_url.clone(),
+        link_keys: link_keys(config)?,
+        link_max_days: config.links.max_days,
         ..WorkerSettings::default()
-    }
+    })
 }
 
 /// The worker, with its mailer: SMTP when configured, else `.eml` files in the outbox folder.
-pub fn worker(config: &Config, store: Store) -> Result<Worker, systemejer_mail::MailError> {
+pub fn worker(config: &Config, store: Store) -> anyhow::Result<Worker> {
+    let settings = worker_settings(config)?;
     let mailer = Mailer::new(&MailerSettings {
         smtp_url: config.mail.smtp_url.clone(),
         outbox_dir: config.mail.outbox_dir.clone(),
         timeout: std::time::Duration::from_secs(60),
     })?;
-    Ok(Worker::new(store, mailer, worker_settings(config)))
+    Ok(Worker::new(store, mailer, settings))
 }
 
 /// Connects to the database and applies pending migrations.

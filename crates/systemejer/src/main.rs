@@ -232,7 +232,7 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
             let config = load_config(cli)?;
             systemejer::init_logging(&config);
             let store = systemejer::open_store(&config).context("opening the database")?;
-            let app = systemejer_api::Application::build(&systemejer::api_settings(&config), store.clone())
+            let app = systemejer_api::Application::build(&systemejer::api_settings(&config, &store)?, store.clone())
                 .with_context(|| format!("binding {}", config.http.listen))?;
             tracing::info!(
                 backend = ?store.backend(),

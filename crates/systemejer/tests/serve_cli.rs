@@ -15,7 +15,7 @@ struct Service {
     address: SocketAddr,
     lines: mpsc::Receiver<String>,
     database: String,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 fn systemejer(database: &str) -> Command {
@@ -31,6 +31,10 @@ fn systemejer(database: &str) -> Command {
 
 impl Service {
     fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    fn start_with(env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let address: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
@@ -39,6 +43,7 @@ impl Service {
             .arg("serve")
             .env("SYSTEMEJER_LISTEN", address.to_string())
             .env("SYSTEMEJER_LOG_FORMAT", "json")
+            .envs(env.iter().copied())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
@@ -51,7 +56,7 @@ impl Service {
                 }
             }
         });
-        let service = Self { child, address, lines, database, _dir: dir };
+        let service = Self { child, address, lines, database, dir };
         let started = Instant::now();
         while service.request("GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").is_none() {
             assert!(started.elapsed() < Duration::from_secs(30), "the service did not come up");
@@ -80,6 +85,15 @@ impl Service {
             }
         }
         None
+    }
+
+    /// Every log line written until none came for half a second.
+    fn lines_so_far(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_millis(500)) {
+            out.push(line);
+        }
+        out
     }
 
     /// An admin's token, signed with the secret the service generated beside its database.
@@ -230,4 +244,46 @@ fn an_internal_error_logs_its_cause_and_tells_the_client_nothing_of_it() {
     let error = entry["fields"]["error"].as_str().unwrap_or_default();
     assert!(error.contains("unreadable stored data: systems.kle_codes"), "what was being read: {line}");
     assert!(error.contains("expected ident"), "the parser's own words, the cause behind it: {line}");
+}
+
+/// The token of a mail's link never reaches a log line, even with every request logged: the
+/// path is logged as `/l/-`. Opened, the link answers with a session cookie scoped to its page.
+#[test]
+fn no_link_token_is_ever_logged() {
+    let service = Service::start_with(&[("SYSTEMEJER_LOG", "debug")]);
+    let demo = systemejer(&service.database).args(["demo", "--systems", "3"]).output().unwrap();
+    assert!(demo.status.success(), "{}", String::from_utf8_lossy(&demo.stderr));
+    let people = service
+        .request(&format!(
+            "GET /api/v1/people?limit=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nConnection: close\r\n\r\n",
+            service.admin_token()
+        ))
+        .unwrap();
+    let person = body(&people)["items"][0]["id"].as_str().unwrap().parse().unwrap();
+    let secret = std::fs::read_to_string(service.dir.path().join("link-secret")).unwrap();
+    let keys = systemejer_links::LinkKeys::new(secret.trim().as_bytes().to_vec(), None).unwrap();
+    let link = systemejer_links::Link {
+        person,
+        target: systemejer_links::LinkTarget::MyDuties,
+        expires_at: chrono::Utc::now() + chrono::Duration::days(1),
+    };
+    let token = keys.sign(&link);
+    let get =
+        |path: &str| service.request(&format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).unwrap();
+    let opened = get(&format!("/l/{token}"));
+    assert!(opened.starts_with("HTTP/1.1 200"), "{opened}");
+    let cookie = header(&opened, "set-cookie").unwrap();
+    for part in ["HttpOnly", "SameSite=Strict", "Path=/mine-opgaver", "Max-Age=1800"] {
+        assert!(cookie.contains(part), "{part} in {cookie}");
+    }
+    assert!(!cookie.contains(&token), "the session is not the link");
+    let tampered = get(&format!("/l/{}x", &token[..token.len() - 1]));
+    assert!(tampered.starts_with("HTTP/1.1 403"), "{tampered}");
+    let lines = service.lines_so_far();
+    assert!(lines.iter().any(|l| l.contains("/l/-")), "the request is logged, its token hidden: {lines:#?}");
+    let signature = token.rsplit('.').next().unwrap();
+    let payload = token.split('.').next().unwrap();
+    for line in &lines {
+        assert!(!line.contains(signature) && !line.contains(payload), "a token in the log: {line}");
+    }
 }

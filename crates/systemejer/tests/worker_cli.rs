@@ -236,6 +236,7 @@ fn the_dry_run_exits_cleanly_on_postgres_run_after_run() {
     for run in 1..=25 {
         let out = systemejer(&db.url)
             .env("SYSTEMEJER_JWT_SECRET", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+            .env("SYSTEMEJER_LINK_SECRET", "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210")
             .args(["worker", "--once", "--dry-run", "--json"])
             .output()
             .unwrap();

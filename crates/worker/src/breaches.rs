@@ -35,6 +35,7 @@ pub fn plan(breaches: &[OpenBreach], now: DateTime<Utc>, settings: &WorkerSettin
             match owner.as_ref().filter(|o| o.active) {
                 Some(o) => to.push(Addressee::from(o)),
                 None => to.extend(settings.coordinator_email.iter().map(|c| Addressee {
+                    person: None,
                     email: c.clone(),
                     name: None,
                     language: Language::Da,
@@ -42,6 +43,7 @@ pub fn plan(breaches: &[OpenBreach], now: DateTime<Utc>, settings: &WorkerSettin
             }
         }
         to.extend(settings.dpo_email.iter().map(|d| Addressee {
+            person: None,
             email: d.clone(),
             name: None,
             language: Language::Da,

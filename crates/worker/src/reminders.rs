@@ -6,8 +6,10 @@ use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
-use systemejer_domain::Language;
+use systemejer_domain::obligations::ObligationKind;
 use systemejer_domain::reminders::{self as rules, Addressee, Because, DutyPeople, Stage};
+use systemejer_domain::{Language, PersonId};
+use systemejer_links::{Link, LinkTarget, duty_link_expiry};
 use systemejer_mail::{Lang, MailError, Reminder, ReminderItem, Rendered};
 use systemejer_store::{DueDuty, MessageKind, NewMessage, PassKind, Store, StoreError};
 
@@ -35,6 +37,12 @@ pub struct PlannedItem {
     pub stage: String,
     /// Why this recipient gets it.
     pub because: String,
+    /// The recipient's role for the system: `owner`, `assignee` (a delegate, or the person the
+    /// duty is assigned to), `manager` (the owner's, on escalation) or `coordinator`.
+    pub role: String,
+    /// The owner's name, where the recipient is not the owner.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 /// Everything one recipient is told in one pass.
@@ -92,6 +100,8 @@ pub fn plan(duties: &[DueDuty], today: NaiveDate, settings: &WorkerSettings) -> 
                 days_left,
                 stage: stage.key(),
                 because: because(why).to_owned(),
+                role: role(&to, why, &people).to_owned(),
+                owner: duty.owner.as_ref().filter(|o| to.person != Some(o.id)).map(|o| o.name.clone()),
             };
             by_recipient
                 .entry(to.email.clone())
@@ -105,6 +115,57 @@ pub fn plan(duties: &[DueDuty], today: NaiveDate, settings: &WorkerSettings) -> 
         p.items.sort_by(|a, b| (a.due_on, &a.system, &a.kind).cmp(&(b.due_on, &b.system, &b.kind)));
     }
     plans
+}
+
+/// The recipient's role for the duty's system.
+fn role(to: &Addressee, why: Because, people: &DutyPeople<'_>) -> &'static str {
+    let is = |p: Option<&systemejer_domain::reminders::Party>| to.person.is_some() && to.person == p.map(|p| p.id);
+    if is(people.owner) {
+        "owner"
+    } else if to.person.is_none() {
+        "coordinator"
+    } else if why == Because::Escalated && is(people.owner_manager) {
+        "manager"
+    } else {
+        "assignee"
+    }
+}
+
+/// The recipient's role for a system, in words.
+fn role_text(role: &str, owner: Option<&str>, lang: Language) -> String {
+    match (role, owner, lang) {
+        ("owner", _, Language::Da) => "Du er systemejer.".into(),
+        ("owner", _, Language::En) => "You are the system owner.".into(),
+        ("assignee", Some(o), Language::Da) => format!("Du er systemforvalter; systemejer er {o}."),
+        ("assignee", None, Language::Da) => "Du er systemforvalter.".into(),
+        ("assignee", Some(o), Language::En) => format!("You are the system's delegate; its owner is {o}."),
+        ("assignee", None, Language::En) => "You are the system's delegate.".into(),
+        ("manager", Some(o), Language::Da) => format!("Du er leder for systemejeren, {o}."),
+        ("manager", _, Language::Da) => "Du er leder for systemejeren.".into(),
+        ("manager", Some(o), Language::En) => format!("You are the manager of the system owner, {o}."),
+        ("manager", _, Language::En) => "You are the manager of the system owner.".into(),
+        (_, Some(o), Language::Da) => format!("Du får den som informationssikkerhedskoordinator; systemejer er {o}."),
+        (_, None, Language::Da) => "Du får den som informationssikkerhedskoordinator.".into(),
+        (_, Some(o), Language::En) => format!("You get it as information security coordinator; the owner is {o}."),
+        (_, None, Language::En) => "You get it as information security coordinator.".into(),
+    }
+}
+
+/// The signed link to the page where `person` records the duty of `item`.
+fn duty_link(
+    settings: &WorkerSettings,
+    person: PersonId,
+    item: &PlannedItem,
+    kind: ObligationKind,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    let system = item.system_id.parse().ok()?;
+    let link = Link {
+        person,
+        target: LinkTarget::Duty { system, kind, subject: item.subject.clone(), due_on: item.due_on },
+        expires_at: duty_link_expiry(now, None, settings.link_max_days),
+    };
+    Some(format!("{}/l/{}", settings.public_url, settings.link_keys.sign(&link)))
 }
 
 fn key(duty: &DueDuty, stage: Stage, email: &str) -> String {
@@ -158,8 +219,15 @@ pub fn message(
         items: items
             .iter()
             .map(|i| {
-                let kind: systemejer_domain::obligations::ObligationKind =
+                let kind: ObligationKind =
                     i.kind.parse().map_err(|e| MailError::Render(format!("duty {:?}: {e}", i.kind)))?;
+                // The owner and the assignee record it from the page; others see the system.
+                let page = match to.person {
+                    Some(person) if matches!(i.role.as_str(), "owner" | "assignee") => {
+                        duty_link(settings, person, i, kind, now)
+                    }
+                    _ => None,
+                };
                 Ok(ReminderItem {
                     uid: format!("{}-{}-{}-{}@systemejer", i.system_id, i.kind, i.subject, i.due_on),
                     system: i.system.clone(),
@@ -167,11 +235,25 @@ pub fn message(
                     done_means: kind.done_means(lang).to_owned(),
                     due_on: i.due_on,
                     days_left: i.days_left,
-                    link: format!("{}/api/v1/systems/{}/obligations", settings.public_url, i.system_id),
+                    link: page.unwrap_or_else(|| {
+                        format!("{}/api/v1/systems/{}/obligations", settings.public_url, i.system_id)
+                    }),
+                    role: role_text(&i.role, i.owner.as_deref(), lang),
                     note: note(&i.because, lang),
                 })
             })
             .collect::<Result<Vec<_>, MailError>>()?,
+        my_duties: to.person.filter(|_| items.iter().any(|i| matches!(i.role.as_str(), "owner" | "assignee"))).map(
+            |person| {
+                let link = Link {
+                    person,
+                    target: LinkTarget::MyDuties,
+                    expires_at: now + Duration::days(i64::from(settings.link_max_days)),
+                };
+                format!("{}/l/{}", settings.public_url, settings.link_keys.sign(&link))
+            },
+        ),
+        contact: settings.coordinator_email.clone(),
     };
     let Rendered { subject, text, html, ics } = systemejer_mail::render_reminder(&reminder, now)?;
     let mut system_ids: Vec<systemejer_domain::SystemId> =

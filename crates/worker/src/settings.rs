@@ -4,6 +4,7 @@ use std::time::Duration as StdDuration;
 
 use chrono::Duration;
 use systemejer_domain::reminders::ReminderPolicy;
+use systemejer_links::LinkKeys;
 use systemejer_store::RetryPolicy;
 
 /// The slice of settings the worker needs.
@@ -25,6 +26,10 @@ pub struct WorkerSettings {
     pub mail_from: String,
     /// The base of links in mails.
     pub public_url: String,
+    /// The keys the links in mails are signed with.
+    pub link_keys: LinkKeys,
+    /// The longest a link holds, in days.
+    pub link_max_days: u32,
     /// How delivery failures are retried.
     pub retry: RetryPolicy,
     /// How long a claimed message is reserved for the worker sending it.
@@ -47,6 +52,9 @@ impl Default for WorkerSettings {
             dpo_email: None,
             mail_from: "systemejer <systemejer@localhost>".into(),
             public_url: "http://127.0.0.1:8080".into(),
+            // A key of this process alone: links it signs open nowhere else.
+            link_keys: LinkKeys::generate().unwrap_or_else(|_| unreachable!("the system has no randomness")),
+            link_max_days: systemejer_links::DEFAULT_MAX_DAYS,
             retry: RetryPolicy::default(),
             lease: Duration::minutes(2),
             batch: 1,

@@ -1,7 +1,8 @@
 //! How a system keeps its duties (interval and assignee per system), and what was done.
 
+use chrono::NaiveDate;
 use systemejer_domain::obligations::{
-    Completion, CompletionResult, NewCompletion, Obligation, ObligationChanges, ObligationKind,
+    Completion, CompletionResult, NewCompletion, Obligation, ObligationChanges, ObligationKind, Via,
 };
 use systemejer_domain::{AuditAction, EntityType, RecordId, SystemId};
 
@@ -73,14 +74,41 @@ impl Store {
         })
     }
 
-    /// Records that a duty was done (or tried and failed). A passed completion moves the next
-    /// due date; a failed one is kept, and the duty stays due.
+    /// Records that a duty was done (or tried and failed), through the API. A passed completion
+    /// moves the next due date; a failed one is kept, and the duty stays due.
     pub fn add_completion(
         &self,
         system: SystemId,
         kind: ObligationKind,
         new: NewCompletion,
         actor: &str,
+    ) -> Result<Completion, StoreError> {
+        self.record_completion(system, kind, new, actor, None)
+    }
+
+    /// Records a completion from the page an emailed link opened, in the name of `actor`, the
+    /// person the link was sent to, for the cycle that fell due on `cycle_due_on`. Once that
+    /// cycle is recorded (the duty is next due later, or no more), a second submit of the same
+    /// link writes nothing: `Conflict` with the code `already_recorded`.
+    pub fn add_completion_from_link(
+        &self,
+        system: SystemId,
+        kind: ObligationKind,
+        new: NewCompletion,
+        actor: &str,
+        cycle_due_on: NaiveDate,
+    ) -> Result<Completion, StoreError> {
+        self.record_completion(system, kind, new, actor, Some(cycle_due_on))
+    }
+
+    /// One completion, in one transaction: through the API (`cycle` is `None`) or from a link.
+    fn record_completion(
+        &self,
+        system: SystemId,
+        kind: ObligationKind,
+        new: NewCompletion,
+        actor: &str,
+        cycle: Option<NaiveDate>,
     ) -> Result<Completion, StoreError> {
         let today = self.today();
         self.write(|conn| {
@@ -90,13 +118,22 @@ impl Store {
             }
             let mut facts = facts::load(conn, system)?;
             let subject = new.subject.map(|s| s.to_string()).unwrap_or_default();
-            if !facts.duties.iter().any(|d| d.scheduled.kind == kind && d.scheduled.subject == subject) {
+            let Some(duty) = facts.duties.iter().find(|d| d.scheduled.kind == kind && d.scheduled.subject == subject)
+            else {
                 return Err(StoreError::Conflict {
                     code: "no_such_duty",
                     message: format!(
                         "the system has no `{kind}` duty{} now",
                         if subject.is_empty() { String::new() } else { format!(" for {subject}") }
                     ),
+                });
+            };
+            if let Some(cycle) = cycle
+                && duty.scheduled.next_due_on.is_none_or(|next| next > cycle)
+            {
+                return Err(StoreError::Conflict {
+                    code: "already_recorded",
+                    message: format!("the `{kind}` duty that fell due on {cycle} has been recorded already"),
                 });
             }
             let completion = Completion {
@@ -111,6 +148,7 @@ impl Store {
                 document_url: new.document_url,
                 recorded_by: actor.to_owned(),
                 recorded_at: now(),
+                via: if cycle.is_some() { Via::Link } else { Via::Api },
             };
             obligations::insert_completion(conn, &completion)?;
             if completion.result == CompletionResult::Passed {

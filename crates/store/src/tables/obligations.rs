@@ -230,6 +230,7 @@ pub(crate) type CompletionValues = (
     diesel::dsl::Eq<oc::document_url, Option<String>>,
     diesel::dsl::Eq<oc::recorded_by, String>,
     diesel::dsl::Eq<oc::recorded_at, NaiveDateTime>,
+    diesel::dsl::Eq<oc::via, &'static str>,
 );
 
 /// The row of a completion.
@@ -246,6 +247,7 @@ pub(crate) fn completion_values(completion: &Completion) -> CompletionValues {
         oc::document_url.eq(completion.document_url.as_ref().map(|u| u.as_str().to_owned())),
         oc::recorded_by.eq(completion.recorded_by.clone()),
         oc::recorded_at.eq(completion.recorded_at.naive_utc()),
+        oc::via.eq(completion.via.as_str()),
     )
 }
 
@@ -272,6 +274,7 @@ type CompletionRow = (
     Option<String>,
     String,
     NaiveDateTime,
+    String,
 );
 
 fn decode_completion(r: CompletionRow) -> Result<Completion, StoreError> {
@@ -291,6 +294,7 @@ fn decode_completion(r: CompletionRow) -> Result<Completion, StoreError> {
             .map_err(|e| StoreError::corrupt("obligation_completions.document_url", e))?,
         recorded_by: r.9,
         recorded_at: r.10.and_utc(),
+        via: parse("obligation_completions.via", &r.11)?,
     })
 }
 
@@ -315,6 +319,7 @@ pub(crate) fn completions(
             oc::document_url,
             oc::recorded_by,
             oc::recorded_at,
+            oc::via,
         ))
         .order((oc::done_on.desc(), oc::recorded_at.desc()))
         .load(conn)?;

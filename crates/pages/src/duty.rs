@@ -1,0 +1,398 @@
+//! A duty's page: what the duty is, how late, what was recorded before, and its form; once the
+//! cycle the link was sent for is recorded, who recorded it and when, instead of the form.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use systemejer_domain::obligations::{Completion, CompletionResult, Obligation, ObligationKind};
+use systemejer_domain::{Language, Person, RecordId, SystemId};
+use systemejer_links::LinkTarget;
+use systemejer_store::StoreError;
+
+use crate::form::{self, Posted, Problems};
+use crate::respond::{Reply, blocking, page};
+use crate::session::{self, DutyKey, Refused, Session};
+use crate::state::Pages;
+use crate::texts::{self, Texts, supervision_method};
+use crate::views::{ContinuePage, FormView, Frame, refusal};
+
+#[derive(Template)]
+#[template(path = "duty.html")]
+struct DutyPage {
+    f: Frame,
+    d: DutyView,
+}
+
+/// What a duty's page shows of it.
+pub struct DutyView {
+    pub system: String,
+    pub role: String,
+    pub title: &'static str,
+    pub done_means: &'static str,
+    pub due: Option<String>,
+    pub when: Option<String>,
+    pub late: bool,
+    pub history: Vec<HistoryRow>,
+    pub by_approval: bool,
+    pub recorded: Option<Recorded>,
+    pub form: Option<FormView>,
+}
+
+/// One earlier completion.
+pub struct HistoryRow {
+    pub done_on: String,
+    pub result: &'static str,
+    pub by: String,
+}
+
+/// The completion that recorded the link's cycle.
+pub struct Recorded {
+    pub by: String,
+    pub on: String,
+    pub result: &'static str,
+    pub summary: String,
+    pub next_due: Option<String>,
+}
+
+/// Opens a mail's link: checks it, and exchanges it for the page's session cookie.
+pub async fn open_link(req: HttpRequest, pages: web::Data<Pages>) -> HttpResponse {
+    let token = session::link_token(&req).unwrap_or_default();
+    let now = Utc::now();
+    let link = match pages.settings.keys.open(&token, now) {
+        Ok(link) => link,
+        Err(r) => {
+            let (status, body) = refusal(&pages, &r.into(), Language::Da);
+            return page(status, body);
+        }
+    };
+    let p = pages.clone();
+    let target = link.target.clone();
+    let admitted = web::block(move || -> Result<Result<Person, Refused>, StoreError> {
+        let person = match session::person(&p, link.person)? {
+            Ok(person) => person,
+            Err(r) => return Ok(Err(r)),
+        };
+        if let LinkTarget::Duty { system, kind, subject, .. } = &target {
+            let key = DutyKey { system: *system, kind: *kind, subject: subject.clone() };
+            if let Err(r) = admit_duty(&p, &person, &key)? {
+                return Ok(Err(r));
+            }
+        }
+        Ok(Ok(person))
+    })
+    .await;
+    match admitted {
+        Ok(Ok(Ok(person))) => {
+            let to = session::page_path(&link.target);
+            let body = ContinuePage { f: Frame::new(&pages, person.language, Some(person.name.clone())), to }
+                .render()
+                .unwrap_or_default();
+            let mut res = page(StatusCode::OK, body);
+            if res.add_cookie(&session::cookie(&pages, &link, now)).is_err() {
+                return page(StatusCode::INTERNAL_SERVER_ERROR, crate::views::failure_page(&pages));
+            }
+            res
+        }
+        Ok(Ok(Err(r))) => {
+            let (status, body) = refusal(&pages, &r, Language::Da);
+            page(status, body)
+        }
+        Ok(Err(e)) => {
+            tracing::error!(error = %systemejer_store::ErrorChain(&e), "opening a link failed");
+            page(StatusCode::INTERNAL_SERVER_ERROR, crate::views::failure_page(&pages))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "opening a link did not finish");
+            page(StatusCode::INTERNAL_SERVER_ERROR, crate::views::failure_page(&pages))
+        }
+    }
+}
+
+/// The duty a page's path names, if it names one.
+pub fn key_of(req: &HttpRequest) -> Option<DutyKey> {
+    let m = req.match_info();
+    Some(DutyKey {
+        system: m.get("system")?.parse().ok()?,
+        kind: m.get("kind")?.parse().ok()?,
+        subject: m.get("subject").unwrap_or_default().to_owned(),
+    })
+}
+
+/// Whether `person` may act on the duty: it still applies, and they answer for it.
+pub fn admit_duty(pages: &Pages, person: &Person, key: &DutyKey) -> Result<Result<Obligation, Refused>, StoreError> {
+    let system = match pages.store.get_system(key.system) {
+        Ok(s) => s,
+        Err(StoreError::NotFound { .. }) => return Ok(Err(Refused::Gone)),
+        Err(e) => return Err(e),
+    };
+    let obligations = pages.store.list_obligations(key.system)?;
+    let Some(duty) =
+        obligations.into_iter().find(|o| o.kind == key.kind && o.subject.clone().unwrap_or_default() == key.subject)
+    else {
+        return Ok(Err(Refused::Gone));
+    };
+    if !session::answers_for(&system, person.id, duty.assignee_id) {
+        return Ok(Err(Refused::NotResponsible));
+    }
+    Ok(Ok(duty))
+}
+
+fn refused(pages: &Pages, why: &Refused, lang: Language) -> Reply {
+    let (status, body) = refusal(pages, why, lang);
+    Reply::Page(status, body)
+}
+
+/// The session of the duty the request's path names.
+fn duty_session(req: &HttpRequest, pages: &Pages) -> Result<(DutyKey, Session), Refused> {
+    let key = key_of(req).ok_or(Refused::Gone)?;
+    let session = session::find(pages, req, Utc::now(), |t| session::is_duty(t, &key))?;
+    Ok((key, session))
+}
+
+/// The duty's page.
+pub async fn show(req: HttpRequest, pages: web::Data<Pages>) -> HttpResponse {
+    let (key, session) = match duty_session(&req, &pages) {
+        Ok(found) => found,
+        Err(r) => return refused(&pages, &r, Language::Da).into_response(),
+    };
+    blocking(&req, pages, move |pages| render(pages, &key, &session, None)).await
+}
+
+/// Records the duty from its page's form.
+pub async fn record(req: HttpRequest, pages: web::Data<Pages>, body: web::Bytes) -> HttpResponse {
+    let (key, session) = match duty_session(&req, &pages) {
+        Ok(found) => found,
+        Err(r) => return refused(&pages, &r, Language::Da).into_response(),
+    };
+    let posted = Posted::parse(&body);
+    if !session::form_is_genuine(&pages, &session, &posted) {
+        return refused(&pages, &Refused::Forged, Language::Da).into_response();
+    }
+    let path = req.path().to_owned();
+    blocking(&req, pages, move |pages| {
+        let LinkTarget::Duty { due_on, .. } = session.link.target else { return Ok(Reply::SeeOther(path)) };
+        let person = match session::person(pages, session.link.person)? {
+            Ok(p) => p,
+            Err(r) => return Ok(refused(pages, &r, Language::Da)),
+        };
+        if let Err(r) = admit_duty(pages, &person, &key)? {
+            return Ok(refused(pages, &r, person.language));
+        }
+        match save(pages, &person, &key, due_on, &posted)? {
+            Ok(()) => Ok(Reply::SeeOther(path)),
+            Err(problems) => render(pages, &key, &session, Some((posted, problems))),
+        }
+    })
+    .await
+}
+
+/// Records a completion of the duty `key` for the cycle due on `cycle`; the form's problems, or
+/// nothing when it was recorded (by this or by an earlier submit).
+pub fn save(
+    pages: &Pages,
+    person: &Person,
+    key: &DutyKey,
+    cycle: chrono::NaiveDate,
+    posted: &Posted,
+) -> Result<Result<(), Problems>, StoreError> {
+    let subject = if key.subject.is_empty() { None } else { key.subject.parse::<RecordId>().ok() };
+    let new = match form::completion(key.kind, subject, posted, person.language) {
+        Ok(new) => new,
+        Err(problems) => return Ok(Err(problems)),
+    };
+    match pages.store.add_completion_from_link(key.system, key.kind, new, person.email.as_str(), cycle) {
+        Ok(_) | Err(StoreError::Conflict { code: "already_recorded", .. }) => Ok(Ok(())),
+        Err(StoreError::Invalid(list)) => Ok(Err(form::violations(&list, person.language))),
+        Err(StoreError::Conflict { code: "no_such_duty", .. }) => {
+            Ok(Err(Problems::from([(String::new(), texts_of(person).no_next_due.to_owned())])))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn texts_of(person: &Person) -> &'static Texts {
+    texts::texts(person.language)
+}
+
+/// A name for who recorded a completion: the person's name where the register knows the email.
+pub fn recorder(pages: &Pages, email: &str) -> Result<String, StoreError> {
+    let Ok(address) = systemejer_domain::EmailAddress::parse(email) else { return Ok(email.to_owned()) };
+    Ok(pages.store.find_person_by_email(&address)?.map_or_else(|| email.to_owned(), |p| p.name))
+}
+
+fn result_text(t: &Texts, r: CompletionResult) -> &'static str {
+    match r {
+        CompletionResult::Passed => t.passed,
+        CompletionResult::Failed => t.failed,
+    }
+}
+
+/// Where a form posts, the token it carries, and the prefix of its fields' ids.
+pub struct Place {
+    pub action: String,
+    pub csrf: String,
+    pub id: String,
+}
+
+/// The form for `kind`: empty but for today's date, or with what was typed and its problems.
+pub fn new_form(
+    Place { action, csrf, id }: Place,
+    kind: ObligationKind,
+    cycle: chrono::NaiveDate,
+    today: chrono::NaiveDate,
+    lang: Language,
+    typed: Option<(Posted, Problems)>,
+) -> FormView {
+    let (values, problems) = match typed {
+        Some((posted, problems)) => (posted.0, problems),
+        None => (HashMap::from([("done_on".to_owned(), today.to_string())]), Problems::new()),
+    };
+    FormView {
+        action,
+        csrf,
+        id,
+        kind: kind.as_str(),
+        has_result: kind.reports_a_result(),
+        cycle: cycle.to_string(),
+        methods: systemejer_domain::gdpr::SupervisionMethod::ALL
+            .iter()
+            .map(|m| (m.as_str(), supervision_method(*m, lang)))
+            .collect(),
+        values,
+        problems,
+    }
+}
+
+/// What a completion says, in a line.
+pub fn summary(c: &Completion, lang: Language) -> String {
+    use systemejer_domain::obligations::Evidence;
+    let da = lang == Language::Da;
+    let evidence = match &c.evidence {
+        Some(Evidence::AccessReview { accounts_reviewed, accounts_removed }) => Some(if da {
+            format!("{accounts_reviewed} konti gennemgået, {accounts_removed} fjernet.")
+        } else {
+            format!("{accounts_reviewed} accounts reviewed, {accounts_removed} removed.")
+        }),
+        Some(Evidence::BackupTest { restore_minutes, restored }) => Some(if da {
+            format!("Gendannet: {}, på {restore_minutes} minutter.", restored.as_str())
+        } else {
+            format!("Restored: {}, in {restore_minutes} minutes.", restored.as_str())
+        }),
+        Some(Evidence::Supervision { report_kind, conclusion }) => {
+            Some(format!("{}: {}", supervision_method(*report_kind, lang), conclusion.as_str()))
+        }
+        None => None,
+    };
+    [evidence, c.notes.clone()].into_iter().flatten().collect::<Vec<_>>().join(" ")
+}
+
+/// The duty's page for the session's person: the form (with what was typed and its problems,
+/// after a refused submit), or who recorded the link's cycle.
+fn render(
+    pages: &Pages,
+    key: &DutyKey,
+    session: &Session,
+    typed: Option<(Posted, Problems)>,
+) -> Result<Reply, StoreError> {
+    let person = match session::person(pages, session.link.person)? {
+        Ok(p) => p,
+        Err(r) => return Ok(refused(pages, &r, Language::Da)),
+    };
+    let lang = person.language;
+    let duty = match admit_duty(pages, &person, key)? {
+        Ok(duty) => duty,
+        Err(r) => return Ok(refused(pages, &r, lang)),
+    };
+    let LinkTarget::Duty { due_on: cycle, .. } = session.link.target else {
+        return Ok(refused(pages, &Refused::Gone, lang));
+    };
+    let t = texts::texts(lang);
+    let system = pages.store.get_system(key.system)?;
+    let role = role_line(pages, &system, &person, t)?;
+    let today = pages.store.today();
+    let completions: Vec<Completion> = pages
+        .store
+        .list_completions(key.system, key.kind)?
+        .into_iter()
+        .filter(|c| c.subject.clone().unwrap_or_default() == key.subject)
+        .collect();
+    let mut history = Vec::new();
+    for c in completions.iter().take(3) {
+        history.push(HistoryRow {
+            done_on: texts::date(c.done_on, lang),
+            result: result_text(t, c.result),
+            by: recorder(pages, &c.recorded_by)?,
+        });
+    }
+    let done = duty.next_due_on.is_none_or(|next| next > cycle);
+    let recorded =
+        match completions.iter().filter(|c| c.result == CompletionResult::Passed).max_by_key(|c| c.recorded_at) {
+            Some(c) if done => Some(Recorded {
+                by: recorder(pages, &c.recorded_by)?,
+                on: texts::date(c.recorded_at.with_timezone(&pages.store.timezone()).date_naive(), lang),
+                result: result_text(t, c.result),
+                summary: summary(c, lang),
+                next_due: duty.next_due_on.map(|d| texts::date(d, lang)),
+            }),
+            _ => None,
+        };
+    let by_approval = key.kind.done_by_approval();
+    let form = (recorded.is_none() && !by_approval).then(|| {
+        let action = session::page_path(&session.link.target);
+        let csrf = pages.settings.keys.form_token(&session.token);
+        new_form(Place { action, csrf, id: String::new() }, key.kind, cycle, today, lang, typed)
+    });
+    let due = if recorded.is_some() { Some(cycle) } else { duty.next_due_on };
+    let view = DutyView {
+        system: system.name.clone(),
+        role,
+        title: key.kind.title(lang),
+        done_means: key.kind.done_means(lang),
+        due: due.map(|d| texts::date(d, lang)),
+        when: due.filter(|_| recorded.is_none()).map(|d| texts::when(d, today, lang)),
+        late: recorded.is_none() && due.is_some_and(|d| d < today),
+        history,
+        by_approval,
+        recorded,
+        form,
+    };
+    let status = if view.form.as_ref().is_some_and(|f| !f.problems.is_empty()) {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let body = DutyPage { f: Frame::new(pages, lang, Some(person.name.clone())), d: view }.render().unwrap_or_default();
+    Ok(Reply::Page(status, body))
+}
+
+/// The reader's role for the system, in words: the owner, or a delegate and who the owner is.
+pub fn role_line(
+    pages: &Pages,
+    system: &systemejer_domain::System,
+    person: &Person,
+    t: &Texts,
+) -> Result<String, StoreError> {
+    if system.owner_id == Some(person.id) {
+        return Ok(t.role_owner.to_owned());
+    }
+    let owner = match system.owner_id {
+        Some(id) => match pages.store.get_person(id) {
+            Ok(p) => Some(p.name),
+            Err(StoreError::NotFound { .. }) => None,
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
+    Ok(match owner {
+        Some(name) => format!("{} {} {name}.", t.role_delegate, t.owner_is),
+        None => t.role_delegate.to_owned(),
+    })
+}
+
+/// For the list's forms: the id a duty's form fields carry.
+pub fn form_id(system: SystemId, kind: ObligationKind, subject: &str) -> String {
+    format!("d-{system}-{kind}-{subject}-")
+}

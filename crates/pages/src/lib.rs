@@ -1,0 +1,52 @@
+//! The pages the mails link to: a duty, and the recipient's list of open duties ("Mine
+//! opgaver"), server-rendered in Danish (English for people who read English), usable with no
+//! JavaScript and no account. A page is opened by a signed link ([`systemejer_links`]) that is
+//! exchanged for a short session cookie; what a page records goes through the same store use
+//! case as the API, in the name of the person the link was sent to, marked `via: link`.
+//!
+//! [`mount`] gives the routes to serve beside the API, on its server.
+
+mod duty;
+mod form;
+mod home;
+mod mine;
+mod respond;
+mod session;
+mod state;
+mod texts;
+mod views;
+
+use std::sync::Arc;
+
+use actix_web::web;
+use systemejer_api::Mount;
+use systemejer_store::Store;
+
+pub use session::{COOKIE, SESSION_MINUTES};
+use state::Pages;
+pub use state::PagesSettings;
+
+/// The pages' routes and data, to serve beside the API. Paths under `/l/` carry a link's token,
+/// which the API's server takes out of the path before anything logs it.
+pub fn mount(settings: PagesSettings, store: Store) -> Mount {
+    let secure = settings.public_url.starts_with("https://");
+    let pages = web::Data::new(Pages { store, settings, secure });
+    Mount {
+        configure: Arc::new(move |cfg: &mut web::ServiceConfig| {
+            cfg.app_data(pages.clone())
+                .route("/", web::get().to(home::index))
+                .route("/side.css", web::get().to(home::stylesheet))
+                .route("/l/{hidden}", web::get().to(duty::open_link))
+                .service(
+                    web::resource(["/opgave/{system}/{kind}", "/opgave/{system}/{kind}/{subject}"])
+                        .route(web::get().to(duty::show))
+                        .route(web::post().to(duty::record)),
+                )
+                .route("/mine-opgaver", web::get().to(mine::show))
+                .route("/mine-opgaver/opgave/{system}/{kind}", web::post().to(mine::record))
+                .route("/mine-opgaver/opgave/{system}/{kind}/{subject}", web::post().to(mine::record))
+                .route("/mine-opgaver/afvikling/{system}/{step}", web::post().to(mine::exit_step));
+        }),
+        secret_prefix: Some("/l/"),
+    }
+}

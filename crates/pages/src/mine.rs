@@ -1,0 +1,301 @@
+//! "Mine opgaver": every open duty of every system the person owns or is a delegate of,
+//! grouped by system, the nearest due date first, each with its own form; for a system being
+//! decommissioned, the exit checklist's open steps.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::{NaiveDate, Utc};
+use systemejer_domain::exit::{ExitStepKind, ExitStepStatus};
+use systemejer_domain::{Language, LifecycleState, Person, System, SystemId};
+use systemejer_links::LinkTarget;
+use systemejer_store::{PageRequest, StoreError, SystemFilter};
+
+use crate::duty::{self, Place, form_id, new_form};
+use crate::form::{self, Posted, Problems};
+use crate::respond::{Reply, blocking};
+use crate::session::{self, DutyKey, Refused, Session};
+use crate::state::Pages;
+use crate::texts::{self, Texts};
+use crate::views::{FormView, Frame, refusal};
+
+#[derive(Template)]
+#[template(path = "mine.html")]
+struct MinePage {
+    f: Frame,
+    systems: Vec<MineSystem>,
+    saved: Option<String>,
+}
+
+/// One system on the list.
+pub struct MineSystem {
+    pub anchor: String,
+    pub name: String,
+    pub role: String,
+    pub duties: Vec<MineDuty>,
+    pub later: Vec<Later>,
+    pub exit: Vec<MineStep>,
+}
+
+/// A duty not yet open: when it falls due.
+pub struct Later {
+    pub title: &'static str,
+    pub due: String,
+}
+
+/// How far ahead a duty counts as open (and gets a form on the list): the first reminder goes
+/// out 30 days before by default; 60 covers a configured earlier one.
+const OPEN_DAYS: i64 = 60;
+
+/// One open duty on the list.
+pub struct MineDuty {
+    pub title: &'static str,
+    pub done_means: &'static str,
+    pub due: String,
+    pub when: String,
+    pub late: bool,
+    pub open: bool,
+    pub form: Option<FormView>,
+}
+
+/// One open exit step on the list.
+pub struct MineStep {
+    pub title: &'static str,
+    pub open: bool,
+    pub form: FormView,
+}
+
+/// What a refused form leaves to show again: which form, what was typed, what is wrong.
+struct Typed {
+    form: String,
+    posted: Posted,
+    problems: Problems,
+}
+
+fn session_of(req: &HttpRequest, pages: &Pages) -> Result<Session, Refused> {
+    session::find(pages, req, Utc::now(), |t| *t == LinkTarget::MyDuties)
+}
+
+fn refused(pages: &Pages, why: &Refused, lang: Language) -> Reply {
+    let (status, body) = refusal(pages, why, lang);
+    Reply::Page(status, body)
+}
+
+/// The list.
+pub async fn show(req: HttpRequest, pages: web::Data<Pages>) -> HttpResponse {
+    let session = match session_of(&req, &pages) {
+        Ok(s) => s,
+        Err(r) => return refused(&pages, &r, Language::Da).into_response(),
+    };
+    let saved = req.query_string().strip_prefix("registreret=").map(str::to_owned);
+    blocking(&req, pages, move |pages| render(pages, &session, None, saved.as_deref())).await
+}
+
+/// Records one duty from the list.
+pub async fn record(req: HttpRequest, pages: web::Data<Pages>, body: web::Bytes) -> HttpResponse {
+    let session = match session_of(&req, &pages) {
+        Ok(s) => s,
+        Err(r) => return refused(&pages, &r, Language::Da).into_response(),
+    };
+    let posted = Posted::parse(&body);
+    if !session::form_is_genuine(&pages, &session, &posted) {
+        return refused(&pages, &Refused::Forged, Language::Da).into_response();
+    }
+    let Some(key) = duty::key_of(&req) else { return refused(&pages, &Refused::Gone, Language::Da).into_response() };
+    blocking(&req, pages, move |pages| {
+        let person = match session::person(pages, session.link.person)? {
+            Ok(p) => p,
+            Err(r) => return Ok(refused(pages, &r, Language::Da)),
+        };
+        let duty = match duty::admit_duty(pages, &person, &key)? {
+            Ok(d) => d,
+            Err(r) => return Ok(refused(pages, &r, person.language)),
+        };
+        // The cycle the list showed; a list older than the duty's present cycle records that.
+        let cycle = NaiveDate::parse_from_str(posted.get("cycle"), "%Y-%m-%d")
+            .ok()
+            .or(duty.next_due_on)
+            .unwrap_or_else(|| pages.store.today());
+        let id = form_id(key.system, key.kind, &key.subject);
+        match duty::save(pages, &person, &key, cycle, &posted)? {
+            Ok(()) => Ok(Reply::SeeOther(format!("/mine-opgaver?registreret={}#{}", key.kind, anchor(key.system)))),
+            Err(problems) => render(pages, &session, Some(Typed { form: id, posted, problems }), None),
+        }
+    })
+    .await
+}
+
+/// Records one exit step from the list.
+pub async fn exit_step(req: HttpRequest, pages: web::Data<Pages>, body: web::Bytes) -> HttpResponse {
+    let session = match session_of(&req, &pages) {
+        Ok(s) => s,
+        Err(r) => return refused(&pages, &r, Language::Da).into_response(),
+    };
+    let posted = Posted::parse(&body);
+    if !session::form_is_genuine(&pages, &session, &posted) {
+        return refused(&pages, &Refused::Forged, Language::Da).into_response();
+    }
+    let m = req.match_info();
+    let target: Option<(SystemId, ExitStepKind)> =
+        m.get("system").and_then(|s| s.parse().ok()).zip(m.get("step").and_then(|s| s.parse().ok()));
+    let Some((system, step)) = target else { return refused(&pages, &Refused::Gone, Language::Da).into_response() };
+    blocking(&req, pages, move |pages| {
+        let person = match session::person(pages, session.link.person)? {
+            Ok(p) => p,
+            Err(r) => return Ok(refused(pages, &r, Language::Da)),
+        };
+        let lang = person.language;
+        match pages.store.get_system(system) {
+            Ok(s) if s.is_owned_or_delegated_to(person.id) => {}
+            Ok(_) => return Ok(refused(pages, &Refused::NotResponsible, lang)),
+            Err(StoreError::NotFound { .. }) => return Ok(refused(pages, &Refused::Gone, lang)),
+            Err(e) => return Err(e),
+        }
+        let id = format!("x-{system}-{step}-");
+        let update = match form::exit_step(&posted, lang) {
+            Ok(u) => u,
+            Err(problems) => return render(pages, &session, Some(Typed { form: id, posted, problems }), None),
+        };
+        match pages.store.update_exit_step(system, step, &update, person.email.as_str()) {
+            Ok(_) => Ok(Reply::SeeOther(format!("/mine-opgaver?registreret={step}#{}", anchor(system)))),
+            Err(StoreError::Invalid(list)) => {
+                let problems = form::violations(&list, lang);
+                render(pages, &session, Some(Typed { form: id, posted, problems }), None)
+            }
+            Err(StoreError::Conflict { .. }) => Ok(refused(pages, &Refused::Gone, lang)),
+            Err(e) => Err(e),
+        }
+    })
+    .await
+}
+
+fn anchor(system: SystemId) -> String {
+    format!("s-{system}")
+}
+
+/// Every system `person` owns or is a delegate of, each once, by name.
+fn systems_of(pages: &Pages, person: &Person) -> Result<Vec<System>, StoreError> {
+    let page = PageRequest { limit: 500, offset: 0, cursor: None };
+    let owned =
+        pages.store.list_systems(&SystemFilter { owner_id: Some(person.id), ..SystemFilter::default() }, &page)?;
+    let helped =
+        pages.store.list_systems(&SystemFilter { delegate_id: Some(person.id), ..SystemFilter::default() }, &page)?;
+    let mut all: Vec<System> = owned.items;
+    for s in helped.items {
+        if !all.iter().any(|x| x.id == s.id) {
+            all.push(s);
+        }
+    }
+    all.retain(|s| s.lifecycle_state != LifecycleState::Retired);
+    Ok(all)
+}
+
+fn render(
+    pages: &Pages,
+    session: &Session,
+    mut typed: Option<Typed>,
+    saved: Option<&str>,
+) -> Result<Reply, StoreError> {
+    let person = match session::person(pages, session.link.person)? {
+        Ok(p) => p,
+        Err(r) => return Ok(refused(pages, &r, Language::Da)),
+    };
+    let lang = person.language;
+    let t: &Texts = texts::texts(lang);
+    let today = pages.store.today();
+    let csrf = pages.settings.keys.form_token(&session.token);
+    let mut systems = Vec::new();
+    for system in systems_of(pages, &person)? {
+        let mut duties: Vec<_> = pages
+            .store
+            .list_obligations(system.id)?
+            .into_iter()
+            .filter_map(|o| o.next_due_on.map(|due| (due, o)))
+            .collect();
+        duties.sort_by_key(|(due, o)| (*due, o.kind.as_str()));
+        let mut shown = Vec::new();
+        let mut later = Vec::new();
+        for (due, o) in duties {
+            if (due - today).num_days() > OPEN_DAYS {
+                later.push(Later { title: o.kind.title(lang), due: texts::date(due, lang) });
+                continue;
+            }
+            let subject = o.subject.clone().unwrap_or_default();
+            let key = DutyKey { system: system.id, kind: o.kind, subject: subject.clone() };
+            let id = form_id(system.id, o.kind, &subject);
+            let mine = typed.take_if(|x| x.form == id).map(|x| (x.posted, x.problems));
+            let open = mine.is_some();
+            let action = if subject.is_empty() {
+                format!("/mine-opgaver/opgave/{}/{}", key.system, key.kind)
+            } else {
+                format!("/mine-opgaver/opgave/{}/{}/{}", key.system, key.kind, subject)
+            };
+            let form = (!o.kind.done_by_approval())
+                .then(|| new_form(Place { action, csrf: csrf.clone(), id }, o.kind, due, today, lang, mine));
+            shown.push(MineDuty {
+                title: o.kind.title(lang),
+                done_means: o.kind.done_means(lang),
+                due: texts::date(due, lang),
+                when: texts::when(due, today, lang),
+                late: due < today,
+                open,
+                form,
+            });
+        }
+        let mut exit = Vec::new();
+        if system.lifecycle_state == LifecycleState::Decommissioning {
+            for step in pages.store.exit_checklist(system.id)?.into_iter().filter(|s| s.status == ExitStepStatus::Open)
+            {
+                let id = format!("x-{}-{}-", system.id, step.step);
+                let mine = typed.take_if(|x| x.form == id).map(|x| (x.posted, x.problems));
+                let open = mine.is_some();
+                let (values, problems) = match mine {
+                    Some((posted, problems)) => (posted.0, problems),
+                    None => (std::iter::once(("done_on".to_owned(), today.to_string())).collect(), Problems::new()),
+                };
+                exit.push(MineStep {
+                    title: texts::exit_step(step.step, lang),
+                    open,
+                    form: FormView {
+                        action: format!("/mine-opgaver/afvikling/{}/{}", system.id, step.step),
+                        csrf: csrf.clone(),
+                        id,
+                        kind: "exit",
+                        has_result: false,
+                        cycle: String::new(),
+                        methods: Vec::new(),
+                        values,
+                        problems,
+                    },
+                });
+            }
+        }
+        if shown.is_empty() && exit.is_empty() && later.is_empty() {
+            continue;
+        }
+        systems.push(MineSystem {
+            anchor: anchor(system.id),
+            name: system.name.clone(),
+            role: duty::role_line(pages, &system, &person, t)?,
+            duties: shown,
+            later,
+            exit,
+        });
+    }
+    let status = if systems.iter().any(|s| s.duties.iter().any(|d| d.open) || s.exit.iter().any(|x| x.open)) {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let saved = saved.map(|what| {
+        let words = what
+            .parse::<systemejer_domain::obligations::ObligationKind>()
+            .map(|k| k.title(lang))
+            .or_else(|_| what.parse::<ExitStepKind>().map(|s| texts::exit_step(s, lang)))
+            .unwrap_or_default();
+        format!("{} {words}", t.saved)
+    });
+    let body =
+        MinePage { f: Frame::new(pages, lang, Some(person.name.clone())), systems, saved }.render().unwrap_or_default();
+    Ok(Reply::Page(status, body))
+}

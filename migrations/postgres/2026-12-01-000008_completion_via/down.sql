@@ -1,0 +1,1 @@
+ALTER TABLE obligation_completions DROP COLUMN via;

@@ -1,0 +1,347 @@
+//! The loop the mails close: a reminder's link opens a page in the recipient's name, with no
+//! account, where the duty is recorded through the same use case as the API (`via: link`);
+//! "Mine opgaver" records several; every refusal says why and whom to contact; a link cannot
+//! write twice, and a form from elsewhere writes nothing.
+
+use chrono::{Duration, Utc};
+use mail_parser::MessageParser;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use systemejer_domain::obligations::ObligationKind;
+use systemejer_e2e::fixtures::{system_in_use, today};
+use systemejer_e2e::smtp::SmtpServer;
+use systemejer_e2e::visitor::{Seen, Visitor};
+use systemejer_e2e::{COORDINATOR, TestApp, on_both_backends};
+use systemejer_links::{Link, LinkKeys, LinkTarget};
+use systemejer_store::RetryPolicy;
+
+use super::{backup_due_in, worker};
+
+on_both_backends!(
+    an_owner_records_a_duty_from_the_mail,
+    two_duties_are_recorded_from_my_duties,
+    every_refusal_says_why_and_writes_nothing,
+);
+
+/// The duty link the mail's plain text gives for `duty` (its title).
+fn link_in(text: &str, duty: &str) -> String {
+    let at = text.find(duty).unwrap_or_else(|| panic!("{duty} not in:\n{text}"));
+    let rest = &text[at..];
+    let line = rest.lines().find(|l| l.trim_start().starts_with("Registrér opgaven her: ")).unwrap();
+    line.trim_start().trim_start_matches("Registrér opgaven her: ").to_owned()
+}
+
+async fn completions(app: &TestApp, sys: &str, kind: &str) -> Vec<Value> {
+    app.get(&format!("{sys}/obligations/{kind}/completions"), &app.admin()).await.ok(200).as_array().unwrap().clone()
+}
+
+fn duty_link(
+    keys: &LinkKeys,
+    person: &str,
+    sys: &str,
+    kind: ObligationKind,
+    due_on: chrono::NaiveDate,
+    days: i64,
+) -> String {
+    let system = sys.trim_start_matches("/api/v1/systems/").parse().unwrap();
+    let link = Link {
+        person: person.parse().unwrap(),
+        target: LinkTarget::Duty { system, kind, subject: String::new(), due_on },
+        expires_at: Utc::now() + Duration::days(days),
+    };
+    format!("/l/{}", keys.sign(&link))
+}
+
+async fn an_owner_records_a_duty_from_the_mail(app: TestApp) {
+    let smtp = SmtpServer::start().await;
+    let (sys, _, _, due) = backup_due_in(&app, "ole@randers.dk", 5).await;
+    let w = worker(&app, &smtp, RetryPolicy::default()).await;
+    assert_eq!(w.run_once(today(), Utc::now()).await.unwrap().sent, 1);
+    let received = smtp.received();
+    let message = MessageParser::default().parse(&received[0].data).unwrap();
+    let text = message.body_text(0).unwrap().into_owned();
+    let link = link_in(&text, "Test af gendannelse fra backup");
+    assert!(link.starts_with(&format!("{}/l/", app.base)), "{link}");
+    assert!(message.body_html(0).unwrap().contains(&link), "the HTML part links the same page");
+
+    // The link opens the duty's page, in Danish, at a URL without the token.
+    let owner = Visitor::new(&app.base);
+    let page = owner.open(&link).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    let token = link.rsplit('/').next().unwrap();
+    assert!(!page.url.contains(token), "the token is gone from the address: {}", page.url);
+    assert!(page.url.ends_with(&format!("/opgave/{}/backup_test", sys.trim_start_matches("/api/v1/systems/"))));
+    assert_eq!(page.h1(), "Test af gendannelse fra backup: Vejregister");
+    assert!(page.html.contains("<html lang=\"da\">"));
+    assert!(page.html.contains("Du er systemejer."), "{}", page.html);
+    assert!(page.html.contains("(om 5 dage)"), "{}", page.html);
+    assert!(page.html.contains(COORDINATOR), "the coordinator is named");
+    let policy = page.headers["content-security-policy"].to_str().unwrap();
+    assert!(policy.contains("default-src 'none'") && policy.contains("form-action 'self'"), "{policy}");
+    assert_eq!(page.headers["referrer-policy"], "no-referrer");
+    let action = page.url.trim_start_matches(&app.base).to_owned();
+    let csrf = page.field_after(&format!("action=\"{action}\""), "csrf").unwrap();
+
+    // A form with mistakes: each named at its field in Danish, and what was typed is kept.
+    let wrong = owner
+        .post(
+            &action,
+            &[("csrf", &csrf), ("done_on", "i går"), ("restored", "Hele databasen"), ("restore_minutes", "")],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.html.contains("Der er noget, der skal rettes"));
+    assert!(wrong.html.contains("Skriv datoen som år-måned-dag"), "{}", wrong.html);
+    assert!(wrong.html.contains("Vælg, om testen bestod eller fejlede."));
+    assert!(wrong.html.contains("value=\"Hele databasen\""), "the typed input is kept");
+    assert_eq!(completions(&app, &sys, "backup_test").await.len(), 1, "nothing was written");
+
+    // The form as it should be: recorded in the owner's name, via the link.
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("done_on", &today().to_string()),
+        ("result", "passed"),
+        ("restore_minutes", "42"),
+        ("restored", "Hele databasen"),
+        ("notes", "Gendannet på testserveren"),
+    ];
+    let done = owner.post(&action, &fields).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.html);
+    assert!(done.url.ends_with(&action), "back on the duty's page: {}", done.url);
+    assert!(done.html.contains("Opgaven er registreret"), "{}", done.html);
+    assert!(done.html.contains("Registreret af Owner den "), "{}", done.html);
+    assert!(done.html.contains("Påmindelserne om denne frist stopper."));
+    assert!(!done.html.contains("<form"), "no form once recorded");
+    let list = completions(&app, &sys, "backup_test").await;
+    assert_eq!(list.len(), 2);
+    assert_eq!((list[0]["via"].as_str(), list[0]["recorded_by"].as_str()), (Some("link"), Some("ole@randers.dk")));
+    assert_eq!(
+        list[0]["evidence"],
+        json!({"type": "backup_test", "restore_minutes": 42, "restored": "Hele databasen"})
+    );
+    assert_eq!(list[1]["via"], "api");
+    let events = app.get("/api/v1/audit-events?entity_type=completion", &app.admin()).await.ok(200).clone();
+    let event = events["items"].as_array().unwrap().iter().find(|e| e["after"]["via"] == "link").unwrap();
+    assert_eq!(event["actor"], "ole@randers.dk");
+    assert!(!event.to_string().contains(token), "no token in the audit log");
+
+    // The same form again (a double click, the back button): nothing more is written.
+    let again = owner.post(&action, &fields).await;
+    assert!(again.html.contains("Registreret af Owner den "), "{}", again.html);
+    assert_eq!(completions(&app, &sys, "backup_test").await.len(), 2);
+    // And the link again, from the mail: the page says who recorded it.
+    let reopened = Visitor::new(&app.base).open(&link).await;
+    assert!(reopened.html.contains("Registreret af Owner den "), "{}", reopened.html);
+
+    // The next passes do not mention the duty.
+    for day in [today() + Duration::days(2), due] {
+        let outcome = w.run_once(day, Utc::now()).await.unwrap();
+        assert_eq!(outcome.queued, 0, "{day}: {outcome:?}");
+    }
+    assert_eq!(smtp.received().len(), 1);
+}
+
+/// Makes `kind` of the system fall due in `days` days: a completion one interval earlier.
+async fn due_in(app: &TestApp, sys: &str, token: &str, kind: &str, days: i64) {
+    let list = app.get(&format!("{sys}/obligations"), token).await.ok(200).clone();
+    let months =
+        list.as_array().unwrap().iter().find(|o| o["kind"] == kind).unwrap()["interval_months"].as_u64().unwrap();
+    let done_on = (today() + Duration::days(days))
+        .checked_sub_months(chrono::Months::new(u32::try_from(months).unwrap()))
+        .unwrap();
+    app.post(&format!("{sys}/obligations/{kind}/completions"), token, json!({"done_on": done_on, "result": "passed"}))
+        .await
+        .ok(201);
+}
+
+async fn two_duties_are_recorded_from_my_duties(app: TestApp) {
+    let (sys, owner_token, owner_id) = system_in_use(&app, "ole@randers.dk").await;
+    due_in(&app, &sys, &owner_token, "access_review", 3).await;
+    due_in(&app, &sys, &owner_token, "backup_test", -2).await;
+    let mine = Link {
+        person: owner_id.parse().unwrap(),
+        target: LinkTarget::MyDuties,
+        expires_at: Utc::now() + Duration::days(60),
+    };
+    let owner = Visitor::new(&app.base);
+    let page = owner.open(&format!("/l/{}", app.link_keys.sign(&mine))).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    assert!(page.url.ends_with("/mine-opgaver"), "{}", page.url);
+    assert_eq!(page.h1(), "Mine opgaver");
+    assert!(page.html.contains("Vejregister"));
+    assert!(page.html.contains("(overskredet med 2 dage)"), "{}", page.html);
+    assert!(page.html.contains("Senere frister"), "duties not yet open are listed without a form");
+    let id = sys.trim_start_matches("/api/v1/systems/");
+    let actions = page.actions();
+    let access = format!("/mine-opgaver/opgave/{id}/access_review");
+    let backup = format!("/mine-opgaver/opgave/{id}/backup_test");
+    assert!(actions.contains(&access) && actions.contains(&backup), "{actions:?}");
+
+    let field =
+        |page: &Seen, action: &str, name: &str| page.field_after(&format!("action=\"{action}\""), name).unwrap();
+    let (csrf, cycle) = (field(&page, &access, "csrf"), field(&page, &access, "cycle"));
+    let today = today().to_string();
+    let first = owner
+        .post(
+            &access,
+            &[
+                ("csrf", &csrf),
+                ("cycle", &cycle),
+                ("done_on", &today),
+                ("accounts_reviewed", "40"),
+                ("accounts_removed", "3"),
+            ],
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.html);
+    assert!(first.html.contains("Registreret: Kontrol af brugeradgange"), "{}", first.html);
+    let cycle = field(&first, &backup, "cycle");
+    let wrong = owner
+        .post(
+            &backup,
+            &[("csrf", &csrf), ("cycle", &cycle), ("done_on", &today), ("result", "failed"), ("restore_minutes", "x")],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.html.contains("<details open>"), "the form with problems is open");
+    let second = owner
+        .post(
+            &backup,
+            &[
+                ("csrf", &csrf),
+                ("cycle", &cycle),
+                ("done_on", &today),
+                ("result", "failed"),
+                ("restore_minutes", "30"),
+                ("restored", "Kundedata"),
+            ],
+        )
+        .await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.html);
+
+    let access_done = completions(&app, &sys, "access_review").await;
+    assert_eq!(access_done.len(), 2);
+    assert_eq!(
+        (access_done[0]["via"].as_str(), access_done[0]["recorded_by"].as_str()),
+        (Some("link"), Some("ole@randers.dk"))
+    );
+    let backup_done = completions(&app, &sys, "backup_test").await;
+    assert_eq!((backup_done[0]["via"].as_str(), backup_done[0]["result"].as_str()), (Some("link"), Some("failed")));
+    // A failed test leaves the duty open: it is still on the list, with its form.
+    assert!(second.actions().contains(&backup), "a failed test is still to do");
+    assert!(!second.actions().contains(&access), "the access review is done for now");
+}
+
+async fn every_refusal_says_why_and_writes_nothing(app: TestApp) {
+    let (sys, owner_token, owner_id) = system_in_use(&app, "ole@randers.dk").await;
+    let id = sys.trim_start_matches("/api/v1/systems/");
+    let due: chrono::NaiveDate = app
+        .get(&format!("{sys}/obligations"), &owner_token)
+        .await
+        .ok(200)
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["kind"] == "access_review")
+        .unwrap()["next_due_on"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let refused = |page: &Seen, status: StatusCode, title: &str| {
+        assert_eq!(page.status, status, "{}", page.html);
+        assert_eq!(page.h1(), title, "{}", page.html);
+        assert!(page.html.contains(&format!("mailto:{COORDINATOR}")), "whom to contact: {}", page.html);
+        assert!(!page.headers.contains_key("set-cookie"), "no session for a refused link");
+    };
+    let good = duty_link(&app.link_keys, &owner_id, &sys, ObligationKind::AccessReview, due, 30);
+
+    // Changed, cut short, or signed with a key that is no longer configured.
+    let mut tampered = good.clone();
+    let last = tampered.pop().unwrap();
+    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    let v = Visitor::new(&app.base);
+    refused(&v.open(&tampered).await, StatusCode::FORBIDDEN, "Linket virker ikke");
+    refused(&v.open(&good[..good.len() - 10]).await, StatusCode::FORBIDDEN, "Linket virker ikke");
+    let retired = LinkKeys::generate().unwrap();
+    refused(
+        &v.open(&duty_link(&retired, &owner_id, &sys, ObligationKind::AccessReview, due, 30)).await,
+        StatusCode::FORBIDDEN,
+        "Linket virker ikke",
+    );
+    // Expired.
+    refused(
+        &v.open(&duty_link(&app.link_keys, &owner_id, &sys, ObligationKind::AccessReview, due, -1)).await,
+        StatusCode::GONE,
+        "Linket er udløbet",
+    );
+    // Signed with the previous key while it is still configured: accepted.
+    let previous = duty_link(&app.previous_link_keys, &owner_id, &sys, ObligationKind::AccessReview, due, 30);
+    let page = Visitor::new(&app.base).open(&previous).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    assert!(page.html.contains("Kontrol af brugeradgange"));
+
+    // A page opened without its link, or a form posted from elsewhere (no session token).
+    let path = format!("/opgave/{id}/access_review");
+    refused(&Visitor::new(&app.base).open(&path).await, StatusCode::FORBIDDEN, "Åbn siden fra linket i mailen");
+    let owner = Visitor::new(&app.base);
+    let page = owner.open(&good).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let fields =
+        [("done_on", today().to_string()), ("accounts_reviewed", "5".into()), ("accounts_removed", "0".into())];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    refused(&owner.post(&path, &fields).await, StatusCode::FORBIDDEN, "Formularen kunne ikke godkendes");
+    let mut forged = fields.clone();
+    forged.push(("csrf", "AAAA"));
+    refused(&owner.post(&path, &forged).await, StatusCode::FORBIDDEN, "Formularen kunne ikke godkendes");
+    assert!(completions(&app, &sys, "access_review").await.is_empty(), "nothing was written");
+
+    // A delegate who is taken off the system: their link no longer opens, nor their session.
+    let delegate_id = app
+        .create("/api/v1/people", json!({"name": "Dorte", "email": "dorte@randers.dk", "position": "employee"}))
+        .await;
+    let tag = app.get(&sys, &app.admin()).await.headers["etag"].to_str().unwrap().to_owned();
+    app.call_with_headers(
+        Method::PATCH,
+        &sys,
+        &app.admin(),
+        &[("if-match", &tag)],
+        Some(json!({"delegates": [{"person_id": delegate_id, "role": "systemforvalter"}]})),
+    )
+    .await
+    .ok(200);
+    let delegate_link = duty_link(&app.link_keys, &delegate_id, &sys, ObligationKind::AccessReview, due, 30);
+    let delegate = Visitor::new(&app.base);
+    let page = delegate.open(&delegate_link).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    assert!(page.html.contains("Du er systemforvalter. Systemejer er Owner."), "{}", page.html);
+    let csrf = page.field_after(&format!("action=\"{path}\""), "csrf").unwrap();
+    let tag = app.get(&sys, &app.admin()).await.headers["etag"].to_str().unwrap().to_owned();
+    app.call_with_headers(Method::PATCH, &sys, &app.admin(), &[("if-match", &tag)], Some(json!({"delegates": []})))
+        .await
+        .ok(200);
+    let mut with_token = fields.clone();
+    with_token.push(("csrf", &csrf));
+    refused(&delegate.post(&path, &with_token).await, StatusCode::FORBIDDEN, "Du har ikke længere opgaven");
+    refused(&Visitor::new(&app.base).open(&delegate_link).await, StatusCode::FORBIDDEN, "Du har ikke længere opgaven");
+    assert!(completions(&app, &sys, "access_review").await.is_empty(), "nothing was written");
+
+    // A person who has left.
+    let leaver_id =
+        app.create("/api/v1/people", json!({"name": "Lars", "email": "lars@randers.dk", "position": "employee"})).await;
+    let mine = |person: &str| {
+        let link = Link {
+            person: person.parse().unwrap(),
+            target: LinkTarget::MyDuties,
+            expires_at: Utc::now() + Duration::days(1),
+        };
+        format!("/l/{}", app.link_keys.sign(&link))
+    };
+    assert_eq!(Visitor::new(&app.base).open(&mine(&leaver_id)).await.status, StatusCode::OK);
+    app.patch(&format!("/api/v1/people/{leaver_id}"), &app.admin(), json!({"active": false})).await.ok(200);
+    refused(
+        &Visitor::new(&app.base).open(&mine(&leaver_id)).await,
+        StatusCode::FORBIDDEN,
+        "Du er ikke længere aktiv i registret",
+    );
+}
