@@ -29,6 +29,8 @@ struct MinePage {
 
 /// One system on the list.
 pub struct MineSystem {
+    /// Its nearest open due date, by which the list is sorted (systems with none come last).
+    pub first_due: Option<NaiveDate>,
     pub anchor: String,
     pub name: String,
     pub role: String,
@@ -213,6 +215,7 @@ fn render(
             .filter_map(|o| o.next_due_on.map(|due| (due, o)))
             .collect();
         duties.sort_by_key(|(due, o)| (*due, o.kind.as_str()));
+        let first_due = duties.iter().map(|(due, _)| *due).find(|due| (*due - today).num_days() <= OPEN_DAYS);
         let mut shown = Vec::new();
         let mut later = Vec::new();
         for (due, o) in duties {
@@ -274,6 +277,7 @@ fn render(
             continue;
         }
         systems.push(MineSystem {
+            first_due: first_due.or_else(|| (!exit.is_empty()).then_some(today)),
             anchor: anchor(system.id),
             name: system.name.clone(),
             role: duty::role_line(pages, &system, &person, t)?,
@@ -282,6 +286,12 @@ fn render(
             exit,
         });
     }
+    systems.sort_by(|a, b| match (a.first_due, b.first_due) {
+        (Some(x), Some(y)) => x.cmp(&y).then_with(|| a.name.cmp(&b.name)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.name.cmp(&b.name),
+    });
     let status = if systems.iter().any(|s| s.duties.iter().any(|d| d.open) || s.exit.iter().any(|x| x.open)) {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
