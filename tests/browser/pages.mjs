@@ -47,6 +47,16 @@ async function reminders(dir) {
   return out;
 }
 
+/** The first breach alert whose link opens the breach's page. */
+async function breachAlert(dir) {
+  for (const name of readdirSync(dir).filter((n) => n.endsWith(".eml")).sort()) {
+    const mail = await simpleParser(readFileSync(join(dir, name)));
+    const link = ((mail.text ?? "").match(/Registrér anmeldelsen eller beslutningen her: (\S+)/) ?? [])[1];
+    if (link && link.includes("/l/")) return { to: mail.to.value[0].address, link };
+  }
+  return null;
+}
+
 // --- checks --------------------------------------------------------------------------------
 
 /** axe-core over the page at WCAG 2.1 A and AA: no violations. */
@@ -202,7 +212,32 @@ try {
   await accessible(listPage, "Mine opgaver");
   await shoot(listPage, "mine-opgaver");
 
-  // 3. Refusals, and the front page.
+  // 3. A breach, from its alert: the report recorded, and the clock stops.
+  const alert = await breachAlert(env("MAIL_DIR"));
+  assert.ok(alert, "the breach watch sent an alert with a link");
+  tokens.push(alert.link.split("/l/")[1]);
+  const dpo = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "da-DK" });
+  const breach = await dpo.newPage();
+  await breach.goto(alert.link);
+  await breach.waitForURL(/\/brud\//);
+  const incident = new URL(breach.url()).pathname.split("/")[2];
+  assert.equal(await breach.locator("h1").innerText(), "Brud på persondatasikkerheden");
+  await accessible(breach, "the breach");
+  await shoot(breach, "brud");
+  const report = breach.locator(`form[action$="/anmeldt"]`);
+  await report.locator('[name="reference"]').fill("2026-431-0042");
+  await report.locator('[name="late_report_reason"]').fill("Bruddet blev først vurderet efter weekenden.");
+  await report.locator('button[type="submit"]').click();
+  await breach.waitForLoadState();
+  assert.ok((await breach.content()).includes("Uret er stoppet"), "the clock stops");
+  await accessible(breach, "the reported breach");
+  await shoot(breach, "brud-anmeldt");
+  const reported = await api(`/api/v1/incidents/${incident}`);
+  assert.equal(reported.status, "reported");
+  assert.equal(reported.reports[0].reference, "2026-431-0042");
+  log(`breach ${incident} reported from its alert by ${alert.to}`);
+
+  // 4. Refusals, and the front page.
   const stranger = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const refused = await stranger.newPage();
   const tampered = item.link.slice(0, -1) + (item.link.endsWith("A") ? "B" : "A");

@@ -21,6 +21,9 @@ use systemejer_store::{PoolOptions, Store};
 /// The information security coordinator the test service names on its pages.
 pub const COORDINATOR: &str = "isk@randers.dk";
 
+/// The data protection officer the test service knows.
+pub const DPO: &str = "dpo@randers.dk";
+
 pub mod fixtures;
 pub mod scratch_pg;
 pub mod smtp;
@@ -210,6 +213,7 @@ impl TestApp {
             public_url: "http://127.0.0.1".into(),
             keys: link_keys.clone(),
             coordinator_email: Some(COORDINATOR.into()),
+            dpo_email: Some(DPO.into()),
         };
         let settings = ApiSettings {
             listen: "127.0.0.1:0".parse().unwrap(),

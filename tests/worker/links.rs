@@ -11,7 +11,7 @@ use systemejer_domain::obligations::ObligationKind;
 use systemejer_e2e::fixtures::{system_in_use, today};
 use systemejer_e2e::smtp::SmtpServer;
 use systemejer_e2e::visitor::{Seen, Visitor};
-use systemejer_e2e::{COORDINATOR, TestApp, on_both_backends};
+use systemejer_e2e::{COORDINATOR, DPO, TestApp, on_both_backends};
 use systemejer_links::{Link, LinkKeys, LinkTarget};
 use systemejer_store::RetryPolicy;
 
@@ -21,6 +21,7 @@ on_both_backends!(
     an_owner_records_a_duty_from_the_mail,
     two_duties_are_recorded_from_my_duties,
     every_refusal_says_why_and_writes_nothing,
+    a_breach_is_reported_from_its_alert,
 );
 
 /// The duty link the mail's plain text gives for `duty` (its title).
@@ -344,4 +345,80 @@ async fn every_refusal_says_why_and_writes_nothing(app: TestApp) {
         StatusCode::FORBIDDEN,
         "Du er ikke længere aktiv i registret",
     );
+}
+
+async fn a_breach_is_reported_from_its_alert(app: TestApp) {
+    let smtp = SmtpServer::start().await;
+    let (sys, owner, _) = system_in_use(&app, "bo@randers.dk").await;
+    // The DPO is a person of the register too: their alert links to the page as well.
+    app.create("/api/v1/people", json!({"name": "Dina DPO", "email": DPO, "position": "employee"})).await;
+    let system_id = sys.rsplit('/').next().unwrap().to_owned();
+    let discovered = Utc::now() - Duration::hours(2);
+    let incident = app
+        .post(
+            "/api/v1/incidents",
+            &owner,
+            json!({"system_ids": [system_id], "discovered_at": discovered.to_rfc3339(), "description": "USB-nøgle med borgerdata mistet", "personal_data_breach": true}),
+        )
+        .await
+        .ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let w = worker(&app, &smtp, RetryPolicy::default()).await;
+    w.breach_pass(Utc::now()).await.unwrap();
+    let received = smtp.received();
+    assert_eq!(received.len(), 2);
+    let link_to = |who: &str| {
+        let r = received.iter().find(|r| r.to == [who]).unwrap();
+        let text = MessageParser::default().parse(&r.data).unwrap().body_text(0).unwrap().into_owned();
+        let line = text.lines().find(|l| l.starts_with("Registrér anmeldelsen eller beslutningen her: ")).unwrap();
+        line.trim_start_matches("Registrér anmeldelsen eller beslutningen her: ").to_owned()
+    };
+    let (owner_link, dpo_link) = (link_to("bo@randers.dk"), link_to(DPO));
+    assert!(owner_link.contains("/l/") && dpo_link.contains("/l/"), "{owner_link} {dpo_link}");
+
+    let v = Visitor::new(&app.base);
+    let page = v.open(&owner_link).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    assert!(page.url.ends_with(&format!("/brud/{incident}")), "{}", page.url);
+    assert_eq!(page.h1(), "Brud på persondatasikkerheden");
+    assert!(page.html.contains("timer tilbage af de 72."), "{}", page.html);
+    assert!(page.html.contains("USB-nøgle med borgerdata mistet"));
+    let action = format!("/brud/{incident}/anmeldt");
+    let csrf = page.field_after(&format!("action=\"{action}\""), "csrf").unwrap();
+    let local =
+        |t: chrono::DateTime<Utc>| t.with_timezone(&chrono_tz::Europe::Copenhagen).format("%Y-%m-%dT%H:%M").to_string();
+
+    // Reported "tomorrow": refused at the field, nothing recorded.
+    let wrong = v.post(&action, &[("csrf", &csrf), ("reported_at", &local(Utc::now() + Duration::days(1)))]).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", wrong.html);
+    assert!(wrong.html.contains("Tidspunktet kan ikke ligge i fremtiden."), "{}", wrong.html);
+    let reported = local(Utc::now() - Duration::minutes(5));
+    let done = v.post(&action, &[("csrf", &csrf), ("reported_at", &reported), ("reference", "2026-431-0042")]).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.html);
+    assert!(done.html.contains("Uret er stoppet"), "{}", done.html);
+    assert!(done.html.contains("Anmeldt til Datatilsynet") && done.html.contains("(2026-431-0042)"), "{}", done.html);
+    let recorded = app.get(&format!("/api/v1/incidents/{incident}"), &app.admin()).await.ok(200).clone();
+    assert_eq!(recorded["status"], "reported");
+    assert_eq!(recorded["reports"][0]["reference"], "2026-431-0042");
+
+    // The DPO's link opens the same page; the alerts have stopped.
+    let dpo_page = Visitor::new(&app.base).open(&dpo_link).await;
+    assert_eq!(dpo_page.status, StatusCode::OK, "{}", dpo_page.html);
+    assert!(dpo_page.html.contains("Uret er stoppet"));
+    w.breach_pass(discovered + Duration::hours(24) + Duration::minutes(1)).await.unwrap();
+    assert_eq!(smtp.received().len(), 2, "no alert after the report");
+
+    // Someone who is neither an owner of a touched system nor the DPO is refused.
+    let other =
+        app.create("/api/v1/people", json!({"name": "Ib", "email": "ib@randers.dk", "position": "employee"})).await;
+    let link = Link {
+        person: other.parse().unwrap(),
+        target: LinkTarget::Breach { incident: incident.parse().unwrap() },
+        expires_at: Utc::now() + Duration::days(14),
+    };
+    let refused = Visitor::new(&app.base).open(&format!("/l/{}", app.link_keys.sign(&link))).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(refused.h1(), "Du har ikke længere opgaven");
 }

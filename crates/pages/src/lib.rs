@@ -6,6 +6,7 @@
 //!
 //! [`mount`] gives the routes to serve beside the API, on its server.
 
+mod breach;
 mod duty;
 mod form;
 mod home;
@@ -42,6 +43,8 @@ pub fn mount(settings: PagesSettings, store: Store) -> Mount {
                         .route(web::get().to(duty::show))
                         .route(web::post().to(duty::record)),
                 )
+                .route("/brud/{incident}", web::get().to(breach::show))
+                .route("/brud/{incident}/{what}", web::post().to(breach::record))
                 .route("/mine-opgaver", web::get().to(mine::show))
                 .route("/mine-opgaver/opgave/{system}/{kind}", web::post().to(mine::record))
                 .route("/mine-opgaver/opgave/{system}/{kind}/{subject}", web::post().to(mine::record))

@@ -12,6 +12,8 @@ pub struct PagesSettings {
     pub keys: LinkKeys,
     /// Whom a refused reader is told to write to (the information security coordinator).
     pub coordinator_email: Option<String>,
+    /// The data protection officer's address: its person may open every breach's page.
+    pub dpo_email: Option<String>,
 }
 
 /// What every page handler shares.

@@ -16,6 +16,7 @@ pub fn api_settings(config: &Config, store: &Store) -> Result<ApiSettings, syste
         public_url: config.http.public_url.clone(),
         keys: link_keys(config)?,
         coordinator_email: config.worker.security_coordinator_email.clone(),
+        dpo_email: config.worker.dpo_email.clone(),
     };
     Ok(ApiSettings {
         listen: config.http.listen,

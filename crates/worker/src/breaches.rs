@@ -3,9 +3,10 @@
 //! to the owners of the systems it touched and to the data protection officer.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use systemejer_domain::Language;
 use systemejer_domain::incidents::breach_alert_stage;
 use systemejer_domain::reminders::Addressee;
+use systemejer_domain::{Language, PersonId};
+use systemejer_links::{Link, LinkTarget, breach_link_expiry};
 use systemejer_mail::{BreachAlert, Lang, MailError, Rendered};
 use systemejer_store::{MessageKind, NewMessage, OpenBreach, PassKind, Store, StoreError};
 
@@ -25,8 +26,14 @@ pub struct PlannedAlert {
     pub hours: i64,
 }
 
-/// Who is alerted of which breach at `now`.
-pub fn plan(breaches: &[OpenBreach], now: DateTime<Utc>, settings: &WorkerSettings) -> Vec<PlannedAlert> {
+/// Who is alerted of which breach at `now`. `dpo` is the data protection officer as a person
+/// of the register, where their address is one (their alert then links to the breach's page).
+pub fn plan(
+    breaches: &[OpenBreach],
+    now: DateTime<Utc>,
+    settings: &WorkerSettings,
+    dpo: Option<PersonId>,
+) -> Vec<PlannedAlert> {
     let mut out = Vec::new();
     for breach in breaches {
         let Some(hours) = breach_alert_stage(breach.incident.discovered_at, now) else { continue };
@@ -43,7 +50,7 @@ pub fn plan(breaches: &[OpenBreach], now: DateTime<Utc>, settings: &WorkerSettin
             }
         }
         to.extend(settings.dpo_email.iter().map(|d| Addressee {
-            person: None,
+            person: dpo,
             email: d.clone(),
             name: None,
             language: Language::Da,
@@ -80,7 +87,18 @@ pub fn message(alert: &PlannedAlert, settings: &WorkerSettings, now: DateTime<Ut
             deadline: incident.authority_deadline.unwrap_or(incident.discovered_at),
             systems: alert.breach.systems.iter().map(|(name, _)| name.clone()).collect(),
             description: incident.description.clone(),
-            link: format!("{}/api/v1/incidents/{}", settings.public_url, incident.id),
+            link: match alert.to.person {
+                // The page where the report or the decision is recorded, in the recipient's name.
+                Some(person) => {
+                    let link = Link {
+                        person,
+                        target: LinkTarget::Breach { incident: incident.id },
+                        expires_at: breach_link_expiry(now, settings.link_max_days),
+                    };
+                    format!("{}/l/{}", settings.public_url, settings.link_keys.sign(&link))
+                }
+                None => format!("{}/api/v1/incidents/{}", settings.public_url, incident.id),
+            },
             timezone: settings.timezone,
         },
         now,
@@ -115,8 +133,16 @@ impl Pass for BreachWatch {
         now: DateTime<Utc>,
     ) -> Result<Planned<PlannedAlert>, StoreError> {
         let breaches = store.open_breaches()?;
-        let letters =
-            plan(&breaches, now, settings).into_iter().map(|a| Letter { to: a.to.clone(), items: vec![a] }).collect();
+        let dpo = match settings.dpo_email.as_deref().map(systemejer_domain::EmailAddress::parse) {
+            Some(Ok(address)) if !breaches.is_empty() => {
+                store.find_person_by_email(&address)?.filter(|p| p.active).map(|p| p.id)
+            }
+            _ => None,
+        };
+        let letters = plan(&breaches, now, settings, dpo)
+            .into_iter()
+            .map(|a| Letter { to: a.to.clone(), items: vec![a] })
+            .collect();
         Ok(Planned { found: breaches.len(), letters })
     }
 
