@@ -1,0 +1,86 @@
+//! The rendered mails, as their readers get them, held still: a change to a template shows up
+//! here as a diff to read and accept (`cargo insta review`, or `INSTA_UPDATE=always`), never by
+//! accident.
+
+#![allow(clippy::unwrap_used)]
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use systemejer_mail::{BreachAlert, Lang, Reminder, ReminderItem, render_breach_alert, render_reminder};
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+fn item(system: &str, duty: &str, due: &str, days_left: i64, role: &str, note: Option<&str>) -> ReminderItem {
+    ReminderItem {
+        uid: format!("{system}-{duty}@systemejer"),
+        system: system.into(),
+        duty: duty.into(),
+        done_means: "Se vejledningen.".into(),
+        due_on: NaiveDate::parse_from_str(due, "%Y-%m-%d").unwrap(),
+        days_left,
+        link: format!("https://systemejer.randers.dk/l/{}", system.len()),
+        role: role.into(),
+        note: note.map(Into::into),
+    }
+}
+
+fn reminder(lang: Lang) -> Reminder {
+    Reminder {
+        name: "Dorte Direktør".into(),
+        lang,
+        items: vec![
+            item(
+                "Vejregister",
+                "Test af gendannelse fra backup",
+                "2026-12-01",
+                0,
+                "Du er systemforvalter; systemejer er Ole Olsen.",
+                None,
+            ),
+            item(
+                "ESDH",
+                "Kontrol af brugeradgange",
+                "2026-11-17",
+                -14,
+                "Du er systemejer.",
+                Some("Du får denne, fordi opgaven er overskredet, og du er systemejer."),
+            ),
+        ],
+        my_duties: Some("https://systemejer.randers.dk/l/mine".into()),
+        contact: Some("isk@randers.dk".into()),
+    }
+}
+
+#[test]
+fn a_danish_reminder() {
+    let out = render_reminder(&reminder(Lang::Da), at("2026-12-01T06:00:00Z")).unwrap();
+    insta::assert_snapshot!("reminder_da_subject", out.subject);
+    insta::assert_snapshot!("reminder_da_text", out.text);
+    insta::assert_snapshot!("reminder_da_html", out.html);
+}
+
+#[test]
+fn an_english_reminder() {
+    let out = render_reminder(&reminder(Lang::En), at("2026-12-01T06:00:00Z")).unwrap();
+    insta::assert_snapshot!("reminder_en_subject", out.subject);
+    insta::assert_snapshot!("reminder_en_text", out.text);
+}
+
+#[test]
+fn a_breach_alert() {
+    let discovered = at("2026-11-30T09:00:00Z");
+    let alert = BreachAlert {
+        name: "Bo Ejer".into(),
+        lang: Lang::Da,
+        discovered_at: discovered,
+        deadline: discovered + Duration::hours(72),
+        systems: vec!["Borgerapp".into()],
+        description: "En liste over borgere blev sendt til en forkert modtager.".into(),
+        link: "https://systemejer.randers.dk/l/brud".into(),
+        timezone: chrono_tz::Europe::Copenhagen,
+    };
+    let out = render_breach_alert(&alert, discovered + Duration::hours(24)).unwrap();
+    insta::assert_snapshot!("breach_da_subject", out.subject);
+    insta::assert_snapshot!("breach_da_text", out.text);
+}
