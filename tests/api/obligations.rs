@@ -6,7 +6,7 @@ use systemejer_e2e::{TestApp, on_both_backends};
 
 use crate::common::{day, obligation, system_in_use, today};
 
-on_both_backends!(due_dates_follow_completions_and_facts);
+on_both_backends!(due_dates_follow_completions_and_facts, a_failed_test_is_due_again_within_thirty_days);
 
 fn kinds(list: &Value) -> Vec<String> {
     list.as_array().unwrap().iter().map(|o| o["kind"].as_str().unwrap().to_owned()).collect()
@@ -44,7 +44,7 @@ async fn due_dates_follow_completions_and_facts(app: TestApp) {
     let list = app.get(&obligations, &owner).await.ok(200).clone();
     assert_eq!(obligation(&list, "backup_test")["next_due_on"], months_later(&done_on, 12));
 
-    // A failed result is recorded but does not move the due date.
+    // A failed result is recorded, is not a pass, and makes the test due again within 30 days.
     app.post(
         &format!("{obligations}/backup_test/completions"),
         &owner,
@@ -54,9 +54,21 @@ async fn due_dates_follow_completions_and_facts(app: TestApp) {
     .ok(201);
     let list = app.get(&obligations, &owner).await.ok(200).clone();
     assert_eq!(obligation(&list, "backup_test")["last_done_on"], done_on);
+    assert_eq!(obligation(&list, "backup_test")["next_due_on"], day(29));
     let history = app.get(&format!("{obligations}/backup_test/completions"), &owner).await;
     assert_eq!(history.ok(200).as_array().unwrap().len(), 2);
     assert_eq!(history.body[0]["result"], "failed", "newest first");
+    // Passed again the same day: the failure is answered, and the year runs from the pass.
+    let done_on = day(-1);
+    app.post(
+        &format!("{obligations}/backup_test/completions"),
+        &owner,
+        json!({"done_on": done_on, "result": "passed"}),
+    )
+    .await
+    .ok(201);
+    let list = app.get(&obligations, &owner).await.ok(200).clone();
+    assert_eq!(obligation(&list, "backup_test")["next_due_on"], months_later(&done_on, 12));
 
     // Done early: likewise from the day it was done.
     app.post(
@@ -208,4 +220,24 @@ async fn due_dates_follow_completions_and_facts(app: TestApp) {
     }
     app.post(&format!("{sys}/transitions"), &owner, json!({"to": "retired"})).await.ok(200);
     assert_eq!(app.get(&obligations, &admin).await.ok(200), &json!([]));
+}
+
+async fn a_failed_test_is_due_again_within_thirty_days(app: TestApp) {
+    let (sys, owner, _) = system_in_use(&app, "ove@randers.dk").await;
+    let obligations = format!("{sys}/obligations");
+    let completions = format!("{sys}/obligations/backup_test/completions");
+    app.post(&completions, &owner, json!({"done_on": day(-10), "result": "passed"})).await.ok(201);
+    let passed = app.get(&obligations, &owner).await.ok(200).clone();
+    assert_eq!(obligation(&passed, "backup_test")["status"], "ok");
+    // The restore failed: the test is due again within 30 days, and shows as due soon.
+    app.post(&completions, &owner, json!({"done_on": day(-1), "result": "failed"})).await.ok(201);
+    let failed = app.get(&obligations, &owner).await.ok(200).clone();
+    let backup = obligation(&failed, "backup_test");
+    assert_eq!(backup["next_due_on"], day(29), "{backup}");
+    assert_eq!(backup["status"], "due_soon");
+    assert_eq!(backup["last_done_on"], day(-10), "a failure is not a pass");
+    // Passed again: back to the yearly rhythm from the new pass.
+    app.post(&completions, &owner, json!({"done_on": today().to_string(), "result": "passed"})).await.ok(201);
+    let again = app.get(&obligations, &owner).await.ok(200).clone();
+    assert_eq!(obligation(&again, "backup_test")["next_due_on"], months_later(&today().to_string(), 12));
 }

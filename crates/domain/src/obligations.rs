@@ -340,6 +340,36 @@ pub fn next_due_on(
     Some(due_at_once_since.map_or(regular, |since| regular.min(since)))
 }
 
+/// Days within which a test that failed is due again: it must be passed (the guidance's
+/// follow-up on a failed restore or contingency test).
+pub const FOLLOW_UP_DAYS: i64 = 30;
+
+/// When a duty was last done, by result.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LastDone {
+    /// The latest day it was done and passed.
+    pub passed: Option<NaiveDate>,
+    /// The latest day it was tried and failed.
+    pub failed: Option<NaiveDate>,
+}
+
+impl LastDone {
+    /// Takes in a completion done on `day` with `result`.
+    pub fn record(&mut self, result: CompletionResult, day: NaiveDate) {
+        let slot = match result {
+            CompletionResult::Passed => &mut self.passed,
+            CompletionResult::Failed => &mut self.failed,
+        };
+        *slot = (*slot).max(Some(day));
+    }
+
+    /// The day of a failure not yet answered by a pass (or an approval on `approved`).
+    pub fn unanswered_failure(&self, approved: Option<NaiveDate>) -> Option<NaiveDate> {
+        let passed = self.passed.max(approved);
+        self.failed.filter(|f| passed.is_none_or(|p| *f > p))
+    }
+}
+
 /// Where a duty due on `due_on` stands on `today`.
 pub fn status(due_on: Option<NaiveDate>, today: NaiveDate) -> ObligationStatus {
     match due_on {
@@ -378,9 +408,10 @@ pub struct Known {
 /// Works out the dates of the `required` obligations: `last_passed` holds the day each
 /// (kind, subject) was last done with a passed result; `known` what is known from before; a
 /// duty not known before appears on `today`.
+/// A failure not yet answered by a pass makes the duty due within [`FOLLOW_UP_DAYS`] of it.
 pub fn schedule(
     required: &[RequiredObligation],
-    last_passed: &std::collections::HashMap<(ObligationKind, String), NaiveDate>,
+    last_done: &std::collections::HashMap<(ObligationKind, String), LastDone>,
     known: &std::collections::HashMap<(ObligationKind, String), Known>,
     today: NaiveDate,
 ) -> Vec<Scheduled> {
@@ -391,7 +422,11 @@ pub fn schedule(
             let before = known.get(&id);
             let appeared_on = before.map_or(today, |k| k.appeared_on);
             let interval = duty.interval_months.map(|i| before.and_then(|k| k.interval_override_months).unwrap_or(i));
-            let last_done_on = last_passed.get(&id).copied().max(duty.done_by_approval_on);
+            let done = last_done.get(&id).copied().unwrap_or_default();
+            let last_done_on = done.passed.max(duty.done_by_approval_on);
+            let follow_up = done
+                .unanswered_failure(duty.done_by_approval_on)
+                .map(|failed| failed + chrono::Duration::days(FOLLOW_UP_DAYS));
             Scheduled {
                 kind: duty.kind,
                 subject: duty.subject.clone(),
@@ -404,7 +439,8 @@ pub fn schedule(
                     last_done_on,
                     appeared_on,
                     duty.due_at_once_since,
-                ),
+                )
+                .map(|next| follow_up.map_or(next, |f| next.min(f))),
             }
         })
         .collect()
@@ -641,6 +677,49 @@ mod tests {
 
     fn kinds(list: &[RequiredObligation]) -> Vec<(&'static str, Option<u32>)> {
         list.iter().map(|o| (o.kind.as_str(), o.interval_months)).collect()
+    }
+
+    #[test]
+    fn a_failed_test_is_due_again_within_thirty_days_until_one_passes() {
+        let backup = RequiredObligation {
+            kind: ObligationKind::BackupTest,
+            subject: String::new(),
+            interval_months: Some(12),
+            fixed_due_on: None,
+            due_at_once_since: None,
+            done_by_approval_on: None,
+        };
+        let id = (ObligationKind::BackupTest, String::new());
+        let known = std::collections::HashMap::from([(
+            id.clone(),
+            Known { appeared_on: day("2025-01-01"), interval_override_months: None },
+        )]);
+        let next = |done: LastDone| {
+            let last = std::collections::HashMap::from([(id.clone(), done)]);
+            schedule(std::slice::from_ref(&backup), &last, &known, day("2026-12-01"))[0].next_due_on
+        };
+        let passed = Some(day("2026-06-01"));
+        assert_eq!(next(LastDone { passed, failed: None }), Some(day("2027-06-01")));
+        // Failed after the last pass: due 30 days after the failure.
+        assert_eq!(next(LastDone { passed, failed: Some(day("2026-11-20")) }), Some(day("2026-12-20")));
+        // A pass after the failure answers it (the same day too).
+        assert_eq!(
+            next(LastDone { passed: Some(day("2026-11-25")), failed: Some(day("2026-11-20")) }),
+            Some(day("2027-11-25"))
+        );
+        assert_eq!(
+            next(LastDone { passed: Some(day("2026-11-20")), failed: Some(day("2026-11-20")) }),
+            Some(day("2027-11-20"))
+        );
+        // A failure never makes a duty due later than it already was.
+        assert_eq!(
+            next(LastDone { passed: Some(day("2025-11-01")), failed: Some(day("2026-11-20")) }),
+            Some(day("2026-11-01"))
+        );
+        let mut done = LastDone::default();
+        done.record(CompletionResult::Failed, day("2026-11-20"));
+        done.record(CompletionResult::Failed, day("2026-10-01"));
+        assert_eq!(done.failed, Some(day("2026-11-20")), "the latest failure counts");
     }
 
     #[test]

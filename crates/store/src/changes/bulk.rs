@@ -9,7 +9,7 @@
 use serde::Serialize;
 use systemejer_domain::exit::{ExitStep, ExitStepKind};
 use systemejer_domain::gdpr::Processor;
-use systemejer_domain::obligations::{Completion, CompletionResult};
+use systemejer_domain::obligations::Completion;
 use systemejer_domain::records::SystemRecords;
 use systemejer_domain::{EntityType, LifecycleState, OrgUnit, Person, System};
 
@@ -82,11 +82,7 @@ impl std::ops::AddAssign for BulkCounts {
 fn facts_of(item: &BulkSystem) -> Facts {
     let mut facts = Facts::new(item.system.clone());
     facts.records = item.records.clone();
-    let passed = item
-        .completions
-        .iter()
-        .filter(|c| c.result == CompletionResult::Passed)
-        .map(|c| (c.kind, c.subject.clone().unwrap_or_default(), c.done_on));
+    let passed = item.completions.iter().map(|c| (c.kind, c.subject.clone().unwrap_or_default(), c.result, c.done_on));
     facts.last_passed = obligations::last_passed(passed);
     facts
 }

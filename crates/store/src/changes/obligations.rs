@@ -1,9 +1,7 @@
 //! How a system keeps its duties (interval and assignee per system), and what was done.
 
 use chrono::NaiveDate;
-use systemejer_domain::obligations::{
-    Completion, CompletionResult, NewCompletion, Obligation, ObligationChanges, ObligationKind, Via,
-};
+use systemejer_domain::obligations::{Completion, NewCompletion, Obligation, ObligationChanges, ObligationKind, Via};
 use systemejer_domain::{AuditAction, EntityType, RecordId, SystemId};
 
 use crate::audit::{self, Entry};
@@ -151,10 +149,7 @@ impl Store {
                 via: if cycle.is_some() { Via::Link } else { Via::Api },
             };
             obligations::insert_completion(conn, &completion)?;
-            if completion.result == CompletionResult::Passed {
-                let last = facts.last_passed.entry((kind, subject)).or_insert(completion.done_on);
-                *last = (*last).max(completion.done_on);
-            }
+            facts.last_passed.entry((kind, subject)).or_default().record(completion.result, completion.done_on);
             duties::sync(conn, &mut facts, today)?;
             let key = completion.id.to_string();
             let entry = Entry::new(completion.recorded_at, actor, AuditAction::Create, EntityType::Completion, &key);

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use systemejer_domain::obligations::{Completion, CompletionResult, ObligationKind, Scheduled};
+use systemejer_domain::obligations::{Completion, CompletionResult, LastDone, ObligationKind, Scheduled};
 use systemejer_domain::{LifecycleState, PersonId, SystemId, WebUrl};
 
 use crate::schema::{obligation_completions::dsl as oc, obligations::dsl as o, systems::dsl as s};
@@ -176,15 +176,16 @@ pub(crate) fn due(conn: &mut AnyConnection, until: NaiveDate) -> Result<Vec<DueR
         .load(conn)?)
 }
 
-/// The day each (duty, subject) was last done with a passed result.
-pub(crate) type LastPassed = HashMap<(ObligationKind, String), NaiveDate>;
+/// When each (duty, subject) was last done, passed and failed.
+pub(crate) type LastPassed = HashMap<(ObligationKind, String), LastDone>;
 
-/// The days each (duty, subject) was last done with a passed result.
-pub(crate) fn last_passed(done: impl IntoIterator<Item = (ObligationKind, String, NaiveDate)>) -> LastPassed {
+/// When each (duty, subject) was last done, passed and failed, of these completions.
+pub(crate) fn last_passed(
+    done: impl IntoIterator<Item = (ObligationKind, String, CompletionResult, NaiveDate)>,
+) -> LastPassed {
     let mut last = LastPassed::new();
-    for (kind, subject, day) in done {
-        let entry = last.entry((kind, subject)).or_insert(day);
-        *entry = (*entry).max(day);
+    for (kind, subject, result, day) in done {
+        last.entry((kind, subject)).or_default().record(result, day);
     }
     last
 }
@@ -200,8 +201,7 @@ pub(crate) fn last_passed_of_systems(
 ) -> Result<HashMap<String, LastPassed>, StoreError> {
     let mut q = oc::obligation_completions
         .filter(oc::system_id.eq_any(ids))
-        .filter(oc::result.eq(CompletionResult::Passed.as_str()))
-        .select((oc::system_id, oc::kind, oc::subject, oc::done_on))
+        .select((oc::system_id, oc::kind, oc::subject, oc::result, oc::done_on))
         .into_boxed();
     if let Some(end) = recorded_before {
         q = q.filter(oc::recorded_at.lt(end));
@@ -209,10 +209,12 @@ pub(crate) fn last_passed_of_systems(
     if let Some(day) = done_by {
         q = q.filter(oc::done_on.le(day));
     }
-    let rows: Vec<(String, String, String, NaiveDate)> = q.load(conn)?;
-    let mut by_system: HashMap<String, Vec<(ObligationKind, String, NaiveDate)>> = HashMap::new();
-    for (system, kind, subject, day) in rows {
-        by_system.entry(system).or_default().push((parse("obligation_completions.kind", &kind)?, subject, day));
+    let rows: Vec<(String, String, String, String, NaiveDate)> = q.load(conn)?;
+    let mut by_system: HashMap<String, Vec<(ObligationKind, String, CompletionResult, NaiveDate)>> = HashMap::new();
+    for (system, kind, subject, result, day) in rows {
+        let kind = parse("obligation_completions.kind", &kind)?;
+        let result = parse("obligation_completions.result", &result)?;
+        by_system.entry(system).or_default().push((kind, subject, result, day));
     }
     Ok(by_system.into_iter().map(|(system, done)| (system, last_passed(done))).collect())
 }
