@@ -97,6 +97,24 @@ async fn an_owner_records_a_duty_from_the_mail(app: TestApp) {
     assert!(wrong.html.contains("value=\"Hele databasen\""), "the typed input is kept");
     assert_eq!(completions(&app, &sys, "backup_test").await.len(), 1, "nothing was written");
 
+    // Last year's date (a typo) would record a test that changes nothing: named at the field.
+    let last_year = (today() - Duration::days(400)).to_string();
+    let stale = owner
+        .post(
+            &action,
+            &[
+                ("csrf", &csrf),
+                ("done_on", &last_year),
+                ("result", "passed"),
+                ("restore_minutes", "5"),
+                ("restored", "Alt"),
+            ],
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", stale.html);
+    assert!(stale.html.contains("Med den dato er opgaven allerede forfalden igen"), "{}", stale.html);
+    assert_eq!(completions(&app, &sys, "backup_test").await.len(), 1, "nothing was written");
+
     // The form as it should be: recorded in the owner's name, via the link.
     let fields = [
         ("csrf", csrf.as_str()),
@@ -205,6 +223,15 @@ async fn two_duties_are_recorded_from_my_duties(app: TestApp) {
         .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(wrong.html.contains("<details open>"), "the form with problems is open");
+    let top = wrong.html.find("Der er noget, der skal rettes").unwrap();
+    assert!(top < wrong.html.find("<section").unwrap(), "the problems are named at the top of the list");
+    // Reloaded (a GET of the form's address): the list, not an error.
+    let reloaded = owner.open(&backup).await;
+    assert_eq!(reloaded.status, StatusCode::OK);
+    assert!(reloaded.url.ends_with("/mine-opgaver"), "{}", reloaded.url);
+    // A form with no cycle was not made by the list.
+    let forged = owner.post(&backup, &[("csrf", &csrf), ("done_on", &today), ("result", "passed")]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
     let second = owner
         .post(
             &backup,
@@ -219,6 +246,7 @@ async fn two_duties_are_recorded_from_my_duties(app: TestApp) {
         )
         .await;
     assert_eq!(second.status, StatusCode::OK, "{}", second.html);
+    assert!(second.html.contains("Registreret: testen fejlede."), "a failure is confirmed: {}", second.html);
 
     let access_done = completions(&app, &sys, "access_review").await;
     assert_eq!(access_done.len(), 2);
@@ -399,8 +427,12 @@ async fn a_breach_is_reported_from_its_alert(app: TestApp) {
     assert_eq!(done.status, StatusCode::OK, "{}", done.html);
     assert!(done.html.contains("Uret er stoppet"), "{}", done.html);
     assert!(done.html.contains("Anmeldt til Datatilsynet") && done.html.contains("(2026-431-0042)"), "{}", done.html);
+    // The same form again (a double click): nothing more is recorded.
+    let again = v.post(&action, &[("csrf", &csrf), ("reported_at", &reported), ("reference", "2026-431-0043")]).await;
+    assert!(again.html.contains("Uret er stoppet"), "{}", again.html);
     let recorded = app.get(&format!("/api/v1/incidents/{incident}"), &app.admin()).await.ok(200).clone();
     assert_eq!(recorded["status"], "reported");
+    assert_eq!(recorded["reports"].as_array().unwrap().len(), 1, "{recorded}");
     assert_eq!(recorded["reports"][0]["reference"], "2026-431-0042");
 
     // The DPO's link opens the same page; the alerts have stopped.

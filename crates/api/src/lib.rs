@@ -79,10 +79,15 @@ async fn hide_secret_paths(
     use actix_web::HttpMessage;
     let mut req = req;
     let prefix = req.app_data::<web::Data<SecretPrefix>>().and_then(|p| p.0);
+    // Also `/L/…` and `//l/…`: not links, but what a mistyped or mangled link would carry.
+    let lowered = req.path().trim_start_matches('/').to_ascii_lowercase();
+    let tail = prefix.and_then(|p| {
+        let at = req.path().len() - lowered.len() + p.trim_start_matches('/').len();
+        (lowered.starts_with(p.trim_start_matches('/')) && at <= req.path().len()).then(|| req.path()[at..].to_owned())
+    });
     if let Some(prefix) = prefix
-        && let Some(tail) = req.path().strip_prefix(prefix).filter(|t| !t.is_empty() && *t != "-")
+        && let Some(tail) = tail.filter(|t| !t.is_empty() && t != "-")
     {
-        let tail = tail.to_owned();
         let hidden = format!("{prefix}-");
         if let Ok(uri) = hidden.parse::<actix_web::http::Uri>() {
             req.match_info_mut().get_mut().update(&uri);

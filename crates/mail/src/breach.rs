@@ -24,6 +24,8 @@ pub struct BreachAlert {
     pub description: String,
     /// Where to record the report or the decision.
     pub link: String,
+    /// Whether the link opens the breach's page (a personal link), or only the register's API.
+    pub page: bool,
     /// The time zone deadlines are shown in.
     pub timezone: chrono_tz::Tz,
 }
@@ -38,6 +40,7 @@ struct View<'a> {
     systems: &'a str,
     description: &'a str,
     link: &'a str,
+    page: bool,
 }
 
 #[derive(Template)]
@@ -99,6 +102,7 @@ pub fn render_breach_alert(alert: &BreachAlert, now: DateTime<Utc>) -> Result<Re
         systems: &systems,
         description: &alert.description,
         link: &alert.link,
+        page: alert.page,
     };
     let (text, html) = match lang {
         Lang::Da => (DaText { v: &v }.render().map_err(fail)?, DaHtml { v: &v }.render().map_err(fail)?),
@@ -122,6 +126,7 @@ mod tests {
             systems: vec!["Nexus".into()],
             description: "Liste sendt til forkert modtager".into(),
             link: "https://x/api/v1/incidents/1".into(),
+            page: false,
             timezone: chrono_tz::Europe::Copenhagen,
         };
         let out = render_breach_alert(&alert, discovered + chrono::Duration::hours(24)).unwrap();

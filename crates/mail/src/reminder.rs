@@ -35,6 +35,8 @@ pub struct ReminderItem {
     pub link: String,
     /// The recipient's role for the system, in words ("Du er systemejer.").
     pub role: String,
+    /// Whether `link` opens the duty's page (a personal link), or only shows the system.
+    pub page: bool,
     /// Why this recipient gets it, where that is not obvious (e.g. the delegate is inactive).
     pub note: Option<String>,
 }
@@ -75,6 +77,7 @@ struct ItemView<'a> {
     when: String,
     link: &'a str,
     role: &'a str,
+    page: bool,
     note: Option<&'a str>,
 }
 
@@ -85,6 +88,8 @@ struct View<'a> {
     items: &'a [ItemView<'a>],
     my_duties: Option<&'a str>,
     contact: Option<&'a str>,
+    /// Whether any item links to its page.
+    pages: bool,
 }
 
 #[derive(Template)]
@@ -196,6 +201,7 @@ pub fn render_reminder(reminder: &Reminder, now: DateTime<Utc>) -> Result<Render
             when: when_text(lang, i.days_left),
             link: &i.link,
             role: &i.role,
+            page: i.page,
             note: i.note.as_deref(),
         })
         .collect();
@@ -207,6 +213,7 @@ pub fn render_reminder(reminder: &Reminder, now: DateTime<Utc>) -> Result<Render
         items: &views,
         my_duties: reminder.my_duties.as_deref(),
         contact: reminder.contact.as_deref(),
+        pages: items.iter().any(|i| i.page),
     };
     let (text, html) = match lang {
         Lang::Da => (DaText { v: &v }.render().map_err(fail)?, DaHtml { v: &v }.render().map_err(fail)?),
@@ -234,8 +241,8 @@ fn calendar(items: &[ReminderItem], lang: Lang, now: DateTime<Utc>) -> String {
             .uid(&item.uid)
             .timestamp(now)
             .summary(&summary)
-            .description(&format!("{}\n{}", item.done_means, item.link))
-            .url(&item.link)
+            // No link: a personal link in a calendar is seen by whoever shares the calendar.
+            .description(&item.done_means)
             .starts(item.due_on)
             .ends(item.due_on.succ_opt().unwrap_or(item.due_on))
             .alarm(Alarm::display(&alarm_text, Trigger::from(-Duration::hours(15))))
@@ -260,6 +267,7 @@ mod tests {
             days_left,
             link: "https://systemejer.randers.dk/l/abc.def".into(),
             role: "Du er systemejer.".into(),
+            page: true,
             note: None,
         }
     }
@@ -299,6 +307,21 @@ mod tests {
         assert_eq!(subject(Lang::Da, &[0, -7]), "Overskredet: 2 opgaver for dine systemer mangler at blive løst");
         assert_eq!(subject(Lang::En, &[0]), "Reminder: 1 duty for your systems due today");
         assert_eq!(subject(Lang::En, &[0, 3]), "Reminder: 2 duties for your systems, 1 due today");
+    }
+
+    #[test]
+    fn a_reader_with_no_page_is_not_promised_one() {
+        let mut coordinator = item("Nexus", -40);
+        coordinator.page = false;
+        coordinator.link = "https://systemejer.randers.dk/api/v1/systems/1/obligations".into();
+        let out = render_reminder(&reminder(Lang::Da, vec![coordinator]), Utc::now()).unwrap();
+        assert!(out.text.contains("Se systemet: https://"), "{}", out.text);
+        assert!(!out.text.contains("Registrér opgaven her"), "{}", out.text);
+        assert!(!out.text.contains("kræver\nikke login") && !out.text.contains("personlige"), "{}", out.text);
+        let owner = render_reminder(&reminder(Lang::Da, vec![item("Nexus", 3)]), Utc::now()).unwrap();
+        assert!(owner.text.contains("Registrér opgaven her: ") && owner.text.contains("Linkene er personlige"));
+        let ics = owner.ics.unwrap();
+        assert!(!ics.contains("/l/"), "no personal link in the calendar: {ics}");
     }
 
     #[test]

@@ -21,6 +21,7 @@ fn item(system: &str, duty: &str, due: &str, days_left: i64, role: &str, note: O
         days_left,
         link: format!("https://systemejer.randers.dk/l/{}", system.len()),
         role: role.into(),
+        page: true,
         note: note.map(Into::into),
     }
 }
@@ -78,6 +79,7 @@ fn a_breach_alert() {
         systems: vec!["Borgerapp".into()],
         description: "En liste over borgere blev sendt til en forkert modtager.".into(),
         link: "https://systemejer.randers.dk/l/brud".into(),
+        page: true,
         timezone: chrono_tz::Europe::Copenhagen,
     };
     let out = render_breach_alert(&alert, discovered + Duration::hours(24)).unwrap();

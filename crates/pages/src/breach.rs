@@ -125,15 +125,28 @@ pub async fn record(req: HttpRequest, pages: web::Data<Pages>, body: web::Bytes)
             Ok(p) => p,
             Err(r) => return Ok(refused(pages, &r, Language::Da)),
         };
-        if let Err(r) = admit(pages, &person, id)? {
-            return Ok(refused(pages, &r, person.language));
+        let incident = match admit(pages, &person, id)? {
+            Ok(i) => i,
+            Err(r) => return Ok(refused(pages, &r, person.language)),
+        };
+        // The page offers each of the three once: a second submit (a double click, a replay)
+        // of what is already recorded changes nothing, and the page shows what is.
+        let done = match what.as_str() {
+            "anmeldt" | "ikke-anmeldt" => !incident.awaits_decision(),
+            "underrettet" => incident.subjects_notified_at.is_some(),
+            _ => false,
+        };
+        if done {
+            return Ok(Reply::SeeOther(path));
         }
         let lang = person.language;
         let tz = pages.store.timezone();
         let actor = person.email.as_str();
         let at = |field: &str, problems: &mut Problems| -> Option<DateTime<Utc>> {
-            let parsed = NaiveDateTime::parse_from_str(posted.get(field), "%Y-%m-%dT%H:%M")
-                .ok()
+            let raw = posted.get(field);
+            let parsed = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%d.%m.%Y %H:%M"]
+                .iter()
+                .find_map(|f| NaiveDateTime::parse_from_str(raw, f).ok())
                 .and_then(|t| tz.from_local_datetime(&t).earliest())
                 .map(|t| t.with_timezone(&Utc));
             if parsed.is_none() {

@@ -38,6 +38,7 @@ pub struct DutyView {
     pub history: Vec<HistoryRow>,
     pub by_approval: bool,
     pub recorded: Option<Recorded>,
+    pub failed: Option<String>,
     pub form: Option<FormView>,
 }
 
@@ -158,7 +159,8 @@ pub async fn show(req: HttpRequest, pages: web::Data<Pages>) -> HttpResponse {
         Ok(found) => found,
         Err(r) => return refused(&pages, &r, Language::Da).into_response(),
     };
-    blocking(&req, pages, move |pages| render(pages, &key, &session, None)).await
+    let failed = req.query_string() == "fejlet=1";
+    blocking(&req, pages, move |pages| render(pages, &key, &session, None, failed)).await
 }
 
 /// Records the duty from its page's form.
@@ -178,12 +180,14 @@ pub async fn record(req: HttpRequest, pages: web::Data<Pages>, body: web::Bytes)
             Ok(p) => p,
             Err(r) => return Ok(refused(pages, &r, Language::Da)),
         };
-        if let Err(r) = admit_duty(pages, &person, &key)? {
-            return Ok(refused(pages, &r, person.language));
-        }
-        match save(pages, &person, &key, due_on, &posted)? {
-            Ok(()) => Ok(Reply::SeeOther(path)),
-            Err(problems) => render(pages, &key, &session, Some((posted, problems))),
+        let duty = match admit_duty(pages, &person, &key)? {
+            Ok(duty) => duty,
+            Err(r) => return Ok(refused(pages, &r, person.language)),
+        };
+        match save(pages, &person, &key, (due_on, duty.interval_months), &posted)? {
+            Ok(CompletionResult::Failed) => Ok(Reply::SeeOther(format!("{path}?fejlet=1"))),
+            Ok(CompletionResult::Passed) => Ok(Reply::SeeOther(path)),
+            Err(problems) => render(pages, &key, &session, Some((posted, problems)), false),
         }
     })
     .await
@@ -195,16 +199,34 @@ pub fn save(
     pages: &Pages,
     person: &Person,
     key: &DutyKey,
-    cycle: chrono::NaiveDate,
+    (cycle, interval): (chrono::NaiveDate, Option<u32>),
     posted: &Posted,
-) -> Result<Result<(), Problems>, StoreError> {
+) -> Result<Result<CompletionResult, Problems>, StoreError> {
     let subject = if key.subject.is_empty() { None } else { key.subject.parse::<RecordId>().ok() };
     let new = match form::completion(key.kind, subject, posted, person.language) {
         Ok(new) => new,
         Err(problems) => return Ok(Err(problems)),
     };
+    // A pass on a date so early that the duty would still be due for this cycle (last year's
+    // date, a typo) would be recorded and change nothing the reader sees: say so at the field.
+    if new.result == CompletionResult::Passed
+        && let Some(months) = interval
+        && systemejer_domain::obligations::add_months(new.done_on, months) <= cycle
+    {
+        let next = texts::date(systemejer_domain::obligations::add_months(new.done_on, months), person.language);
+        let text = match person.language {
+            Language::Da => format!(
+                "Med den dato er opgaven allerede forfalden igen (næste frist ville være {next}). Skriv datoen, opgaven blev udført denne gang."
+            ),
+            Language::En => format!(
+                "With that date the duty is already due again (it would next be due on {next}). Enter the date it was done this time."
+            ),
+        };
+        return Ok(Err(Problems::from([("done_on".to_owned(), text)])));
+    }
     match pages.store.add_completion_from_link(key.system, key.kind, new, person.email.as_str(), cycle) {
-        Ok(_) | Err(StoreError::Conflict { code: "already_recorded", .. }) => Ok(Ok(())),
+        Ok(c) => Ok(Ok(c.result)),
+        Err(StoreError::Conflict { code: "already_recorded", .. }) => Ok(Ok(CompletionResult::Passed)),
         Err(StoreError::Invalid(list)) => Ok(Err(form::violations(&list, person.language))),
         Err(StoreError::Conflict { code: "no_such_duty", .. }) => {
             Ok(Err(Problems::from([(String::new(), texts_of(person).no_next_due.to_owned())])))
@@ -296,6 +318,7 @@ fn render(
     key: &DutyKey,
     session: &Session,
     typed: Option<(Posted, Problems)>,
+    just_failed: bool,
 ) -> Result<Reply, StoreError> {
     let person = match session::person(pages, session.link.person)? {
         Ok(p) => p,
@@ -346,6 +369,19 @@ fn render(
         new_form(Place { action, csrf, id: String::new() }, key.kind, cycle, today, lang, typed)
     });
     let due = if recorded.is_some() { Some(cycle) } else { duty.next_due_on };
+    // Just recorded as failed: say so, and what is still to do (the form stays for the retest).
+    let failed = completions.first().filter(|c| just_failed && c.result == CompletionResult::Failed).map(|c| {
+        let on = texts::date(c.done_on, lang);
+        let by = due.map(|d| texts::date(d, lang)).unwrap_or_default();
+        match lang {
+            Language::Da => format!(
+                "Registreret: testen den {on} fejlede. Opgaven er stadig åben: testen skal gentages og bestås senest {by}. Koordinatoren kan se resultatet i registret."
+            ),
+            Language::En => format!(
+                "Recorded: the test on {on} failed. The duty is still open: the test must be repeated and passed by {by}. The coordinator can see the result in the register."
+            ),
+        }
+    });
     let view = DutyView {
         system: system.name.clone(),
         role,
@@ -357,6 +393,7 @@ fn render(
         history,
         by_approval,
         recorded,
+        failed,
         form,
     };
     let status = if view.form.as_ref().is_some_and(|f| !f.problems.is_empty()) {

@@ -142,8 +142,8 @@ pub fn completion(
                     "document_url".into(),
                     say(
                         lang,
-                        "Skriv en fuld adresse, der begynder med https://",
-                        "Enter a full address that begins with https://",
+                        "Skriv en fuld adresse, der begynder med https:// eller http://",
+                        "Enter a full address that begins with https:// or http://",
                     ),
                 );
             })
@@ -246,7 +246,23 @@ pub fn violations(list: &[Violation], lang: Language) -> Problems {
                     "Der kan ikke være fjernet flere konti, end der blev gennemgået.",
                     "No more accounts can be removed than were reviewed.",
                 ),
-                _ => v.message.clone(),
+                ("status", "archive_required") => say(
+                    lang,
+                    "Systemets data skal bevares: aflevering til arkiv er altid relevant.",
+                    "The system's data must be preserved: delivering it to the archive always applies.",
+                ),
+                ("status", "archive_before_deletion") => say(
+                    lang,
+                    "Data skal afleveres til arkivet, før leverandøren sletter dem. Registrér først afleveringen.",
+                    "The data must be delivered to the archive before the vendor deletes it. Record the delivery first.",
+                ),
+                (_, "required") => say(lang, "Skal udfyldes.", "Required."),
+                (_, "not_in_future") => say(lang, "Datoen kan ikke ligge i fremtiden.", "The date cannot be in the future."),
+                _ => say(
+                    lang,
+                    &format!("Det kan ikke registreres: {}", v.message),
+                    &format!("It cannot be recorded: {}", v.message),
+                ),
             };
             let field =
                 if ["done_on", "accounts_removed", "accounts_reviewed", "reason", "note", "status"].contains(&field) {

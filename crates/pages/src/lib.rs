@@ -41,14 +41,37 @@ pub fn mount(settings: PagesSettings, store: Store) -> Mount {
                 .service(
                     web::resource(["/opgave/{system}/{kind}", "/opgave/{system}/{kind}/{subject}"])
                         .route(web::get().to(duty::show))
-                        .route(web::post().to(duty::record)),
+                        .route(web::post().to(duty::record))
+                        .default_service(web::to(home::not_here)),
                 )
                 .route("/brud/{incident}", web::get().to(breach::show))
-                .route("/brud/{incident}/{what}", web::post().to(breach::record))
+                // A form's address opened by itself (a reload after a refused form) shows its page.
+                .service(
+                    web::resource("/brud/{incident}/{what}")
+                        .route(web::post().to(breach::record))
+                        .route(web::get().to(home::back_to_breach))
+                        .default_service(web::to(home::not_here)),
+                )
                 .route("/mine-opgaver", web::get().to(mine::show))
-                .route("/mine-opgaver/opgave/{system}/{kind}", web::post().to(mine::record))
-                .route("/mine-opgaver/opgave/{system}/{kind}/{subject}", web::post().to(mine::record))
-                .route("/mine-opgaver/afvikling/{system}/{step}", web::post().to(mine::exit_step));
+                .service(
+                    web::resource([
+                        "/mine-opgaver/opgave/{system}/{kind}",
+                        "/mine-opgaver/opgave/{system}/{kind}/{subject}",
+                    ])
+                    .route(web::post().to(mine::record))
+                    .route(web::get().to(home::back_to_my_duties)),
+                )
+                .service(
+                    web::resource("/mine-opgaver/afvikling/{system}/{step}")
+                        .route(web::post().to(mine::exit_step))
+                        .route(web::get().to(home::back_to_my_duties))
+                        .default_service(web::to(home::not_here)),
+                )
+                // Any other address under the pages' paths: a page that says so, not JSON.
+                .route("/l/", web::get().to(duty::open_link))
+                .route("/opgave/{tail:.*}", web::to(home::not_here))
+                .route("/brud/{tail:.*}", web::to(home::not_here))
+                .route("/mine-opgaver/{tail:.*}", web::to(home::not_here));
         }),
         secret_prefix: Some("/l/"),
     }

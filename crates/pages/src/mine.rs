@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{NaiveDate, Utc};
 use systemejer_domain::exit::{ExitStepKind, ExitStepStatus};
+use systemejer_domain::obligations::CompletionResult;
 use systemejer_domain::{Language, LifecycleState, Person, System, SystemId};
 use systemejer_links::LinkTarget;
 use systemejer_store::{PageRequest, StoreError, SystemFilter};
@@ -25,6 +26,8 @@ struct MinePage {
     f: Frame,
     systems: Vec<MineSystem>,
     saved: Option<String>,
+    /// The refused form's problems, at the top, each linking to its field further down.
+    problems: Vec<(String, String)>,
 }
 
 /// One system on the list.
@@ -113,14 +116,17 @@ pub async fn record(req: HttpRequest, pages: web::Data<Pages>, body: web::Bytes)
             Ok(d) => d,
             Err(r) => return Ok(refused(pages, &r, person.language)),
         };
-        // The cycle the list showed; a list older than the duty's present cycle records that.
-        let cycle = NaiveDate::parse_from_str(posted.get("cycle"), "%Y-%m-%d")
-            .ok()
-            .or(duty.next_due_on)
-            .unwrap_or_else(|| pages.store.today());
+        // The cycle the list showed: a list older than the duty's present cycle finds it
+        // recorded already. A form without one was not made by the list.
+        let Ok(cycle) = NaiveDate::parse_from_str(posted.get("cycle"), "%Y-%m-%d") else {
+            return Ok(refused(pages, &Refused::Forged, person.language));
+        };
         let id = form_id(key.system, key.kind, &key.subject);
-        match duty::save(pages, &person, &key, cycle, &posted)? {
-            Ok(()) => Ok(Reply::SeeOther(format!("/mine-opgaver?registreret={}#{}", key.kind, anchor(key.system)))),
+        match duty::save(pages, &person, &key, (cycle, duty.interval_months), &posted)? {
+            Ok(result) => {
+                let what = if result == CompletionResult::Failed { "fejlet" } else { key.kind.as_str() };
+                Ok(Reply::SeeOther(format!("/mine-opgaver?registreret={what}#{}", anchor(key.system))))
+            }
             Err(problems) => render(pages, &session, Some(Typed { form: id, posted, problems }), None),
         }
     })
@@ -198,6 +204,17 @@ fn render(
     mut typed: Option<Typed>,
     saved: Option<&str>,
 ) -> Result<Reply, StoreError> {
+    let problems: Vec<(String, String)> = typed
+        .as_ref()
+        .map(|t| {
+            t.problems
+                .iter()
+                .map(|(field, text)| {
+                    (format!("{}{}", t.form, if field.is_empty() { "form" } else { field }), text.clone())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let person = match session::person(pages, session.link.person)? {
         Ok(p) => p,
         Err(r) => return Ok(refused(pages, &r, Language::Da)),
@@ -298,6 +315,12 @@ fn render(
         StatusCode::OK
     };
     let saved = saved.map(|what| {
+        if what == "fejlet" {
+            return match lang {
+                Language::Da => "Registreret: testen fejlede. Den skal gentages og bestås inden for 30 dage; den står stadig på listen.".to_owned(),
+                Language::En => "Recorded: the test failed. It must be repeated and passed within 30 days; it is still on the list.".to_owned(),
+            };
+        }
         let words = what
             .parse::<systemejer_domain::obligations::ObligationKind>()
             .map(|k| k.title(lang))
@@ -305,7 +328,8 @@ fn render(
             .unwrap_or_default();
         format!("{} {words}", t.saved)
     });
-    let body =
-        MinePage { f: Frame::new(pages, lang, Some(person.name.clone())), systems, saved }.render().unwrap_or_default();
+    let body = MinePage { f: Frame::new(pages, lang, Some(person.name.clone())), systems, saved, problems }
+        .render()
+        .unwrap_or_default();
     Ok(Reply::Page(status, body))
 }

@@ -129,9 +129,9 @@ pub fn refusal(pages: &Pages, why: &Refused, lang: Language) -> (StatusCode, Str
             StatusCode::FORBIDDEN,
             if da { "Åbn siden fra linket i mailen" } else { "Open the page from the link in the mail" },
             if da {
-                "Siden kan kun åbnes fra det personlige link i mailen, og den lukker efter en halv time. Klik på linket i mailen igen."
+                "Siden kan kun åbnes fra det personlige link i mailen, og den lukker efter en halv time. Intet er registreret. Klik på linket i mailen igen."
             } else {
-                "The page opens only from the personal link in the mail, and it closes after half an hour. Click the link in the mail again."
+                "The page opens only from the personal link in the mail, and it closes after half an hour. Nothing was recorded. Click the link in the mail again."
             },
         ),
         Refused::Inactive => (

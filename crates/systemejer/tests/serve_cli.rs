@@ -279,6 +279,10 @@ fn no_link_token_is_ever_logged() {
     assert!(!cookie.contains(&token), "the session is not the link");
     let tampered = get(&format!("/l/{}x", &token[..token.len() - 1]));
     assert!(tampered.starts_with("HTTP/1.1 403"), "{tampered}");
+    // A mangled link (another case, a doubled slash) is hidden as well.
+    for mangled in [format!("/L/{token}"), format!("//l/{token}")] {
+        assert!(!get(&mangled).is_empty());
+    }
     let lines = service.lines_so_far();
     assert!(lines.iter().any(|l| l.contains("/l/-")), "the request is logged, its token hidden: {lines:#?}");
     let signature = token.rsplit('.').next().unwrap();

@@ -100,6 +100,7 @@ pub fn message(alert: &PlannedAlert, settings: &WorkerSettings, now: DateTime<Ut
                 None => format!("{}/api/v1/incidents/{}", settings.public_url, incident.id),
             },
             timezone: settings.timezone,
+            page: alert.to.person.is_some(),
         },
         now,
     )?;

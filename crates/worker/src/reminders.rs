@@ -228,6 +228,7 @@ pub fn message(
                     }
                     _ => None,
                 };
+                let is_page = page.is_some();
                 Ok(ReminderItem {
                     uid: format!("{}-{}-{}-{}@systemejer", i.system_id, i.kind, i.subject, i.due_on),
                     system: i.system.clone(),
@@ -239,6 +240,7 @@ pub fn message(
                         format!("{}/api/v1/systems/{}/obligations", settings.public_url, i.system_id)
                     }),
                     role: role_text(&i.role, i.owner.as_deref(), lang),
+                    page: is_page,
                     note: note(&i.because, lang),
                 })
             })
