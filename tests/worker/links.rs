@@ -3,7 +3,7 @@
 //! "Mine opgaver" records several; every refusal says why and whom to contact; a link cannot
 //! write twice, and a form from elsewhere writes nothing.
 
-use chrono::{Duration, Utc};
+use chrono::{Datelike, Duration, Utc};
 use mail_parser::MessageParser;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -22,6 +22,7 @@ on_both_backends!(
     two_duties_are_recorded_from_my_duties,
     every_refusal_says_why_and_writes_nothing,
     a_breach_is_reported_from_its_alert,
+    a_failed_test_is_told_at_once_and_open_exit_steps_weekly,
 );
 
 /// The duty link the mail's plain text gives for `duty` (its title).
@@ -453,4 +454,134 @@ async fn a_breach_is_reported_from_its_alert(app: TestApp) {
     let refused = Visitor::new(&app.base).open(&format!("/l/{}", app.link_keys.sign(&link))).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(refused.h1(), "Du har ikke længere opgaven");
+}
+
+async fn a_failed_test_is_told_at_once_and_open_exit_steps_weekly(app: TestApp) {
+    let smtp = SmtpServer::start().await;
+    let (sys, owner, _) = system_in_use(&app, "bo@randers.dk").await;
+    let w = worker(&app, &smtp, RetryPolicy::default()).await;
+    let text_of = |r: &systemejer_e2e::smtp::Received| {
+        let m = MessageParser::default().parse(&r.data).unwrap();
+        (m.subject().unwrap().to_owned(), m.body_text(0).unwrap().into_owned())
+    };
+
+    // The restore failed: the owner and the coordinator hear of it at once, once.
+    app.post(
+        &format!("{sys}/obligations/backup_test/completions"),
+        &owner,
+        json!({"done_on": today().to_string(), "result": "failed", "notes": "Gendannelsen stoppede halvvejs"}),
+    )
+    .await
+    .ok(201);
+    let outcome = w.failed_results_pass(Utc::now()).await.unwrap();
+    assert_eq!((outcome.queued, outcome.sent), (2, 2), "{outcome:?}");
+    let received = smtp.received();
+    let to_owner = received.iter().find(|r| r.to == ["bo@randers.dk"]).unwrap();
+    let (subject, text) = text_of(to_owner);
+    assert_eq!(subject, "Fejlet: Test af gendannelse fra backup for Vejregister");
+    let by = systemejer_e2e::fixtures::today() + Duration::days(30);
+    assert!(text.contains("Gendannelsen stoppede halvvejs"), "{text}");
+    assert!(text.contains(&format!("senest {}", danish_date(by))), "{text}");
+    let link = text.lines().find_map(|l| l.strip_prefix("Registrér den nye test her: ")).unwrap().to_owned();
+    let page = Visitor::new(&app.base).open(&link).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    assert!(page.html.contains("Test af gendannelse fra backup: Vejregister") && page.html.contains("<form"));
+    let to_coordinator = received.iter().find(|r| r.to == [COORDINATOR]).unwrap();
+    let (_, text) = text_of(to_coordinator);
+    assert!(text.contains("Systemejer er Owner."), "{text}");
+    assert!(!text.contains("/l/"), "the coordinator is no person of the register: no personal link");
+    let again = w.failed_results_pass(Utc::now() + Duration::minutes(15)).await.unwrap();
+    assert_eq!(again.queued, 0, "each failure is told once");
+
+    // The reminders of the follow-up say why the test is due early; a change that begins makes
+    // the risk reassessment due at once, and its reminder says so.
+    app.post(
+        &format!("{sys}/transitions"),
+        &owner,
+        json!({"to": "changing", "change_description": "Nyt GIS-lag", "dpia_needed": false}),
+    )
+    .await
+    .ok(200);
+    let before = smtp.received().len();
+    assert_eq!(w.run_once(today(), Utc::now()).await.unwrap().sent, 1);
+    let (_, text) = text_of(&smtp.received()[before]);
+    assert!(text.contains("Opgaven forfalder før tid, fordi den seneste test fejlede: den skal bestås."), "{text}");
+    assert!(text.contains("Opgaven forfalder før tid, fordi en ændring af systemet er begyndt."), "{text}");
+    // The change done: a new risk assessment approved, and back in use.
+    let rid = app
+        .post(
+            &format!("{sys}/risk-assessments"),
+            &owner,
+            json!({"perspective": "information_security", "performed_on": today().to_string(), "risk_level": "low", "summary": "GIS-laget ændrer intet"}),
+        )
+        .await
+        .ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.post(&format!("{sys}/risk-assessments/{rid}/approve"), &owner, json!({})).await.ok(200);
+    app.post(&format!("{sys}/transitions"), &owner, json!({"to": "in_use"})).await.ok(200);
+
+    // Decommissioning: the open exit steps go to the owner once a week.
+    app.post(&format!("{sys}/transitions"), &owner, json!({"to": "decommissioning", "reason": "Nedlægges"}))
+        .await
+        .ok(200);
+    let before = smtp.received().len();
+    let monday = today() + Duration::days(7 - i64::from(today().weekday().num_days_from_monday()));
+    let first = w.exit_steps_pass(monday, Utc::now()).await.unwrap();
+    assert_eq!((first.duties_due, first.queued), (1, 1), "{first:?}");
+    let (subject, text) = text_of(&smtp.received()[before]);
+    assert!(subject.starts_with("Afvikling af Vejregister: ") && subject.ends_with(" trin mangler"), "{subject}");
+    assert!(text.contains("* Kontrakten er opsagt"), "{text}");
+    assert!(text.contains("hver uge"), "{text}");
+    let mine = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Markér trinnene som udført eller ikke relevante her: "))
+        .unwrap()
+        .to_owned();
+    for (day, expected) in [(monday + Duration::days(3), 0), (monday + Duration::days(7), 1)] {
+        let o = w.exit_steps_pass(day, Utc::now()).await.unwrap();
+        assert_eq!(o.queued, expected, "{day}");
+    }
+
+    // The steps, from Mine opgaver: one not applicable needs its reason; then it is recorded.
+    let owner_page = Visitor::new(&app.base);
+    let list = owner_page.open(&mine).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.html);
+    let id = sys.trim_start_matches("/api/v1/systems/");
+    let action = format!("/mine-opgaver/afvikling/{id}/it_department_notified");
+    let csrf = list.field_after(&format!("action=\"{action}\""), "csrf").unwrap();
+    let refused = owner_page.post(&action, &[("csrf", &csrf), ("status", "not_applicable")]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.html.contains("Skal udfyldes."), "{}", refused.html);
+    let done = owner_page
+        .post(
+            &action,
+            &[("csrf", &csrf), ("status", "done"), ("done_on", &today().to_string()), ("note", "Mail til servicedesk")],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.html);
+    assert!(done.html.contains("Registreret: IT-afdelingen er orienteret"), "{}", done.html);
+    let checklist = app.get(&format!("{sys}/exit-checklist"), &owner).await.ok(200).clone();
+    let step = checklist.as_array().unwrap().iter().find(|s| s["step"] == "it_department_notified").unwrap().clone();
+    assert_eq!((step["status"].as_str(), step["recorded_by"].as_str()), (Some("done"), Some("bo@randers.dk")));
+}
+
+fn danish_date(d: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    const MONTHS: [&str; 12] = [
+        "januar",
+        "februar",
+        "marts",
+        "april",
+        "maj",
+        "juni",
+        "juli",
+        "august",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ];
+    format!("{}. {} {}", d.day(), MONTHS[d.month0() as usize], d.year())
 }

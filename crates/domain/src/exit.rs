@@ -41,6 +41,35 @@ string_enum! {
     }
 }
 
+impl ExitStepKind {
+    /// The step in plain words, in `lang`.
+    pub const fn title(self, lang: crate::org::Language) -> &'static str {
+        use crate::org::Language::{Da, En};
+        use ExitStepKind::{
+            AccessRevoked, Archived, ContractTerminated, DataMigrated, ItDepartmentNotified, ProcessingRecordClosed,
+            SelfServiceLinksRemoved, VendorDataDeleted,
+        };
+        match (self, lang) {
+            (ContractTerminated, Da) => "Kontrakten er opsagt",
+            (ContractTerminated, En) => "The contract is terminated",
+            (DataMigrated, Da) => "Data er flyttet til det nye system",
+            (DataMigrated, En) => "The data is migrated",
+            (VendorDataDeleted, Da) => "Leverandøren har slettet data",
+            (VendorDataDeleted, En) => "The vendor has deleted the data",
+            (Archived, Da) => "Data er afleveret til arkiv",
+            (Archived, En) => "The data is archived",
+            (ItDepartmentNotified, Da) => "IT-afdelingen er orienteret",
+            (ItDepartmentNotified, En) => "The IT department is told",
+            (SelfServiceLinksRemoved, Da) => "Selvbetjeningslinks er fjernet",
+            (SelfServiceLinksRemoved, En) => "Self-service links are removed",
+            (ProcessingRecordClosed, Da) => "Fortegnelsen over behandlinger er lukket",
+            (ProcessingRecordClosed, En) => "The record of processing is closed",
+            (AccessRevoked, Da) => "Adgange er lukket",
+            (AccessRevoked, En) => "Access is revoked",
+        }
+    }
+}
+
 /// One step of the exit checklist.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

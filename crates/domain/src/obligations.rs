@@ -340,6 +340,40 @@ pub fn next_due_on(
     Some(due_at_once_since.map_or(regular, |since| regular.min(since)))
 }
 
+string_enum! {
+    /// Why a duty falls due before its regular date.
+    pub enum DueEarly {
+        /// The test failed and must be passed.
+        FailedTest => "failed_test",
+        /// A change of the system began: the risks (and the DPIA) are to be looked at again.
+        ChangeBegan => "change_began",
+        /// An incident or a breach was recorded against the system.
+        Incident => "incident",
+    }
+}
+
+/// Why a duty of `kind` due on `next_due_on` falls due before its regular date (its interval
+/// after it was last done, or after it appeared), if it does. `changing`: the system is in the
+/// middle of a change.
+pub fn due_early(
+    kind: ObligationKind,
+    interval_months: Option<u32>,
+    last_done_on: Option<NaiveDate>,
+    appeared_on: NaiveDate,
+    next_due_on: NaiveDate,
+    changing: bool,
+) -> Option<DueEarly> {
+    let regular = add_months(last_done_on.unwrap_or(appeared_on), interval_months?);
+    if next_due_on >= regular {
+        return None;
+    }
+    Some(match kind {
+        k if k.reports_a_result() => DueEarly::FailedTest,
+        ObligationKind::RiskReassessment if !changing => DueEarly::Incident,
+        _ => DueEarly::ChangeBegan,
+    })
+}
+
 /// Days within which a test that failed is due again: it must be passed (the guidance's
 /// follow-up on a failed restore or contingency test).
 pub const FOLLOW_UP_DAYS: i64 = 30;
@@ -677,6 +711,19 @@ mod tests {
 
     fn kinds(list: &[RequiredObligation]) -> Vec<(&'static str, Option<u32>)> {
         list.iter().map(|o| (o.kind.as_str(), o.interval_months)).collect()
+    }
+
+    #[test]
+    fn a_duty_due_before_its_regular_date_says_why() {
+        use ObligationKind::{BackupTest, DpiaReview, RiskReassessment};
+        let (appeared, done) = (day("2025-01-01"), Some(day("2026-06-01")));
+        let early = |kind, due: &str, changing| due_early(kind, Some(12), done, appeared, day(due), changing);
+        assert_eq!(early(BackupTest, "2027-06-01", false), None, "on its regular date");
+        assert_eq!(early(BackupTest, "2026-12-20", false), Some(DueEarly::FailedTest));
+        assert_eq!(early(RiskReassessment, "2026-11-03", true), Some(DueEarly::ChangeBegan));
+        assert_eq!(early(RiskReassessment, "2026-11-03", false), Some(DueEarly::Incident));
+        assert_eq!(early(DpiaReview, "2026-11-03", true), Some(DueEarly::ChangeBegan));
+        assert_eq!(due_early(BackupTest, None, None, appeared, day("2026-01-01"), false), None, "a one-off duty");
     }
 
     #[test]

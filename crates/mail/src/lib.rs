@@ -8,11 +8,15 @@
 
 mod breach;
 mod compose;
+mod escalation;
+mod notices;
 mod reminder;
 mod transport;
 
 pub use breach::{BreachAlert, render_breach_alert};
 pub use compose::compose;
+pub use escalation::{Escalation, OwnerGroup, render_escalation};
+pub use notices::{ExitStepsNotice, FailedResultNotice, OpenSteps, render_exit_steps, render_failed_result};
 pub use reminder::{Lang, Reminder, ReminderItem, Rendered, render_reminder};
 pub use transport::{Mailer, MailerSettings};
 

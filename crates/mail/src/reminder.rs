@@ -139,7 +139,7 @@ pub(crate) fn date_text(lang: Lang, d: NaiveDate) -> String {
     }
 }
 
-fn when_text(lang: Lang, days_left: i64) -> String {
+pub(crate) fn when_text(lang: Lang, days_left: i64) -> String {
     match (lang, days_left) {
         (Lang::Da, 0) => "i dag".into(),
         (Lang::Da, 1) => "i morgen".into(),

@@ -86,3 +86,36 @@ fn a_breach_alert() {
     insta::assert_snapshot!("breach_da_subject", out.subject);
     insta::assert_snapshot!("breach_da_text", out.text);
 }
+
+#[test]
+fn a_failed_test_told_to_the_owner_and_open_exit_steps() {
+    let failed = systemejer_mail::FailedResultNotice {
+        name: "Bo Ejer".into(),
+        lang: Lang::Da,
+        system: "Vejregister".into(),
+        duty: "Test af gendannelse fra backup".into(),
+        done_on: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        recorded_by: "bo@randers.dk".into(),
+        notes: Some("Gendannelsen stoppede halvvejs.".into()),
+        due_on: NaiveDate::from_ymd_opt(2026, 12, 31),
+        owner: None,
+        link: Some("https://systemejer.randers.dk/l/test".into()),
+        contact: Some("isk@randers.dk".into()),
+    };
+    let out = systemejer_mail::render_failed_result(&failed).unwrap();
+    insta::assert_snapshot!("failed_result_da_subject", out.subject);
+    insta::assert_snapshot!("failed_result_da_text", out.text);
+    let steps = systemejer_mail::ExitStepsNotice {
+        name: "Bo Ejer".into(),
+        lang: Lang::Da,
+        systems: vec![systemejer_mail::OpenSteps {
+            system: "Vejregister".into(),
+            steps: vec!["Kontrakten er opsagt".into(), "Adgange er lukket".into()],
+        }],
+        link: Some("https://systemejer.randers.dk/l/mine".into()),
+        contact: None,
+    };
+    let out = systemejer_mail::render_exit_steps(&steps).unwrap();
+    insta::assert_snapshot!("exit_steps_da_subject", out.subject);
+    insta::assert_snapshot!("exit_steps_da_text", out.text);
+}

@@ -213,28 +213,7 @@ pub fn supervision_method(m: SupervisionMethod, lang: Language) -> &'static str 
 
 /// An exit step, in words.
 pub fn exit_step(step: ExitStepKind, lang: Language) -> &'static str {
-    use ExitStepKind::{
-        AccessRevoked, Archived, ContractTerminated, DataMigrated, ItDepartmentNotified, ProcessingRecordClosed,
-        SelfServiceLinksRemoved, VendorDataDeleted,
-    };
-    match (step, lang) {
-        (ContractTerminated, Language::Da) => "Kontrakten er opsagt",
-        (ContractTerminated, Language::En) => "The contract is terminated",
-        (DataMigrated, Language::Da) => "Data er flyttet til det nye system",
-        (DataMigrated, Language::En) => "The data is migrated",
-        (VendorDataDeleted, Language::Da) => "Leverandøren har slettet data",
-        (VendorDataDeleted, Language::En) => "The vendor has deleted the data",
-        (Archived, Language::Da) => "Data er afleveret til arkiv",
-        (Archived, Language::En) => "The data is archived",
-        (ItDepartmentNotified, Language::Da) => "IT-afdelingen er orienteret",
-        (ItDepartmentNotified, Language::En) => "The IT department is told",
-        (SelfServiceLinksRemoved, Language::Da) => "Selvbetjeningslinks er fjernet",
-        (SelfServiceLinksRemoved, Language::En) => "Self-service links are removed",
-        (ProcessingRecordClosed, Language::Da) => "Fortegnelsen over behandlinger er lukket",
-        (ProcessingRecordClosed, Language::En) => "The record of processing is closed",
-        (AccessRevoked, Language::Da) => "Adgange er lukket",
-        (AccessRevoked, Language::En) => "Access is revoked",
-    }
+    step.title(lang)
 }
 
 /// A date as people read it.

@@ -216,6 +216,16 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
                         "breach watch done: {} breaches awaiting their report, {} alerts queued, {} delivered, {} to retry, {} failed",
                         b.duties_due, b.queued, b.sent, b.retried, b.failed
                     );
+                    let f = worker.failed_results_pass(chrono::Utc::now()).await?;
+                    println!(
+                        "failed results done: {} failed tests this week, {} notices queued, {} delivered, {} to retry, {} failed",
+                        f.duties_due, f.queued, f.sent, f.retried, f.failed
+                    );
+                    let x = worker.exit_steps_pass(worker.today(), chrono::Utc::now()).await?;
+                    println!(
+                        "exit steps done: {} systems with open exit steps, {} reminders queued, {} delivered, {} to retry, {} failed",
+                        x.duties_due, x.queued, x.sent, x.retried, x.failed
+                    );
                     return Ok(());
                 }
                 let (stop, stopped) = watch::channel(false);

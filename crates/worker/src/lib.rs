@@ -8,6 +8,7 @@
 //! [`Worker::plan`] is the same pass without writing or sending (the dry run).
 
 mod breaches;
+mod notices;
 pub mod pass;
 mod reminders;
 mod schedule;

@@ -43,6 +43,9 @@ pub struct PlannedItem {
     /// The owner's name, where the recipient is not the owner.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    /// Why the duty falls due before its regular date: `failed_test`, `change_began`, `incident`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub early: Option<String>,
 }
 
 /// Everything one recipient is told in one pass.
@@ -102,6 +105,7 @@ pub fn plan(duties: &[DueDuty], today: NaiveDate, settings: &WorkerSettings) -> 
                 because: because(why).to_owned(),
                 role: role(&to, why, &people).to_owned(),
                 owner: duty.owner.as_ref().filter(|o| to.person != Some(o.id)).map(|o| o.name.clone()),
+                early: duty.early.map(|e| e.as_str().to_owned()),
             };
             by_recipient
                 .entry(to.email.clone())
@@ -184,6 +188,23 @@ pub fn without_keys(plans: Vec<Plan>, used: &[String]) -> Vec<Plan> {
         .collect()
 }
 
+/// Why a duty fell due before its regular date, in words.
+fn early_text(early: &str, lang: Language) -> Option<&'static str> {
+    Some(match (early, lang) {
+        ("failed_test", Language::Da) => "Opgaven forfalder før tid, fordi den seneste test fejlede: den skal bestås.",
+        ("failed_test", Language::En) => "The duty is due early because the latest test failed: it must be passed.",
+        ("change_began", Language::Da) => "Opgaven forfalder før tid, fordi en ændring af systemet er begyndt.",
+        ("change_began", Language::En) => "The duty is due early because a change of the system has begun.",
+        ("incident", Language::Da) => {
+            "Opgaven forfalder før tid, fordi der er registreret en sikkerhedshændelse eller et brud på systemet."
+        }
+        ("incident", Language::En) => {
+            "The duty is due early because an incident or a breach was recorded against the system."
+        }
+        _ => return None,
+    })
+}
+
 fn note(because: &str, lang: Language) -> Option<String> {
     let text = match (because, lang) {
         ("owner_of_overdue", Language::Da) => "Du får denne, fordi opgaven er overskredet, og du er systemejer.",
@@ -241,7 +262,17 @@ pub fn message(
                     }),
                     role: role_text(&i.role, i.owner.as_deref(), lang),
                     page: is_page,
-                    note: note(&i.because, lang),
+                    note: {
+                        let parts: Vec<String> = i
+                            .early
+                            .as_deref()
+                            .and_then(|e| early_text(e, lang))
+                            .map(str::to_owned)
+                            .into_iter()
+                            .chain(note(&i.because, lang))
+                            .collect();
+                        (!parts.is_empty()).then(|| parts.join(" "))
+                    },
                 })
             })
             .collect::<Result<Vec<_>, MailError>>()?,

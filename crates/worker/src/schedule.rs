@@ -36,13 +36,23 @@ pub async fn run(worker: Worker, shutdown: watch::Receiver<bool>) {
     };
     tokio::join!(
         stopper,
+        // The exit steps' weekly reminder runs with the reminder pass; a failed test's notice
+        // with the breach watch, so that it goes out within minutes.
         repeat("reminder pass", reminders, s1, move || {
             let w = w1.clone();
-            async move { w.run_once(w.today(), Utc::now()).await }
+            async move {
+                let reminders = w.run_once(w.today(), Utc::now()).await;
+                log_pass("exit steps reminder", w.exit_steps_pass(w.today(), Utc::now()).await);
+                reminders
+            }
         }),
         repeat("breach watch", breaches, s2, move || {
             let w = w2.clone();
-            async move { w.breach_pass(Utc::now()).await }
+            async move {
+                let breaches = w.breach_pass(Utc::now()).await;
+                log_pass("failed results notice", w.failed_results_pass(Utc::now()).await);
+                breaches
+            }
         }),
     );
 }
@@ -85,6 +95,24 @@ where
                 tracing::info!("worker: {name} shutting down");
                 return;
             }
+        }
+    }
+}
+
+/// Logs the outcome of a pass that runs beside another.
+fn log_pass(name: &str, result: Result<crate::pass::Outcome, crate::pass::WorkerError>) {
+    match result {
+        Ok(o) => tracing::info!(
+            found = o.duties_due,
+            queued = o.queued,
+            sent = o.sent,
+            retried = o.retried,
+            failed = o.failed,
+            "worker: {name} done"
+        ),
+        Err(e) => {
+            let error = systemejer_store::ErrorChain(&e);
+            tracing::error!(%error, "worker: {name} failed; it runs again on schedule");
         }
     }
 }

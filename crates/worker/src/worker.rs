@@ -10,6 +10,7 @@ use systemejer_mail::Mailer;
 use systemejer_store::{Enqueued, PassKind, PassRecord, Store, StoreError, StoredMessage};
 
 use crate::breaches::BreachWatch;
+use crate::notices::{ExitStepsReminder, FailedResults};
 use crate::pass::{Letter, Outcome, Pass, WorkerError};
 use crate::reminders::{self, PassPlan, Plan, ReminderPass};
 use crate::settings::WorkerSettings;
@@ -92,6 +93,19 @@ impl Worker {
     pub async fn breach_pass(&self, now: DateTime<Utc>) -> Result<Outcome, WorkerError> {
         let today = now.with_timezone(&self.settings.timezone).date_naive();
         self.run_pass(BreachWatch, today, now).await
+    }
+
+    /// The notices of tests that failed recently (the last week), each to the owner and the
+    /// coordinator once; then delivery.
+    pub async fn failed_results_pass(&self, now: DateTime<Utc>) -> Result<Outcome, WorkerError> {
+        let today = now.with_timezone(&self.settings.timezone).date_naive();
+        self.run_pass(FailedResults, today, now).await
+    }
+
+    /// The weekly reminders of decommissioning systems' open exit steps, each system to its
+    /// owner once in the ISO week of `today`; then delivery.
+    pub async fn exit_steps_pass(&self, today: NaiveDate, now: DateTime<Utc>) -> Result<Outcome, WorkerError> {
+        self.run_pass(ExitStepsReminder, today, now).await
     }
 
     /// Runs `pass` (plan, enqueue, deliver) and records the run, failed or not.

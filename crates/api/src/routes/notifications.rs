@@ -38,7 +38,7 @@ pub enum NotificationStatus {
 pub struct Notification {
     /// Identifier.
     pub id: String,
-    /// `reminder` or `breach_alert`.
+    /// `reminder`, `breach_alert`, `failed_result` or `exit_steps`.
     pub kind: String,
     /// Where it goes.
     pub recipient: String,

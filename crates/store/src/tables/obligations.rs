@@ -163,7 +163,16 @@ pub(crate) fn set_overrides(
 
 /// A due row as the reminder pass reads it: system, kind, subject, assignee, due date, and the
 /// system's name and owner.
-pub(crate) type DueRow = (String, String, String, Option<String>, Option<NaiveDate>, String, Option<String>);
+pub(crate) type DueRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<NaiveDate>,
+    String,
+    Option<String>,
+    (Option<i32>, Option<NaiveDate>, NaiveDate, String),
+);
 
 /// Duties due on or before `until` in systems not retired, with the few columns of their
 /// systems a reminder needs (one join; no system is read whole).
@@ -172,7 +181,16 @@ pub(crate) fn due(conn: &mut AnyConnection, until: NaiveDate) -> Result<Vec<DueR
         .filter(o::next_due_on.le(until))
         .inner_join(s::systems)
         .filter(s::lifecycle_state.ne(LifecycleState::Retired.as_str()))
-        .select((o::system_id, o::kind, o::subject, o::assignee_id, o::next_due_on, s::name, s::owner_id))
+        .select((
+            o::system_id,
+            o::kind,
+            o::subject,
+            o::assignee_id,
+            o::next_due_on,
+            s::name,
+            s::owner_id,
+            (o::interval_months, o::last_done_on, o::appeared_on, s::lifecycle_state),
+        ))
         .load(conn)?)
 }
 
@@ -300,6 +318,46 @@ fn decode_completion(r: CompletionRow) -> Result<Completion, StoreError> {
     })
 }
 
+/// The failed completions recorded at or after `since`, oldest first.
+pub(crate) fn failed_since(conn: &mut AnyConnection, since: NaiveDateTime) -> Result<Vec<Completion>, StoreError> {
+    let rows: Vec<CompletionRow> = oc::obligation_completions
+        .filter(oc::result.eq(CompletionResult::Failed.as_str()))
+        .filter(oc::recorded_at.ge(since))
+        .select(COMPLETION_COLUMNS)
+        .order((oc::recorded_at.asc(), oc::id.asc()))
+        .load(conn)?;
+    rows.into_iter().map(decode_completion).collect()
+}
+
+/// The columns a completion is read from, in [`CompletionRow`]'s order.
+const COMPLETION_COLUMNS: (
+    oc::id,
+    oc::system_id,
+    oc::kind,
+    oc::subject,
+    oc::done_on,
+    oc::result,
+    oc::evidence,
+    oc::notes,
+    oc::document_url,
+    oc::recorded_by,
+    oc::recorded_at,
+    oc::via,
+) = (
+    oc::id,
+    oc::system_id,
+    oc::kind,
+    oc::subject,
+    oc::done_on,
+    oc::result,
+    oc::evidence,
+    oc::notes,
+    oc::document_url,
+    oc::recorded_by,
+    oc::recorded_at,
+    oc::via,
+);
+
 /// The completions of one duty of a system, newest first.
 pub(crate) fn completions(
     conn: &mut AnyConnection,
@@ -309,20 +367,7 @@ pub(crate) fn completions(
     let rows: Vec<CompletionRow> = oc::obligation_completions
         .filter(oc::system_id.eq(system.to_string()))
         .filter(oc::kind.eq(kind.as_str()))
-        .select((
-            oc::id,
-            oc::system_id,
-            oc::kind,
-            oc::subject,
-            oc::done_on,
-            oc::result,
-            oc::evidence,
-            oc::notes,
-            oc::document_url,
-            oc::recorded_by,
-            oc::recorded_at,
-            oc::via,
-        ))
+        .select(COMPLETION_COLUMNS)
         .order((oc::done_on.desc(), oc::recorded_at.desc()))
         .load(conn)?;
     rows.into_iter().map(decode_completion).collect()

@@ -23,17 +23,24 @@ pub enum MessageKind {
     Reminder,
     /// An alert of a personal data breach awaiting its report.
     BreachAlert,
+    /// A test that failed, told at once.
+    FailedResult,
+    /// A decommissioning system's open exit steps, weekly.
+    ExitSteps,
 }
 
 impl MessageKind {
     /// Every kind.
-    pub const ALL: [MessageKind; 2] = [MessageKind::Reminder, MessageKind::BreachAlert];
+    pub const ALL: [MessageKind; 4] =
+        [MessageKind::Reminder, MessageKind::BreachAlert, MessageKind::FailedResult, MessageKind::ExitSteps];
 
     /// The stored name.
     pub const fn as_str(self) -> &'static str {
         match self {
             MessageKind::Reminder => "reminder",
             MessageKind::BreachAlert => "breach_alert",
+            MessageKind::FailedResult => "failed_result",
+            MessageKind::ExitSteps => "exit_steps",
         }
     }
 }

@@ -15,17 +15,24 @@ pub enum PassKind {
     ReminderPass,
     /// Alerts about breaches awaiting their report.
     BreachWatch,
+    /// Notices of tests that failed.
+    FailedResults,
+    /// Weekly reminders of open exit steps.
+    ExitSteps,
 }
 
 impl PassKind {
-    /// Both, in a fixed order.
-    pub const ALL: [PassKind; 2] = [PassKind::ReminderPass, PassKind::BreachWatch];
+    /// Every pass, in a fixed order.
+    pub const ALL: [PassKind; 4] =
+        [PassKind::ReminderPass, PassKind::BreachWatch, PassKind::FailedResults, PassKind::ExitSteps];
 
     /// The stored (and label) name.
     pub const fn as_str(self) -> &'static str {
         match self {
             PassKind::ReminderPass => "reminder_pass",
             PassKind::BreachWatch => "breach_watch",
+            PassKind::FailedResults => "failed_results",
+            PassKind::ExitSteps => "exit_steps",
         }
     }
 }

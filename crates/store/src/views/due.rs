@@ -4,15 +4,16 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
+use systemejer_domain::exit::{ExitStepKind, ExitStepStatus};
 use systemejer_domain::incidents::Incident;
-use systemejer_domain::obligations::{ObligationKind, default_assignee_among};
+use systemejer_domain::obligations::{Completion, DueEarly, ObligationKind, default_assignee_among, due_early};
 use systemejer_domain::reminders::Party;
-use systemejer_domain::{Person, PersonId, SystemId};
+use systemejer_domain::{LifecycleState, Person, PersonId, SystemId};
 
 use crate::sql::parse;
-use crate::tables::{incidents, obligations, people, systems};
-use crate::{Store, StoreError};
+use crate::tables::{exit_steps, incidents, obligations, people, systems};
+use crate::{PageRequest, Store, StoreError, SystemFilter};
 
 /// A duty that falls within the reminder horizon, with the people around it.
 #[derive(Debug, Clone)]
@@ -31,6 +32,8 @@ pub struct DueDuty {
     pub assignee: Option<Arc<Party>>,
     /// The owner's manager.
     pub owner_manager: Option<Arc<Party>>,
+    /// Why it falls due before its regular date, where it does.
+    pub early: Option<DueEarly>,
 }
 
 /// What a reminder tells of a system.
@@ -49,6 +52,31 @@ pub struct OpenBreach {
     pub incident: Incident,
     /// Each system touched, by name, with its owner.
     pub systems: Vec<(String, Option<Party>)>,
+}
+
+/// A test that failed, with its system, the owner and when the duty is now due: what the owner
+/// and the coordinator are told at once.
+#[derive(Debug, Clone)]
+pub struct FailedResult {
+    /// The completion that recorded the failure.
+    pub completion: Completion,
+    /// The system.
+    pub system: DueSystem,
+    /// Its owner.
+    pub owner: Option<Arc<Party>>,
+    /// When the duty is due now (the follow-up).
+    pub due_on: Option<NaiveDate>,
+}
+
+/// A system being decommissioned with exit steps still open, and its owner.
+#[derive(Debug, Clone)]
+pub struct OpenExitSteps {
+    /// The system.
+    pub system: DueSystem,
+    /// Its owner.
+    pub owner: Option<Arc<Party>>,
+    /// The steps not yet done nor found not to apply, in the checklist's order.
+    pub steps: Vec<ExitStepKind>,
 }
 
 /// People as a reminder names them, with their managers' ids.
@@ -111,7 +139,7 @@ impl Store {
         // Each system once, shared by its due duties.
         let mut systems_by_id: HashMap<&str, (Arc<DueSystem>, Option<PersonId>)> = HashMap::new();
         let mut assignees = Vec::with_capacity(rows.len());
-        for (system_id, _, _, assignee, _, name, owner) in &rows {
+        for (system_id, _, _, assignee, _, name, owner, _) in &rows {
             if !systems_by_id.contains_key(system_id.as_str()) {
                 let system = DueSystem { id: parse("obligations.system_id", system_id)?, name: name.clone() };
                 let owner = person_id("systems.owner_id", owner.as_deref())?;
@@ -135,12 +163,19 @@ impl Store {
                 .ok_or_else(|| StoreError::NotFound { entity: "person", id: id.to_string() })
         };
         let mut out = Vec::with_capacity(rows.len());
-        for ((system_id, kind, subject, _, due, ..), assignee_id) in rows.iter().zip(assignees) {
+        for ((system_id, kind, subject, _, due, _, _, (interval, last_done, appeared, state)), assignee_id) in
+            rows.iter().zip(assignees)
+        {
             let Some(due_on) = *due else { continue };
+            let kind: ObligationKind = parse("obligations.kind", kind)?;
+            let interval = interval.map(|m| u32::try_from(m).unwrap_or(0));
+            let changing = state == LifecycleState::Changing.as_str();
+            let early = due_early(kind, interval, *last_done, *appeared, due_on, changing);
             let (system, owner_id) = &systems_by_id[system_id.as_str()];
             let manager = owner_id.and_then(|o| people.get(&o)).and_then(|(_, manager)| *manager);
             out.push(DueDuty {
-                kind: parse("obligations.kind", kind)?,
+                kind,
+                early,
                 subject: subject.clone(),
                 due_on,
                 owner: owner_id.map(party).transpose()?,
@@ -149,6 +184,75 @@ impl Store {
                 system: Arc::clone(system),
             });
         }
+        Ok(out)
+    }
+
+    /// The tests that failed and were recorded at or after `since`, in systems not retired,
+    /// with their owners and the duties' due dates now.
+    pub fn failed_results(&self, since: DateTime<Utc>) -> Result<Vec<FailedResult>, StoreError> {
+        let (failed, found, duties) = self.read(|conn| {
+            let failed = obligations::failed_since(conn, since.naive_utc())?;
+            let ids: Vec<String> =
+                failed.iter().map(|c| c.system_id.to_string()).collect::<BTreeSet<_>>().into_iter().collect();
+            Ok((failed, systems::get_many(conn, &ids)?, obligations::of_systems(conn, &ids)?))
+        })?;
+        let people = self.parties(found.values().filter_map(|s| s.owner_id))?;
+        let mut out = Vec::new();
+        for completion in failed {
+            let Some(system) = found.get(&completion.system_id.to_string()) else { continue };
+            if system.lifecycle_state == LifecycleState::Retired {
+                continue;
+            }
+            let subject = completion.subject.clone().unwrap_or_default();
+            let due_on = duties
+                .get(&completion.system_id.to_string())
+                .and_then(|list| {
+                    list.iter().find(|d| d.scheduled.kind == completion.kind && d.scheduled.subject == subject)
+                })
+                .and_then(|d| d.scheduled.next_due_on);
+            out.push(FailedResult {
+                system: DueSystem { id: system.id, name: system.name.clone() },
+                owner: system.owner_id.and_then(|o| people.get(&o)).map(|(p, _)| Arc::clone(p)),
+                due_on,
+                completion,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The systems being decommissioned whose exit checklist has open steps, with their owners.
+    pub fn open_exit_steps(&self) -> Result<Vec<OpenExitSteps>, StoreError> {
+        let (found, mut steps) = self.read(|conn| {
+            let filter =
+                SystemFilter { lifecycle_state: Some(LifecycleState::Decommissioning), ..SystemFilter::default() };
+            let found = systems::list(conn, &filter, &PageRequest { limit: 100_000, offset: 0, cursor: None })?.items;
+            let ids: Vec<String> = found.iter().map(|s| s.id.to_string()).collect();
+            let mut steps = HashMap::new();
+            for chunk in ids.chunks(500) {
+                steps.extend(exit_steps::of_systems(conn, chunk)?);
+            }
+            Ok((found, steps))
+        })?;
+        let people = self.parties(found.iter().filter_map(|s| s.owner_id))?;
+        let mut out = Vec::new();
+        for system in found {
+            let open: Vec<ExitStepKind> = steps
+                .remove(&system.id.to_string())
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|s| s.status == ExitStepStatus::Open)
+                .map(|s| s.step)
+                .collect();
+            if open.is_empty() {
+                continue;
+            }
+            out.push(OpenExitSteps {
+                owner: system.owner_id.and_then(|o| people.get(&o)).map(|(p, _)| Arc::clone(p)),
+                system: DueSystem { id: system.id, name: system.name.clone() },
+                steps: open,
+            });
+        }
+        out.sort_by(|a, b| a.system.name.cmp(&b.system.name));
         Ok(out)
     }
 
