@@ -23,6 +23,7 @@ on_both_backends!(
     every_refusal_says_why_and_writes_nothing,
     a_breach_is_reported_from_its_alert,
     a_failed_test_is_told_at_once_and_open_exit_steps_weekly,
+    the_coordinator_gets_long_overdue_duties_grouped_by_owner,
 );
 
 /// The duty link the mail's plain text gives for `duty` (its title).
@@ -584,4 +585,51 @@ fn danish_date(d: chrono::NaiveDate) -> String {
         "december",
     ];
     format!("{}. {} {}", d.day(), MONTHS[d.month0() as usize], d.year())
+}
+
+async fn the_coordinator_gets_long_overdue_duties_grouped_by_owner(app: TestApp) {
+    let smtp = SmtpServer::start().await;
+    // The coordinator is a person of the register here: their digest links to each owner's list.
+    let coordinator = app
+        .create("/api/v1/people", json!({"name": "Ida Koordinator", "email": COORDINATOR, "position": "employee"}))
+        .await;
+    let boss = app
+        .create(
+            "/api/v1/people",
+            json!({"name": "Dorte Direktør", "email": "dorte@randers.dk", "position": "director"}),
+        )
+        .await;
+    let (_, _, owner_id, _) = backup_due_in(&app, "ole@randers.dk", -40).await;
+    app.patch(&format!("/api/v1/people/{owner_id}"), &app.admin(), json!({"manager_id": boss})).await.ok(200);
+    let w = worker(&app, &smtp, RetryPolicy::default()).await;
+    w.run_once(today(), Utc::now()).await.unwrap();
+    let received = smtp.received();
+    let to_coordinator = received.iter().find(|r| r.to == [COORDINATOR]).expect("the coordinator is told");
+    let message = MessageParser::default().parse(&to_coordinator.data).unwrap();
+    assert_eq!(message.subject().unwrap(), "Til koordinatoren: 1 opgave hos 1 systemejer");
+    let text = message.body_text(0).unwrap().into_owned();
+    assert!(
+        text.starts_with("Kære informationssikkerhedskoordinator") || text.starts_with("Kære Ida Koordinator"),
+        "{text}"
+    );
+    assert!(!text.contains("Du er systemejer"), "not addressed as an owner: {text}");
+    assert!(text.contains("Systemejer: Owner (leder: Dorte Direktør)"), "{text}");
+    assert!(text.contains("Vejregister: Test af gendannelse fra backup"), "{text}");
+    let list = text.lines().find_map(|l| l.trim().strip_prefix("Se systemejerens opgaver: ")).unwrap().to_owned();
+
+    // The owner's list, read-only: no forms, and only for the coordinator.
+    let page = Visitor::new(&app.base).open(&list).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    assert!(page.url.ends_with(&format!("/ejer/{owner_id}")), "{}", page.url);
+    assert_eq!(page.h1(), "Opgaver for Owner");
+    assert!(page.html.contains("Systemejerens leder er Dorte Direktør."), "{}", page.html);
+    assert!(page.html.contains("Test af gendannelse fra backup") && !page.html.contains("<form"), "{}", page.html);
+    let not_coordinator = Link {
+        person: boss.parse().unwrap(),
+        target: LinkTarget::OwnerDuties { owner: owner_id.parse().unwrap() },
+        expires_at: Utc::now() + Duration::days(1),
+    };
+    let refused = Visitor::new(&app.base).open(&format!("/l/{}", app.link_keys.sign(&not_coordinator))).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(coordinator.len(), 36);
 }

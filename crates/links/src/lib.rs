@@ -49,6 +49,11 @@ pub enum LinkTarget {
     },
     /// Every open duty of the systems the person owns or helps with ("Mine opgaver").
     MyDuties,
+    /// An owner's open duties, read-only: for the information security coordinator.
+    OwnerDuties {
+        /// The owner.
+        owner: PersonId,
+    },
     /// One personal data breach.
     Breach {
         /// The incident.

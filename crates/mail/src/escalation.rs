@@ -84,13 +84,21 @@ pub fn render_escalation(e: &Escalation) -> Result<Rendered, MailError> {
     let owners = e.owners.len();
     Ok(match e.lang {
         Lang::Da => Rendered {
-            subject: format!("Eskalering: {count} overskredne opgaver hos {owners} systemejere"),
+            subject: format!(
+                "Til koordinatoren: {count} {} hos {owners} {}",
+                if count == 1 { "opgave" } else { "opgaver" },
+                if owners == 1 { "systemejer" } else { "systemejere" }
+            ),
             text: DaText { v: &v }.render().map_err(fail)?,
             html: DaHtml { v: &v }.render().map_err(fail)?,
             ics: None,
         },
         Lang::En => Rendered {
-            subject: format!("Escalation: {count} overdue duties of {owners} system owners"),
+            subject: format!(
+                "For the coordinator: {count} {} of {owners} system {}",
+                if count == 1 { "duty" } else { "duties" },
+                if owners == 1 { "owner" } else { "owners" }
+            ),
             text: EnText { v: &v }.render().map_err(fail)?,
             html: EnHtml { v: &v }.render().map_err(fail)?,
             ics: None,

@@ -119,3 +119,33 @@ fn a_failed_test_told_to_the_owner_and_open_exit_steps() {
     insta::assert_snapshot!("exit_steps_da_subject", out.subject);
     insta::assert_snapshot!("exit_steps_da_text", out.text);
 }
+
+#[test]
+fn the_coordinators_digest_grouped_by_owner() {
+    let overdue = |system: &str, days: i64| {
+        let mut i = item(system, "Test af gendannelse fra backup", "2026-10-01", days, "", None);
+        i.page = false;
+        i
+    };
+    let digest = systemejer_mail::Escalation {
+        name: "Ida Koordinator".into(),
+        lang: Lang::Da,
+        owners: vec![
+            systemejer_mail::OwnerGroup {
+                owner: "Ole Olsen".into(),
+                manager: Some("Dorte Direktør".into()),
+                list: Some("https://systemejer.randers.dk/l/ole".into()),
+                items: vec![overdue("Vejregister", -61), overdue("ESDH", -45)],
+            },
+            systemejer_mail::OwnerGroup {
+                owner: "Anne Andersen".into(),
+                manager: None,
+                list: None,
+                items: vec![overdue("Lønsystem", -33)],
+            },
+        ],
+    };
+    let out = systemejer_mail::render_escalation(&digest).unwrap();
+    insta::assert_snapshot!("escalation_da_subject", out.subject);
+    insta::assert_snapshot!("escalation_da_text", out.text);
+}

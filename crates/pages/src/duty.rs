@@ -82,6 +82,9 @@ pub async fn open_link(req: HttpRequest, pages: web::Data<Pages>) -> HttpRespons
                 return Ok(Err(r));
             }
         }
+        if matches!(target, LinkTarget::OwnerDuties { .. }) && !session::is_coordinator(&p, &person) {
+            return Ok(Err(Refused::NotResponsible));
+        }
         Ok(Ok(person))
     })
     .await;

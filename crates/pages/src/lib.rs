@@ -53,6 +53,7 @@ pub fn mount(settings: PagesSettings, store: Store) -> Mount {
                         .default_service(web::to(home::not_here)),
                 )
                 .route("/mine-opgaver", web::get().to(mine::show))
+                .route("/ejer/{owner}", web::get().to(mine::owner_list))
                 .service(
                     web::resource([
                         "/mine-opgaver/opgave/{system}/{kind}",
@@ -71,7 +72,8 @@ pub fn mount(settings: PagesSettings, store: Store) -> Mount {
                 .route("/l/", web::get().to(duty::open_link))
                 .route("/opgave/{tail:.*}", web::to(home::not_here))
                 .route("/brud/{tail:.*}", web::to(home::not_here))
-                .route("/mine-opgaver/{tail:.*}", web::to(home::not_here));
+                .route("/mine-opgaver/{tail:.*}", web::to(home::not_here))
+                .route("/ejer/{tail:.*}", web::to(home::not_here));
         }),
         secret_prefix: Some("/l/"),
     }

@@ -24,6 +24,10 @@ use crate::views::{FormView, Frame, refusal};
 #[template(path = "mine.html")]
 struct MinePage {
     f: Frame,
+    heading: String,
+    intro: String,
+    /// An owner's list seen by the coordinator: no forms.
+    read_only: bool,
     systems: Vec<MineSystem>,
     saved: Option<String>,
     /// The refused form's problems, at the top, each linking to its field further down.
@@ -198,11 +202,29 @@ fn systems_of(pages: &Pages, person: &Person) -> Result<Vec<System>, StoreError>
     Ok(all)
 }
 
-fn render(
+fn render(pages: &Pages, session: &Session, typed: Option<Typed>, saved: Option<&str>) -> Result<Reply, StoreError> {
+    render_list(pages, session, typed, saved, None)
+}
+
+/// An owner's list, read-only, for the information security coordinator.
+pub async fn owner_list(req: HttpRequest, pages: web::Data<Pages>) -> HttpResponse {
+    let Some(owner) = req.match_info().get("owner").and_then(|o| o.parse::<systemejer_domain::PersonId>().ok()) else {
+        return refused(&pages, &Refused::Gone, Language::Da).into_response();
+    };
+    let session = match session::find(&pages, &req, Utc::now(), |t| *t == LinkTarget::OwnerDuties { owner }) {
+        Ok(s) => s,
+        Err(r) => return refused(&pages, &r, Language::Da).into_response(),
+    };
+    blocking(&req, pages, move |pages| render_list(pages, &session, None, None, Some(owner))).await
+}
+
+/// The list of `owner` (read-only, for the coordinator), or of the session's person.
+fn render_list(
     pages: &Pages,
     session: &Session,
     mut typed: Option<Typed>,
     saved: Option<&str>,
+    owner: Option<systemejer_domain::PersonId>,
 ) -> Result<Reply, StoreError> {
     let problems: Vec<(String, String)> = typed
         .as_ref()
@@ -215,11 +237,23 @@ fn render(
                 .collect()
         })
         .unwrap_or_default();
-    let person = match session::person(pages, session.link.person)? {
+    let viewer = match session::person(pages, session.link.person)? {
         Ok(p) => p,
         Err(r) => return Ok(refused(pages, &r, Language::Da)),
     };
-    let lang = person.language;
+    let lang = viewer.language;
+    let read_only = owner.is_some();
+    let person = match owner {
+        None => viewer.clone(),
+        Some(_) if !session::is_coordinator(pages, &viewer) => {
+            return Ok(refused(pages, &Refused::NotResponsible, lang));
+        }
+        Some(id) => match pages.store.get_person(id) {
+            Ok(p) => p,
+            Err(StoreError::NotFound { .. }) => return Ok(refused(pages, &Refused::Gone, lang)),
+            Err(e) => return Err(e),
+        },
+    };
     let t: &Texts = texts::texts(lang);
     let today = pages.store.today();
     let csrf = pages.settings.keys.form_token(&session.token);
@@ -250,7 +284,7 @@ fn render(
             } else {
                 format!("/mine-opgaver/opgave/{}/{}/{}", key.system, key.kind, subject)
             };
-            let form = (!o.kind.done_by_approval())
+            let form = (!o.kind.done_by_approval() && !read_only)
                 .then(|| new_form(Place { action, csrf: csrf.clone(), id }, o.kind, due, today, lang, mine));
             shown.push(MineDuty {
                 title: o.kind.title(lang),
@@ -297,7 +331,7 @@ fn render(
             first_due: first_due.or_else(|| (!exit.is_empty()).then_some(today)),
             anchor: anchor(system.id),
             name: system.name.clone(),
-            role: duty::role_line(pages, &system, &person, t)?,
+            role: if read_only { String::new() } else { duty::role_line(pages, &system, &person, t)? },
             duties: shown,
             later,
             exit,
@@ -328,8 +362,41 @@ fn render(
             .unwrap_or_default();
         format!("{} {words}", t.saved)
     });
-    let body = MinePage { f: Frame::new(pages, lang, Some(person.name.clone())), systems, saved, problems }
-        .render()
-        .unwrap_or_default();
+    let (heading, intro) = if read_only {
+        let manager = match person.manager_id.map(|m| pages.store.get_person(m)) {
+            Some(Ok(m)) => Some(m.name),
+            Some(Err(StoreError::NotFound { .. })) | None => None,
+            Some(Err(e)) => return Err(e),
+        };
+        match lang {
+            Language::Da => (
+                format!("Opgaver for {}", person.name),
+                format!(
+                    "Du ser listen som informationssikkerhedskoordinator; kun systemejeren og systemforvalterne kan registrere opgaverne.{}",
+                    manager.map(|m| format!(" Systemejerens leder er {m}.")).unwrap_or_default()
+                ),
+            ),
+            Language::En => (
+                format!("Duties of {}", person.name),
+                format!(
+                    "You see the list as information security coordinator; only the owner and the delegates can record the duties.{}",
+                    manager.map(|m| format!(" The owner's manager is {m}.")).unwrap_or_default()
+                ),
+            ),
+        }
+    } else {
+        (t.my_duties.to_owned(), t.my_duties_intro.to_owned())
+    };
+    let body = MinePage {
+        f: Frame::new(pages, lang, Some(viewer.name.clone())),
+        heading,
+        intro,
+        read_only,
+        systems,
+        saved,
+        problems,
+    }
+    .render()
+    .unwrap_or_default();
     Ok(Reply::Page(status, body))
 }

@@ -62,6 +62,7 @@ pub fn page_path(target: &LinkTarget) -> String {
         LinkTarget::Duty { system, kind, subject, .. } if subject.is_empty() => format!("/opgave/{system}/{kind}"),
         LinkTarget::Duty { system, kind, subject, .. } => format!("/opgave/{system}/{kind}/{subject}"),
         LinkTarget::MyDuties => "/mine-opgaver".into(),
+        LinkTarget::OwnerDuties { owner } => format!("/ejer/{owner}"),
         LinkTarget::Breach { incident } => format!("/brud/{incident}"),
     }
 }
@@ -122,6 +123,11 @@ pub fn person(pages: &Pages, id: PersonId) -> Result<Result<Person, Refused>, St
         Err(StoreError::NotFound { .. }) => Ok(Err(Refused::Tampered)),
         Err(e) => Err(e),
     }
+}
+
+/// Whether `person` is the information security coordinator (their address is the one set).
+pub fn is_coordinator(pages: &Pages, person: &Person) -> bool {
+    pages.settings.coordinator_email.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(person.email.as_str()))
 }
 
 /// Whether `person` answers for `system`'s duty: its owner, a delegate, or the one it is

@@ -10,7 +10,7 @@ use systemejer_domain::obligations::ObligationKind;
 use systemejer_domain::reminders::{self as rules, Addressee, Because, DutyPeople, Stage};
 use systemejer_domain::{Language, PersonId};
 use systemejer_links::{Link, LinkTarget, duty_link_expiry};
-use systemejer_mail::{Lang, MailError, Reminder, ReminderItem, Rendered};
+use systemejer_mail::{Escalation, Lang, MailError, OwnerGroup, Reminder, ReminderItem, Rendered};
 use systemejer_store::{DueDuty, MessageKind, NewMessage, PassKind, Store, StoreError};
 
 use crate::pass::{Letter, Pass, Planned};
@@ -43,6 +43,12 @@ pub struct PlannedItem {
     /// The owner's name, where the recipient is not the owner.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    /// The owner's id and their manager's name, for the coordinator's digest grouped by owner.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+    /// The owner's manager's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_manager: Option<String>,
     /// Why the duty falls due before its regular date: `failed_test`, `change_began`, `incident`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub early: Option<String>,
@@ -106,6 +112,8 @@ pub fn plan(duties: &[DueDuty], today: NaiveDate, settings: &WorkerSettings) -> 
                 role: role(&to, why, &people).to_owned(),
                 owner: duty.owner.as_ref().filter(|o| to.person != Some(o.id)).map(|o| o.name.clone()),
                 early: duty.early.map(|e| e.as_str().to_owned()),
+                owner_id: duty.owner.as_ref().map(|o| o.id.to_string()),
+                owner_manager: duty.owner_manager.as_ref().map(|m| m.name.clone()),
             };
             by_recipient
                 .entry(to.email.clone())
@@ -228,67 +236,36 @@ pub fn message(
     now: DateTime<Utc>,
 ) -> Result<NewMessage, MailError> {
     let lang = to.language;
-    let reminder = Reminder {
-        name: to.name.clone().unwrap_or_else(|| match lang {
-            Language::Da => "informationssikkerhedskoordinator".into(),
-            Language::En => "information security coordinator".into(),
-        }),
-        lang: match lang {
-            Language::Da => Lang::Da,
-            Language::En => Lang::En,
-        },
-        items: items
-            .iter()
-            .map(|i| {
-                let kind: ObligationKind =
-                    i.kind.parse().map_err(|e| MailError::Render(format!("duty {:?}: {e}", i.kind)))?;
-                // The owner and the assignee record it from the page; others see the system.
-                let page = match to.person {
-                    Some(person) if matches!(i.role.as_str(), "owner" | "assignee") => {
-                        duty_link(settings, person, i, kind, now)
-                    }
-                    _ => None,
-                };
-                let is_page = page.is_some();
-                Ok(ReminderItem {
-                    uid: format!("{}-{}-{}-{}@systemejer", i.system_id, i.kind, i.subject, i.due_on),
-                    system: i.system.clone(),
-                    duty: kind.title(lang).to_owned(),
-                    done_means: kind.done_means(lang).to_owned(),
-                    due_on: i.due_on,
-                    days_left: i.days_left,
-                    link: page.unwrap_or_else(|| {
-                        format!("{}/api/v1/systems/{}/obligations", settings.public_url, i.system_id)
-                    }),
-                    role: role_text(&i.role, i.owner.as_deref(), lang),
-                    page: is_page,
-                    note: {
-                        let parts: Vec<String> = i
-                            .early
-                            .as_deref()
-                            .and_then(|e| early_text(e, lang))
-                            .map(str::to_owned)
-                            .into_iter()
-                            .chain(note(&i.because, lang))
-                            .collect();
-                        (!parts.is_empty()).then(|| parts.join(" "))
-                    },
-                })
-            })
-            .collect::<Result<Vec<_>, MailError>>()?,
-        my_duties: to.person.filter(|_| items.iter().any(|i| matches!(i.role.as_str(), "owner" | "assignee"))).map(
-            |person| {
-                let link = Link {
-                    person,
-                    target: LinkTarget::MyDuties,
-                    expires_at: now + Duration::days(i64::from(settings.link_max_days)),
-                };
-                format!("{}/l/{}", settings.public_url, settings.link_keys.sign(&link))
-            },
-        ),
-        contact: settings.coordinator_email.clone(),
+    let mail_lang = match lang {
+        Language::Da => Lang::Da,
+        Language::En => Lang::En,
     };
-    let Rendered { subject, text, html, ics } = systemejer_mail::render_reminder(&reminder, now)?;
+    let name = to.name.clone().unwrap_or_else(|| match lang {
+        Language::Da => "informationssikkerhedskoordinator".into(),
+        Language::En => "information security coordinator".into(),
+    });
+    let listed = items.iter().map(|i| reminder_item(to, i, settings, now)).collect::<Result<Vec<_>, MailError>>()?;
+    // The coordinator's digest is not addressed as if the coordinator were an owner: it is
+    // grouped by owner, naming each owner and their manager.
+    let Rendered { subject, text, html, ics } = if items.iter().all(|i| i.role == "coordinator") {
+        systemejer_mail::render_escalation(&Escalation {
+            name,
+            lang: mail_lang,
+            owners: by_owner(to, items, listed, settings, now),
+        })?
+    } else {
+        let reminder = Reminder {
+            name,
+            lang: mail_lang,
+            items: listed,
+            my_duties: to
+                .person
+                .filter(|_| items.iter().any(|i| matches!(i.role.as_str(), "owner" | "assignee")))
+                .map(|person| list_link(settings, person, LinkTarget::MyDuties, now)),
+            contact: settings.coordinator_email.clone(),
+        };
+        systemejer_mail::render_reminder(&reminder, now)?
+    };
     let mut system_ids: Vec<systemejer_domain::SystemId> =
         items.iter().filter_map(|i| i.system_id.parse().ok()).collect();
     system_ids.sort();
@@ -305,6 +282,77 @@ pub fn message(
         items: serde_json::to_value(items).unwrap_or_default(),
         system_ids,
     })
+}
+
+/// A signed link for `person` to a list (their own, or an owner's), for the longest lifetime.
+fn list_link(settings: &WorkerSettings, person: PersonId, target: LinkTarget, now: DateTime<Utc>) -> String {
+    let link = Link { person, target, expires_at: now + Duration::days(i64::from(settings.link_max_days)) };
+    format!("{}/l/{}", settings.public_url, settings.link_keys.sign(&link))
+}
+
+/// One duty of a reminder, in the recipient's language, with its link: the page where the
+/// owner or the assignee records it; for others, the system in the register.
+fn reminder_item(
+    to: &Addressee,
+    i: &PlannedItem,
+    settings: &WorkerSettings,
+    now: DateTime<Utc>,
+) -> Result<ReminderItem, MailError> {
+    let lang = to.language;
+    let kind: ObligationKind = i.kind.parse().map_err(|e| MailError::Render(format!("duty {:?}: {e}", i.kind)))?;
+    let page = match to.person {
+        Some(person) if matches!(i.role.as_str(), "owner" | "assignee") => duty_link(settings, person, i, kind, now),
+        _ => None,
+    };
+    let is_page = page.is_some();
+    let parts: Vec<String> = i
+        .early
+        .as_deref()
+        .and_then(|e| early_text(e, lang))
+        .map(str::to_owned)
+        .into_iter()
+        .chain(note(&i.because, lang))
+        .collect();
+    Ok(ReminderItem {
+        uid: format!("{}-{}-{}-{}@systemejer", i.system_id, i.kind, i.subject, i.due_on),
+        system: i.system.clone(),
+        duty: kind.title(lang).to_owned(),
+        done_means: kind.done_means(lang).to_owned(),
+        due_on: i.due_on,
+        days_left: i.days_left,
+        link: page.unwrap_or_else(|| format!("{}/api/v1/systems/{}/obligations", settings.public_url, i.system_id)),
+        role: role_text(&i.role, i.owner.as_deref(), lang),
+        page: is_page,
+        note: (!parts.is_empty()).then(|| parts.join(" ")),
+    })
+}
+
+/// The coordinator's items grouped by owner, each group with a read-only link to the owner's
+/// list where the coordinator is a person of the register.
+fn by_owner(
+    to: &Addressee,
+    items: &[PlannedItem],
+    listed: Vec<ReminderItem>,
+    settings: &WorkerSettings,
+    now: DateTime<Utc>,
+) -> Vec<OwnerGroup> {
+    let mut groups: BTreeMap<Option<String>, OwnerGroup> = BTreeMap::new();
+    for (planned, item) in items.iter().zip(listed) {
+        let group = groups.entry(planned.owner_id.clone()).or_insert_with(|| OwnerGroup {
+            owner: planned.owner.clone().unwrap_or_else(|| match to.language {
+                Language::Da => "(ingen systemejer)".into(),
+                Language::En => "(no system owner)".into(),
+            }),
+            manager: planned.owner_manager.clone(),
+            list: to
+                .person
+                .zip(planned.owner_id.as_deref().and_then(|o| o.parse().ok()))
+                .map(|(person, owner)| list_link(settings, person, LinkTarget::OwnerDuties { owner }, now)),
+            items: Vec::new(),
+        });
+        group.items.push(item);
+    }
+    groups.into_values().collect()
 }
 
 /// What a reminder pass is to send (what was sent before left out), and how long working it
@@ -361,7 +409,23 @@ impl Pass for ReminderPass {
         _now: DateTime<Utc>,
     ) -> Result<Planned<PlannedItem>, StoreError> {
         let pass = plan_pass(store, settings, today)?;
-        let letters = pass.plans.into_iter().map(|p| Letter { to: p.addressee, items: p.items }).collect();
+        // The coordinator, where their address is a person of the register, gets links to the
+        // owners' lists (read-only).
+        let coordinator = match settings.coordinator_email.as_deref().map(systemejer_domain::EmailAddress::parse) {
+            Some(Ok(address)) => store.find_person_by_email(&address)?.filter(|p| p.active).map(|p| p.id),
+            _ => None,
+        };
+        let letters = pass
+            .plans
+            .into_iter()
+            .map(|p| {
+                let mut to = p.addressee;
+                if to.person.is_none() && settings.coordinator_email.as_deref() == Some(to.email.as_str()) {
+                    to.person = coordinator;
+                }
+                Letter { to, items: p.items }
+            })
+            .collect();
         Ok(Planned { found: pass.duties_due, letters })
     }
 
