@@ -236,6 +236,19 @@ async fn a_failed_test_is_due_again_within_thirty_days(app: TestApp) {
     assert_eq!(backup["next_due_on"], day(29), "{backup}");
     assert_eq!(backup["status"], "due_soon");
     assert_eq!(backup["last_done_on"], day(-10), "a failure is not a pass");
+    // A register set to a shorter follow-up (SYSTEMEJER_FAILED_TEST_FOLLOW_UP_DAYS=14).
+    let store = systemejer_store::Store::connect(app.database_url(), &systemejer_store::PoolOptions::default())
+        .unwrap()
+        .with_follow_up_days(14);
+    let id: systemejer_domain::SystemId = sys.trim_start_matches("/api/v1/systems/").parse().unwrap();
+    let failed: systemejer_domain::obligations::NewCompletion =
+        serde_json::from_value(json!({"done_on": day(0), "result": "failed"})).unwrap();
+    store
+        .add_completion(id, systemejer_domain::obligations::ObligationKind::BackupTest, failed, "ove@randers.dk")
+        .unwrap();
+    let shorter = app.get(&obligations, &owner).await.ok(200).clone();
+    assert_eq!(obligation(&shorter, "backup_test")["next_due_on"], day(14), "{shorter}");
+
     // Passed again: back to the yearly rhythm from the new pass.
     app.post(&completions, &owner, json!({"done_on": today().to_string(), "result": "passed"})).await.ok(201);
     let again = app.get(&obligations, &owner).await.ok(200).clone();

@@ -112,4 +112,9 @@ async fn a_client_over_its_rate_limit_is_told_when_to_come_back() {
     assert_eq!(reply.body["type"], "urn:systemejer:problem:rate_limited");
     assert!(reply.headers["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
     assert_eq!(reply.headers["x-content-type-options"], "nosniff");
+    // A person's browser on the pages gets a page that says so, in Danish.
+    let (status, content_type, body) = app.get_text_with_accept("/mine-opgaver", "text/html,*/*").await;
+    assert_eq!(status, 429);
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    assert!(body.contains("<html lang=\"da\">") && body.contains("For mange forespørgsler"), "{body}");
 }

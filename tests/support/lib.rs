@@ -386,6 +386,15 @@ impl TestApp {
         Self::reply(req.send().await.unwrap()).await
     }
 
+    /// GET as a browser asks for a page: status, content type and body.
+    pub async fn get_text_with_accept(&self, path: &str, accept: &str) -> (StatusCode, String, String) {
+        let res = self.client.get(format!("{}{}", self.base, path)).header("accept", accept).send().await.unwrap();
+        let status = res.status();
+        let content_type =
+            res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        (status, content_type, res.text().await.unwrap())
+    }
+
     /// GET with a raw `Authorization` header.
     pub async fn client_get_with_header(&self, path: &str, authorization: &str) -> Reply {
         let req = self.client.get(format!("{}{}", self.base, path)).header("authorization", authorization);

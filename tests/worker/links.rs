@@ -24,6 +24,7 @@ on_both_backends!(
     a_breach_is_reported_from_its_alert,
     a_failed_test_is_told_at_once_and_open_exit_steps_weekly,
     the_coordinator_gets_long_overdue_duties_grouped_by_owner,
+    a_duty_link_holds_for_its_cycle_and_never_past_the_longest_lifetime,
 );
 
 /// The duty link the mail's plain text gives for `duty` (its title).
@@ -562,29 +563,14 @@ async fn a_failed_test_is_told_at_once_and_open_exit_steps_weekly(app: TestApp) 
         )
         .await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.html);
-    assert!(done.html.contains("Registreret: IT-afdelingen er orienteret"), "{}", done.html);
+    assert!(done.html.contains("Registreret: IT-afdelingen er orienteret (udført)"), "{}", done.html);
     let checklist = app.get(&format!("{sys}/exit-checklist"), &owner).await.ok(200).clone();
     let step = checklist.as_array().unwrap().iter().find(|s| s["step"] == "it_department_notified").unwrap().clone();
     assert_eq!((step["status"].as_str(), step["recorded_by"].as_str()), (Some("done"), Some("bo@randers.dk")));
 }
 
 fn danish_date(d: chrono::NaiveDate) -> String {
-    use chrono::Datelike;
-    const MONTHS: [&str; 12] = [
-        "januar",
-        "februar",
-        "marts",
-        "april",
-        "maj",
-        "juni",
-        "juli",
-        "august",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ];
-    format!("{}. {} {}", d.day(), MONTHS[d.month0() as usize], d.year())
+    systemejer_mail::date_text(systemejer_mail::Lang::Da, d)
 }
 
 async fn the_coordinator_gets_long_overdue_duties_grouped_by_owner(app: TestApp) {
@@ -624,12 +610,49 @@ async fn the_coordinator_gets_long_overdue_duties_grouped_by_owner(app: TestApp)
     assert_eq!(page.h1(), "Opgaver for Owner");
     assert!(page.html.contains("Systemejerens leder er Dorte Direktør."), "{}", page.html);
     assert!(page.html.contains("Test af gendannelse fra backup") && !page.html.contains("<form"), "{}", page.html);
-    let not_coordinator = Link {
-        person: boss.parse().unwrap(),
+    // The owner's manager is told too, as a manager, with the same read-only list.
+    let to_boss = received.iter().find(|r| r.to == ["dorte@randers.dk"]).expect("the manager is told");
+    let message = MessageParser::default().parse(&to_boss.data).unwrap();
+    assert_eq!(message.subject().unwrap(), "Eskaleret til dig som leder: 1 opgave hos 1 systemejer");
+    let text = message.body_text(0).unwrap().into_owned();
+    assert!(text.starts_with("Kære Dorte Direktør") && text.lines().any(|l| l.trim() == "Systemejer: Owner"), "{text}");
+    let list = text.lines().find_map(|l| l.trim().strip_prefix("Se systemejerens opgaver: ")).unwrap().to_owned();
+    let page = Visitor::new(&app.base).open(&list).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    assert!(page.html.contains("Du ser listen som leder for systemejeren"), "{}", page.html);
+    // Anyone else: refused.
+    let stranger =
+        app.create("/api/v1/people", json!({"name": "Ib", "email": "ib@randers.dk", "position": "employee"})).await;
+    let not_theirs = Link {
+        person: stranger.parse().unwrap(),
         target: LinkTarget::OwnerDuties { owner: owner_id.parse().unwrap() },
         expires_at: Utc::now() + Duration::days(1),
     };
-    let refused = Visitor::new(&app.base).open(&format!("/l/{}", app.link_keys.sign(&not_coordinator))).await;
+    let refused = Visitor::new(&app.base).open(&format!("/l/{}", app.link_keys.sign(&not_theirs))).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(refused.h1(), "Listen er ikke din at se");
     assert_eq!(coordinator.len(), 36);
+}
+
+async fn a_duty_link_holds_for_its_cycle_and_never_past_the_longest_lifetime(app: TestApp) {
+    let smtp = SmtpServer::start().await;
+    let (sys, owner, _, _) = backup_due_in(&app, "ole@randers.dk", 5).await;
+    backup_due_in(&app, "eva@randers.dk", 5).await;
+    // Ole's restore test is monthly; Eva's keeps its year.
+    app.patch(&format!("{sys}/obligations/backup_test"), &owner, json!({"interval_months": 1})).await.ok(200);
+    let w = worker(&app, &smtp, RetryPolicy::default()).await;
+    w.run_once(today(), Utc::now()).await.unwrap();
+    let expiry = |who: &str| {
+        let r = smtp.received().into_iter().find(|r| r.to == [who]).unwrap();
+        let text = MessageParser::default().parse(&r.data).unwrap().body_text(0).unwrap().into_owned();
+        let link = link_in(&text, "Test af gendannelse fra backup");
+        let token = link.rsplit('/').next().unwrap().to_owned();
+        app.link_keys.open(&token, Utc::now()).unwrap().expires_at
+    };
+    let monthly = expiry("ole@randers.dk");
+    let month = today().checked_add_months(chrono::Months::new(1)).unwrap();
+    assert_eq!(monthly.date_naive(), month + Duration::days(1), "to the end of the day a month from now");
+    let yearly = expiry("eva@randers.dk");
+    let days = (yearly - Utc::now()).num_days();
+    assert!((59..=60).contains(&days), "at most 60 days: {yearly}");
 }

@@ -41,6 +41,23 @@ pub async fn limit(
         && let Err(not_until) = limiter.check_key(&peer.ip())
     {
         let wait = not_until.wait_time_from(DefaultClock::default().now()).as_secs().max(1);
+        // A person's browser on the pages the mails link to gets a page, in Danish.
+        let browser = !req.path().starts_with("/api/")
+            && req
+                .headers()
+                .get(actix_web::http::header::ACCEPT)
+                .and_then(|a| a.to_str().ok())
+                .is_some_and(|a| a.contains("text/html"));
+        if browser {
+            let page = format!(
+                "<!DOCTYPE html><html lang=\"da\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>For mange forespørgsler</title></head><body><main><h1>For mange forespørgsler</h1><p>Vent {wait} sekunder, og prøv igen. Intet er gået tabt.</p></main></body></html>"
+            );
+            let response = HttpResponse::TooManyRequests()
+                .insert_header(("retry-after", wait.to_string()))
+                .content_type("text/html; charset=utf-8")
+                .body(page);
+            return Ok(req.into_response(response).map_into_right_body());
+        }
         let mut problem = Problem::for_status(StatusCode::TOO_MANY_REQUESTS);
         problem.kind = "urn:systemejer:problem:rate_limited".into();
         problem.title = "Too many requests".into();

@@ -168,6 +168,8 @@ pub struct WorkerConfig {
     pub security_coordinator_email: Option<String>,
     /// The data protection officer's address.
     pub dpo_email: Option<String>,
+    /// Days within which a failed test is due again.
+    pub failed_test_follow_up_days: u32,
 }
 
 /// Every problem found in the settings, one per line.
@@ -195,6 +197,7 @@ struct Raw {
     link_secret: Option<String>,
     link_previous_secret: Option<String>,
     link_ttl_days: Option<String>,
+    failed_test_follow_up_days: Option<String>,
     log: Option<String>,
     log_format: Option<String>,
     worker_schedule: Option<String>,
@@ -227,6 +230,7 @@ pub const KEYS: &[&str] = &[
     "link_secret",
     "link_previous_secret",
     "link_ttl_days",
+    "failed_test_follow_up_days",
     "log",
     "log_format",
     "worker_schedule",
@@ -260,6 +264,7 @@ impl Raw {
             "link_secret" => &mut self.link_secret,
             "link_previous_secret" => &mut self.link_previous_secret,
             "link_ttl_days" => &mut self.link_ttl_days,
+            "failed_test_follow_up_days" => &mut self.failed_test_follow_up_days,
             "log" => &mut self.log,
             "log_format" => &mut self.log_format,
             "worker_schedule" => &mut self.worker_schedule,
@@ -446,6 +451,15 @@ impl Config {
                 30
             }
         };
+        let failed_test_follow_up_days = match given(&raw.failed_test_follow_up_days).map(u32::from_str) {
+            None => 30,
+            Some(Ok(n)) if (1..=365).contains(&n) => n,
+            Some(_) => {
+                problems
+                    .push("SYSTEMEJER_FAILED_TEST_FOLLOW_UP_DAYS: must be a whole number of days from 1 to 365".into());
+                30
+            }
+        };
         let mut address = |var: &str, value: &Option<String>| {
             let v = given(value).map(str::to_owned);
             if v.as_ref().is_some_and(|a| !a.contains('@') || a.contains(' ')) {
@@ -513,6 +527,7 @@ impl Config {
                 escalate_after_days,
                 security_coordinator_email,
                 dpo_email,
+                failed_test_follow_up_days,
             },
             mail: MailConfig { smtp_url, from, outbox_dir },
             links,

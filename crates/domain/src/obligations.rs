@@ -367,16 +367,19 @@ pub fn due_early(
     if next_due_on >= regular {
         return None;
     }
-    Some(match kind {
-        k if k.reports_a_result() => DueEarly::FailedTest,
-        ObligationKind::RiskReassessment if !changing => DueEarly::Incident,
-        _ => DueEarly::ChangeBegan,
-    })
+    // Only these rules bring a duty forward: a failed test, and a change or an incident for the
+    // risk assessment and the DPIA.
+    match kind {
+        k if k.reports_a_result() => Some(DueEarly::FailedTest),
+        ObligationKind::RiskReassessment if !changing => Some(DueEarly::Incident),
+        ObligationKind::RiskReassessment | ObligationKind::DpiaReview => Some(DueEarly::ChangeBegan),
+        _ => None,
+    }
 }
 
-/// Days within which a test that failed is due again: it must be passed (the guidance's
-/// follow-up on a failed restore or contingency test).
-pub const FOLLOW_UP_DAYS: i64 = 30;
+/// Days within which a test that failed is due again unless configured otherwise: it must be
+/// passed (the guidance's follow-up on a failed restore or contingency test).
+pub const FOLLOW_UP_DAYS: u32 = 30;
 
 /// When a duty was last done, by result.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -442,12 +445,14 @@ pub struct Known {
 /// Works out the dates of the `required` obligations: `last_passed` holds the day each
 /// (kind, subject) was last done with a passed result; `known` what is known from before; a
 /// duty not known before appears on `today`.
-/// A failure not yet answered by a pass makes the duty due within [`FOLLOW_UP_DAYS`] of it.
+/// A failure not yet answered by a pass makes the duty due within `follow_up_days` of it
+/// ([`FOLLOW_UP_DAYS`] by default).
 pub fn schedule(
     required: &[RequiredObligation],
     last_done: &std::collections::HashMap<(ObligationKind, String), LastDone>,
     known: &std::collections::HashMap<(ObligationKind, String), Known>,
     today: NaiveDate,
+    follow_up_days: u32,
 ) -> Vec<Scheduled> {
     required
         .iter()
@@ -460,7 +465,7 @@ pub fn schedule(
             let last_done_on = done.passed.max(duty.done_by_approval_on);
             let follow_up = done
                 .unanswered_failure(duty.done_by_approval_on)
-                .map(|failed| failed + chrono::Duration::days(FOLLOW_UP_DAYS));
+                .map(|failed| failed + chrono::Duration::days(i64::from(follow_up_days)));
             Scheduled {
                 kind: duty.kind,
                 subject: duty.subject.clone(),
@@ -724,6 +729,11 @@ mod tests {
         assert_eq!(early(RiskReassessment, "2026-11-03", false), Some(DueEarly::Incident));
         assert_eq!(early(DpiaReview, "2026-11-03", true), Some(DueEarly::ChangeBegan));
         assert_eq!(due_early(BackupTest, None, None, appeared, day("2026-01-01"), false), None, "a one-off duty");
+        assert_eq!(
+            due_early(ObligationKind::ProcedureReview, Some(12), done, appeared, day("2026-11-03"), true),
+            None,
+            "no rule brings a procedure review forward"
+        );
     }
 
     #[test]
@@ -743,7 +753,7 @@ mod tests {
         )]);
         let next = |done: LastDone| {
             let last = std::collections::HashMap::from([(id.clone(), done)]);
-            schedule(std::slice::from_ref(&backup), &last, &known, day("2026-12-01"))[0].next_due_on
+            schedule(std::slice::from_ref(&backup), &last, &known, day("2026-12-01"), FOLLOW_UP_DAYS)[0].next_due_on
         };
         let passed = Some(day("2026-06-01"));
         assert_eq!(next(LastDone { passed, failed: None }), Some(day("2027-06-01")));

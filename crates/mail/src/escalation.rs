@@ -15,6 +15,8 @@ pub struct OwnerGroup {
     pub manager: Option<String>,
     /// The owner's list of open duties, read-only for the coordinator (a personal link), if any.
     pub list: Option<String>,
+    /// Whether the owner is no longer active (their duties come to the coordinator instead).
+    pub inactive: bool,
     /// The duties (their `link` shows the system).
     pub items: Vec<ReminderItem>,
 }
@@ -28,6 +30,8 @@ pub struct Escalation {
     pub lang: Lang,
     /// The owners, each with their duties.
     pub owners: Vec<OwnerGroup>,
+    /// To the owners' manager (the escalation of their own people), not the coordinator.
+    pub to_manager: bool,
 }
 
 struct GroupView<'a> {
@@ -39,6 +43,7 @@ struct View<'a> {
     name: &'a str,
     count: usize,
     groups: Vec<GroupView<'a>>,
+    to_manager: bool,
 }
 
 #[derive(Template)]
@@ -79,13 +84,14 @@ pub fn render_escalation(e: &Escalation) -> Result<Rendered, MailError> {
         })
         .collect();
     let count = e.owners.iter().map(|g| g.items.len()).sum();
-    let v = View { name: &e.name, count, groups };
+    let v = View { name: &e.name, count, groups, to_manager: e.to_manager };
     let fail = |err: askama::Error| MailError::Render(err.to_string());
     let owners = e.owners.len();
     Ok(match e.lang {
         Lang::Da => Rendered {
             subject: format!(
-                "Til koordinatoren: {count} {} hos {owners} {}",
+                "{}: {count} {} hos {owners} {}",
+                if e.to_manager { "Eskaleret til dig som leder" } else { "Til koordinatoren" },
                 if count == 1 { "opgave" } else { "opgaver" },
                 if owners == 1 { "systemejer" } else { "systemejere" }
             ),
@@ -95,7 +101,8 @@ pub fn render_escalation(e: &Escalation) -> Result<Rendered, MailError> {
         },
         Lang::En => Rendered {
             subject: format!(
-                "For the coordinator: {count} {} of {owners} system {}",
+                "{}: {count} {} of {owners} system {}",
+                if e.to_manager { "Escalated to you as manager" } else { "For the coordinator" },
                 if count == 1 { "duty" } else { "duties" },
                 if owners == 1 { "owner" } else { "owners" }
             ),

@@ -17,7 +17,7 @@ pub use breach::{BreachAlert, render_breach_alert};
 pub use compose::compose;
 pub use escalation::{Escalation, OwnerGroup, render_escalation};
 pub use notices::{ExitStepsNotice, FailedResultNotice, OpenSteps, render_exit_steps, render_failed_result};
-pub use reminder::{Lang, Reminder, ReminderItem, Rendered, render_reminder};
+pub use reminder::{Lang, Reminder, ReminderItem, Rendered, date_text, render_reminder, when_text};
 pub use transport::{Mailer, MailerSettings};
 
 /// Why a mail could not be rendered, composed or sent.

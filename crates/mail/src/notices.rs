@@ -26,6 +26,8 @@ pub struct FailedResultNotice {
     pub notes: Option<String>,
     /// When the test must be passed (the duty's due date now).
     pub due_on: Option<NaiveDate>,
+    /// Whether that date has passed already.
+    pub overdue: bool,
     /// The owner's name, where the recipient is not the owner (the coordinator).
     pub owner: Option<String>,
     /// The page where the owner records the new test (a personal link), if any.
@@ -102,6 +104,8 @@ pub struct ExitStepsNotice {
     pub systems: Vec<OpenSteps>,
     /// The recipient's "Mine opgaver", where the steps are marked (a personal link), if any.
     pub link: Option<String>,
+    /// To the coordinator: the systems have no active owner.
+    pub for_coordinator: bool,
     /// Whom to write to with questions.
     pub contact: Option<String>,
 }

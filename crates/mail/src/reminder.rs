@@ -37,6 +37,8 @@ pub struct ReminderItem {
     pub role: String,
     /// Whether `link` opens the duty's page (a personal link), or only shows the system.
     pub page: bool,
+    /// Whether the duty is done by approving a record (the page says how), not by a form.
+    pub by_approval: bool,
     /// Why this recipient gets it, where that is not obvious (e.g. the delegate is inactive).
     pub note: Option<String>,
 }
@@ -78,6 +80,7 @@ struct ItemView<'a> {
     link: &'a str,
     role: &'a str,
     page: bool,
+    by_approval: bool,
     note: Option<&'a str>,
 }
 
@@ -131,7 +134,8 @@ const MONTHS_DA: [&str; 12] = [
     "december",
 ];
 
-pub(crate) fn date_text(lang: Lang, d: NaiveDate) -> String {
+/// A date as people read it: "5. december 2026", "5 December 2026".
+pub fn date_text(lang: Lang, d: NaiveDate) -> String {
     use chrono::Datelike;
     match lang {
         Lang::Da => format!("{}. {} {}", d.day(), MONTHS_DA[d.month0() as usize], d.year()),
@@ -139,7 +143,8 @@ pub(crate) fn date_text(lang: Lang, d: NaiveDate) -> String {
     }
 }
 
-pub(crate) fn when_text(lang: Lang, days_left: i64) -> String {
+/// How far a due date is, in words: "i dag", "om 5 dage", "overskredet med 3 dage".
+pub fn when_text(lang: Lang, days_left: i64) -> String {
     match (lang, days_left) {
         (Lang::Da, 0) => "i dag".into(),
         (Lang::Da, 1) => "i morgen".into(),
@@ -161,8 +166,10 @@ fn subject(lang: Lang, items: &[ReminderItem]) -> String {
     match lang {
         Lang::Da => {
             let tasks = if n == 1 { "1 opgave".to_owned() } else { format!("{n} opgaver") };
-            if overdue > 0 {
+            if overdue == n {
                 format!("Overskredet: {tasks} for dine systemer mangler at blive løst")
+            } else if overdue > 0 {
+                format!("Påmindelse: {tasks} for dine systemer, {overdue} er overskredet")
             } else if today == n {
                 format!("Påmindelse: {tasks} for dine systemer forfalder i dag")
             } else if today > 0 {
@@ -173,8 +180,10 @@ fn subject(lang: Lang, items: &[ReminderItem]) -> String {
         }
         Lang::En => {
             let tasks = if n == 1 { "1 duty".to_owned() } else { format!("{n} duties") };
-            if overdue > 0 {
+            if overdue == n {
                 format!("Overdue: {tasks} for your systems not yet done")
+            } else if overdue > 0 {
+                format!("Reminder: {tasks} for your systems, {overdue} overdue")
             } else if today == n {
                 format!("Reminder: {tasks} for your systems due today")
             } else if today > 0 {
@@ -202,6 +211,7 @@ pub fn render_reminder(reminder: &Reminder, now: DateTime<Utc>) -> Result<Render
             link: &i.link,
             role: &i.role,
             page: i.page,
+            by_approval: i.by_approval,
             note: i.note.as_deref(),
         })
         .collect();
@@ -268,6 +278,7 @@ mod tests {
             link: "https://systemejer.randers.dk/l/abc.def".into(),
             role: "Du er systemejer.".into(),
             page: true,
+            by_approval: false,
             note: None,
         }
     }
@@ -280,7 +291,7 @@ mod tests {
     fn a_digest_lists_the_most_urgent_first_in_danish() {
         let r = reminder(Lang::Da, vec![item("Nexus", 7), item("ESDH <b>", -3)]);
         let out = render_reminder(&r, Utc::now()).unwrap();
-        assert_eq!(out.subject, "Overskredet: 2 opgaver for dine systemer mangler at blive løst");
+        assert_eq!(out.subject, "Påmindelse: 2 opgaver for dine systemer, 1 er overskredet");
         let esdh = out.text.find("ESDH").unwrap();
         let nexus = out.text.find("Nexus").unwrap();
         assert!(esdh < nexus, "overdue first:\n{}", out.text);
@@ -304,7 +315,9 @@ mod tests {
         assert_eq!(subject(Lang::Da, &[0, 0]), "Påmindelse: 2 opgaver for dine systemer forfalder i dag");
         assert_eq!(subject(Lang::Da, &[0, 7, 30]), "Påmindelse: 3 opgaver for dine systemer, 1 forfalder i dag");
         assert_eq!(subject(Lang::Da, &[7]), "Påmindelse: 1 opgave for dine systemer forfalder snart");
-        assert_eq!(subject(Lang::Da, &[0, -7]), "Overskredet: 2 opgaver for dine systemer mangler at blive løst");
+        assert_eq!(subject(Lang::Da, &[0, -7]), "Påmindelse: 2 opgaver for dine systemer, 1 er overskredet");
+        assert_eq!(subject(Lang::Da, &[-1, -7]), "Overskredet: 2 opgaver for dine systemer mangler at blive løst");
+        assert_eq!(subject(Lang::En, &[-1, 5]), "Reminder: 2 duties for your systems, 1 overdue");
         assert_eq!(subject(Lang::En, &[0]), "Reminder: 1 duty for your systems due today");
         assert_eq!(subject(Lang::En, &[0, 3]), "Reminder: 2 duties for your systems, 1 due today");
     }

@@ -22,6 +22,7 @@ fn item(system: &str, duty: &str, due: &str, days_left: i64, role: &str, note: O
         link: format!("https://systemejer.randers.dk/l/{}", system.len()),
         role: role.into(),
         page: true,
+        by_approval: false,
         note: note.map(Into::into),
     }
 }
@@ -98,6 +99,7 @@ fn a_failed_test_told_to_the_owner_and_open_exit_steps() {
         recorded_by: "bo@randers.dk".into(),
         notes: Some("Gendannelsen stoppede halvvejs.".into()),
         due_on: NaiveDate::from_ymd_opt(2026, 12, 31),
+        overdue: false,
         owner: None,
         link: Some("https://systemejer.randers.dk/l/test".into()),
         contact: Some("isk@randers.dk".into()),
@@ -113,6 +115,7 @@ fn a_failed_test_told_to_the_owner_and_open_exit_steps() {
             steps: vec!["Kontrakten er opsagt".into(), "Adgange er lukket".into()],
         }],
         link: Some("https://systemejer.randers.dk/l/mine".into()),
+        for_coordinator: false,
         contact: None,
     };
     let out = systemejer_mail::render_exit_steps(&steps).unwrap();
@@ -130,17 +133,20 @@ fn the_coordinators_digest_grouped_by_owner() {
     let digest = systemejer_mail::Escalation {
         name: "Ida Koordinator".into(),
         lang: Lang::Da,
+        to_manager: false,
         owners: vec![
             systemejer_mail::OwnerGroup {
                 owner: "Ole Olsen".into(),
                 manager: Some("Dorte Direktør".into()),
                 list: Some("https://systemejer.randers.dk/l/ole".into()),
+                inactive: false,
                 items: vec![overdue("Vejregister", -61), overdue("ESDH", -45)],
             },
             systemejer_mail::OwnerGroup {
                 owner: "Anne Andersen".into(),
                 manager: None,
                 list: None,
+                inactive: true,
                 items: vec![overdue("Lønsystem", -33)],
             },
         ],

@@ -82,8 +82,10 @@ pub async fn open_link(req: HttpRequest, pages: web::Data<Pages>) -> HttpRespons
                 return Ok(Err(r));
             }
         }
-        if matches!(target, LinkTarget::OwnerDuties { .. }) && !session::is_coordinator(&p, &person) {
-            return Ok(Err(Refused::NotResponsible));
+        if let LinkTarget::OwnerDuties { owner } = target
+            && let Err(r) = session::owner_list_for(&p, &person, owner)?
+        {
+            return Ok(Err(r));
         }
         Ok(Ok(person))
     })

@@ -169,7 +169,9 @@ pub async fn exit_step(req: HttpRequest, pages: web::Data<Pages>, body: web::Byt
             Err(problems) => return render(pages, &session, Some(Typed { form: id, posted, problems }), None),
         };
         match pages.store.update_exit_step(system, step, &update, person.email.as_str()) {
-            Ok(_) => Ok(Reply::SeeOther(format!("/mine-opgaver?registreret={step}#{}", anchor(system)))),
+            Ok(done) => {
+                Ok(Reply::SeeOther(format!("/mine-opgaver?registreret={step}.{}#{}", done.status, anchor(system))))
+            }
             Err(StoreError::Invalid(list)) => {
                 let problems = form::violations(&list, lang);
                 render(pages, &session, Some(Typed { form: id, posted, problems }), None)
@@ -245,13 +247,9 @@ fn render_list(
     let read_only = owner.is_some();
     let person = match owner {
         None => viewer.clone(),
-        Some(_) if !session::is_coordinator(pages, &viewer) => {
-            return Ok(refused(pages, &Refused::NotResponsible, lang));
-        }
-        Some(id) => match pages.store.get_person(id) {
+        Some(id) => match session::owner_list_for(pages, &viewer, id)? {
             Ok(p) => p,
-            Err(StoreError::NotFound { .. }) => return Ok(refused(pages, &Refused::Gone, lang)),
-            Err(e) => return Err(e),
+            Err(r) => return Ok(refused(pages, &r, lang)),
         },
     };
     let t: &Texts = texts::texts(lang);
@@ -351,15 +349,23 @@ fn render_list(
     let saved = saved.map(|what| {
         if what == "fejlet" {
             return match lang {
-                Language::Da => "Registreret: testen fejlede. Den skal gentages og bestås inden for 30 dage; den står stadig på listen.".to_owned(),
-                Language::En => "Recorded: the test failed. It must be repeated and passed within 30 days; it is still on the list.".to_owned(),
+                Language::Da => "Registreret: testen fejlede. Den skal gentages og bestås; den står stadig på listen med sin nye frist.".to_owned(),
+                Language::En => "Recorded: the test failed. It must be repeated and passed; it is still on the list with its new due date.".to_owned(),
             };
         }
-        let words = what
-            .parse::<systemejer_domain::obligations::ObligationKind>()
-            .map(|k| k.title(lang))
-            .or_else(|_| what.parse::<ExitStepKind>().map(|s| texts::exit_step(s, lang)))
-            .unwrap_or_default();
+        // An exit step says how it was recorded: done, or not applicable.
+        if let Some((step, status)) = what.split_once('.')
+            && let (Ok(step), Ok(status)) = (step.parse::<ExitStepKind>(), status.parse::<ExitStepStatus>())
+        {
+            let how = match (status, lang) {
+                (ExitStepStatus::NotApplicable, Language::Da) => "ikke relevant",
+                (ExitStepStatus::NotApplicable, Language::En) => "not applicable",
+                (_, Language::Da) => "udført",
+                (_, Language::En) => "done",
+            };
+            return format!("{} {} ({how})", t.saved, texts::exit_step(step, lang));
+        }
+        let words = what.parse::<systemejer_domain::obligations::ObligationKind>().map(|k| k.title(lang)).unwrap_or_default();
         format!("{} {words}", t.saved)
     });
     let (heading, intro) = if read_only {
@@ -368,22 +374,34 @@ fn render_list(
             Some(Err(StoreError::NotFound { .. })) | None => None,
             Some(Err(e)) => return Err(e),
         };
-        match lang {
-            Language::Da => (
-                format!("Opgaver for {}", person.name),
-                format!(
-                    "Du ser listen som informationssikkerhedskoordinator; kun systemejeren og systemforvalterne kan registrere opgaverne.{}",
-                    manager.map(|m| format!(" Systemejerens leder er {m}.")).unwrap_or_default()
-                ),
-            ),
-            Language::En => (
-                format!("Duties of {}", person.name),
-                format!(
-                    "You see the list as information security coordinator; only the owner and the delegates can record the duties.{}",
-                    manager.map(|m| format!(" The owner's manager is {m}.")).unwrap_or_default()
-                ),
-            ),
+        let as_manager = person.manager_id == Some(viewer.id) && !session::is_coordinator(pages, &viewer);
+        let (da, en) = (lang == Language::Da, lang == Language::En);
+        let mut intro = match (as_manager, da) {
+            (true, true) => "Du ser listen som leder for systemejeren".to_owned(),
+            (false, true) => "Du ser listen som informationssikkerhedskoordinator".to_owned(),
+            (true, false) => "You see the list as the owner's manager".to_owned(),
+            (false, false) => "You see the list as information security coordinator".to_owned(),
+        };
+        intro.push_str(if da {
+            "; kun systemejeren og systemforvalterne kan registrere opgaverne."
+        } else {
+            "; only the owner and the delegates can record the duties."
+        });
+        if !person.active {
+            intro.push_str(if da {
+                " Systemejeren er ikke længere aktiv: systemerne mangler en ny ejer."
+            } else {
+                " The owner is no longer active: the systems need a new owner."
+            });
         }
+        if let Some(m) = manager.filter(|_| !as_manager) {
+            intro.push_str(&if en {
+                format!(" The owner's manager is {m}.")
+            } else {
+                format!(" Systemejerens leder er {m}.")
+            });
+        }
+        (if da { format!("Opgaver for {}", person.name) } else { format!("Duties of {}", person.name) }, intro)
     } else {
         (t.my_duties.to_owned(), t.my_duties_intro.to_owned())
     };

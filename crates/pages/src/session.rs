@@ -36,6 +36,8 @@ pub enum Refused {
     Forged,
     /// The duty no longer applies to the system.
     Gone,
+    /// An owner's list, for someone who is neither the coordinator nor the owner's manager.
+    NotCoordinator,
 }
 
 impl From<Refusal> for Refused {
@@ -128,6 +130,21 @@ pub fn person(pages: &Pages, id: PersonId) -> Result<Result<Person, Refused>, St
 /// Whether `person` is the information security coordinator (their address is the one set).
 pub fn is_coordinator(pages: &Pages, person: &Person) -> bool {
     pages.settings.coordinator_email.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(person.email.as_str()))
+}
+
+/// The owner whose list `viewer` may see read-only: the coordinator sees every owner's, a
+/// manager their own people's.
+pub fn owner_list_for(pages: &Pages, viewer: &Person, owner: PersonId) -> Result<Result<Person, Refused>, StoreError> {
+    let owner = match pages.store.get_person(owner) {
+        Ok(p) => p,
+        Err(StoreError::NotFound { .. }) => return Ok(Err(Refused::Gone)),
+        Err(e) => return Err(e),
+    };
+    Ok(if is_coordinator(pages, viewer) || owner.manager_id == Some(viewer.id) {
+        Ok(owner)
+    } else {
+        Err(Refused::NotCoordinator)
+    })
 }
 
 /// Whether `person` answers for `system`'s duty: its owner, a delegate, or the one it is

@@ -216,42 +216,20 @@ pub fn exit_step(step: ExitStepKind, lang: Language) -> &'static str {
     step.title(lang)
 }
 
+/// The mails' language of `lang` (the pages read dates as the mails write them).
+fn words(lang: Language) -> systemejer_mail::Lang {
+    match lang {
+        Language::Da => systemejer_mail::Lang::Da,
+        Language::En => systemejer_mail::Lang::En,
+    }
+}
+
 /// A date as people read it.
 pub fn date(d: chrono::NaiveDate, lang: Language) -> String {
-    use chrono::Datelike;
-    const MONTHS: [&str; 12] = [
-        "januar",
-        "februar",
-        "marts",
-        "april",
-        "maj",
-        "juni",
-        "juli",
-        "august",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ];
-    match lang {
-        Language::Da => format!("{}. {} {}", d.day(), MONTHS[d.month0() as usize], d.year()),
-        Language::En => d.format("%-d %B %Y").to_string(),
-    }
+    systemejer_mail::date_text(words(lang), d)
 }
 
 /// How a due date stands today, in words.
 pub fn when(due: chrono::NaiveDate, today: chrono::NaiveDate, lang: Language) -> String {
-    let days = (due - today).num_days();
-    match (lang, days) {
-        (Language::Da, 0) => "i dag".into(),
-        (Language::Da, 1) => "i morgen".into(),
-        (Language::Da, d) if d > 1 => format!("om {d} dage"),
-        (Language::Da, -1) => "overskredet med 1 dag".into(),
-        (Language::Da, d) => format!("overskredet med {} dage", -d),
-        (Language::En, 0) => "today".into(),
-        (Language::En, 1) => "tomorrow".into(),
-        (Language::En, d) if d > 1 => format!("in {d} days"),
-        (Language::En, -1) => "1 day overdue".into(),
-        (Language::En, d) => format!("{} days overdue", -d),
-    }
+    systemejer_mail::when_text(words(lang), (due - today).num_days())
 }

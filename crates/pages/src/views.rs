@@ -161,6 +161,15 @@ pub fn refusal(pages: &Pages, why: &Refused, lang: Language) -> (StatusCode, Str
                 "The form was not sent from the page, or the page is too old. Nothing was recorded. Open the link in the mail again and fill in the form."
             },
         ),
+        Refused::NotCoordinator => (
+            StatusCode::FORBIDDEN,
+            if da { "Listen er ikke din at se" } else { "The list is not yours to see" },
+            if da {
+                "En systemejers liste kan kun ses af informationssikkerhedskoordinatoren og systemejerens leder. Er det en fejl, så skriv til koordinatoren."
+            } else {
+                "An owner's list can be seen only by the information security coordinator and the owner's manager. If that is wrong, write to the coordinator."
+            },
+        ),
         Refused::Gone => (
             StatusCode::GONE,
             if da { "Opgaven gælder ikke længere" } else { "The duty no longer applies" },

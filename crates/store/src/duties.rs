@@ -13,10 +13,19 @@ use crate::facts::Facts;
 use crate::tables::obligations::{self, StoredDuty};
 use crate::{AnyConnection, StoreError};
 
-/// The duties the facts call for, with their dates as of `today`: what is kept of each from
+/// The day duties are worked out on, with the register's follow-up after a failed test.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Day {
+    /// Today in the municipality.
+    pub today: NaiveDate,
+    /// Days within which a failed test is due again.
+    pub follow_up_days: u32,
+}
+
+/// The duties the facts call for, with their dates as of `day`: what is kept of each from
 /// before (when it appeared, the interval set for this system) counts; a duty not known before
-/// appears on `today`.
-pub(crate) fn derive(facts: &Facts, today: NaiveDate) -> Vec<Scheduled> {
+/// appears on `day`.
+pub(crate) fn derive(facts: &Facts, day: Day) -> Vec<Scheduled> {
     let required = rules::required(&facts.system, &facts.records, &facts.incidents_recorded);
     let known: HashMap<_, _> = facts
         .duties
@@ -29,15 +38,15 @@ pub(crate) fn derive(facts: &Facts, today: NaiveDate) -> Vec<Scheduled> {
             ((d.scheduled.kind, d.scheduled.subject.clone()), known)
         })
         .collect();
-    rules::schedule(&required, &facts.last_passed, &known, today)
+    rules::schedule(&required, &facts.last_passed, &known, day.today, day.follow_up_days)
 }
 
 /// Brings the stored duties of the system in step with `facts` (as they stand after the
 /// change, in memory), writing only the duties that appeared, changed or went; `facts.duties`
 /// then holds the duties as stored.
-pub(crate) fn sync(conn: &mut AnyConnection, facts: &mut Facts, today: NaiveDate) -> Result<(), StoreError> {
+pub(crate) fn sync(conn: &mut AnyConnection, facts: &mut Facts, day: Day) -> Result<(), StoreError> {
     let id = facts.system.id;
-    let derived = derive(facts, today);
+    let derived = derive(facts, day);
     let same = |a: &Scheduled, b: &Scheduled| a.kind == b.kind && a.subject == b.subject;
     let mut appeared = Vec::new();
     let mut now_stored = Vec::with_capacity(derived.len());

@@ -74,6 +74,8 @@ pub struct Store {
     kind: BackendKind,
     /// The municipality's time zone: what "today" means for dates owners enter.
     timezone: chrono_tz::Tz,
+    /// Days within which a failed test is due again.
+    follow_up_days: u32,
     /// SQLite allows one writer at a time; writers in this process queue here instead of
     /// racing for the file lock (a lock upgrade inside a transaction fails without waiting).
     sqlite_writer: Arc<Mutex<()>>,
@@ -141,11 +143,24 @@ impl Store {
             pool,
             kind,
             timezone: chrono_tz::Europe::Copenhagen,
+            follow_up_days: systemejer_domain::obligations::FOLLOW_UP_DAYS,
             sqlite_writer: Arc::new(Mutex::new(())),
             writes: Arc::new(AtomicU64::new(0)),
             statements,
             _settle: Arc::new(Settle { opening, at_most: options.acquire_timeout }),
         })
+    }
+
+    /// The same store, with a failed test due again within `days` (default 30).
+    #[must_use]
+    pub fn with_follow_up_days(mut self, days: u32) -> Self {
+        self.follow_up_days = days;
+        self
+    }
+
+    /// The day duties are worked out on: `today`, with this register's follow-up days.
+    pub(crate) fn day_on(&self, today: chrono::NaiveDate) -> duties::Day {
+        duties::Day { today, follow_up_days: self.follow_up_days }
     }
 
     /// The time zone "today" is read in.

@@ -80,7 +80,9 @@ pub fn worker(config: &Config, store: Store) -> anyhow::Result<Worker> {
 /// Connects to the database and applies pending migrations.
 pub fn open_store(config: &Config) -> Result<Store, StoreError> {
     let options = PoolOptions { max_connections: config.database.max_connections, ..PoolOptions::default() };
-    let store = Store::connect(&config.database.url, &options)?.with_timezone(config.worker.timezone);
+    let store = Store::connect(&config.database.url, &options)?
+        .with_timezone(config.worker.timezone)
+        .with_follow_up_days(config.worker.failed_test_follow_up_days);
     let applied = store.migrate()?;
     if !applied.is_empty() {
         tracing::info!(?applied, "database migrated");

@@ -7,10 +7,10 @@ use systemejer_domain::incidents::breach_alert_stage;
 use systemejer_domain::reminders::Addressee;
 use systemejer_domain::{Language, PersonId};
 use systemejer_links::{Link, LinkTarget, breach_link_expiry};
-use systemejer_mail::{BreachAlert, Lang, MailError, Rendered};
+use systemejer_mail::{BreachAlert, Lang, MailError};
 use systemejer_store::{MessageKind, NewMessage, OpenBreach, PassKind, Store, StoreError};
 
-use crate::pass::{Letter, Pass, Planned};
+use crate::pass::{Letter, Pass, Planned, new_message};
 use crate::settings::WorkerSettings;
 
 /// One alert to one person.
@@ -32,7 +32,7 @@ pub fn plan(
     breaches: &[OpenBreach],
     now: DateTime<Utc>,
     settings: &WorkerSettings,
-    dpo: Option<PersonId>,
+    dpo: Option<&(PersonId, String)>,
 ) -> Vec<PlannedAlert> {
     let mut out = Vec::new();
     for breach in breaches {
@@ -50,9 +50,9 @@ pub fn plan(
             }
         }
         to.extend(settings.dpo_email.iter().map(|d| Addressee {
-            person: dpo,
+            person: dpo.map(|(id, _)| *id),
             email: d.clone(),
-            name: None,
+            name: dpo.map(|(_, name)| name.clone()),
             language: Language::Da,
         }));
         to.sort();
@@ -104,19 +104,8 @@ pub fn message(alert: &PlannedAlert, settings: &WorkerSettings, now: DateTime<Ut
         },
         now,
     )?;
-    let Rendered { subject, text, html, ics } = rendered;
-    Ok(NewMessage {
-        kind: MessageKind::BreachAlert,
-        recipient_email: alert.to.email.clone(),
-        recipient_name: alert.to.name.clone(),
-        language: lang.as_str().to_owned(),
-        subject,
-        text_body: text,
-        html_body: html,
-        ics,
-        items: serde_json::json!([{"incident_id": incident.id, "hours_after_discovery": alert.hours, "authority_deadline": incident.authority_deadline}]),
-        system_ids: incident.system_ids.clone(),
-    })
+    let items = serde_json::json!([{"incident_id": incident.id, "hours_after_discovery": alert.hours, "authority_deadline": incident.authority_deadline}]);
+    Ok(new_message(MessageKind::BreachAlert, &alert.to, rendered, items, incident.system_ids.clone()))
 }
 
 /// The breach watch: an alert per breach, stage and recipient, each a letter of its own.
@@ -136,11 +125,11 @@ impl Pass for BreachWatch {
         let breaches = store.open_breaches()?;
         let dpo = match settings.dpo_email.as_deref().map(systemejer_domain::EmailAddress::parse) {
             Some(Ok(address)) if !breaches.is_empty() => {
-                store.find_person_by_email(&address)?.filter(|p| p.active).map(|p| p.id)
+                store.find_person_by_email(&address)?.filter(|p| p.active).map(|p| (p.id, p.name))
             }
             _ => None,
         };
-        let letters = plan(&breaches, now, settings, dpo)
+        let letters = plan(&breaches, now, settings, dpo.as_ref())
             .into_iter()
             .map(|a| Letter { to: a.to.clone(), items: vec![a] })
             .collect();

@@ -8,10 +8,10 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use systemejer_domain::Language;
 use systemejer_domain::reminders::Addressee;
 use systemejer_links::{Link, LinkTarget, duty_link_expiry};
-use systemejer_mail::{ExitStepsNotice, FailedResultNotice, Lang, MailError, OpenSteps, Rendered};
+use systemejer_mail::{ExitStepsNotice, FailedResultNotice, Lang, MailError, OpenSteps};
 use systemejer_store::{FailedResult, MessageKind, NewMessage, OpenExitSteps, PassKind, Store, StoreError};
 
-use crate::pass::{Letter, Pass, Planned};
+use crate::pass::{Letter, Pass, Planned, new_message};
 use crate::settings::WorkerSettings;
 
 /// How far back the failures told are looked for: a worker down for less than this loses none.
@@ -38,28 +38,6 @@ fn greeting(to: &Addressee) -> String {
         Language::Da => "informationssikkerhedskoordinator".into(),
         Language::En => "information security coordinator".into(),
     })
-}
-
-fn message(
-    kind: MessageKind,
-    to: &Addressee,
-    rendered: Rendered,
-    items: serde_json::Value,
-    systems: Vec<systemejer_domain::SystemId>,
-) -> NewMessage {
-    let Rendered { subject, text, html, ics } = rendered;
-    NewMessage {
-        kind,
-        recipient_email: to.email.clone(),
-        recipient_name: to.name.clone(),
-        language: to.language.as_str().to_owned(),
-        subject,
-        text_body: text,
-        html_body: html,
-        ics,
-        items,
-        system_ids: systems,
-    }
 }
 
 /// One failure told to one recipient.
@@ -132,15 +110,17 @@ impl Pass for FailedResults {
             system: f.system.name.clone(),
             duty: c.kind.title(to.language).to_owned(),
             done_on: c.done_on,
-            recorded_by: c.recorded_by.clone(),
+            recorded_by: f.recorded_by_name.clone().unwrap_or_else(|| c.recorded_by.clone()),
             notes: c.notes.clone(),
             due_on: f.due_on,
+            overdue: f.due_on.is_some_and(|d| d < now.with_timezone(&settings.timezone).date_naive()),
             owner: (!is_owner).then(|| f.owner.as_ref().map(|o| o.name.clone())).flatten(),
             link,
-            contact: settings.coordinator_email.clone(),
+            // Not to the coordinator: "write to the coordinator" to the coordinator.
+            contact: settings.coordinator_email.clone().filter(|_| is_owner),
         })?;
         let items = serde_json::json!([{"completion_id": c.id, "system_id": c.system_id, "kind": c.kind, "done_on": c.done_on}]);
-        Ok(message(MessageKind::FailedResult, to, rendered, items, vec![c.system_id]))
+        Ok(new_message(MessageKind::FailedResult, to, rendered, items, vec![c.system_id]))
     }
 }
 
@@ -212,8 +192,9 @@ impl Pass for ExitStepsReminder {
                     steps: i.open.steps.iter().map(|s| s.title(to.language).to_owned()).collect(),
                 })
                 .collect(),
-            link,
-            contact: settings.coordinator_email.clone(),
+            for_coordinator: settings.coordinator_email.as_deref() == Some(to.email.as_str()),
+            link: link.filter(|_| settings.coordinator_email.as_deref() != Some(to.email.as_str())),
+            contact: settings.coordinator_email.clone().filter(|c| *c != to.email),
         })?;
         let listed = serde_json::json!(
             items
@@ -222,6 +203,6 @@ impl Pass for ExitStepsReminder {
                 .collect::<Vec<_>>()
         );
         let systems = items.iter().map(|i| i.open.system.id).collect();
-        Ok(message(MessageKind::ExitSteps, to, rendered, listed, systems))
+        Ok(new_message(MessageKind::ExitSteps, to, rendered, listed, systems))
     }
 }

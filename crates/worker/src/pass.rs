@@ -57,6 +57,30 @@ pub trait Pass: Send + Sync + 'static {
     ) -> Result<NewMessage, systemejer_mail::MailError>;
 }
 
+/// The outbox message of a rendered letter to `to`: its kind, what it tells of (as JSON, for
+/// the outbox's listing) and the systems it concerns.
+pub(crate) fn new_message(
+    kind: systemejer_store::MessageKind,
+    to: &Addressee,
+    rendered: systemejer_mail::Rendered,
+    items: serde_json::Value,
+    system_ids: Vec<systemejer_domain::SystemId>,
+) -> NewMessage {
+    let systemejer_mail::Rendered { subject, text, html, ics } = rendered;
+    NewMessage {
+        kind,
+        recipient_email: to.email.clone(),
+        recipient_name: to.name.clone(),
+        language: to.language.as_str().to_owned(),
+        subject,
+        text_body: text,
+        html_body: html,
+        ics,
+        items,
+        system_ids,
+    }
+}
+
 /// What one pass did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Outcome {

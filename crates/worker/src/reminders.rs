@@ -10,10 +10,10 @@ use systemejer_domain::obligations::ObligationKind;
 use systemejer_domain::reminders::{self as rules, Addressee, Because, DutyPeople, Stage};
 use systemejer_domain::{Language, PersonId};
 use systemejer_links::{Link, LinkTarget, duty_link_expiry};
-use systemejer_mail::{Escalation, Lang, MailError, OwnerGroup, Reminder, ReminderItem, Rendered};
+use systemejer_mail::{Escalation, Lang, MailError, OwnerGroup, Reminder, ReminderItem};
 use systemejer_store::{DueDuty, MessageKind, NewMessage, PassKind, Store, StoreError};
 
-use crate::pass::{Letter, Pass, Planned};
+use crate::pass::{Letter, Pass, Planned, new_message};
 use crate::settings::WorkerSettings;
 
 /// One duty in a recipient's reminder.
@@ -43,6 +43,9 @@ pub struct PlannedItem {
     /// The owner's name, where the recipient is not the owner.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    /// The duty's interval in months: a link to it holds until the duty, done now, falls due again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval_months: Option<u32>,
     /// The owner's id and their manager's name, for the coordinator's digest grouped by owner.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<String>,
@@ -112,6 +115,7 @@ pub fn plan(duties: &[DueDuty], today: NaiveDate, settings: &WorkerSettings) -> 
                 role: role(&to, why, &people).to_owned(),
                 owner: duty.owner.as_ref().filter(|o| to.person != Some(o.id)).map(|o| o.name.clone()),
                 early: duty.early.map(|e| e.as_str().to_owned()),
+                interval_months: duty.interval_months,
                 owner_id: duty.owner.as_ref().map(|o| o.id.to_string()),
                 owner_manager: duty.owner_manager.as_ref().map(|m| m.name.clone()),
             };
@@ -175,7 +179,13 @@ fn duty_link(
     let link = Link {
         person,
         target: LinkTarget::Duty { system, kind, subject: item.subject.clone(), due_on: item.due_on },
-        expires_at: duty_link_expiry(now, None, settings.link_max_days),
+        // Until the duty, done now, would fall due again (a monthly duty's link ends with its
+        // month), and never beyond the longest lifetime.
+        expires_at: duty_link_expiry(
+            now,
+            item.interval_months.map(|m| systemejer_domain::obligations::add_months(now.date_naive(), m)),
+            settings.link_max_days,
+        ),
     };
     Some(format!("{}/l/{}", settings.public_url, settings.link_keys.sign(&link)))
 }
@@ -247,11 +257,13 @@ pub fn message(
     let listed = items.iter().map(|i| reminder_item(to, i, settings, now)).collect::<Result<Vec<_>, MailError>>()?;
     // The coordinator's digest is not addressed as if the coordinator were an owner: it is
     // grouped by owner, naming each owner and their manager.
-    let Rendered { subject, text, html, ics } = if items.iter().all(|i| i.role == "coordinator") {
+    let to_manager = items.iter().all(|i| i.role == "manager");
+    let rendered = if to_manager || items.iter().all(|i| i.role == "coordinator") {
         systemejer_mail::render_escalation(&Escalation {
             name,
             lang: mail_lang,
             owners: by_owner(to, items, listed, settings, now),
+            to_manager,
         })?
     } else {
         let reminder = Reminder {
@@ -270,18 +282,7 @@ pub fn message(
         items.iter().filter_map(|i| i.system_id.parse().ok()).collect();
     system_ids.sort();
     system_ids.dedup();
-    Ok(NewMessage {
-        kind: MessageKind::Reminder,
-        recipient_email: to.email.clone(),
-        recipient_name: to.name.clone(),
-        language: lang.as_str().to_owned(),
-        subject,
-        text_body: text,
-        html_body: html,
-        ics,
-        items: serde_json::to_value(items).unwrap_or_default(),
-        system_ids,
-    })
+    Ok(new_message(MessageKind::Reminder, to, rendered, serde_json::to_value(items).unwrap_or_default(), system_ids))
 }
 
 /// A signed link for `person` to a list (their own, or an owner's), for the longest lifetime.
@@ -323,6 +324,7 @@ fn reminder_item(
         link: page.unwrap_or_else(|| format!("{}/api/v1/systems/{}/obligations", settings.public_url, i.system_id)),
         role: role_text(&i.role, i.owner.as_deref(), lang),
         page: is_page,
+        by_approval: kind.done_by_approval(),
         note: (!parts.is_empty()).then(|| parts.join(" ")),
     })
 }
@@ -343,13 +345,15 @@ fn by_owner(
                 Language::Da => "(ingen systemejer)".into(),
                 Language::En => "(no system owner)".into(),
             }),
-            manager: planned.owner_manager.clone(),
+            manager: planned.owner_manager.clone().filter(|_| planned.role != "manager"),
+            inactive: false,
             list: to
                 .person
                 .zip(planned.owner_id.as_deref().and_then(|o| o.parse().ok()))
                 .map(|(person, owner)| list_link(settings, person, LinkTarget::OwnerDuties { owner }, now)),
             items: Vec::new(),
         });
+        group.inactive |= planned.because == "owner_inactive";
         group.items.push(item);
     }
     groups.into_values().collect()
@@ -412,7 +416,7 @@ impl Pass for ReminderPass {
         // The coordinator, where their address is a person of the register, gets links to the
         // owners' lists (read-only).
         let coordinator = match settings.coordinator_email.as_deref().map(systemejer_domain::EmailAddress::parse) {
-            Some(Ok(address)) => store.find_person_by_email(&address)?.filter(|p| p.active).map(|p| p.id),
+            Some(Ok(address)) => store.find_person_by_email(&address)?.filter(|p| p.active),
             _ => None,
         };
         let letters = pass
@@ -420,8 +424,11 @@ impl Pass for ReminderPass {
             .into_iter()
             .map(|p| {
                 let mut to = p.addressee;
-                if to.person.is_none() && settings.coordinator_email.as_deref() == Some(to.email.as_str()) {
-                    to.person = coordinator;
+                if let Some(c) = coordinator.as_ref().filter(|_| to.person.is_none())
+                    && settings.coordinator_email.as_deref() == Some(to.email.as_str())
+                {
+                    to.person = Some(c.id);
+                    to.name = Some(c.name.clone());
                 }
                 Letter { to, items: p.items }
             })

@@ -69,20 +69,7 @@ where
         return;
     };
     loop {
-        match pass().await {
-            Ok(o) => tracing::info!(
-                found = o.duties_due,
-                queued = o.queued,
-                sent = o.sent,
-                retried = o.retried,
-                failed = o.failed,
-                "worker: {name} done"
-            ),
-            Err(e) => {
-                let error = systemejer_store::ErrorChain(&e);
-                tracing::error!(%error, "worker: {name} failed; it runs again on schedule");
-            }
-        }
+        log_pass(name, pass().await);
         let Some(next) = next_run(&schedule, Utc::now()) else {
             tracing::warn!("worker: the {name} schedule has no future run; stopping it");
             return;

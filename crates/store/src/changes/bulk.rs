@@ -153,7 +153,9 @@ impl Store {
                 steps.extend(exit_steps::checklist_values(system.id));
                 facts.records.exit_steps = ExitStepKind::ALL.iter().map(|k| ExitStep::open(*k)).collect();
             }
-            duty_rows.extend(duties::derive(&facts, today).iter().map(|duty| obligations::values(system.id, duty)));
+            duty_rows.extend(
+                duties::derive(&facts, self.day_on(today)).iter().map(|duty| obligations::values(system.id, duty)),
+            );
             changes.extend(item.records.open_change.iter());
         }
         self.write(|conn| {

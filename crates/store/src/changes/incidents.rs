@@ -42,7 +42,7 @@ impl Store {
             }
             for mut facts in facts::of(conn, in_order)? {
                 facts.incidents_recorded.push(incident.created_at);
-                duties::sync(conn, &mut facts, today)?;
+                duties::sync(conn, &mut facts, self.day_on(today))?;
             }
             let key = incident.id.to_string();
             let entry = Entry::new(incident.created_at, actor, AuditAction::Create, EntityType::Incident, &key);

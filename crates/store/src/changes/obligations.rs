@@ -59,7 +59,7 @@ impl Store {
                     duty.assignee_id = assignee;
                 }
             }
-            duties::sync(conn, &mut facts, today)?;
+            duties::sync(conn, &mut facts, self.day_on(today))?;
             let after = of_kind(duties::shown(&facts.system, &facts.duties, today));
             let key = format!("{system}/{kind}");
             audit::record(
@@ -150,7 +150,7 @@ impl Store {
             };
             obligations::insert_completion(conn, &completion)?;
             facts.last_passed.entry((kind, subject)).or_default().record(completion.result, completion.done_on);
-            duties::sync(conn, &mut facts, today)?;
+            duties::sync(conn, &mut facts, self.day_on(today))?;
             let key = completion.id.to_string();
             let entry = Entry::new(completion.recorded_at, actor, AuditAction::Create, EntityType::Completion, &key);
             audit::record(conn, &entry, None::<&()>, Some(&completion))?;

@@ -144,7 +144,7 @@ impl Store {
             };
             agreements::insert(conn, &agreement)?;
             facts.records.agreements.push(agreement.clone());
-            duties::sync(conn, &mut facts, today)?;
+            duties::sync(conn, &mut facts, self.day_on(today))?;
             let key = agreement.id.to_string();
             let entry =
                 Entry::new(agreement.created_at, actor, AuditAction::Create, EntityType::ProcessingAgreement, &key);
@@ -165,7 +165,7 @@ impl Store {
             let before = facts.records.agreements.iter().find(|x| x.id == id).cloned().ok_or_else(missing)?;
             agreements::delete(conn, id)?;
             facts.records.agreements.retain(|x| x.id != id);
-            duties::sync(conn, &mut facts, today)?;
+            duties::sync(conn, &mut facts, self.day_on(today))?;
             let key = id.to_string();
             let entry = Entry::new(now(), actor, AuditAction::Delete, EntityType::ProcessingAgreement, &key);
             audit::record_deletion(conn, &entry, &before)

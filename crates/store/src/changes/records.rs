@@ -54,7 +54,7 @@ impl Store {
             };
             documents::insert(conn, &recorded)?;
             D::slot(&mut facts.records).put(recorded.clone());
-            duties::sync(conn, &mut facts, today)?;
+            duties::sync(conn, &mut facts, self.day_on(today))?;
             let key = recorded.id.to_string();
             let entry = Entry::new(at, actor, AuditAction::Create, D::KIND.entity(), &key);
             audit::record(conn, &entry, None::<&()>, Some(&recorded))?;
@@ -92,7 +92,7 @@ impl Store {
             }
             documents::insert(conn, &recorded)?;
             D::slot(&mut facts.records).put(recorded.clone());
-            duties::sync(conn, &mut facts, today)?;
+            duties::sync(conn, &mut facts, self.day_on(today))?;
             let action = if before.is_some() { AuditAction::Update } else { AuditAction::Create };
             let key = recorded.id.to_string();
             audit::record(
@@ -116,7 +116,7 @@ impl Store {
                 .ok_or_else(|| documents::not_found::<D>(system, Some(id)))?;
             documents::delete(conn, id)?;
             D::slot(&mut facts.records).remove(id);
-            duties::sync(conn, &mut facts, today)?;
+            duties::sync(conn, &mut facts, self.day_on(today))?;
             let key = id.to_string();
             audit::record_deletion(
                 conn,
@@ -157,7 +157,7 @@ impl Store {
             slot.approved_at = Some(at);
             let after = slot.clone();
             documents::set_approval(conn, after.id, approver, at)?;
-            duties::sync(conn, &mut facts, today)?;
+            duties::sync(conn, &mut facts, self.day_on(today))?;
             let key = after.id.to_string();
             audit::record(
                 conn,

@@ -74,7 +74,7 @@ impl Store {
             let system = new.into_system(SystemId::from_uuid(new_id()), now());
             check_references(conn, &system, None)?;
             systems::insert(conn, &system)?;
-            duties::sync(conn, &mut Facts::new(system.clone()), today)?;
+            duties::sync(conn, &mut Facts::new(system.clone()), self.day_on(today))?;
             let key = system.id.to_string();
             let entry = Entry::new(system.created_at, actor, AuditAction::Create, EntityType::System, &key);
             audit::record(conn, &entry, None::<&()>, Some(&system))?;
@@ -104,7 +104,7 @@ impl Store {
                 systems::replace_delegates(conn, &after)?;
             }
             facts.system = after.clone();
-            duties::sync(conn, &mut facts, today)?;
+            duties::sync(conn, &mut facts, self.day_on(today))?;
             let key = id.to_string();
             audit::record(
                 conn,
@@ -179,7 +179,7 @@ impl Store {
                 _ => {}
             }
             facts.system = after.clone();
-            duties::sync(conn, &mut facts, today)?;
+            duties::sync(conn, &mut facts, self.day_on(today))?;
             let reason = request.reason.as_ref().or(request.change_description.as_ref()).map(|r| r.as_str().to_owned());
             let record = TransitionRecord {
                 id: new_id(),

@@ -34,6 +34,8 @@ pub struct DueDuty {
     pub owner_manager: Option<Arc<Party>>,
     /// Why it falls due before its regular date, where it does.
     pub early: Option<DueEarly>,
+    /// Its interval in months (`None` for the one-off duty).
+    pub interval_months: Option<u32>,
 }
 
 /// What a reminder tells of a system.
@@ -66,6 +68,8 @@ pub struct FailedResult {
     pub owner: Option<Arc<Party>>,
     /// When the duty is due now (the follow-up).
     pub due_on: Option<NaiveDate>,
+    /// The name of who recorded it, where the register knows their address.
+    pub recorded_by_name: Option<String>,
 }
 
 /// A system being decommissioned with exit steps still open, and its owner.
@@ -176,6 +180,7 @@ impl Store {
             out.push(DueDuty {
                 kind,
                 early,
+                interval_months: interval,
                 subject: subject.clone(),
                 due_on,
                 owner: owner_id.map(party).transpose()?,
@@ -190,11 +195,19 @@ impl Store {
     /// The tests that failed and were recorded at or after `since`, in systems not retired,
     /// with their owners and the duties' due dates now.
     pub fn failed_results(&self, since: DateTime<Utc>) -> Result<Vec<FailedResult>, StoreError> {
-        let (failed, found, duties) = self.read(|conn| {
+        let (failed, found, duties, names) = self.read(|conn| {
             let failed = obligations::failed_since(conn, since.naive_utc())?;
             let ids: Vec<String> =
                 failed.iter().map(|c| c.system_id.to_string()).collect::<BTreeSet<_>>().into_iter().collect();
-            Ok((failed, systems::get_many(conn, &ids)?, obligations::of_systems(conn, &ids)?))
+            let mut names = HashMap::new();
+            for email in failed.iter().map(|c| c.recorded_by.clone()).collect::<BTreeSet<_>>() {
+                if let Ok(address) = systemejer_domain::EmailAddress::parse(&email)
+                    && let Some(p) = people::find_by_email(conn, &address)?
+                {
+                    names.insert(email, p.name);
+                }
+            }
+            Ok((failed, systems::get_many(conn, &ids)?, obligations::of_systems(conn, &ids)?, names))
         })?;
         let people = self.parties(found.values().filter_map(|s| s.owner_id))?;
         let mut out = Vec::new();
@@ -204,13 +217,16 @@ impl Store {
                 continue;
             }
             let subject = completion.subject.clone().unwrap_or_default();
-            let due_on = duties
-                .get(&completion.system_id.to_string())
-                .and_then(|list| {
-                    list.iter().find(|d| d.scheduled.kind == completion.kind && d.scheduled.subject == subject)
-                })
-                .and_then(|d| d.scheduled.next_due_on);
+            let duty = duties.get(&completion.system_id.to_string()).and_then(|list| {
+                list.iter().find(|d| d.scheduled.kind == completion.kind && d.scheduled.subject == subject)
+            });
+            // A pass on or after the failure answered it: nothing to tell.
+            if duty.and_then(|d| d.scheduled.last_done_on).is_some_and(|passed| passed >= completion.done_on) {
+                continue;
+            }
+            let due_on = duty.and_then(|d| d.scheduled.next_due_on);
             out.push(FailedResult {
+                recorded_by_name: names.get(&completion.recorded_by).cloned(),
                 system: DueSystem { id: system.id, name: system.name.clone() },
                 owner: system.owner_id.and_then(|o| people.get(&o)).map(|(p, _)| Arc::clone(p)),
                 due_on,

@@ -95,7 +95,8 @@ impl Store {
     ) -> Result<ComplianceReport, StoreError> {
         let next_midnight = day.succ_opt().unwrap_or(day).and_hms_opt(0, 0, 0).unwrap_or_default();
         let end = self.timezone.from_local_datetime(&next_midnight).earliest().map_or(next_midnight, |t| t.naive_utc());
-        self.read(|conn| past_report(conn, filter, day, end))
+        let on = self.day_on(day);
+        self.read(|conn| past_report(conn, filter, on, end))
     }
 
     /// The record of processing activities: one row per system that processes personal data
@@ -264,9 +265,10 @@ impl Snapshot {
 fn past_report(
     conn: &mut AnyConnection,
     filter: &ComplianceFilter,
-    day: NaiveDate,
+    on: duties::Day,
     end: NaiveDateTime,
 ) -> Result<ComplianceReport, StoreError> {
+    let day = on.today;
     let snap = Snapshot::at(conn, end)?;
     let people: HashMap<PersonId, Person> =
         snap.all::<Person>(EntityType::Person)?.into_iter().map(|(_, p)| (p.id, p)).collect();
@@ -345,7 +347,7 @@ fn past_report(
                 assignee_id: None,
             })
             .collect();
-        let scheduled = duties::derive(&facts, day);
+        let scheduled = duties::derive(&facts, on);
         let row =
             compliance_row(&facts.system, owner_of(&facts.system, &people), &facts.records, &scheduled, breaches, day);
         if filter.keeps_row(&row) {
