@@ -95,7 +95,7 @@ pub fn message(alert: &PlannedAlert, settings: &WorkerSettings, now: DateTime<Ut
                         target: LinkTarget::Breach { incident: incident.id },
                         expires_at: breach_link_expiry(now, settings.link_max_days),
                     };
-                    format!("{}/l/{}", settings.public_url, settings.link_keys.sign(&link))
+                    settings.url_of(&link)
                 }
                 None => format!("{}/api/v1/incidents/{}", settings.public_url, incident.id),
             },

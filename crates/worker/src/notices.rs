@@ -100,7 +100,7 @@ impl Pass for FailedResults {
                     },
                     expires_at: duty_link_expiry(now, None, settings.link_max_days),
                 };
-                Some(format!("{}/l/{}", settings.public_url, settings.link_keys.sign(&link)))
+                Some(settings.url_of(&link))
             }
             _ => None,
         };
@@ -174,14 +174,7 @@ impl Pass for ExitStepsReminder {
         settings: &WorkerSettings,
         now: DateTime<Utc>,
     ) -> Result<NewMessage, MailError> {
-        let link = to.person.map(|person| {
-            let link = Link {
-                person,
-                target: LinkTarget::MyDuties,
-                expires_at: now + Duration::days(i64::from(settings.link_max_days)),
-            };
-            format!("{}/l/{}", settings.public_url, settings.link_keys.sign(&link))
-        });
+        let link = to.person.map(|person| settings.list_url(person, LinkTarget::MyDuties, now));
         let rendered = systemejer_mail::render_exit_steps(&ExitStepsNotice {
             name: greeting(to),
             lang: lang(to.language),

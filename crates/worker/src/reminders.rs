@@ -187,7 +187,7 @@ fn duty_link(
             settings.link_max_days,
         ),
     };
-    Some(format!("{}/l/{}", settings.public_url, settings.link_keys.sign(&link)))
+    Some(settings.url_of(&link))
 }
 
 fn key(duty: &DueDuty, stage: Stage, email: &str) -> String {
@@ -273,7 +273,7 @@ pub fn message(
             my_duties: to
                 .person
                 .filter(|_| items.iter().any(|i| matches!(i.role.as_str(), "owner" | "assignee")))
-                .map(|person| list_link(settings, person, LinkTarget::MyDuties, now)),
+                .map(|person| settings.list_url(person, LinkTarget::MyDuties, now)),
             contact: settings.coordinator_email.clone(),
         };
         systemejer_mail::render_reminder(&reminder, now)?
@@ -283,12 +283,6 @@ pub fn message(
     system_ids.sort();
     system_ids.dedup();
     Ok(new_message(MessageKind::Reminder, to, rendered, serde_json::to_value(items).unwrap_or_default(), system_ids))
-}
-
-/// A signed link for `person` to a list (their own, or an owner's), for the longest lifetime.
-fn list_link(settings: &WorkerSettings, person: PersonId, target: LinkTarget, now: DateTime<Utc>) -> String {
-    let link = Link { person, target, expires_at: now + Duration::days(i64::from(settings.link_max_days)) };
-    format!("{}/l/{}", settings.public_url, settings.link_keys.sign(&link))
 }
 
 /// One duty of a reminder, in the recipient's language, with its link: the page where the
@@ -350,7 +344,7 @@ fn by_owner(
             list: to
                 .person
                 .zip(planned.owner_id.as_deref().and_then(|o| o.parse().ok()))
-                .map(|(person, owner)| list_link(settings, person, LinkTarget::OwnerDuties { owner }, now)),
+                .map(|(person, owner)| settings.list_url(person, LinkTarget::OwnerDuties { owner }, now)),
             items: Vec::new(),
         });
         group.inactive |= planned.because == "owner_inactive";

@@ -41,6 +41,24 @@ pub struct WorkerSettings {
     pub send_timeout: StdDuration,
 }
 
+impl WorkerSettings {
+    /// The address of `link` in a mail: the public URL, `/l/`, and the link signed.
+    pub(crate) fn url_of(&self, link: &systemejer_links::Link) -> String {
+        format!("{}/l/{}", self.public_url, self.link_keys.sign(link))
+    }
+
+    /// The address of a list (`person`'s own, or an owner's) for the longest link lifetime.
+    pub(crate) fn list_url(
+        &self,
+        person: systemejer_domain::PersonId,
+        target: systemejer_links::LinkTarget,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> String {
+        let expires_at = now + Duration::days(i64::from(self.link_max_days));
+        self.url_of(&systemejer_links::Link { person, target, expires_at })
+    }
+}
+
 impl Default for WorkerSettings {
     fn default() -> Self {
         Self {
