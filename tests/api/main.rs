@@ -14,6 +14,7 @@ mod metrics;
 mod obligations;
 mod permissions;
 mod queries;
+mod races;
 mod register;
 mod reports;
 mod tokens;

@@ -202,7 +202,11 @@ async fn write_requests_cost_a_fixed_small_number_of_round_trips(app: TestApp) {
     }
     eprintln!("{report}");
     for (name, cost) in &costs {
-        let held = HELD.iter().find(|(n, ..)| n == name).map(|(.., h)| *h).unwrap();
+        // On PostgreSQL a change of a system first locks its row (`SELECT … FOR UPDATE`), so
+        // that two changes at once run one after the other: one statement more than SQLite,
+        // whose writers already take turns.
+        let lock = u64::from(app.is_postgres() && *name != "create_system");
+        let held = HELD.iter().find(|(n, ..)| n == name).map(|(.., h)| *h).unwrap() + lock;
         assert!(*cost <= held, "{name} cost {cost} statements, more than the {held} held\n{report}");
     }
     for (name, ..) in HELD {

@@ -101,3 +101,64 @@ fn the_demo_loads_on_sqlite() {
 fn the_demo_loads_on_postgres() {
     loads_whole_and_agrees_with_its_audit_log(Backend::Postgres);
 }
+
+/// Two submits of one emailed link at the same moment (a double click, two devices): the cycle
+/// is recorded once, the other submit finds it recorded. A hundred duties, each raced once.
+fn one_cycle_is_recorded_once_by_two_submits_at_once(backend: Backend) {
+    use systemejer_domain::obligations::{CompletionResult, NewCompletion, ObligationKind};
+    let Some(db) = TestDb::create(backend) else { return };
+    let store = db.store();
+    let options = systemejer_demo::Options { systems: 300, seed: 3, today: store.today() };
+    systemejer_demo::load(&store, options).unwrap();
+    let horizon = store.today() + chrono::Duration::days(60);
+    let due: Vec<_> = store
+        .due_duties(horizon)
+        .unwrap()
+        .into_iter()
+        .filter(|d| !d.kind.done_by_approval() && d.kind != ObligationKind::ProcessorSupervision)
+        .take(100)
+        .collect();
+    assert_eq!(due.len(), 100, "the demo has a hundred open duties to race on");
+    for duty in &due {
+        let submit = || {
+            let store = store.clone();
+            let (system, kind, cycle) = (duty.system.id, duty.kind, duty.due_on);
+            std::thread::spawn(move || {
+                let new = NewCompletion {
+                    done_on: store.today(),
+                    result: CompletionResult::Passed,
+                    subject: None,
+                    evidence: None,
+                    notes: None,
+                    document_url: None,
+                };
+                store.add_completion_from_link(system, kind, new, "ejer@demo-kommune.dk", cycle)
+            })
+        };
+        let (a, b) = (submit(), submit());
+        let results = [a.join().unwrap(), b.join().unwrap()];
+        let recorded = results.iter().filter(|r| r.is_ok()).count();
+        let refused = results
+            .iter()
+            .filter(|r| matches!(r, Err(StoreError::Conflict { code: "already_recorded", .. })))
+            .count();
+        assert_eq!((recorded, refused), (1, 1), "{} {}: {results:?}", duty.system.name, duty.kind);
+        let linked = store
+            .list_completions(duty.system.id, duty.kind)
+            .unwrap()
+            .into_iter()
+            .filter(|c| c.recorded_by == "ejer@demo-kommune.dk")
+            .count();
+        assert_eq!(linked, 1, "{} {}: recorded once", duty.system.name, duty.kind);
+    }
+}
+
+#[test]
+fn sqlite_one_cycle_is_recorded_once_by_two_submits_at_once() {
+    one_cycle_is_recorded_once_by_two_submits_at_once(Backend::Sqlite);
+}
+
+#[test]
+fn postgres_one_cycle_is_recorded_once_by_two_submits_at_once() {
+    one_cycle_is_recorded_once_by_two_submits_at_once(Backend::Postgres);
+}

@@ -65,7 +65,7 @@ impl Facts {
 
 /// The facts of one system.
 pub(crate) fn load(conn: &mut AnyConnection, id: SystemId) -> Result<Facts, StoreError> {
-    let system = systems::get(conn, id)?;
+    let system = systems::get_for_update(conn, id)?;
     of(conn, vec![system])?.pop().ok_or_else(|| StoreError::internal("the facts of a system read vanished"))
 }
 

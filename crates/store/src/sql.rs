@@ -62,3 +62,18 @@ macro_rules! insert_all {
     };
 }
 pub(crate) use insert_all;
+
+/// Locks the row `id` of `table` until the transaction ends, on PostgreSQL (`SELECT … FOR
+/// UPDATE`): what every change reads first, so that two changes of one thing run one after the
+/// other and the second sees what the first wrote (its version, its state, the cycle it
+/// recorded). SQLite's writers already run one at a time (the store's writer lock and the
+/// database's), so there it costs nothing. `table` is one of ours, never input.
+pub(crate) fn lock_row(conn: &mut crate::AnyConnection, table: &'static str, id: &str) -> Result<(), StoreError> {
+    if let crate::AnyConnection::Postgresql(c) = conn {
+        use diesel::RunQueryDsl;
+        diesel::sql_query(format!("SELECT id FROM {table} WHERE id = $1 FOR UPDATE"))
+            .bind::<diesel::sql_types::Text, _>(id)
+            .execute(c)?;
+    }
+    Ok(())
+}

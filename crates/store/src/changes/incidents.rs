@@ -82,7 +82,7 @@ impl Store {
         change: impl FnOnce(Incident, chrono::DateTime<Utc>) -> Result<Incident, Vec<Violation>>,
     ) -> Result<Incident, StoreError> {
         self.write(|conn| {
-            let before = incidents::get(conn, id)?;
+            let before = incidents::get_for_update(conn, id)?;
             check_version(expected, before.version)?;
             let at = now();
             let mut after = change(before.clone(), at).map_err(StoreError::Invalid)?;

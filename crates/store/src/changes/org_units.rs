@@ -59,7 +59,7 @@ impl Store {
         actor: &str,
     ) -> Result<OrgUnit, StoreError> {
         self.write(|conn| {
-            let before = org_units::get(conn, id)?;
+            let before = org_units::get_for_update(conn, id)?;
             check_version(expected, before.version)?;
             if let Some(parent) = changes.parent_id {
                 org_units::require(conn, "parent_id", parent)?;
@@ -84,7 +84,7 @@ impl Store {
     /// Deletes a unit that nothing refers to any more.
     pub fn delete_org_unit(&self, id: OrgUnitId, expected: Option<i64>, actor: &str) -> Result<(), StoreError> {
         self.write(|conn| {
-            let before = org_units::get(conn, id)?;
+            let before = org_units::get_for_update(conn, id)?;
             check_version(expected, before.version)?;
             let children = org_units::count_children(conn, id)?;
             let people = people::count_in_unit(conn, id)?;

@@ -85,7 +85,7 @@ impl Store {
         actor: &str,
     ) -> Result<Person, StoreError> {
         self.write(|conn| {
-            let before = people::get(conn, id)?;
+            let before = people::get_for_update(conn, id)?;
             check_version(expected, before.version)?;
             if let Some(email) = &changes.email {
                 check_email_free(conn, email, Some(id))?;
@@ -116,7 +116,7 @@ impl Store {
     /// usually made inactive instead, which keeps the history readable.
     pub fn delete_person(&self, id: PersonId, expected: Option<i64>, actor: &str) -> Result<(), StoreError> {
         self.write(|conn| {
-            let before = people::get(conn, id)?;
+            let before = people::get_for_update(conn, id)?;
             check_version(expected, before.version)?;
             let (owns, delegated) = systems::count_roles_of(conn, id)?;
             let reports = people::count_managed_by(conn, id)?;

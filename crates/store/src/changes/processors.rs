@@ -56,7 +56,7 @@ impl Store {
         actor: &str,
     ) -> Result<Processor, StoreError> {
         self.write(|conn| {
-            let before = processors::get(conn, id)?;
+            let before = processors::get_for_update(conn, id)?;
             check_version(expected, before.version)?;
             check_cvr_free(conn, &new, Some(id))?;
             let after = Processor {
@@ -84,7 +84,7 @@ impl Store {
     /// Deletes a processor that no agreement refers to.
     pub fn delete_processor(&self, id: ProcessorId, expected: Option<i64>, actor: &str) -> Result<(), StoreError> {
         self.write(|conn| {
-            let before = processors::get(conn, id)?;
+            let before = processors::get_for_update(conn, id)?;
             check_version(expected, before.version)?;
             let used = agreements::count_with(conn, id)?;
             if used > 0 {

@@ -179,7 +179,7 @@ impl Store {
     ) -> Result<ExitStep, StoreError> {
         let today = self.today();
         self.write(|conn| {
-            let s = systems::get(conn, system)?;
+            let s = systems::get_for_update(conn, system)?;
             let checklist = exit_steps::of_system(conn, system)?;
             let Some(before) = checklist.iter().find(|x| x.step == step).cloned() else {
                 return Err(StoreError::Conflict {

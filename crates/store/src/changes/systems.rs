@@ -120,7 +120,7 @@ impl Store {
     /// not deleted). Its transitions and delegates go with it; the audit log keeps them.
     pub fn delete_system(&self, id: SystemId, expected: Option<i64>, actor: &str) -> Result<(), StoreError> {
         self.write(|conn| {
-            let before = systems::get(conn, id)?;
+            let before = systems::get_for_update(conn, id)?;
             check_version(expected, before.version)?;
             transitions::delete_of(conn, id)?;
             systems::delete(conn, id)?;

@@ -134,6 +134,13 @@ fn decode(conn: &mut AnyConnection, rows: Vec<IncidentRow>) -> Result<Vec<Incide
         .collect()
 }
 
+/// The incident, its row locked until the transaction ends (`sql::lock_row`): what a change
+/// reads first.
+pub(crate) fn get_for_update(conn: &mut AnyConnection, id: RecordId) -> Result<Incident, StoreError> {
+    crate::sql::lock_row(conn, "incidents", &id.to_string())?;
+    get(conn, id)
+}
+
 /// One incident.
 pub(crate) fn get(conn: &mut AnyConnection, id: RecordId) -> Result<Incident, StoreError> {
     let row = i::incidents

@@ -61,6 +61,13 @@ impl OrgUnitRow {
     }
 }
 
+/// The unit, its row locked until the transaction ends (`sql::lock_row`): what a change
+/// reads first.
+pub(crate) fn get_for_update(conn: &mut AnyConnection, id: OrgUnitId) -> Result<OrgUnit, StoreError> {
+    crate::sql::lock_row(conn, "org_units", &id.to_string())?;
+    get(conn, id)
+}
+
 /// One unit.
 pub(crate) fn get(conn: &mut AnyConnection, id: OrgUnitId) -> Result<OrgUnit, StoreError> {
     o::org_units

@@ -81,6 +81,13 @@ impl PersonRow {
     }
 }
 
+/// The person, its row locked until the transaction ends (`sql::lock_row`): what a change
+/// reads first.
+pub(crate) fn get_for_update(conn: &mut AnyConnection, id: PersonId) -> Result<Person, StoreError> {
+    crate::sql::lock_row(conn, "people", &id.to_string())?;
+    get(conn, id)
+}
+
 /// One person.
 pub(crate) fn get(conn: &mut AnyConnection, id: PersonId) -> Result<Person, StoreError> {
     p::people

@@ -40,6 +40,13 @@ fn decode(row: ProcessorRow) -> Result<Processor, StoreError> {
     })
 }
 
+/// The processor, its row locked until the transaction ends (`sql::lock_row`): what a change
+/// reads first.
+pub(crate) fn get_for_update(conn: &mut AnyConnection, id: ProcessorId) -> Result<Processor, StoreError> {
+    crate::sql::lock_row(conn, "processors", &id.to_string())?;
+    get(conn, id)
+}
+
 /// One processor.
 pub(crate) fn get(conn: &mut AnyConnection, id: ProcessorId) -> Result<Processor, StoreError> {
     let row: Option<ProcessorRow> = p::processors.find(id.to_string()).select(columns()).first(conn).optional()?;

@@ -168,6 +168,13 @@ fn with_delegates(conn: &mut AnyConnection, rows: Vec<SystemRow>) -> Result<Vec<
         .collect()
 }
 
+/// The system, its row locked until the transaction ends (`sql::lock_row`): what a change
+/// reads first.
+pub(crate) fn get_for_update(conn: &mut AnyConnection, id: SystemId) -> Result<System, StoreError> {
+    crate::sql::lock_row(conn, "systems", &id.to_string())?;
+    get(conn, id)
+}
+
 /// One system with its delegates, in one query (the API's most frequent read).
 pub(crate) fn get(conn: &mut AnyConnection, id: SystemId) -> Result<System, StoreError> {
     let rows: Vec<(SystemRow, Option<(String, String)>)> = s::systems
