@@ -138,10 +138,8 @@ fn one_cycle_is_recorded_once_by_two_submits_at_once(backend: Backend) {
         let (a, b) = (submit(), submit());
         let results = [a.join().unwrap(), b.join().unwrap()];
         let recorded = results.iter().filter(|r| r.is_ok()).count();
-        let refused = results
-            .iter()
-            .filter(|r| matches!(r, Err(StoreError::Conflict { code: "already_recorded", .. })))
-            .count();
+        let refused =
+            results.iter().filter(|r| matches!(r, Err(StoreError::Conflict { code: "already_recorded", .. }))).count();
         assert_eq!((recorded, refused), (1, 1), "{} {}: {results:?}", duty.system.name, duty.kind);
         let linked = store
             .list_completions(duty.system.id, duty.kind)
