@@ -8,7 +8,7 @@ use systemejer_e2e::{TestApp, on_both_backends};
 
 use crate::common::system_in_use;
 
-on_both_backends!(two_changes_at_once_one_wins, two_moves_at_once_one_wins);
+on_both_backends!(two_changes_at_once_one_wins, two_moves_at_once_one_wins, two_people_with_one_email_at_once);
 
 const PAIRS: usize = 100;
 
@@ -87,5 +87,23 @@ async fn two_moves_at_once_one_wins(app: TestApp) {
             .to_owned();
         app.post(&format!("{sys}/risk-assessments/{rid}/approve"), &owner, json!({})).await.ok(200);
         app.post(&transitions, &owner, json!({"to": "in_use"})).await.ok(200);
+    }
+}
+
+/// Two people created at once with the same e-mail: one 201 and one 409, never a 500, and one
+/// person in the register.
+async fn two_people_with_one_email_at_once(app: TestApp) {
+    let admin = app.admin();
+    for i in 0..PAIRS {
+        let email = format!("samme{i}@randers.dk");
+        let body = |name: &str| json!({"name": name, "email": email, "position": "employee"});
+        let (a, b) = tokio::join!(
+            app.post("/api/v1/people", &admin, body("Anna")),
+            app.post("/api/v1/people", &admin, body("Bent")),
+        );
+        let statuses = (a.status.as_u16(), b.status.as_u16());
+        assert!(matches!(statuses, (201, 409) | (409, 201)), "pair {i}: {statuses:?} ({:?} / {:?})", a.body, b.body);
+        let found = app.get(&format!("/api/v1/people?q={email}"), &admin).await.ok(200).clone();
+        assert_eq!(found["total"], 1, "pair {i}: one person with {email}");
     }
 }
