@@ -33,6 +33,9 @@ pub enum Mode {
     CloseMidSession,
     /// Accept every message, but take 300 ms to answer each.
     Slow,
+    /// Receive and keep every message, then close the connection instead of answering 250: the
+    /// server has the message, the client never learns it.
+    LoseReply,
 }
 
 /// A running test SMTP server.
@@ -47,7 +50,17 @@ pub struct SmtpServer {
 impl SmtpServer {
     /// Starts a server on a free port.
     pub async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::start_on(0).await
+    }
+
+    /// A free port on 127.0.0.1 where nothing listens (yet): connecting is refused.
+    pub fn free_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    }
+
+    /// Starts a server on `port` (0: a free one).
+    pub async fn start_on(port: u16) -> Self {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
         let url = format!("smtp://{}", listener.local_addr().unwrap());
         let server = Self { url, received: Arc::default(), mode: Arc::new(Mutex::new(Mode::Accept)) };
         let handle = server.clone();
@@ -138,6 +151,9 @@ impl SmtpServer {
                         b"554 5.7.1 Relaying denied\r\n"
                     } else {
                         self.received.lock().unwrap().push(Received { from: from.clone(), to: to.clone(), data });
+                        if mode == Mode::LoseReply {
+                            return Ok(());
+                        }
                         b"250 OK queued\r\n"
                     }
                 }

@@ -26,6 +26,8 @@ on_both_backends!(
     breach_alerts_at_the_right_hours_until_reported,
     two_workers_deliver_a_thousand_reminders_exactly_once,
     a_refusing_hanging_or_vanishing_server_loses_nothing,
+    a_server_refusing_connections_loses_nothing,
+    a_lost_answer_sends_one_duplicate_with_the_same_message_id,
 );
 
 async fn worker(app: &TestApp, smtp: &SmtpServer, retry: RetryPolicy) -> Worker {
@@ -39,8 +41,13 @@ async fn worker_with_timeout(
     retry: RetryPolicy,
     timeout: std::time::Duration,
 ) -> Worker {
+    worker_for(app, &smtp.url, retry, timeout)
+}
+
+/// A worker sending to the SMTP server at `url`.
+fn worker_for(app: &TestApp, url: &str, retry: RetryPolicy, timeout: std::time::Duration) -> Worker {
     let mailer =
-        Mailer::new(&MailerSettings { smtp_url: Some(smtp.url.clone()), outbox_dir: std::env::temp_dir(), timeout })
+        Mailer::new(&MailerSettings { smtp_url: Some(url.to_owned()), outbox_dir: std::env::temp_dir(), timeout })
             .unwrap();
     let settings = WorkerSettings {
         send_timeout: timeout * 2,
@@ -378,4 +385,59 @@ async fn a_refusing_hanging_or_vanishing_server_loses_nothing(app: TestApp) {
     smtp.set_mode(Mode::Accept);
     assert_eq!(w.deliver().await.unwrap().sent, 1);
     assert_eq!(smtp.received().len(), 1, "delivered once after the faults, not lost and not twice");
+}
+
+/// Nothing listens where the mail server should be (it is down, or not started yet): each
+/// delivery fails at connecting, the message stays queued with the error, and it goes out once
+/// the server is there.
+async fn a_server_refusing_connections_loses_nothing(app: TestApp) {
+    let retry_at_once = RetryPolicy { max_attempts: 5, first_backoff: Duration::zero(), max_backoff: Duration::zero() };
+    let port = SmtpServer::free_port();
+    let w = worker_for(&app, &format!("smtp://127.0.0.1:{port}"), retry_at_once, std::time::Duration::from_secs(5));
+    backup_due_in(&app, "knud@randers.dk", 4).await;
+    let first = w.run_once(today(), Utc::now()).await.unwrap();
+    assert_eq!((first.queued, first.sent, first.retried), (1, 0, 1), "{first:?}");
+    let again = w.deliver().await.unwrap();
+    assert_eq!((again.sent, again.retried), (0, 1), "{again:?}");
+    let queued = app.get("/api/v1/notifications?status=queued", &app.admin()).await.ok(200).clone();
+    assert_eq!(queued["items"][0]["attempts"], 2, "{queued}");
+    let error = queued["items"][0]["last_error"].as_str().unwrap().to_lowercase();
+    assert!(error.contains("refused") || error.contains("connect"), "the error says why: {error}");
+
+    let smtp = SmtpServer::start_on(port).await;
+    assert_eq!(w.deliver().await.unwrap().sent, 1);
+    assert_eq!(smtp.received().len(), 1);
+    let sent = app.get("/api/v1/notifications?status=sent", &app.admin()).await.ok(200).clone();
+    assert_eq!(sent["items"][0]["attempts"], 3, "{sent}");
+    assert_eq!(app.get("/api/v1/notifications?status=queued", &app.admin()).await.ok(200)["total"], 0);
+}
+
+/// The server takes the whole message, but its 250 never reaches the worker (the connection
+/// drops first). The worker cannot know the message arrived: it tries again, and the recipient
+/// gets it twice, never more, both copies with one Message-ID so that their mail system can
+/// tell it is the same message.
+async fn a_lost_answer_sends_one_duplicate_with_the_same_message_id(app: TestApp) {
+    let smtp = SmtpServer::start().await;
+    let retry_at_once = RetryPolicy { max_attempts: 5, first_backoff: Duration::zero(), max_backoff: Duration::zero() };
+    let w = worker(&app, &smtp, retry_at_once).await;
+    backup_due_in(&app, "lone@randers.dk", 4).await;
+    smtp.set_mode(Mode::LoseReply);
+    let lost = w.run_once(today(), Utc::now()).await.unwrap();
+    assert_eq!((lost.queued, lost.sent, lost.retried), (1, 0, 1), "{lost:?}");
+    assert_eq!(smtp.received().len(), 1, "the server has it");
+
+    smtp.set_mode(Mode::Accept);
+    assert_eq!(w.deliver().await.unwrap().sent, 1);
+    assert_eq!(w.deliver().await.unwrap().sent, 0, "recorded as sent: not sent a third time");
+    let copies = smtp.received();
+    assert_eq!(copies.len(), 2, "one duplicate, no more");
+    let ids: Vec<String> = copies
+        .iter()
+        .map(|c| MessageParser::default().parse(&c.data).unwrap().message_id().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids[0], ids[1], "the duplicate is the same message");
+    assert!(ids[0].ends_with("@randers.dk"), "{}", ids[0]);
+    let sent = app.get("/api/v1/notifications?status=sent", &app.admin()).await.ok(200).clone();
+    assert_eq!(sent["total"], 1, "{sent}");
+    assert_eq!(sent["items"][0]["attempts"], 2, "{sent}");
 }

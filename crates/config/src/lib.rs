@@ -76,6 +76,13 @@ pub struct MailConfig {
     pub from: String,
     /// Where `.eml` files go without an SMTP server.
     pub outbox_dir: PathBuf,
+    /// The longest one delivery may take (connecting, sending, waiting for the answer) before it
+    /// counts as failed and is tried again later.
+    pub timeout: std::time::Duration,
+    /// How long a message being sent is reserved for the worker sending it. A worker that dies
+    /// leaves it reserved this long; then another worker sends it. At least twice `timeout`, so
+    /// that no message still being sent is taken over.
+    pub lease: std::time::Duration,
 }
 
 /// Where the register is stored.
@@ -206,6 +213,8 @@ struct Raw {
     smtp_url: Option<String>,
     mail_from: Option<String>,
     outbox_dir: Option<String>,
+    smtp_timeout_seconds: Option<String>,
+    worker_lease_seconds: Option<String>,
     reminder_days_before: Option<String>,
     escalate_after_days: Option<String>,
     security_coordinator_email: Option<String>,
@@ -239,6 +248,8 @@ pub const KEYS: &[&str] = &[
     "smtp_url",
     "mail_from",
     "outbox_dir",
+    "smtp_timeout_seconds",
+    "worker_lease_seconds",
     "reminder_days_before",
     "escalate_after_days",
     "security_coordinator_email",
@@ -273,6 +284,8 @@ impl Raw {
             "smtp_url" => &mut self.smtp_url,
             "mail_from" => &mut self.mail_from,
             "outbox_dir" => &mut self.outbox_dir,
+            "smtp_timeout_seconds" => &mut self.smtp_timeout_seconds,
+            "worker_lease_seconds" => &mut self.worker_lease_seconds,
             "reminder_days_before" => &mut self.reminder_days_before,
             "escalate_after_days" => &mut self.escalate_after_days,
             "security_coordinator_email" => &mut self.security_coordinator_email,
@@ -428,6 +441,28 @@ impl Config {
             },
             PathBuf::from,
         );
+        let smtp_timeout = match given(&raw.smtp_timeout_seconds).map(u64::from_str) {
+            None => 60,
+            Some(Ok(n)) if (1..=600).contains(&n) => n,
+            Some(_) => {
+                problems
+                    .push("SYSTEMEJER_SMTP_TIMEOUT_SECONDS: must be a whole number of seconds from 1 to 600".into());
+                60
+            }
+        };
+        let lease = match given(&raw.worker_lease_seconds).map(u64::from_str) {
+            None => (2 * smtp_timeout).max(120),
+            Some(Ok(n)) if n >= 2 * smtp_timeout && n <= 86_400 => n,
+            Some(_) => {
+                problems.push(format!(
+                    "SYSTEMEJER_WORKER_LEASE_SECONDS: must be a whole number of seconds from twice \
+                     SYSTEMEJER_SMTP_TIMEOUT_SECONDS ({}) to 86400, so that a message still being sent is never sent \
+                     again by another worker",
+                    2 * smtp_timeout
+                ));
+                120
+            }
+        };
         let reminder_days_before = match given(&raw.reminder_days_before) {
             None => vec![30, 7],
             Some(text) => {
@@ -529,7 +564,13 @@ impl Config {
                 dpo_email,
                 failed_test_follow_up_days,
             },
-            mail: MailConfig { smtp_url, from, outbox_dir },
+            mail: MailConfig {
+                smtp_url,
+                from,
+                outbox_dir,
+                timeout: std::time::Duration::from_secs(smtp_timeout),
+                lease: std::time::Duration::from_secs(lease),
+            },
             links,
         })
     }
@@ -756,6 +797,31 @@ mod tests {
         let err = Config::load(None, env(&bad)).err().unwrap();
         assert!(err.to_string().contains("SYSTEMEJER_LINK_PREVIOUS_SECRET: must be at least 32 bytes"), "{err}");
         assert!(err.to_string().contains("SYSTEMEJER_LINK_TTL_DAYS"), "{err}");
+    }
+
+    /// A lease shorter than two delivery timeouts would let a second worker take over a message
+    /// that is still being sent, and send it twice.
+    #[test]
+    fn the_lease_outlasts_two_delivery_timeouts() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/r.db", dir.path().display());
+        let c = Config::load(None, env(&[("SYSTEMEJER_DATABASE_URL", &url)])).unwrap();
+        assert_eq!((c.mail.timeout.as_secs(), c.mail.lease.as_secs()), (60, 120));
+        let short = [("SYSTEMEJER_DATABASE_URL", url.as_str()), ("SYSTEMEJER_SMTP_TIMEOUT_SECONDS", "2")];
+        let c = Config::load(None, env(&short)).unwrap();
+        assert_eq!((c.mail.timeout.as_secs(), c.mail.lease.as_secs()), (2, 120));
+        let shortest = [short[0], short[1], ("SYSTEMEJER_WORKER_LEASE_SECONDS", "4")];
+        assert_eq!(Config::load(None, env(&shortest)).unwrap().mail.lease.as_secs(), 4);
+        let too_short = [short[0], short[1], ("SYSTEMEJER_WORKER_LEASE_SECONDS", "3")];
+        let err = Config::load(None, env(&too_short)).err().unwrap();
+        assert!(
+            err.0[0].starts_with("SYSTEMEJER_WORKER_LEASE_SECONDS: must be a whole number of seconds from twice"),
+            "{err}"
+        );
+        let long = [("SYSTEMEJER_DATABASE_URL", url.as_str()), ("SYSTEMEJER_SMTP_TIMEOUT_SECONDS", "90")];
+        assert_eq!(Config::load(None, env(&long)).unwrap().mail.lease.as_secs(), 180);
+        let zero = [("SYSTEMEJER_DATABASE_URL", url.as_str()), ("SYSTEMEJER_SMTP_TIMEOUT_SECONDS", "0")];
+        assert!(Config::load(None, env(&zero)).is_err());
     }
 }
 

@@ -25,9 +25,19 @@ impl lettre::message::header::Header for AutoSubmitted {
     }
 }
 
-/// Builds the message from `from` to `to_email` (named `to_name`). Date and Message-ID are set.
-pub fn compose(from: &str, to_email: &str, to_name: Option<&str>, mail: &Rendered) -> Result<Message, MailError> {
+/// Builds the message from `from` to `to_email` (named `to_name`). The date is now; the
+/// Message-ID is made from `id` (the outbox row's) and the sender's domain, so that a message
+/// sent again after a lost answer from the server carries the same Message-ID, and the
+/// recipient's mail system can tell that it is the same message.
+pub fn compose(
+    id: &str,
+    from: &str,
+    to_email: &str,
+    to_name: Option<&str>,
+    mail: &Rendered,
+) -> Result<Message, MailError> {
     let from: Mailbox = from.parse().map_err(|e| MailError::Invalid(format!("from {from:?}: {e}")))?;
+    let message_id = format!("<{id}@{}>", from.email.domain());
     let to_address = to_email.parse().map_err(|e| MailError::Invalid(format!("to {to_email:?}: {e}")))?;
     let to = Mailbox::new(to_name.map(str::to_owned), to_address);
     let alternative = MultiPart::alternative()
@@ -48,7 +58,7 @@ pub fn compose(from: &str, to_email: &str, to_name: Option<&str>, mail: &Rendere
         .to(to)
         .subject(mail.subject.clone())
         .date_now()
-        .message_id(None)
+        .message_id(Some(message_id))
         .header(AutoSubmitted)
         .multipart(body)
         .map_err(|e| MailError::Invalid(e.to_string()))

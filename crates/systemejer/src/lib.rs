@@ -62,6 +62,8 @@ pub fn worker_settings(config: &Config) -> Result<WorkerSettings, systemejer_lin
         public_url: config.http.public_url.clone(),
         link_keys: link_keys(config)?,
         link_max_days: config.links.max_days,
+        send_timeout: config.mail.timeout,
+        lease: chrono::Duration::from_std(config.mail.lease).unwrap_or_else(|_| chrono::Duration::minutes(2)),
         ..WorkerSettings::default()
     })
 }
@@ -72,7 +74,7 @@ pub fn worker(config: &Config, store: Store) -> anyhow::Result<Worker> {
     let mailer = Mailer::new(&MailerSettings {
         smtp_url: config.mail.smtp_url.clone(),
         outbox_dir: config.mail.outbox_dir.clone(),
-        timeout: std::time::Duration::from_secs(60),
+        timeout: config.mail.timeout,
     })?;
     Ok(Worker::new(store, mailer, settings))
 }

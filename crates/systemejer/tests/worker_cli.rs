@@ -122,21 +122,45 @@ fn reminders_become_eml_files_without_a_mail_server() {
     assert_eq!(std::fs::read_dir(&outbox).unwrap().count(), 1, "never the same reminder twice");
 }
 
-/// Twenty owners, each with a backup test due in two days, on a fresh SQLite register; and a
-/// slow SMTP server (300 ms a message) on its own runtime.
-fn twenty_reminders_to_a_slow_server()
--> (tokio::runtime::Runtime, systemejer_e2e::smtp::SmtpServer, tempfile::TempDir, String, Store) {
-    use diesel::{Connection, RunQueryDsl, SqliteConnection};
+/// Runs `sql` (a count answered as `n`) on the database at `url`.
+fn count(url: &str, sql: &str) -> i64 {
+    use diesel::{Connection, QueryableByName, RunQueryDsl};
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let rows: Vec<N> = if let Some(path) = url.strip_prefix("sqlite://") {
+        diesel::sql_query(sql).load(&mut diesel::SqliteConnection::establish(path).unwrap()).unwrap()
+    } else {
+        diesel::sql_query(sql).load(&mut diesel::PgConnection::establish(url).unwrap()).unwrap()
+    };
+    rows[0].n
+}
+
+/// Runs `sql` on the database at `url`.
+fn execute(url: &str, sql: &str) {
+    use diesel::{Connection, RunQueryDsl};
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        diesel::sql_query(sql).execute(&mut diesel::SqliteConnection::establish(path).unwrap()).unwrap();
+    } else {
+        diesel::sql_query(sql).execute(&mut diesel::PgConnection::establish(url).unwrap()).unwrap();
+    }
+}
+
+/// Twenty owners, each with a backup test due in two days, on a fresh register on `backend`
+/// (`None`: PostgreSQL is not configured); and a slow SMTP server (300 ms a message) on its
+/// own runtime.
+fn twenty_reminders_to_a_slow_server(
+    backend: systemejer_e2e::Backend,
+) -> Option<(tokio::runtime::Runtime, systemejer_e2e::smtp::SmtpServer, systemejer_e2e::TestDb, Store)> {
     use systemejer_e2e::smtp::{Mode, SmtpServer};
 
+    let db = systemejer_e2e::TestDb::create(backend)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let smtp = runtime.block_on(SmtpServer::start());
     smtp.set_mode(Mode::Slow);
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("register.db");
-    let url = format!("sqlite://{}", path.display());
-    let store = Store::connect(&url, &PoolOptions::default()).unwrap();
-    store.migrate().unwrap();
+    let store = db.store();
     let today = store.today();
     for n in 0..20 {
         let owner = store
@@ -145,55 +169,92 @@ fn twenty_reminders_to_a_slow_server()
         let system = store
             .create_system(from(json!({"name": format!("System {n}"), "kind": "app", "owner_id": owner.id})), "test")
             .unwrap();
-        let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
-        diesel::sql_query(format!(
-            "INSERT INTO obligations (system_id, kind, subject, interval_months, appeared_on, next_due_on) VALUES ('{}', 'backup_test', '', 12, '{today}', '{}')",
-            system.id,
-            today + chrono::Duration::days(2)
-        ))
-        .execute(&mut conn)
-        .unwrap();
+        execute(
+            &db.url,
+            &format!(
+                "INSERT INTO obligations (system_id, kind, subject, interval_months, appeared_on, next_due_on) VALUES ('{}', 'backup_test', '', 12, '{today}', '{}')",
+                system.id,
+                today + chrono::Duration::days(2)
+            ),
+        );
     }
-    (runtime, smtp, dir, url, store)
+    Some((runtime, smtp, db, store))
 }
 
-/// A worker killed (SIGKILL) while delivering: a rerun delivers what was not delivered, and
-/// re-sends at most the message that was in flight.
-#[test]
-fn a_killed_worker_loses_nothing_and_repeats_at_most_one() {
+/// `systemejer` on `url` with PostgreSQL's required secrets, a 1-second delivery timeout and a
+/// 2-second lease.
+fn short_lease_worker(url: &str, smtp: &str) -> Command {
+    let mut cmd = systemejer(url);
+    cmd.env("SYSTEMEJER_JWT_SECRET", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+        .env("SYSTEMEJER_LINK_SECRET", "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210")
+        .env("SYSTEMEJER_SMTP_URL", smtp)
+        .env("SYSTEMEJER_SMTP_TIMEOUT_SECONDS", "1")
+        .env("SYSTEMEJER_WORKER_LEASE_SECONDS", "2")
+        .args(["worker", "--once"]);
+    cmd
+}
+
+/// Two workers, one after the other, SIGKILLed while delivering (no chance to tidy up): the
+/// message each was sending stays claimed by it; once its lease runs out, a third worker
+/// delivers it with the rest. Every owner gets the reminder, nothing is left queued or claimed,
+/// and at most one message per kill (the one in flight) arrives twice.
+fn killed_workers_lose_nothing_and_repeat_at_most_one_each(backend: systemejer_e2e::Backend) {
     use systemejer_e2e::smtp::Mode;
 
-    let (runtime, smtp, _dir, url, store) = twenty_reminders_to_a_slow_server();
+    let Some((runtime, smtp, db, store)) = twenty_reminders_to_a_slow_server(backend) else { return };
     drop(store);
-
-    let mut worker = systemejer(&url).args(["worker", "--once"]).env("SYSTEMEJER_SMTP_URL", &smtp.url).spawn().unwrap();
-    let started = std::time::Instant::now();
-    while smtp.received().len() < 5 {
-        assert!(started.elapsed() < std::time::Duration::from_secs(60), "the worker delivers");
-        std::thread::sleep(std::time::Duration::from_millis(20));
+    for kill in 1..=2 {
+        let mut worker = short_lease_worker(&db.url, &smtp.url).spawn().unwrap();
+        let started = std::time::Instant::now();
+        let target = 5 * kill;
+        while smtp.received().len() < target {
+            assert!(started.elapsed() < std::time::Duration::from_secs(60), "worker {kill} delivers");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        // Well inside the next message's 300 ms at the server: the worker holds its claim.
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        worker.kill().unwrap(); // SIGKILL
+        worker.wait().unwrap();
+        assert!(smtp.received().len() < 20, "killed mid-delivery");
+        let claimed = count(&db.url, "SELECT COUNT(*) AS n FROM outbox WHERE claim_token IS NOT NULL");
+        assert_eq!(claimed, 1, "kill {kill}: the message in flight stays claimed by the dead worker");
+        std::thread::sleep(std::time::Duration::from_millis(2500)); // past the 2-second lease
     }
-    worker.kill().unwrap(); // SIGKILL: no chance to tidy up
-    worker.wait().unwrap();
-    let before_rerun = smtp.received().len();
-    assert!(before_rerun < 20, "killed mid-delivery");
 
     smtp.set_mode(Mode::Accept);
-    let rerun = systemejer(&url).args(["worker", "--once"]).env("SYSTEMEJER_SMTP_URL", &smtp.url).output().unwrap();
-    assert!(rerun.status.success(), "{}", String::from_utf8_lossy(&rerun.stderr));
+    let rest = short_lease_worker(&db.url, &smtp.url).output().unwrap();
+    assert!(rest.status.success(), "{}", String::from_utf8_lossy(&rest.stderr));
     let mut recipients: Vec<String> = smtp.received().into_iter().flat_map(|r| r.to).collect();
     let total = recipients.len();
     recipients.sort();
     recipients.dedup();
-    assert!(recipients.len() >= 19, "everything but at most the message in flight is delivered: {}", recipients.len());
-    assert!(total - recipients.len() <= 1, "at most the message in flight is sent twice");
+    assert_eq!(recipients.len(), 20, "every owner is reminded");
+    assert!(total - recipients.len() <= 2, "at most one message per kill arrives twice: {total} for 20");
+    assert_eq!(count(&db.url, "SELECT COUNT(*) AS n FROM outbox WHERE status <> 'sent'"), 0, "nothing left queued");
+    assert_eq!(
+        count(&db.url, "SELECT COUNT(*) AS n FROM outbox WHERE claim_token IS NOT NULL"),
+        0,
+        "nothing left claimed"
+    );
     drop(runtime);
+}
+
+#[test]
+fn killed_workers_lose_nothing_on_sqlite() {
+    killed_workers_lose_nothing_and_repeat_at_most_one_each(systemejer_e2e::Backend::Sqlite);
+}
+
+#[test]
+fn killed_workers_lose_nothing_on_postgres() {
+    killed_workers_lose_nothing_and_repeat_at_most_one_each(systemejer_e2e::Backend::Postgres);
 }
 
 /// SIGTERM while delivering: the worker finishes the message it is sending, records it, and
 /// exits 0; what it had not sent stays in the outbox for the next delivery.
 #[test]
 fn sigterm_finishes_the_message_being_sent_and_exits_zero() {
-    let (runtime, smtp, _dir, url, store) = twenty_reminders_to_a_slow_server();
+    let (runtime, smtp, db, store) = twenty_reminders_to_a_slow_server(systemejer_e2e::Backend::Sqlite).unwrap();
+    let url = db.url.clone();
 
     // The long-running worker: its first pass starts at once.
     let mut worker = systemejer(&url).arg("worker").env("SYSTEMEJER_SMTP_URL", &smtp.url).spawn().unwrap();

@@ -33,7 +33,7 @@ fn compose(m: &StoredMessage, settings: &WorkerSettings) -> Result<lettre::Messa
         html: m.html_body.clone(),
         ics: m.ics.clone(),
     };
-    systemejer_mail::compose(&settings.mail_from, &m.recipient_email, m.recipient_name.as_deref(), &rendered)
+    systemejer_mail::compose(&m.id, &settings.mail_from, &m.recipient_email, m.recipient_name.as_deref(), &rendered)
 }
 
 impl Worker {
