@@ -62,6 +62,17 @@ rows = [
     ("–", f"loading the demo, {r['large']} systems on PostgreSQL", f"{r['demo_large_load_s']} s", "minutes, not hours"),
 ]
 
+# Every load must have been answered 2xx: a non-2xx answer (a 429 from the rate limit, a 503, a
+# 404 from a wrong path) or a socket error fails the measurement, and the run.
+loads = sorted(k[: -len("_non_2xx")] for k in r if k.endswith("_non_2xx"))
+bad = [(k, int(r[f"{k}_non_2xx"]), int(r.get(f"{k}_socket_errors", "0"))) for k in loads]
+bad = [(k, n, e) for k, n, e in bad if n or e]
+if bad:
+    failed = "; ".join(f"{k}: {n} non-2xx, {e} socket errors" for k, n, e in bad)
+    rows.insert(0, ("!", "**FAILED: answers that were not 2xx, so the figures below do not count**", failed, "0: **missed**"))
+else:
+    rows.append(("–", "answers that were not 2xx, or none, in every load", "0", "0: met"))
+
 lines = [
     f"Run on {r['date']} ({r['mode']} mode): {r['cores']} cores ({r['cpu']}), {r['memory_gib']} GiB, "
     f"PostgreSQL {r['postgres']} on the same machine; `bench/run.sh`.",
@@ -80,3 +91,7 @@ if doc_path != "-":
     head, _, rest = doc.partition(begin)
     _, _, tail = rest.partition(end)
     open(doc_path, "w", encoding="utf-8").write(f"{head}{begin}\n{table}\n{end}{tail}")
+
+if bad:
+    print(f"bench: FAILED: {failed}", file=sys.stderr)
+    sys.exit(1)

@@ -155,10 +155,13 @@ rps = re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)
 p50 = re.search(r"^\s+50%\s+(\S+)", text, re.M).group(1)
 p99 = re.search(r"^\s+99%\s+(\S+)", text, re.M).group(1)
 errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+# connect, read, write and timeout errors: requests that got no answer at all.
+socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
 print(f"{key}_rps={float(rps):.0f}")
 print(f"{key}_p50_ms={ms(p50):.2f}")
 print(f"{key}_p99_ms={ms(p99):.2f}")
 print(f"{key}_non_2xx={errors.group(1) if errors else 0}")
+print(f"{key}_socket_errors={sum(map(int, socket.groups())) if socket else 0}")
 PY
 }
 
@@ -244,4 +247,6 @@ put connections "$connections"
 put few "$few"
 put duration_s "$duration"
 
+# The report fails the run (exit 1, and says so in the table) when a load got any answer but
+# 2xx, or none: a run full of 429s or 503s is not throughput.
 python3 bench/report.py "$results" "$work/explain.txt" "$([ "$smoke" = 1 ] || [ -n "${BENCH_BIN:-}" ] && echo - || echo docs/performance.md)"
