@@ -126,33 +126,65 @@ fn a_wrong_database_url_says_what_is_wrong() {
     assert!(matches!(err, StoreError::Unavailable(ref m) if m.contains("127.0.0.1")), "{err}");
 }
 
+/// Runs `sql` on the database at `url`, outside the store (as someone with the database's
+/// password would).
+fn execute_sql(url: &str, sql: &str) -> Result<usize, diesel::result::Error> {
+    match url.strip_prefix("sqlite://") {
+        Some(path) => {
+            let mut c = <diesel::SqliteConnection as diesel::Connection>::establish(path).unwrap();
+            diesel::RunQueryDsl::execute(diesel::sql_query(sql), &mut c)
+        }
+        None => {
+            let mut c = <diesel::PgConnection as diesel::Connection>::establish(url).unwrap();
+            diesel::RunQueryDsl::execute(diesel::sql_query(sql), &mut c)
+        }
+    }
+}
+
+/// A count (`SELECT COUNT(*) AS n ...`) on the database at `url`.
+fn count_sql(url: &str, sql: &str) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let rows: Vec<N> = match url.strip_prefix("sqlite://") {
+        Some(path) => {
+            let mut c = <diesel::SqliteConnection as diesel::Connection>::establish(path).unwrap();
+            diesel::RunQueryDsl::load(diesel::sql_query(sql), &mut c).unwrap()
+        }
+        None => {
+            let mut c = <diesel::PgConnection as diesel::Connection>::establish(url).unwrap();
+            diesel::RunQueryDsl::load(diesel::sql_query(sql), &mut c).unwrap()
+        }
+    };
+    rows[0].n
+}
+
+/// The audit log of the database at `url` refuses every change and deletion, also from SQL
+/// outside the service, and is left as it was.
+fn assert_audit_log_immutable(url: &str) {
+    let before = count_sql(url, "SELECT COUNT(*) AS n FROM audit_events");
+    assert!(before > 0, "there is an audit log to try");
+    let mut attempts = vec!["UPDATE audit_events SET actor = 'someone else'", "DELETE FROM audit_events"];
+    if !url.starts_with("sqlite://") {
+        attempts.push("TRUNCATE audit_events");
+    }
+    for sql in attempts {
+        let err = execute_sql(url, sql).expect_err(sql).to_string();
+        assert!(err.contains("audit events cannot be changed or deleted"), "{sql}: {err}");
+    }
+    assert_eq!(count_sql(url, "SELECT COUNT(*) AS n FROM audit_events"), before);
+    assert_eq!(count_sql(url, "SELECT COUNT(*) AS n FROM audit_events WHERE actor = 'someone else'"), 0);
+}
+
 fn the_audit_log_cannot_be_changed(backend: Backend) {
     let Some(db) = TestDb::create(backend) else { return };
     let store = db.store();
     store.create_system(new_system("Nexus"), "test").unwrap();
     let page = PageRequest { limit: 10, offset: 0, cursor: None };
     assert_eq!(store.list_audit_events(&AuditFilter::default(), &page).unwrap().total, 1);
-    let attempts = ["UPDATE audit_events SET actor = 'someone else'", "DELETE FROM audit_events"];
-    for sql in attempts {
-        let result = match backend {
-            Backend::Postgres => {
-                let mut c = <diesel::PgConnection as diesel::Connection>::establish(&db.url).unwrap();
-                diesel::RunQueryDsl::execute(diesel::sql_query(sql), &mut c)
-            }
-            Backend::Sqlite => {
-                let path = db.url.trim_start_matches("sqlite://");
-                let mut c = <diesel::SqliteConnection as diesel::Connection>::establish(path).unwrap();
-                diesel::RunQueryDsl::execute(diesel::sql_query(sql), &mut c)
-            }
-        };
-        let err = result.expect_err(sql).to_string();
-        assert!(err.contains("audit events cannot be changed or deleted"), "{sql}: {err}");
-    }
-    if backend == Backend::Postgres {
-        let mut c = <diesel::PgConnection as diesel::Connection>::establish(&db.url).unwrap();
-        let err = diesel::RunQueryDsl::execute(diesel::sql_query("TRUNCATE audit_events"), &mut c).unwrap_err();
-        assert!(err.to_string().contains("cannot be changed"), "{err}");
-    }
+    assert_audit_log_immutable(&db.url);
     let events = store.list_audit_events(&AuditFilter::default(), &page).unwrap();
     assert_eq!(events.total, 1);
     assert_eq!(events.items[0].actor, "test");
@@ -210,36 +242,101 @@ fn backup_and_restore(backend: Backend) {
     assert_eq!(before.0.as_array().unwrap().len(), 2);
 
     let dir = tempfile::tempdir().unwrap();
-    let (restored, _restored_db) = match backend {
-        Backend::Sqlite => {
-            let copy = dir.path().join("backup.db");
-            store.backup_sqlite(&copy).unwrap();
-            assert!(store.backup_sqlite(&copy).is_err(), "an existing file is never overwritten");
-            (
-                systemejer_store::Store::connect(&format!("sqlite://{}", copy.display()), &PoolOptions::default())
-                    .unwrap(),
-                None,
-            )
-        }
-        Backend::Postgres => {
-            let dump = dir.path().join("systemejer.dump");
-            let out =
-                std::process::Command::new("pg_dump").args(["-Fc", "-d", &db.url, "-f"]).arg(&dump).output().unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-            let target = TestDb::create(Backend::Postgres).unwrap();
-            let out = std::process::Command::new("pg_restore")
-                .args(["--no-owner", "-d", &target.url])
-                .arg(&dump)
-                .output()
-                .unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-            (systemejer_store::Store::connect(&target.url, &PoolOptions::default()).unwrap(), Some(target))
-        }
-    };
+    if backend == Backend::Sqlite {
+        let copy = dir.path().join("exists.db");
+        store.backup_sqlite(&copy).unwrap();
+        assert!(store.backup_sqlite(&copy).is_err(), "an existing file is never overwritten");
+    }
+    let (restored_url, _kept) = back_up_and_restore(&store, &db, dir.path());
+    let restored = systemejer_store::Store::connect(&restored_url, &PoolOptions::default()).unwrap();
     assert_eq!(restored.migrate().unwrap(), Vec::<String>::new(), "the copy is at the latest migration");
     assert_eq!(everything(&restored), before, "the same register, audit log and outbox");
     // The copy is a working register, with its audit log still immutable.
     restored.create_system(new_system("Efter gendannelse"), "test").unwrap();
+    assert_audit_log_immutable(&restored_url);
+}
+
+/// Backs `db` up as the operations guide says (SQLite: `backup`, i.e. `VACUUM INTO`; PostgreSQL:
+/// `pg_dump -Fc`, `pg_restore` into an empty database) into `dir`; answers the copy's URL and
+/// what keeps it alive.
+fn back_up_and_restore(store: &systemejer_store::Store, db: &TestDb, dir: &Path) -> (String, Option<TestDb>) {
+    if db.url.starts_with("sqlite://") {
+        let copy = dir.join(format!("backup-{}.db", uuid::Uuid::new_v4().simple()));
+        store.backup_sqlite(&copy).unwrap();
+        return (format!("sqlite://{}", copy.display()), None);
+    }
+    let dump = dir.join("systemejer.dump");
+    let out = std::process::Command::new("pg_dump").args(["-Fc", "-d", &db.url, "-f"]).arg(&dump).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let target = TestDb::create(Backend::Postgres).unwrap();
+    let out =
+        std::process::Command::new("pg_restore").args(["--no-owner", "-d", &target.url]).arg(&dump).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    (target.url.clone(), Some(target))
+}
+
+/// A backup taken while a writer is busy (systems created and changed, people created) restores
+/// to one moment: every audit event's row is there, and every row has the audit event that
+/// made it; no change is there without its audit event or the other way round.
+fn a_backup_during_writes_is_consistent(backend: Backend) {
+    let Some(db) = TestDb::create(backend) else { return };
+    let store = db.store();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (store, stop) = (store.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let system = store.create_system(new_system(&format!("System {n}")), "writer").unwrap();
+                let patch = serde_json::from_value(serde_json::json!({"vendor": format!("Leverandør {n}")})).unwrap();
+                store.update_system(system.id, &patch, Some(system.version), "writer").unwrap();
+                let person = serde_json::json!({"name": format!("Person {n}"), "email": format!("p{n}@randers.dk"), "position": "employee"});
+                store.create_person(serde_json::from_value(person).unwrap(), "writer").unwrap();
+                n += 1;
+            }
+            n
+        })
+    };
+    // Backups while it writes, each from a register a little further on.
+    let dir = tempfile::tempdir().unwrap();
+    let mut copies = Vec::new();
+    for _ in 0..3 {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        copies.push(back_up_and_restore(&store, &db, dir.path()));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let written = writer.join().unwrap();
+    assert!(written > 10, "the writer wrote while the backups were taken: {written}");
+    let mut seen = Vec::new();
+    for (url, _kept) in &copies {
+        let systems = count_sql(url, "SELECT COUNT(*) AS n FROM systems");
+        seen.push(systems);
+        let orphans = [
+            "SELECT COUNT(*) AS n FROM audit_events a WHERE a.entity_type = 'system' AND NOT EXISTS (SELECT 1 FROM systems s WHERE s.id = a.entity_id)",
+            "SELECT COUNT(*) AS n FROM audit_events a WHERE a.entity_type = 'person' AND NOT EXISTS (SELECT 1 FROM people p WHERE p.id = a.entity_id)",
+            "SELECT COUNT(*) AS n FROM systems s WHERE NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.entity_type = 'system' AND a.entity_id = s.id AND a.action = 'create')",
+            "SELECT COUNT(*) AS n FROM people p WHERE NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.entity_type = 'person' AND a.entity_id = p.id AND a.action = 'create')",
+            // A changed system (version 2) has its change logged; one still at version 1 has none.
+            "SELECT COUNT(*) AS n FROM systems s WHERE (s.version > 1) <> EXISTS (SELECT 1 FROM audit_events a WHERE a.entity_type = 'system' AND a.entity_id = s.id AND a.action = 'update')",
+        ];
+        for sql in orphans {
+            assert_eq!(count_sql(url, sql), 0, "{sql}");
+        }
+        let restored = systemejer_store::Store::connect(url, &PoolOptions::default()).unwrap();
+        assert_eq!(restored.migrate().unwrap(), Vec::<String>::new());
+        assert_audit_log_immutable(url);
+    }
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]) && seen[0] < seen[2], "each copy is later: {seen:?}");
+}
+
+#[test]
+fn a_backup_during_writes_is_consistent_on_sqlite() {
+    a_backup_during_writes_is_consistent(Backend::Sqlite);
+}
+
+#[test]
+fn a_backup_during_writes_is_consistent_on_postgres() {
+    a_backup_during_writes_is_consistent(Backend::Postgres);
 }
 
 #[test]
