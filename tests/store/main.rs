@@ -9,7 +9,7 @@ mod demo;
 use std::path::Path;
 
 use systemejer_domain::{NewSystem, Position};
-use systemejer_e2e::{Backend, TestDb};
+use systemejer_e2e::{Backend, TestDb, raw_sql};
 use systemejer_store::AuditFilter;
 use systemejer_store::{
     BackendKind, NotificationFilter, PageRequest, PoolOptions, StoreError, SystemFilter, migrations,
@@ -126,56 +126,21 @@ fn a_wrong_database_url_says_what_is_wrong() {
     assert!(matches!(err, StoreError::Unavailable(ref m) if m.contains("127.0.0.1")), "{err}");
 }
 
-/// Runs `sql` on the database at `url`, outside the store (as someone with the database's
-/// password would).
-fn execute_sql(url: &str, sql: &str) -> Result<usize, diesel::result::Error> {
-    match url.strip_prefix("sqlite://") {
-        Some(path) => {
-            let mut c = <diesel::SqliteConnection as diesel::Connection>::establish(path).unwrap();
-            diesel::RunQueryDsl::execute(diesel::sql_query(sql), &mut c)
-        }
-        None => {
-            let mut c = <diesel::PgConnection as diesel::Connection>::establish(url).unwrap();
-            diesel::RunQueryDsl::execute(diesel::sql_query(sql), &mut c)
-        }
-    }
-}
-
-/// A count (`SELECT COUNT(*) AS n ...`) on the database at `url`.
-fn count_sql(url: &str, sql: &str) -> i64 {
-    #[derive(diesel::QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let rows: Vec<N> = match url.strip_prefix("sqlite://") {
-        Some(path) => {
-            let mut c = <diesel::SqliteConnection as diesel::Connection>::establish(path).unwrap();
-            diesel::RunQueryDsl::load(diesel::sql_query(sql), &mut c).unwrap()
-        }
-        None => {
-            let mut c = <diesel::PgConnection as diesel::Connection>::establish(url).unwrap();
-            diesel::RunQueryDsl::load(diesel::sql_query(sql), &mut c).unwrap()
-        }
-    };
-    rows[0].n
-}
-
 /// The audit log of the database at `url` refuses every change and deletion, also from SQL
 /// outside the service, and is left as it was.
 fn assert_audit_log_immutable(url: &str) {
-    let before = count_sql(url, "SELECT COUNT(*) AS n FROM audit_events");
+    let before = raw_sql::count(url, "SELECT COUNT(*) AS n FROM audit_events");
     assert!(before > 0, "there is an audit log to try");
     let mut attempts = vec!["UPDATE audit_events SET actor = 'someone else'", "DELETE FROM audit_events"];
     if !url.starts_with("sqlite://") {
         attempts.push("TRUNCATE audit_events");
     }
     for sql in attempts {
-        let err = execute_sql(url, sql).expect_err(sql).to_string();
+        let err = raw_sql::execute(url, sql).expect_err(sql).to_string();
         assert!(err.contains("audit events cannot be changed or deleted"), "{sql}: {err}");
     }
-    assert_eq!(count_sql(url, "SELECT COUNT(*) AS n FROM audit_events"), before);
-    assert_eq!(count_sql(url, "SELECT COUNT(*) AS n FROM audit_events WHERE actor = 'someone else'"), 0);
+    assert_eq!(raw_sql::count(url, "SELECT COUNT(*) AS n FROM audit_events"), before);
+    assert_eq!(raw_sql::count(url, "SELECT COUNT(*) AS n FROM audit_events WHERE actor = 'someone else'"), 0);
 }
 
 fn the_audit_log_cannot_be_changed(backend: Backend) {
@@ -309,7 +274,7 @@ fn a_backup_during_writes_is_consistent(backend: Backend) {
     assert!(written > 10, "the writer wrote while the backups were taken: {written}");
     let mut seen = Vec::new();
     for (url, _kept) in &copies {
-        let systems = count_sql(url, "SELECT COUNT(*) AS n FROM systems");
+        let systems = raw_sql::count(url, "SELECT COUNT(*) AS n FROM systems");
         seen.push(systems);
         let orphans = [
             "SELECT COUNT(*) AS n FROM audit_events a WHERE a.entity_type = 'system' AND NOT EXISTS (SELECT 1 FROM systems s WHERE s.id = a.entity_id)",
@@ -320,7 +285,7 @@ fn a_backup_during_writes_is_consistent(backend: Backend) {
             "SELECT COUNT(*) AS n FROM systems s WHERE (s.version > 1) <> EXISTS (SELECT 1 FROM audit_events a WHERE a.entity_type = 'system' AND a.entity_id = s.id AND a.action = 'update')",
         ];
         for sql in orphans {
-            assert_eq!(count_sql(url, sql), 0, "{sql}");
+            assert_eq!(raw_sql::count(url, sql), 0, "{sql}");
         }
         let restored = systemejer_store::Store::connect(url, &PoolOptions::default()).unwrap();
         assert_eq!(restored.migrate().unwrap(), Vec::<String>::new());

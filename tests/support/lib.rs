@@ -25,6 +25,7 @@ pub const COORDINATOR: &str = "isk@randers.dk";
 pub const DPO: &str = "dpo@randers.dk";
 
 pub mod fixtures;
+pub mod raw_sql;
 pub mod scratch_pg;
 pub mod smtp;
 pub mod visitor;

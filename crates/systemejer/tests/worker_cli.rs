@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use systemejer_domain::records::Recorded;
 use systemejer_domain::risk::{DpiaDecision, RiskAssessment};
 use systemejer_domain::{LifecycleState, TransitionRequest};
+use systemejer_e2e::raw_sql;
 use systemejer_store::{PoolOptions, Store};
 
 fn from<T: serde::de::DeserializeOwned>(v: Value) -> T {
@@ -122,32 +123,6 @@ fn reminders_become_eml_files_without_a_mail_server() {
     assert_eq!(std::fs::read_dir(&outbox).unwrap().count(), 1, "never the same reminder twice");
 }
 
-/// Runs `sql` (a count answered as `n`) on the database at `url`.
-fn count(url: &str, sql: &str) -> i64 {
-    use diesel::{Connection, QueryableByName, RunQueryDsl};
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let rows: Vec<N> = if let Some(path) = url.strip_prefix("sqlite://") {
-        diesel::sql_query(sql).load(&mut diesel::SqliteConnection::establish(path).unwrap()).unwrap()
-    } else {
-        diesel::sql_query(sql).load(&mut diesel::PgConnection::establish(url).unwrap()).unwrap()
-    };
-    rows[0].n
-}
-
-/// Runs `sql` on the database at `url`.
-fn execute(url: &str, sql: &str) {
-    use diesel::{Connection, RunQueryDsl};
-    if let Some(path) = url.strip_prefix("sqlite://") {
-        diesel::sql_query(sql).execute(&mut diesel::SqliteConnection::establish(path).unwrap()).unwrap();
-    } else {
-        diesel::sql_query(sql).execute(&mut diesel::PgConnection::establish(url).unwrap()).unwrap();
-    }
-}
-
 /// Twenty owners, each with a backup test due in two days, on a fresh register on `backend`
 /// (`None`: PostgreSQL is not configured); and a slow SMTP server (300 ms a message) on its
 /// own runtime.
@@ -169,14 +144,14 @@ fn twenty_reminders_to_a_slow_server(
         let system = store
             .create_system(from(json!({"name": format!("System {n}"), "kind": "app", "owner_id": owner.id})), "test")
             .unwrap();
-        execute(
-            &db.url,
+        raw_sql::execute(&db.url,
             &format!(
                 "INSERT INTO obligations (system_id, kind, subject, interval_months, appeared_on, next_due_on) VALUES ('{}', 'backup_test', '', 12, '{today}', '{}')",
                 system.id,
                 today + chrono::Duration::days(2)
             ),
-        );
+        )
+        .unwrap();
     }
     Some((runtime, smtp, db, store))
 }
@@ -216,7 +191,7 @@ fn killed_workers_lose_nothing_and_repeat_at_most_one_each(backend: systemejer_e
         worker.kill().unwrap(); // SIGKILL
         worker.wait().unwrap();
         assert!(smtp.received().len() < 20, "killed mid-delivery");
-        let claimed = count(&db.url, "SELECT COUNT(*) AS n FROM outbox WHERE claim_token IS NOT NULL");
+        let claimed = raw_sql::count(&db.url, "SELECT COUNT(*) AS n FROM outbox WHERE claim_token IS NOT NULL");
         assert_eq!(claimed, 1, "kill {kill}: the message in flight stays claimed by the dead worker");
         std::thread::sleep(std::time::Duration::from_millis(2500)); // past the 2-second lease
     }
@@ -230,9 +205,13 @@ fn killed_workers_lose_nothing_and_repeat_at_most_one_each(backend: systemejer_e
     recipients.dedup();
     assert_eq!(recipients.len(), 20, "every owner is reminded");
     assert!(total - recipients.len() <= 2, "at most one message per kill arrives twice: {total} for 20");
-    assert_eq!(count(&db.url, "SELECT COUNT(*) AS n FROM outbox WHERE status <> 'sent'"), 0, "nothing left queued");
     assert_eq!(
-        count(&db.url, "SELECT COUNT(*) AS n FROM outbox WHERE claim_token IS NOT NULL"),
+        raw_sql::count(&db.url, "SELECT COUNT(*) AS n FROM outbox WHERE status <> 'sent'"),
+        0,
+        "nothing left queued"
+    );
+    assert_eq!(
+        raw_sql::count(&db.url, "SELECT COUNT(*) AS n FROM outbox WHERE claim_token IS NOT NULL"),
         0,
         "nothing left claimed"
     );
