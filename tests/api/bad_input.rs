@@ -15,6 +15,33 @@ async fn malformed_and_mistyped_bodies(app: TestApp) {
         app.call_raw(Method::POST, "/api/v1/systems", &admin, "application/json", b"{\"name\": ".to_vec()).await;
     assert!(malformed.problem(400)["detail"].as_str().unwrap().contains("malformed JSON"));
 
+    // One object, then another: nothing is created from the first.
+    let before = app.get("/api/v1/org-units", &admin).await.ok(200)["total"].clone();
+    for trailing in [
+        &b"{\"name\":\"A\",\"kind\":\"section\"} {\"oops\":1}"[..],
+        b"{\"name\":\"A\",\"kind\":\"section\"}x",
+        b"{\"name\":\"A\",\"kind\":\"section\"}\n[]",
+    ] {
+        let reply =
+            app.call_raw(Method::POST, "/api/v1/org-units", &admin, "application/json", trailing.to_vec()).await;
+        let p = reply.problem(400);
+        assert!(p["detail"].as_str().unwrap().starts_with("trailing data after the JSON body"), "{p}");
+        assert_eq!(p["errors"][0]["rule"], "trailing_data", "{p}");
+    }
+    assert_eq!(app.get("/api/v1/org-units", &admin).await.ok(200)["total"], before, "nothing created");
+
+    // Names that show something else than they say, or nothing at all.
+    for (name, rule) in
+        [("Evil\u{202E}gnp.exe", "no_bidi_controls"), ("\u{200B}", "visible"), (" \u{FEFF}\u{200D} ", "visible")]
+    {
+        let p = app.post("/api/v1/systems", &admin, json!({"name": name, "kind": "app"})).await.problem(422).clone();
+        assert_eq!(
+            (p["errors"][0]["field"].as_str(), p["errors"][0]["rule"].as_str()),
+            (Some("name"), Some(rule)),
+            "{p}"
+        );
+    }
+
     let wrong_type = app.post("/api/v1/systems", &admin, json!({"name": 42, "kind": "it_system"})).await;
     let p = wrong_type.problem(422);
     assert_eq!(p["errors"][0]["field"], "name");
@@ -96,6 +123,10 @@ async fn malformed_and_mistyped_bodies(app: TestApp) {
     assert_eq!(units.ok(200)["total"], 0);
     let log = app.get("/api/v1/audit-events", &admin).await;
     assert_eq!(log.ok(200)["total"], 0);
+
+    // White space after the body is no trailing data.
+    let spaced = b"{\"name\":\"A\",\"kind\":\"section\"} \r\n\t".to_vec();
+    app.call_raw(Method::POST, "/api/v1/org-units", &admin, "application/json", spaced).await.ok(201);
 }
 
 async fn unknown_ids_routes_and_methods(app: TestApp) {
@@ -171,4 +202,19 @@ async fn bad_query_strings(app: TestApp) {
     );
     let p = app.get("/api/v1/audit-events?actor=admin%40kommune.dk", &admin).await;
     assert_eq!(p.ok(200)["total"], 0);
+    // Every text filter, and a control character in a parameter's name too.
+    for path in [
+        "/api/v1/systems?q=abc%00",
+        "/api/v1/people?q=%00",
+        "/api/v1/org-units?q=a%01",
+        "/api/v1/processors?q=%1Fx",
+        "/api/v1/notifications?recipient=a%00%40b.dk",
+        "/api/v1/systems?q%00=x",
+    ] {
+        let reply = app.get(path, &admin).await;
+        let p = reply.problem(400);
+        assert_eq!(p["errors"][0]["rule"], "no_control_characters", "{path}: {p}");
+        assert!(p["detail"].as_str().unwrap().starts_with("bad query parameter `"), "{path}: {p}");
+    }
+    assert_eq!(app.get("/api/v1/systems?q=%00", &admin).await.problem(400)["errors"][0]["field"], "q");
 }

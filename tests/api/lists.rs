@@ -6,7 +6,7 @@ use serde_json::json;
 use systemejer_api::Role;
 use systemejer_e2e::{TestApp, on_both_backends};
 
-on_both_backends!(paging_filters_and_sync);
+on_both_backends!(paging_filters_and_sync, danish_letters_are_found_as_typed);
 
 async fn paging_filters_and_sync(app: TestApp) {
     let reader = app.client_token("rapportvaerktoej", &[Role::Reader]);
@@ -69,4 +69,40 @@ async fn paging_filters_and_sync(app: TestApp) {
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["entity_type"], "system");
     assert_eq!(items[0]["entity_id"], ids[3].as_str());
+}
+
+/// Search finds Æ, Ø and Å whichever case is typed, on every `q` filter and both backends.
+/// "Aa" is a different spelling, not "Å": `aase` does not find "Åse" (nor would a user of a
+/// printed register expect it to).
+async fn danish_letters_are_found_as_typed(app: TestApp) {
+    let admin = app.admin();
+    let unit = app.create("/api/v1/org-units", json!({"name": "Økonomi og Løn", "kind": "department"})).await;
+    let system = app.create("/api/v1/systems", json!({"name": "Ærø Havneregister", "kind": "app"})).await;
+    let person = app
+        .create("/api/v1/people", json!({"name": "Åse Gårdbo", "email": "aase@randers.dk", "position": "employee"}))
+        .await;
+    let processor = app.create("/api/v1/processors", json!({"name": "ÆBLE Ø-Data A/S"})).await;
+    app.create("/api/v1/org-units", json!({"name": "Teknik", "kind": "department"})).await;
+    let found = |path: &str, q: &str| {
+        let (app, admin) = (&app, admin.clone());
+        let url = format!("{path}?q={}", q.replace(' ', "%20"));
+        async move {
+            let page = app.get(&url, &admin).await.ok(200).clone();
+            page["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+        }
+    };
+    for q in ["Økonomi", "økonomi", "ØKONOMI", "øKoNoMi", "løn", "LØN", "og Løn"] {
+        assert_eq!(found("/api/v1/org-units", q).await, std::slice::from_ref(&unit), "org units, q={q}");
+    }
+    for q in ["Ærø", "ærø", "ÆRØ", "æRø havne"] {
+        assert_eq!(found("/api/v1/systems", q).await, std::slice::from_ref(&system), "systems, q={q}");
+    }
+    for q in ["Åse", "åse", "ÅSE", "gÅrdbo", "GÅRD"] {
+        assert_eq!(found("/api/v1/people", q).await, std::slice::from_ref(&person), "people, q={q}");
+    }
+    for q in ["æble", "ÆBLE", "ø-data", "Ø-DATA"] {
+        assert_eq!(found("/api/v1/processors", q).await, std::slice::from_ref(&processor), "processors, q={q}");
+    }
+    assert!(found("/api/v1/people", "aase gård").await.is_empty(), "aa is not å");
+    assert!(found("/api/v1/org-units", "okonomi").await.is_empty(), "o is not ø");
 }

@@ -101,8 +101,18 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         return Err(ApiError::Invalid(vec![violation]));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, T>(de) {
-        Ok(v) => Ok(v),
+    match serde_path_to_error::deserialize::<_, T>(&mut *de) {
+        // One value, then nothing but white space: `{"name":"A"} {"oops":1}` is not a body.
+        Ok(v) => match de.end() {
+            Ok(()) => Ok(v),
+            Err(e) => {
+                let at = e.to_string().split_once(" at ").map_or_else(String::new, |(_, at)| format!(" (at {at})"));
+                Err(ApiError::BadRequest {
+                    detail: format!("trailing data after the JSON body{at}: the body must be exactly one JSON value"),
+                    errors: vec![Violation::new("", "trailing_data", "must be exactly one JSON value")],
+                })
+            }
+        },
         Err(err) => {
             let path = err.path().to_string();
             let inner = err.into_inner();
@@ -128,6 +138,17 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
 }
 
 fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    // PostgreSQL cannot compare with a NUL, and no filter needs a control character: refused
+    // here, for every parameter, as in bodies.
+    if let Some((name, _)) = form_urlencoded::parse(query.as_bytes())
+        .find(|(name, value)| name.chars().chain(value.chars()).any(char::is_control))
+    {
+        let v = Violation::new(name.as_ref(), "no_control_characters", "must not contain control characters");
+        return Err(ApiError::BadRequest {
+            detail: format!("bad query parameter `{}`: {}", v.field, v.message),
+            errors: vec![v],
+        });
+    }
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize::<_, T>(de).map_err(|err| {
         let path = err.path().to_string();

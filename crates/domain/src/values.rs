@@ -155,6 +155,17 @@ impl<const MAX: usize> Text<MAX> {
                 "must not contain control characters (but line breaks and tabs)",
             ));
         }
+        // The Trojan Source set: text that reads one way and shows another (U+202E turns
+        // "Evil\u{202E}gnp.exe" into "Evilexe.png"). Names and prose reach mails and pages.
+        if s.chars().any(is_bidi_control) {
+            return Err(ParseError::new(
+                "no_bidi_controls",
+                "must not contain bidirectional embedding, override or isolate characters (U+202A-U+202E, U+2066-U+2069)",
+            ));
+        }
+        if s.chars().all(|c| c.is_whitespace() || is_invisible(c)) {
+            return Err(ParseError::new("visible", "must contain a visible character"));
+        }
         let len = s.chars().count();
         if len > MAX {
             return Err(ParseError::new("max_length", format!("must be at most {MAX} characters (was {len})")));
@@ -184,6 +195,42 @@ impl<const MAX: usize> From<Text<MAX>> for String {
     fn from(value: Text<MAX>) -> Self {
         value.0
     }
+}
+
+/// The characters that change the direction of the text after them until they are closed:
+/// embeddings and overrides (U+202A-U+202E) and isolates (U+2066-U+2069). The marks (U+200E,
+/// U+200F, U+061C) only steer their neighbours and stay allowed, as right-to-left text needs
+/// them.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Characters that show nothing (Unicode's default-ignorable code points, and the blanks that
+/// are not counted as white space): zero-width spaces and joiners, the soft hyphen, word
+/// joiners, variation selectors, the byte-order mark, the Hangul and Braille blanks, tags.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{2800}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
 }
 
 /// A name or title: at most 200 characters.
@@ -234,6 +281,32 @@ mod tests {
         assert_eq!(Text::<5>::parse("   ").map_err(|e| e.rule), Err("required"));
         assert_eq!(Text::<5>::parse("æøåæøå").map_err(|e| e.rule), Err("max_length"));
         assert_eq!(Text::<5>::parse("a\u{0}b").map_err(|e| e.rule), Err("no_control_characters"));
+        // Trojan Source: an override or isolate anywhere, in a name or in prose.
+        for bidi in
+            ['\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}']
+        {
+            let name = format!("Evil{bidi}gnp.exe");
+            assert_eq!(Name::parse(&name).map_err(|e| e.rule), Err("no_bidi_controls"), "{bidi:?}");
+            assert_eq!(Prose::parse(&name).map_err(|e| e.rule), Err("no_bidi_controls"), "{bidi:?}");
+        }
+        // Right-to-left text with its marks is a name like any other.
+        assert!(Name::parse("\u{5E9}\u{5DC}\u{5D5}\u{5DD}\u{200F} 2").is_ok());
+        // Nothing to see: refused, however it is made.
+        for blank in [
+            "\u{200B}",
+            " \u{200B} \u{200C}\u{200D} ",
+            "\u{FEFF}",
+            "\u{2060}\u{00AD}",
+            "\u{3164}",
+            "\u{2800}",
+            "\u{00A0}\u{200B}",
+        ] {
+            assert_eq!(Name::parse(blank).map_err(|e| e.rule), Err("visible"), "{blank:?}");
+        }
+        // Invisible characters beside visible ones are the text's business (a soft hyphen, a
+        // joiner in an emoji).
+        assert!(Name::parse("Løn\u{00AD}system").is_ok());
+        assert!(Name::parse("Team \u{1F469}\u{200D}\u{1F4BB}").is_ok());
         assert_eq!(Text::<9>::parse("a\tb\r\nc").map(Text::into_string), Ok("a\tb\r\nc".to_owned()));
         let shown = Text::<5>::parse("  ").unwrap_err().to_string();
         assert_eq!(ParseError::split_display(&shown), Some(("must not be empty", "required")));

@@ -92,6 +92,8 @@ pub fn establish(url: &DatabaseUrl) -> Result<AnyConnection, diesel::ConnectionE
                 "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
             )
             .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            crate::sql::fold_utils::register_impl(&mut conn, |text: String| text.to_lowercase())
+                .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
             Ok(AnyConnection::Sqlite(conn))
         }
     }

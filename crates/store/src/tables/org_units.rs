@@ -6,7 +6,7 @@ use systemejer_domain::{OrgUnit, OrgUnitId, OrgUnitKind};
 
 use crate::page::{Cursor, Page, PageRequest, keyset_page};
 use crate::schema::org_units::dsl as o;
-use crate::sql::{contains_pattern, insert_all, lower, parse, parse_opt};
+use crate::sql::{contains_pattern, fold, insert_all, parse, parse_opt};
 use crate::{AnyConnection, StoreError};
 
 /// Which units to list.
@@ -124,7 +124,7 @@ pub(crate) fn list(
     let filtered = || {
         let mut q = o::org_units.into_boxed();
         if let Some(text) = &filter.q {
-            q = q.filter(lower(o::name).like(contains_pattern(text)).escape('\\'));
+            q = q.filter(fold(o::name).like(contains_pattern(text)).escape('\\'));
         }
         if let Some(kind) = filter.kind {
             q = q.filter(o::kind.eq(kind.as_str()));

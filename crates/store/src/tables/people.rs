@@ -8,7 +8,7 @@ use systemejer_domain::{EmailAddress, OrgUnitId, OwnerCandidate, Person, PersonI
 
 use crate::page::{Cursor, Page, PageRequest, keyset_page};
 use crate::schema::people::dsl as p;
-use crate::sql::{contains_pattern, insert_all, lower, parse, parse_opt};
+use crate::sql::{contains_pattern, fold, insert_all, parse, parse_opt};
 use crate::{AnyConnection, StoreError};
 
 /// Which people to list.
@@ -204,7 +204,7 @@ pub(crate) fn list(
         let mut q = p::people.into_boxed();
         if let Some(text) = &filter.q {
             let pattern = contains_pattern(text);
-            q = q.filter(lower(p::name).like(pattern.clone()).escape('\\').or(p::email.like(pattern).escape('\\')));
+            q = q.filter(fold(p::name).like(pattern.clone()).escape('\\').or(p::email.like(pattern).escape('\\')));
         }
         if let Some(email) = &filter.email {
             q = q.filter(p::email.eq(email.as_str().to_owned()));

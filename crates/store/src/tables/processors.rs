@@ -9,7 +9,7 @@ use systemejer_domain::gdpr::{Cvr, Processor};
 
 use crate::page::{Cursor, Page, PageRequest, keyset_page};
 use crate::schema::processors::dsl as p;
-use crate::sql::{contains_pattern, lower, parse, parse_opt};
+use crate::sql::{contains_pattern, fold, parse, parse_opt};
 use crate::{AnyConnection, StoreError};
 
 /// Which processors to list.
@@ -110,7 +110,7 @@ pub(crate) fn list(
     let filtered = || {
         let mut q = p::processors.into_boxed();
         if let Some(text) = &filter.q {
-            q = q.filter(lower(p::name).like(contains_pattern(text)).escape('\\'));
+            q = q.filter(fold(p::name).like(contains_pattern(text)).escape('\\'));
         }
         if let Some(since) = filter.changed_since {
             q = q.filter(p::updated_at.ge(since.naive_utc()));

@@ -8,7 +8,7 @@ use systemejer_domain::{Delegate, LifecycleState, OrgUnitId, PersonId, System, S
 
 use crate::page::{Cursor, Page, PageRequest, keyset_page};
 use crate::schema::{system_delegates::dsl as d, systems::dsl as s};
-use crate::sql::{contains_pattern, from_json, insert_all, lower, parse, parse_opt, to_json};
+use crate::sql::{contains_pattern, fold, from_json, insert_all, parse, parse_opt, to_json};
 use crate::{AnyConnection, StoreError};
 
 /// Which systems to list.
@@ -314,7 +314,7 @@ pub(crate) fn list(
     let filtered = || {
         let mut q = s::systems.into_boxed();
         if let Some(text) = &filter.q {
-            q = q.filter(lower(s::name).like(contains_pattern(text)).escape('\\'));
+            q = q.filter(fold(s::name).like(contains_pattern(text)).escape('\\'));
         }
         if let Some(state) = filter.lifecycle_state {
             q = q.filter(s::lifecycle_state.eq(state.as_str()));
