@@ -67,6 +67,8 @@ rows = [
 loads = sorted(k[: -len("_non_2xx")] for k in r if k.endswith("_non_2xx"))
 bad = [(k, int(r[f"{k}_non_2xx"]), int(r.get(f"{k}_socket_errors", "0"))) for k in loads]
 bad = [(k, n, e) for k, n, e in bad if n or e]
+if int(r.get("mail_not_sent", "0")):
+    bad.append(("mail delivery (to retry or failed)", int(r["mail_not_sent"]), 0))
 if bad:
     failed = "; ".join(f"{k}: {n} non-2xx, {e} socket errors" for k, n, e in bad)
     rows.insert(0, ("!", "**FAILED: answers that were not 2xx, so the figures below do not count**", failed, "0: **missed**"))

@@ -117,6 +117,38 @@ fn concurrent_writers_all_land_on_postgres() {
     concurrent_writers_all_land(Backend::Postgres);
 }
 
+/// The API and the worker as two processes on one SQLite file (the systemd units' layout):
+/// each has its own writer lock, so their writers meet in SQLite itself. A change reads before
+/// it writes; begun as a reader it would be refused at once ("database is locked") when the
+/// other process wrote in between. Every write must wait its turn and land.
+#[test]
+fn two_processes_on_one_sqlite_file_write_in_turn() {
+    let db = TestDb::create(Backend::Sqlite).unwrap();
+    let first = db.store();
+    let second = systemejer_store::Store::connect(&db.url, &PoolOptions::default()).unwrap();
+    let systems: Vec<_> =
+        (0..4).map(|i| first.create_system(new_system(&format!("System {i}")), "test").unwrap().id).collect();
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let store = if t % 2 == 0 { first.clone() } else { second.clone() };
+            let systems = systems.clone();
+            std::thread::spawn(move || {
+                for i in 0..40 {
+                    let patch = serde_json::from_value(serde_json::json!({"vendor": format!("V {t}-{i}")})).unwrap();
+                    store.update_system(systems[i % systems.len()], &patch, None, "test").unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let page = PageRequest { limit: 500, offset: 0, cursor: None };
+    let versions: i64 =
+        first.list_systems(&SystemFilter::default(), &page).unwrap().items.iter().map(|s| s.version).sum();
+    assert_eq!(versions, 4 + 8 * 40, "every change landed, one version each");
+}
+
 #[test]
 fn a_wrong_database_url_says_what_is_wrong() {
     let options = systemejer_store::PoolOptions::default();

@@ -36,6 +36,8 @@ pub enum Mode {
     /// Receive and keep every message, then close the connection instead of answering 250: the
     /// server has the message, the client never learns it.
     LoseReply,
+    /// Refuse every recipient: "550 5.1.1 no such user".
+    RefuseMailbox,
 }
 
 /// A running test SMTP server.
@@ -115,6 +117,7 @@ impl SmtpServer {
                     to.clear();
                     b"250 OK\r\n"
                 }
+                "RCPT" if mode == Mode::RefuseMailbox => b"550 5.1.1 No such user here\r\n",
                 "RCPT" => {
                     to.push(
                         command

@@ -28,6 +28,7 @@ on_both_backends!(
     a_refusing_hanging_or_vanishing_server_loses_nothing,
     a_server_refusing_connections_loses_nothing,
     a_lost_answer_sends_one_duplicate_with_the_same_message_id,
+    a_mailbox_that_does_not_exist_fails_at_once,
 );
 
 async fn worker(app: &TestApp, smtp: &SmtpServer, retry: RetryPolicy) -> Worker {
@@ -440,4 +441,23 @@ async fn a_lost_answer_sends_one_duplicate_with_the_same_message_id(app: TestApp
     let sent = app.get("/api/v1/notifications?status=sent", &app.admin()).await.ok(200).clone();
     assert_eq!(sent["total"], 1, "{sent}");
     assert_eq!(sent["items"][0]["attempts"], 2, "{sent}");
+}
+
+/// The server says the mailbox does not exist (550 at RCPT): trying again would send nothing,
+/// so the message is failed at once, with the server's answer, and counted as failed; a 4xx or
+/// any other 5xx is still tried again (a relay that wants authentication is configuration, not
+/// a missing mailbox).
+async fn a_mailbox_that_does_not_exist_fails_at_once(app: TestApp) {
+    let smtp = SmtpServer::start().await;
+    let w = worker(&app, &smtp, RetryPolicy::default()).await;
+    backup_due_in(&app, "findes.ikke@randers.dk", 4).await;
+    smtp.set_mode(Mode::RefuseMailbox);
+    let outcome = w.run_once(today(), Utc::now()).await.unwrap();
+    assert_eq!((outcome.queued, outcome.sent, outcome.retried, outcome.failed), (1, 0, 0, 1), "{outcome:?}");
+    let failed = app.get("/api/v1/notifications?status=failed", &app.admin()).await.ok(200).clone();
+    assert_eq!(failed["items"][0]["attempts"], 1, "{failed}");
+    assert!(failed["items"][0]["last_error"].as_str().unwrap().contains("550"), "{failed}");
+    smtp.set_mode(Mode::Accept);
+    assert_eq!(w.deliver().await.unwrap().sent, 0, "not tried again");
+    assert!(smtp.received().is_empty());
 }

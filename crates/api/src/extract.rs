@@ -211,6 +211,10 @@ pub fn if_match(req: &HttpRequest) -> Result<(bool, IfMatch), ApiError> {
     if text == "*" {
         return Ok((true, IfMatch(None)));
     }
+    // A weak tag is taken as its strong one, against RFC 9110's strong comparison, on purpose:
+    // a proxy that compresses answers (nginx's gzip) weakens the ETags it passes on, and a
+    // client that echoes one must not be refused forever. The version it names is still
+    // checked under the row's lock, so nothing is lost by it.
     let tag = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
     let version = tag
         .strip_prefix('v')

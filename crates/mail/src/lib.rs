@@ -32,4 +32,18 @@ pub enum MailError {
     /// The mail server (or the outbox folder) refused or could not be reached.
     #[error("delivery failed: {0}")]
     Delivery(String),
+    /// The mail server said the recipient's mailbox does not exist or cannot take mail (550,
+    /// 551, 553): trying again sends nothing.
+    #[error("recipient refused: {0}")]
+    RecipientRefused(String),
+}
+
+impl MailError {
+    /// From the SMTP client's error: a permanent refusal of the mailbox, or any other failure.
+    pub(crate) fn from_smtp(e: &lettre::transport::smtp::Error) -> Self {
+        match e.status().map(u16::from) {
+            Some(550 | 551 | 553) => MailError::RecipientRefused(e.to_string()),
+            _ => MailError::Delivery(e.to_string()),
+        }
+    }
 }

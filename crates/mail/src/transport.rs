@@ -80,7 +80,7 @@ impl Mailer {
     pub async fn send(&self, message: Message) -> Result<(), MailError> {
         match self {
             Mailer::Relay(r) => r.send(message).await,
-            Mailer::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| MailError::Delivery(e.to_string())),
+            Mailer::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| MailError::from_smtp(&e)),
             Mailer::Files(t, _) => t.send(message).await.map(|_| ()).map_err(|e| MailError::Delivery(e.to_string())),
         }
     }
@@ -173,7 +173,7 @@ impl Relay {
 
     /// Delivers one message over an idle connection that still answers, or a new one.
     async fn send(&self, message: Message) -> Result<(), MailError> {
-        let delivery = |e: lettre::transport::smtp::Error| MailError::Delivery(e.to_string());
+        let delivery = |e: lettre::transport::smtp::Error| MailError::from_smtp(&e);
         let reused = loop {
             let Some(mut connection) = self.idle.lock().await.pop() else { break None };
             if connection.test_connected().await {

@@ -76,6 +76,15 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+diesel::define_sql_function! {
+    /// Text folded for searching, as [`contains_pattern`] folds the needle: lower case for all
+    /// of Unicode, Æ, Ø and Å included. SQLite's own `lower()` folds only A-Z, so there `fold`
+    /// is Rust's `to_lowercase`, registered on each SQLite connection as it is opened (below); on
+    /// PostgreSQL it is the SQL function of migration 000010 (`lower()`, with the Latin-1
+    /// capitals mapped first, so that a database in the `C` locale folds them too).
+    fn fold(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
 /// Opens one connection to the database `url` names, with the session settings it needs.
 pub fn establish(url: &DatabaseUrl) -> Result<AnyConnection, diesel::ConnectionError> {
     match url.kind {
@@ -92,7 +101,7 @@ pub fn establish(url: &DatabaseUrl) -> Result<AnyConnection, diesel::ConnectionE
                 "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
             )
             .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
-            crate::sql::fold_utils::register_impl(&mut conn, |text: String| text.to_lowercase())
+            fold_utils::register_impl(&mut conn, |text: String| text.to_lowercase())
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
             Ok(AnyConnection::Sqlite(conn))
         }

@@ -133,6 +133,8 @@ fn is_outage(message: &str) -> bool {
         "the database system is starting up",
         "connection to server",
         "broken pipe",
+        // SQLite: another process held the write lock longer than the busy timeout (5 s).
+        "database is locked",
     ]
     .iter()
     .any(|needle| m.contains(needle))

@@ -262,7 +262,6 @@ impl Store {
         &self,
         f: impl FnOnce(&mut AnyConnection) -> Result<Result<T, R>, StoreError>,
     ) -> Result<Result<T, R>, StoreError> {
-        use diesel::Connection;
         /// Why a transaction was rolled back.
         enum Undo<R> {
             Failed(StoreError),
@@ -278,7 +277,7 @@ impl Store {
             BackendKind::Sqlite => Some(self.sqlite_writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner)),
             BackendKind::Postgres => None,
         };
-        let result = (*conn).transaction(|c| match f(c) {
+        let result = immediate_transaction(&mut conn, |c| match f(c) {
             Ok(Ok(done)) => Ok(done),
             Ok(Err(unwanted)) => Err(Undo::Unwanted(unwanted)),
             Err(e) => Err(Undo::Failed(e)),
@@ -292,7 +291,42 @@ impl Store {
         Self::keep_or_lose(&mut conn, &result);
         result
     }
+}
 
+/// Runs `f` in a transaction that is committed when it answers `Ok` and rolled back otherwise.
+/// On SQLite the transaction takes the database's write lock as it begins (`BEGIN IMMEDIATE`),
+/// waiting up to the busy timeout for another process's writer: a transaction begun as a reader
+/// that then writes is refused at once ("database is locked") when another process wrote in
+/// between, which the writer lock of this process cannot prevent (the API and the worker as
+/// two processes on one file). PostgreSQL begins as usual.
+fn immediate_transaction<T, E: From<diesel::result::Error>>(
+    conn: &mut AnyConnection,
+    f: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+) -> Result<T, E> {
+    use diesel::Connection;
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    type Manager = <AnyConnection as Connection>::TransactionManager;
+    match conn {
+        AnyConnection::Sqlite(inner) => AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?,
+        AnyConnection::Postgresql(_) => Manager::begin_transaction(conn)?,
+    }
+    match f(conn) {
+        Ok(value) => match Manager::commit_transaction(conn) {
+            Ok(()) => Ok(value),
+            Err(e) => {
+                let _ = Manager::rollback_transaction(conn);
+                Err(e.into())
+            }
+        },
+        Err(e) => {
+            // A failed rollback leaves the connection broken; the pool's check discards it.
+            let _ = Manager::rollback_transaction(conn);
+            Err(e)
+        }
+    }
+}
+
+impl Store {
     /// How many write transactions this store and its clones have finished (committed or
     /// rolled back). A value read before a query and unchanged after says that nothing this
     /// process wrote could have changed what the query saw: what in-process caches check.

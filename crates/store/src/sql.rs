@@ -33,14 +33,8 @@ where
     text.map(|t| parse(column, t)).transpose()
 }
 
-diesel::define_sql_function! {
-    /// Text folded for searching, as [`contains_pattern`] folds the needle: lower case for all
-    /// of Unicode, Æ, Ø and Å included. SQLite's own `lower()` folds only A-Z, so there `fold`
-    /// is Rust's `to_lowercase`, registered on each connection (`connection::establish`); on
-    /// PostgreSQL it is the SQL function of migration 000010 (`lower()`, with the Latin-1
-    /// capitals mapped first, so that a database in the `C` locale folds them too).
-    fn fold(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
-}
+/// Text folded for searching (defined beside the SQLite connection that registers it).
+pub(crate) use crate::connection::fold;
 
 /// A `LIKE` pattern matching text that contains `needle` (lower-cased, wildcards escaped
 /// with `\`).

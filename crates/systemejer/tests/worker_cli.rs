@@ -159,7 +159,10 @@ fn twenty_reminders_to_a_slow_server(
 /// `systemejer` on `url` with PostgreSQL's required secrets, a 1-second delivery timeout and a
 /// 2-second lease.
 fn short_lease_worker(url: &str, smtp: &str) -> Command {
-    let mut cmd = systemejer(url);
+    with_short_lease(systemejer(url), smtp)
+}
+
+fn with_short_lease(mut cmd: Command, smtp: &str) -> Command {
     cmd.env("SYSTEMEJER_JWT_SECRET", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
         .env("SYSTEMEJER_LINK_SECRET", "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210")
         .env("SYSTEMEJER_SMTP_URL", smtp)
@@ -320,4 +323,44 @@ fn once_also_alerts_of_a_breach() {
         .filter(|mail| mail.contains("Brud p"))
         .collect();
     assert_eq!(alerts.len(), 1, "the owner is alerted");
+}
+
+/// Two workers on one PostgreSQL, one of them on a machine whose clock runs 150 s ahead (more
+/// than the lease): it must not take over the messages the other is sending. The lease is
+/// reckoned by the database's clock, so nobody gets a reminder twice.
+#[test]
+fn a_worker_whose_clock_runs_ahead_takes_over_nothing_on_postgres() {
+    let faketime = Command::new("faketime").args(["-f", "+150s", "true"]).status().is_ok_and(|s| s.success());
+    if !faketime {
+        assert!(std::env::var_os("CI").is_none(), "CI installs faketime (libfaketime) for this test");
+        eprintln!("skipped: faketime is not installed (apt-get install faketime)");
+        return;
+    }
+    let Some((runtime, smtp, db, store)) = twenty_reminders_to_a_slow_server(systemejer_e2e::Backend::Postgres) else {
+        return;
+    };
+    drop(store);
+    let mut on_time = short_lease_worker(&db.url, &smtp.url).spawn().unwrap();
+    let started = std::time::Instant::now();
+    while smtp.received().len() < 2 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "the first worker delivers");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let mut ahead = Command::new("faketime");
+    ahead.args(["-f", "+150s", env!("CARGO_BIN_EXE_systemejer")]);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("SYSTEMEJER_") {
+            ahead.env_remove(key);
+        }
+    }
+    ahead.env("SYSTEMEJER_DATABASE_URL", &db.url);
+    let ahead = with_short_lease(ahead, &smtp.url).output().unwrap();
+    assert!(ahead.status.success(), "{}", String::from_utf8_lossy(&ahead.stderr));
+    assert!(on_time.wait().unwrap().success());
+    let mut recipients: Vec<String> = smtp.received().into_iter().flat_map(|r| r.to).collect();
+    let total = recipients.len();
+    recipients.sort();
+    recipients.dedup();
+    assert_eq!((recipients.len(), total), (20, 20), "every owner reminded once");
+    drop(runtime);
 }

@@ -217,7 +217,15 @@ impl Worker {
                         outcome.sent += 1;
                     }
                     Err(e) => {
-                        let (m, retry, error) = (message.clone(), self.settings.retry, e.to_string());
+                        // A mailbox the server says does not exist will not exist in an hour:
+                        // marked failed at once (and shown as failed), not tried 12 times.
+                        let retry = match e {
+                            systemejer_mail::MailError::RecipientRefused(_) => {
+                                systemejer_store::RetryPolicy { max_attempts: 1, ..self.settings.retry }
+                            }
+                            _ => self.settings.retry,
+                        };
+                        let (m, error) = (message.clone(), e.to_string());
                         tracing::warn!(message = %message.id, to = %message.recipient_email, error = %error, "delivery failed");
                         let gave_up = self.blocking(move |s| s.mark_attempt_failed(&m, &error, &retry)).await?;
                         if gave_up {

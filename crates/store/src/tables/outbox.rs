@@ -221,15 +221,20 @@ pub(crate) fn claim(
 ) -> Result<Vec<StoredMessage>, StoreError> {
     match conn {
         AnyConnection::Postgresql(c) => {
+            // The lease is reckoned by the database's clock, the one clock every worker shares:
+            // a worker whose own clock runs ahead must not take over a message still leased
+            // to another. (SQLite is one machine, one clock.)
+            let lease_ms = i32::try_from((until - now).num_milliseconds()).unwrap_or(i32::MAX);
+            let lease_seconds = f64::from(lease_ms) / 1000.0;
             diesel::sql_query(
-                "UPDATE outbox SET claim_token = $1, claimed_until = $2 WHERE id IN (
+                "UPDATE outbox SET claim_token = $1, claimed_until = LOCALTIMESTAMP + make_interval(secs => $2) WHERE id IN (
                     SELECT id FROM outbox
-                    WHERE status = 'queued' AND next_attempt_at <= $3 AND (claimed_until IS NULL OR claimed_until < $3)
-                    ORDER BY created_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)",
+                    WHERE status = 'queued' AND next_attempt_at <= LOCALTIMESTAMP
+                      AND (claimed_until IS NULL OR claimed_until < LOCALTIMESTAMP)
+                    ORDER BY created_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)",
             )
             .bind::<Text, _>(token)
-            .bind::<Timestamp, _>(until)
-            .bind::<Timestamp, _>(now)
+            .bind::<diesel::sql_types::Double, _>(lease_seconds)
             .bind::<Integer, _>(limit)
             .execute(c)?;
         }
