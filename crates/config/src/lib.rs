@@ -188,6 +188,10 @@ pub struct ConfigError(pub Vec<String>);
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Raw {
+    /// Whether a missing secret file beside an SQLite database is made (by `load`), or only
+    /// read (by `load_existing`).
+    #[serde(skip)]
+    create_secrets: bool,
     database_url: Option<String>,
     database_max_connections: Option<String>,
     listen: Option<String>,
@@ -306,6 +310,25 @@ impl Config {
     /// `std::env::vars()`), then validates them. With SQLite and no `SYSTEMEJER_JWT_SECRET`, a
     /// secret is generated once into the database's folder and reused from then on.
     pub fn load(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
+        Self::load_with(file, env, true)
+    }
+
+    /// As [`Config::load`], but makes no secret file: for commands that must use the secret
+    /// the service uses (minting a token), not a new one made wherever they happen to run. A
+    /// missing JWT secret is a problem that says where it was looked for; a missing link key
+    /// is left empty (`links.secret`), as such a command does not sign links.
+    pub fn load_existing(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        Self::load_with(file, env, false)
+    }
+
+    fn load_with(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+        create_secrets: bool,
+    ) -> Result<Self, ConfigError> {
         let mut raw = match file {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
@@ -315,6 +338,7 @@ impl Config {
             }
             None => Raw::default(),
         };
+        raw.create_secrets = create_secrets;
         let env: HashMap<String, String> = env.into_iter().collect();
         for key in KEYS {
             if let Some(value) = env.get(&format!("SYSTEMEJER_{}", key.to_uppercase())) {
@@ -361,8 +385,18 @@ impl Config {
             (Some(s), _) => (Some(s.as_bytes().to_vec()), "SYSTEMEJER_JWT_SECRET".to_owned()),
             (None, Some(db)) => {
                 let dir = db.parent().map(Path::to_path_buf).unwrap_or_default();
-                match ensure_secret_file(&dir, SECRET_FILE_NAME) {
-                    Ok((secret, path)) => (Some(secret), format!("generated file {}", path.display())),
+                match ensure_secret_file(&dir, SECRET_FILE_NAME, raw.create_secrets) {
+                    Ok(Some((secret, path))) => (Some(secret), format!("generated file {}", path.display())),
+                    Ok(None) => {
+                        problems.push(format!(
+                            "SYSTEMEJER_JWT_SECRET: not set, and there is no secret beside the database ({} does not \
+                             exist): use the service's SYSTEMEJER_DATABASE_URL (with the default \
+                             sqlite://data/systemejer.db, run this from the folder that holds data/), after \
+                             `systemejer run`, `serve` or `migrate` has made the secret; or set SYSTEMEJER_JWT_SECRET",
+                            dir.join(SECRET_FILE_NAME).display()
+                        ));
+                        (None, String::new())
+                    }
                     Err(e) => {
                         problems.push(format!(
                             "SYSTEMEJER_JWT_SECRET: not set, and no secret could be kept beside the database: {e}"
@@ -583,8 +617,9 @@ fn links(raw: &Raw, sqlite: Option<&Path>, jwt_secret: Option<&[u8]>, problems: 
         (Some(s), _) => (s.as_bytes().to_vec(), "SYSTEMEJER_LINK_SECRET".to_owned()),
         (None, Some(db)) => {
             let dir = db.parent().map(Path::to_path_buf).unwrap_or_default();
-            match ensure_secret_file(&dir, LINK_SECRET_FILE_NAME) {
-                Ok((secret, path)) => (secret, format!("generated file {}", path.display())),
+            match ensure_secret_file(&dir, LINK_SECRET_FILE_NAME, raw.create_secrets) {
+                Ok(Some((secret, path))) => (secret, format!("generated file {}", path.display())),
+                Ok(None) => (Vec::new(), String::new()),
                 Err(e) => {
                     problems.push(format!(
                         "SYSTEMEJER_LINK_SECRET: not set, and no key could be kept beside the database: {e}"
@@ -634,10 +669,13 @@ fn sqlite_path(url: &str) -> Option<PathBuf> {
 
 /// Reads the secret kept in `dir`, or generates one (32 random bytes, hex) readable only by
 /// this user.
-fn ensure_secret_file(dir: &Path, name: &str) -> Result<(Vec<u8>, PathBuf), String> {
+fn ensure_secret_file(dir: &Path, name: &str, create: bool) -> Result<Option<(Vec<u8>, PathBuf)>, String> {
     let path = dir.join(name);
     if let Ok(text) = std::fs::read_to_string(&path) {
-        return Ok((text.trim().as_bytes().to_vec(), path));
+        return Ok(Some((text.trim().as_bytes().to_vec(), path)));
+    }
+    if !create {
+        return Ok(None);
     }
     if !dir.as_os_str().is_empty() {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -646,7 +684,7 @@ fn ensure_secret_file(dir: &Path, name: &str) -> Result<(Vec<u8>, PathBuf), Stri
     getrandom::fill(&mut bytes).map_err(|e| format!("no randomness: {e}"))?;
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     write_private(&path, &hex).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok((hex.into_bytes(), path))
+    Ok(Some((hex.into_bytes(), path)))
 }
 
 #[cfg(unix)]

@@ -113,7 +113,8 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token { email, client_id, roles, ttl } => {
-            let config = load_config(cli)?;
+            // The service's secret, never a new one made in whatever folder this runs in.
+            let config = Config::load_existing(cli.config.as_deref(), std::env::vars())?;
             let subject = match (email, client_id) {
                 (Some(e), _) => {
                     TokenSubject::Person(EmailAddress::parse(e).map_err(|e| anyhow::anyhow!("--email: {e}"))?)

@@ -156,6 +156,9 @@ fn the_committed_openapi_document_matches_the_code() {
 fn a_minted_token_carries_its_subject_and_roles() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}/r.db", dir.path().display());
+    // The service (here `migrate`) makes the secret; `token` uses it.
+    let migrated = systemejer().arg("migrate").env("SYSTEMEJER_DATABASE_URL", &db).output().unwrap();
+    assert!(migrated.status.success(), "{}", String::from_utf8_lossy(&migrated.stderr));
     let output = systemejer()
         .args(["token", "--email", "IT@Randers.dk", "--role", "admin", "--role", "auditor", "--ttl", "2h"])
         .env("SYSTEMEJER_DATABASE_URL", &db)

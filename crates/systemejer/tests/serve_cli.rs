@@ -291,3 +291,46 @@ fn no_link_token_is_ever_logged() {
         assert!(!line.contains(signature) && !line.contains(payload), "a token in the log: {line}");
     }
 }
+
+/// `token` uses the service's secret or none: run in a folder without the database's, it says
+/// where it looked and makes nothing; after `migrate` made the secret, it mints, also from
+/// another folder given the service's database URL, and still makes no second secret.
+#[test]
+fn token_never_makes_a_secret_of_its_own() {
+    let service = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let mint = |cwd: &std::path::Path, url: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_systemejer"));
+        for (key, _) in std::env::vars() {
+            if key.starts_with("SYSTEMEJER_") {
+                cmd.env_remove(key);
+            }
+        }
+        if let Some(url) = url {
+            cmd.env("SYSTEMEJER_DATABASE_URL", url);
+        }
+        cmd.current_dir(cwd).args(["token", "--email", "it@randers.dk", "--role", "admin"]).output().unwrap()
+    };
+    let refused = mint(elsewhere.path(), None);
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("there is no secret beside the database (data/jwt-secret does not exist)"), "{said}");
+    assert!(said.contains("`systemejer run`, `serve` or `migrate`"), "{said}");
+    assert!(!elsewhere.path().join("data").exists(), "nothing made where it ran");
+
+    let url = format!("sqlite://{}/data/systemejer.db", service.path().display());
+    let migrated = systemejer(&url).arg("migrate").output().unwrap();
+    assert!(migrated.status.success(), "{}", String::from_utf8_lossy(&migrated.stderr));
+    let secret = std::fs::read_to_string(service.path().join("data/jwt-secret")).unwrap();
+    for (cwd, url) in [(service.path(), None), (elsewhere.path(), Some(url.as_str()))] {
+        let minted = mint(cwd, url);
+        assert!(minted.status.success(), "{}", String::from_utf8_lossy(&minted.stderr));
+        let token = String::from_utf8(minted.stdout).unwrap();
+        let key = jsonwebtoken::DecodingKey::from_secret(secret.trim().as_bytes());
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+        validation.validate_aud = false;
+        jsonwebtoken::decode::<serde_json::Value>(token.trim(), &key, &validation)
+            .expect("signed with the service's secret");
+    }
+    assert!(!elsewhere.path().join("data").exists(), "still nothing made where it ran");
+}
