@@ -5,6 +5,7 @@
 mod access;
 mod bad_input;
 mod common;
+mod contract;
 mod duties;
 mod faults;
 mod incidents;

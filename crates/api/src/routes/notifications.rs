@@ -48,9 +48,13 @@ pub struct Notification {
     pub language: String,
     /// Its subject.
     pub subject: String,
-    /// The duties or incidents it lists.
-    #[schema(value_type = Object)]
-    pub items: serde_json::Value,
+    /// What it tells of, one object each, by `kind`: `reminder`, the duties (`system_id`,
+    /// `system`, `kind`, `subject`, `due_on`, `days_left`, `stage`, …); `breach_alert`, the
+    /// breach (`incident_id`, `hours_after_discovery`, `authority_deadline`); `failed_result`,
+    /// the failed test (`completion_id`, `system_id`, `kind`, `done_on`); `exit_steps`, each
+    /// system's open steps (`system_id`, `steps`).
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<serde_json::Value>,
     /// The systems it concerns.
     pub system_ids: Vec<String>,
     /// Where it stands.
