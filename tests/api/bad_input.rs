@@ -124,6 +124,19 @@ async fn malformed_and_mistyped_bodies(app: TestApp) {
     let log = app.get("/api/v1/audit-events", &admin).await;
     assert_eq!(log.ok(200)["total"], 0);
 
+    // A list is never read as an object's fields in order.
+    for body in [json!(["Et array", "department"]), json!("IT"), json!(null), json!(42)] {
+        let reply = app.post("/api/v1/org-units", &admin, body.clone()).await;
+        let p = reply.problem(422);
+        assert_eq!(
+            (p["errors"][0]["field"].as_str(), p["errors"][0]["rule"].as_str()),
+            (Some(""), Some("object")),
+            "{body}: {p}"
+        );
+        assert!(p["errors"][0]["message"].as_str().unwrap().starts_with("the body must be a JSON object"), "{p}");
+    }
+    assert_eq!(app.get("/api/v1/org-units", &admin).await.ok(200)["total"], 0, "no unit made of a list");
+
     // White space after the body is no trailing data.
     let spaced = b"{\"name\":\"A\",\"kind\":\"section\"} \r\n\t".to_vec();
     app.call_raw(Method::POST, "/api/v1/org-units", &admin, "application/json", spaced).await.ok(201);

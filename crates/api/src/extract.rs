@@ -95,10 +95,19 @@ fn oversized(value: &serde_json::Value, path: &mut Vec<String>) -> Option<Violat
 /// longer than allowed, is a 422 that names the field (as a path such as
 /// `delegates[0].role`) and the rule.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes)
-        && let Some(violation) = oversized(&value, &mut Vec::new())
-    {
-        return Err(ApiError::Invalid(vec![violation]));
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) {
+        if let Some(violation) = oversized(&value, &mut Vec::new()) {
+            return Err(ApiError::Invalid(vec![violation]));
+        }
+        // Every body of this API is an object. serde would read a list as a struct's fields in
+        // order (`["IT", "section"]` as a unit named IT), so a list is refused here by name.
+        if !value.is_object() {
+            return Err(ApiError::Invalid(vec![Violation::new(
+                "",
+                "object",
+                format!("the body must be a JSON object with named fields, not {}", json_kind(&value)),
+            )]));
+        }
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, T>(&mut *de) {
@@ -121,6 +130,18 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 _ => Err(ApiError::BadRequest { detail: format!("malformed JSON: {inner}"), errors: vec![] }),
             }
         }
+    }
+}
+
+/// What kind of JSON value `value` is, as a sentence says it.
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Array(_) => "a list",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::Bool(_) => "true or false",
+        serde_json::Value::Null => "null",
+        serde_json::Value::Object(_) => "an object",
     }
 }
 
