@@ -42,21 +42,10 @@ for tool in wrk pgbench psql curl python3; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is missing (Debian: apt-get install wrk postgresql-client curl python3-venv)" >&2; exit 1; }
 done
 
-if [ -n "${BENCH_BIN:-}" ]; then
-  bin="$(realpath "$BENCH_BIN")"
-elif [ "$profile" = release ]; then
-  cargo build --release --locked -q -p systemejer
-  bin="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/systemejer"
-else
-  cargo build --locked -q -p systemejer
-  bin="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/systemejer"
-fi
-
-venv="${XDG_CACHE_HOME:-$HOME/.cache}/systemejer/bench-aiosmtpd-1.4.6"
-if [ ! -x "$venv/bin/python" ]; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q "aiosmtpd==1.4.6"
-fi
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bin="$(bench_binary "$profile")"
+venv="$(aiosmtpd_venv)"
 
 work="$(mktemp -d)"
 tag="bench_$$"
