@@ -230,4 +230,21 @@ async fn bad_query_strings(app: TestApp) {
         assert!(p["detail"].as_str().unwrap().starts_with("bad query parameter `"), "{path}: {p}");
     }
     assert_eq!(app.get("/api/v1/systems?q=%00", &admin).await.problem(400)["errors"][0]["field"], "q");
+
+    // A misspelled parameter is named, with the ones the operation knows; never ignored.
+    let reply = app.get("/api/v1/systems?ownerid=01a231c7-d80a-71a9-a3c3-27fb2a41d429", &admin).await;
+    let p = reply.problem(400);
+    assert_eq!(
+        (p["errors"][0]["field"].as_str(), p["errors"][0]["rule"].as_str()),
+        (Some("ownerid"), Some("unknown_parameter")),
+        "{p}"
+    );
+    let detail = p["detail"].as_str().unwrap();
+    assert!(detail.starts_with("unknown query parameter `ownerid`; known: "), "{detail}");
+    assert!(detail.contains("owner_id") && detail.contains("limit"), "{detail}");
+    let system = app.create("/api/v1/systems", json!({"name": "X", "kind": "app"})).await;
+    let p = app.get(&format!("/api/v1/systems/{system}?expand=all"), &admin).await.problem(400).clone();
+    assert!(p["detail"].as_str().unwrap().contains("this operation takes no query parameters"), "{p}");
+    app.get("/api/v1/systems?owner_id=01a231c7-d80a-71a9-a3c3-27fb2a41d429&limit=5&q=x", &admin).await.ok(200);
+    app.get(&format!("/api/v1/systems/{system}"), &admin).await.ok(200);
 }

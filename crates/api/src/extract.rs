@@ -158,18 +158,24 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
     }
 }
 
-fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
-    // PostgreSQL cannot compare with a NUL, and no filter needs a control character: refused
-    // here, for every parameter, as in bodies.
+/// PostgreSQL cannot compare with a NUL, and no filter needs a control character: refused for
+/// every parameter, name or value, as in bodies.
+pub(crate) fn refuse_control_characters(query: &str) -> Result<(), ApiError> {
     if let Some((name, _)) = form_urlencoded::parse(query.as_bytes())
         .find(|(name, value)| name.chars().chain(value.chars()).any(char::is_control))
     {
-        let v = Violation::new(name.as_ref(), "no_control_characters", "must not contain control characters");
+        let name: String = name.chars().filter(|c| !c.is_control()).collect();
+        let v = Violation::new(name, "no_control_characters", "must not contain control characters");
         return Err(ApiError::BadRequest {
             detail: format!("bad query parameter `{}`: {}", v.field, v.message),
             errors: vec![v],
         });
     }
+    Ok(())
+}
+
+fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    refuse_control_characters(query)?;
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize::<_, T>(de).map_err(|err| {
         let path = err.path().to_string();

@@ -157,6 +157,7 @@ impl Application {
                     }),
                 )
                 .default_service(web::to(unmatched))
+                .wrap(actix_web::middleware::from_fn(refuse_unknown_parameters))
                 .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
                 .wrap(actix_web::middleware::from_fn(limits::limit))
                 .wrap(actix_web::middleware::from_fn(security_headers))
@@ -208,7 +209,10 @@ fn problem_for_plain_errors<B>(res: ServiceResponse<B>) -> actix_web::Result<Err
 
 /// The routes the OpenAPI document lists, with their methods: to answer 405 (with `Allow`)
 /// rather than 404 when a known path is called with a method it does not have.
-struct KnownRoutes(Vec<(actix_web::dev::ResourceDef, Vec<&'static str>)>);
+struct KnownRoutes(Vec<KnownRoute>);
+
+/// A path of the document: its methods, and each method's query parameters.
+type KnownRoute = (actix_web::dev::ResourceDef, Vec<&'static str>, Vec<(&'static str, Vec<String>)>);
 
 impl KnownRoutes {
     fn from_openapi(api: &utoipa::openapi::OpenApi) -> Self {
@@ -218,22 +222,74 @@ impl KnownRoutes {
             .iter()
             .map(|(path, item)| {
                 let methods = [
-                    ("GET", item.get.is_some()),
-                    ("PUT", item.put.is_some()),
-                    ("POST", item.post.is_some()),
-                    ("DELETE", item.delete.is_some()),
-                    ("PATCH", item.patch.is_some()),
+                    ("GET", item.get.as_ref()),
+                    ("PUT", item.put.as_ref()),
+                    ("POST", item.post.as_ref()),
+                    ("DELETE", item.delete.as_ref()),
+                    ("PATCH", item.patch.as_ref()),
                 ];
-                let allowed = methods.into_iter().filter(|(_, has)| *has).map(|(m, _)| m).collect();
-                (actix_web::dev::ResourceDef::new(path.as_str()), allowed)
+                let allowed = methods.iter().filter(|(_, op)| op.is_some()).map(|(m, _)| *m).collect();
+                let queries = methods
+                    .iter()
+                    .filter_map(|(m, op)| op.map(|op| (*m, op)))
+                    .map(|(m, op)| {
+                        let names = op
+                            .parameters
+                            .iter()
+                            .flatten()
+                            .filter(|p| p.parameter_in == utoipa::openapi::path::ParameterIn::Query)
+                            .map(|p| p.name.clone())
+                            .collect();
+                        (m, names)
+                    })
+                    .collect();
+                (actix_web::dev::ResourceDef::new(path.as_str()), allowed, queries)
             })
             .collect();
         Self(routes)
     }
 
     fn allowed(&self, path: &str) -> Option<&[&'static str]> {
-        self.0.iter().find(|(def, _)| def.is_match(path)).map(|(_, methods)| methods.as_slice())
+        self.0.iter().find(|(def, _, _)| def.is_match(path)).map(|(_, methods, _)| methods.as_slice())
     }
+
+    /// The query parameters the document gives `method` on `path`, if it is an operation.
+    fn query_parameters(&self, method: &str, path: &str) -> Option<&[String]> {
+        let (_, _, queries) = self.0.iter().find(|(def, _, _)| def.is_match(path))?;
+        queries.iter().find(|(m, _)| *m == method).map(|(_, names)| names.as_slice())
+    }
+}
+
+/// A query parameter the operation does not know is refused (400, naming it and the ones it
+/// knows), as an unknown body field is: `?ownerid=` silently ignored would answer the whole
+/// list as if filtered. Only for operations of the document; anything else is routed as usual.
+async fn refuse_unknown_parameters(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    use actix_web::ResponseError;
+    if let Err(error) = extract::refuse_control_characters(req.query_string()) {
+        return Ok(req.into_response(error.error_response()));
+    }
+    let unknown = req.app_data::<web::Data<KnownRoutes>>().and_then(|routes| {
+        let known = routes.query_parameters(req.method().as_str(), req.path())?;
+        let name = form_urlencoded::parse(req.query_string().as_bytes())
+            .map(|(name, _)| name.into_owned())
+            .find(|name| !known.iter().any(|k| k == name))?;
+        Some((name, known.to_vec()))
+    });
+    if let Some((name, known)) = unknown {
+        let listed = if known.is_empty() {
+            "this operation takes no query parameters".to_owned()
+        } else {
+            format!("known: {}", known.join(", "))
+        };
+        let v = systemejer_domain::Violation::new(name.clone(), "unknown_parameter", listed.clone());
+        let error =
+            ApiError::BadRequest { detail: format!("unknown query parameter `{name}`; {listed}"), errors: vec![v] };
+        return Ok(req.into_response(error.error_response()));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 /// Requests that match no route: 405 for a known path with another method, else 404.
