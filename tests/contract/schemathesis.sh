@@ -26,8 +26,12 @@ examples="${SCHEMATHESIS_EXAMPLES:-100}"
 # A fixed seed makes a red run reproducible and keeps CI's verdict about the code, not luck;
 # set SCHEMATHESIS_SEED to another number (or `random`) to explore further.
 seed="${SCHEMATHESIS_SEED:-20261128}"
-seed_args=(--seed "$seed")
-if [ "$seed" = "random" ]; then seed_args=(); fi
+if [ "$seed" = "random" ]; then seed="$(python3 -c 'import secrets; print(secrets.randbelow(2**31))')"; fi
+# Beside it, a fresh seed each run (SCHEMATHESIS_FRESH_EXAMPLES examples per operation, 30 by
+# default; 0 turns it off), printed, so the fuzz keeps finding new cases and a failure can be
+# replayed with SCHEMATHESIS_SEED=<it>.
+fresh_examples="${SCHEMATHESIS_FRESH_EXAMPLES:-30}"
+fresh_seed="$(python3 -c 'import secrets; print(secrets.randbelow(2**31))')"
 venv="${XDG_CACHE_HOME:-$HOME/.cache}/systemejer/schemathesis-$version"
 if [ ! -x "$venv/bin/schemathesis" ]; then
   python3 -m venv "$venv"
@@ -46,8 +50,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# fuzz NAME DATABASE_URL PORT
+# fuzz NAME DATABASE_URL PORT [SEED EXAMPLES]
 fuzz() {
+  local run_seed="${4:-$seed}" run_examples="${5:-$examples}"
   local name="$1" url="$2" port="$3"
   local secret
   secret="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
@@ -67,14 +72,14 @@ fuzz() {
   fi
   local token
   token="$("$bin" token --email fuzz@kommune.dk --role admin --ttl 2h)"
-  echo "schemathesis: fuzzing the service on $name ($examples examples per operation)"
+  echo "schemathesis: fuzzing the service on $name ($run_examples examples per operation, seed $run_seed; replay with SCHEMATHESIS_SEED=$run_seed SCHEMATHESIS_EXAMPLES=$run_examples)"
   # One worker: with two, Hypothesis parses lambda sources in two threads at once, which
   # CPython 3.11.7's ast module does not survive ("AST constructor recursion depth mismatch",
   # fixed in later CPython releases), failing operations at random.
   "$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.json" \
     --header "Authorization: Bearer $token" \
     --checks all --exclude-checks positive_data_acceptance,negative_data_rejection,ensure_resource_availability,missing_required_header \
-    --max-examples "$examples" "${seed_args[@]}" --workers 1 --no-color
+    --max-examples "$run_examples" --seed "$run_seed" --workers 1 --no-color
   kill "$server"
   wait "$server" 2>/dev/null || true
   server=""
@@ -86,6 +91,10 @@ if [ -n "${SYSTEMEJER_TEST_POSTGRES_URL:-}" ]; then
   database="systemejer_fuzz_$$"
   psql -q "$SYSTEMEJER_TEST_POSTGRES_URL" -c "CREATE DATABASE $database"
   fuzz postgres "${SYSTEMEJER_TEST_POSTGRES_URL%/*}/$database" 18092
+  if [ "$fresh_examples" != 0 ]; then
+    # On PostgreSQL, the stricter of the two (a NUL a fixed seed never drew was a 500 there).
+    fuzz postgres-fresh-seed "${SYSTEMEJER_TEST_POSTGRES_URL%/*}/$database" 18093 "$fresh_seed" "$fresh_examples"
+  fi
 elif [ "${CI:-}" = "true" ]; then
   echo "schemathesis: SYSTEMEJER_TEST_POSTGRES_URL is not set; CI must fuzz PostgreSQL too" >&2
   exit 1
