@@ -92,11 +92,38 @@ pub fn open_store(config: &Config) -> Result<Store, StoreError> {
     Ok(store)
 }
 
-/// Sets up logging to standard error (standard output stays for command output).
+/// Targets quieter than the filter's level unless `SYSTEMEJER_LOG` names them itself: what
+/// anyone on the network can make the service write must not drown what the operator reads.
+const QUIET_TARGETS: &[(&str, &str)] = &[
+    // A malformed request (a NUL in a header, a garbage request line) is answered 400 by the
+    // HTTP server and was an ERROR line each: a log flood for anyone without a token.
+    ("actix_http::h1::dispatcher", "off"),
+    // A WARN for every 4xx (a 412 on a lost race, a 404), beside the service's own "answered
+    // with a problem" at info; its ERROR for a 5xx stays.
+    ("tracing_actix_web::middleware", "error"),
+];
+
+/// The tracing filter: `filter` with the quiet targets it does not name.
+pub fn log_filter(filter: &str) -> String {
+    let mut out = filter.to_owned();
+    for (target, level) in QUIET_TARGETS {
+        if !filter.contains(target) {
+            out.push_str(&format!(",{target}={level}"));
+        }
+    }
+    out
+}
+
+/// Sets up logging to standard error (standard output stays for command output); colours only
+/// when standard error is a terminal.
 pub fn init_logging(config: &Config) {
+    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_new(&config.log.filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = EnvFilter::try_new(log_filter(&config.log.filter)).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr);
     let result = match config.log.format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),

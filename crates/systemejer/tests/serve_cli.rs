@@ -334,3 +334,31 @@ fn token_never_makes_a_secret_of_its_own() {
     }
     assert!(!elsewhere.path().join("data").exists(), "still nothing made where it ran");
 }
+
+/// What anyone can send without a token writes nothing above info: a malformed request is a
+/// 400 without an ERROR line, a 4xx answer one info line ("answered with a problem"), not a
+/// WARN; and the text log has no colour codes when standard error is not a terminal.
+#[test]
+fn malformed_requests_and_4xx_do_not_flood_the_log() {
+    let service = Service::start_with(&[("SYSTEMEJER_LOG_FORMAT", "text")]);
+    for raw in [
+        "GARBAGE LINE\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n",
+    ] {
+        let answer = service.request(raw).unwrap_or_default();
+        assert!(answer.starts_with("HTTP/1.1 400"), "{raw:?}: {answer}");
+    }
+    let token = service.admin_token();
+    let stale = format!(
+        "PATCH /api/v1/systems/01a231c7-d80a-71a9-a3c3-27fb2a41d429 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+         Authorization: Bearer {token}\r\nIf-Match: \"v9\"\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{{}}"
+    );
+    let answer = service.request(&stale).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+    let lines = service.lines_so_far();
+    assert!(lines.iter().any(|l| l.contains("answered with a problem")), "{lines:#?}");
+    let loud: Vec<_> = lines.iter().filter(|l| l.contains("ERROR") || l.contains("WARN")).collect();
+    assert!(loud.is_empty(), "nothing above info: {loud:#?}");
+    assert!(lines.iter().all(|l| !l.contains('\u{1b}')), "no colour codes in a pipe: {:?}", lines.first());
+}
