@@ -73,8 +73,20 @@ async fn the_compliance_overview(app: TestApp) {
     // Owners see their own systems, and only when they ask for them.
     let mine = app.get(&format!("/api/v1/reports/compliance?owner_id={owner_id}"), &owner).await;
     assert_eq!(mine.ok(200)["systems"].as_array().unwrap().len(), 2);
-    app.get("/api/v1/reports/compliance", &owner).await.problem(403);
-    app.get("/api/v1/reports/compliance", &app.client_token("intranet", &[Role::Reader])).await.problem(403);
+    // Each is told the real reason: the owner how to see their own, the integration that it
+    // has no person to own anything.
+    let p = app.get("/api/v1/reports/compliance", &owner).await.problem(403).clone();
+    let detail = p["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("admin, auditor or dpo role") && detail.contains(&format!("owner_id={owner_id}")),
+        "{detail}"
+    );
+    let reader = app.client_token("intranet", &[Role::Reader]);
+    let p = app.get("/api/v1/reports/compliance", &reader).await.problem(403).clone();
+    let detail = p["detail"].as_str().unwrap();
+    assert!(detail.starts_with("the whole report needs the admin, auditor or dpo role"), "{detail}");
+    assert!(detail.contains("a token for an active person"), "{detail}");
+    assert!(!detail.contains("your own person id"), "a reader has no person: {detail}");
 
     // As of a past date: rebuilt from the audit log (yesterday, nothing existed yet).
     let past = app.get(&format!("/api/v1/reports/compliance?as_of={}", day(-1)), &auditor).await;

@@ -60,8 +60,19 @@ async fn compliance_report(
     let privileged = caller.has(Role::Admin) || caller.has(Role::Auditor) || caller.has(Role::Dpo);
     if !privileged {
         let me = caller.person.as_ref().filter(|p| p.active).map(|p| p.id);
-        if me.is_none() || q.owner_id != me {
-            return Err(ApiError::Forbidden("give `owner_id` with your own person id to see your systems".into()));
+        let Some(me) = me else {
+            // An integration (a client id) or someone not in the register as an active person.
+            return Err(ApiError::Forbidden(
+                "the whole report needs the admin, auditor or dpo role; an owner sees their own systems with \
+                 `owner_id` set to their person id, which needs a token for an active person of the register"
+                    .into(),
+            ));
+        };
+        if q.owner_id != Some(me) {
+            return Err(ApiError::Forbidden(format!(
+                "the whole report needs the admin, auditor or dpo role; give `owner_id={me}` (your own person id) \
+                 to see the systems you own"
+            )));
         }
     }
     if let Some(day) = q.as_of
