@@ -195,14 +195,7 @@ async fn due_dates_follow_completions_and_facts(app: TestApp) {
     assert_eq!(obligation(&list, "risk_reassessment")["status"], "due_soon");
 
     // Retiring a system ends its duties.
-    let rid = app
-        .post(&format!("{sys}/risk-assessments"), &owner, json!({"perspective": "information_security", "performed_on": day(0), "risk_level": "low", "summary": "Efter ændring"}))
-        .await
-        .ok(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    app.post(&format!("{sys}/risk-assessments/{rid}/approve"), &owner, json!({})).await.ok(200);
+    systemejer_e2e::fixtures::approved_risk_assessment(&app, &sys, &owner, &day(0), "Efter ændring").await;
     app.post(&format!("{sys}/transitions"), &owner, json!({"to": "in_use"})).await.ok(200);
     app.post(&format!("{sys}/transitions"), &owner, json!({"to": "decommissioning", "reason": "Nedlægges"}))
         .await

@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use systemejer_e2e::{TestApp, on_both_backends};
 
-use crate::common::system_in_use;
+use systemejer_e2e::fixtures::{approved_risk_assessment, day, risk_assessment, system_in_use};
 
 on_both_backends!(
     two_changes_at_once_one_wins,
@@ -94,18 +94,7 @@ async fn two_moves_at_once_one_wins(app: TestApp) {
         let changes = history.as_array().unwrap().iter().filter(|t| t["to"] == "changing").count();
         assert_eq!(changes, i + 1, "move {i}: one move recorded, not two");
         // Back in use for the next pair: a risk assessment approved since the change began.
-        let rid = app
-            .post(
-                &format!("{sys}/risk-assessments"),
-                &owner,
-                json!({"perspective": "information_security", "performed_on": crate::common::day(0), "risk_level": "low", "summary": "Uændret"}),
-            )
-            .await
-            .ok(201)["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        app.post(&format!("{sys}/risk-assessments/{rid}/approve"), &owner, json!({})).await.ok(200);
+        approved_risk_assessment(&app, &sys, &owner, &day(0), "Uændret").await;
         app.post(&transitions, &owner, json!({"to": "in_use"})).await.ok(200);
     }
 }
@@ -134,17 +123,7 @@ async fn two_approvals_at_once_one_wins(app: TestApp) {
     let (sys, owner, _) = system_in_use(&app, "aase@randers.dk").await;
     let admin = app.admin();
     for i in 0..PAIRS {
-        let rid = app
-            .post(
-                &format!("{sys}/risk-assessments"),
-                &owner,
-                json!({"perspective": "information_security", "performed_on": crate::common::day(0), "risk_level": "low", "summary": format!("Vurdering {i}")}),
-            )
-            .await
-            .ok(201)["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let rid = risk_assessment(&app, &sys, &owner, &day(0), &format!("Vurdering {i}")).await;
         let approve = format!("{sys}/risk-assessments/{rid}/approve");
         let (a, b) = tokio::join!(app.post(&approve, &owner, json!({})), app.post(&approve, &owner, json!({})));
         let statuses = (a.status.as_u16(), b.status.as_u16());
@@ -171,7 +150,7 @@ async fn a_step_reopened_while_the_system_retires(app: TestApp) {
         let checklist = app.get(&format!("{sys}/exit-checklist"), &owner).await.ok(200).clone();
         for step in checklist.as_array().unwrap() {
             let path = format!("{sys}/exit-checklist/{}", step["step"].as_str().unwrap());
-            let done = json!({"status": "done", "done_on": crate::common::day(0)});
+            let done = json!({"status": "done", "done_on": day(0)});
             app.call(Method::PUT, &path, Some(&owner), Some(done)).await.ok(200);
         }
         let reopen = format!("{sys}/exit-checklist/contract_terminated");

@@ -15,6 +15,21 @@ pub fn day(days: i64) -> String {
     (today() + chrono::Duration::days(days)).to_string()
 }
 
+/// An information security risk assessment of the system at path `sys`, performed on `on`,
+/// recorded with `token`; answers its id.
+pub async fn risk_assessment(app: &TestApp, sys: &str, token: &str, on: &str, summary: &str) -> String {
+    let body =
+        json!({"perspective": "information_security", "performed_on": on, "risk_level": "low", "summary": summary});
+    app.post(&format!("{sys}/risk-assessments"), token, body).await.ok(201)["id"].as_str().unwrap().to_owned()
+}
+
+/// The same, approved by the owner whose token `owner` is.
+pub async fn approved_risk_assessment(app: &TestApp, sys: &str, owner: &str, on: &str, summary: &str) -> String {
+    let rid = risk_assessment(app, sys, owner, on, summary).await;
+    app.post(&format!("{sys}/risk-assessments/{rid}/approve"), owner, json!({})).await.ok(200);
+    rid
+}
+
 /// A system in use with the fewest duties the guidance allows: no personal data, low
 /// criticality, to be discarded. Answers the system's path and its owner's token and id.
 pub async fn system_in_use(app: &TestApp, owner_email: &str) -> (String, String, String) {
@@ -36,18 +51,7 @@ pub async fn system_in_use(app: &TestApp, owner_email: &str) -> (String, String,
         )
         .await;
     let sys = format!("/api/v1/systems/{id}");
-    let rid = app
-        .post(
-            &format!("{sys}/risk-assessments"),
-            &owner,
-            json!({"perspective": "information_security", "performed_on": day(-5), "risk_level": "low", "summary": "Lav risiko"}),
-        )
-        .await
-        .ok(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    app.post(&format!("{sys}/risk-assessments/{rid}/approve"), &owner, json!({})).await.ok(200);
+    approved_risk_assessment(app, &sys, &owner, &day(-5), "Lav risiko").await;
     app.call(
         reqwest::Method::PUT,
         &format!("{sys}/dpia-decision"),

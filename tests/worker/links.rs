@@ -510,18 +510,14 @@ async fn a_failed_test_is_told_at_once_and_open_exit_steps_weekly(app: TestApp) 
     assert!(text.contains("Opgaven forfalder før tid, fordi den seneste test fejlede: den skal bestås."), "{text}");
     assert!(text.contains("Opgaven forfalder før tid, fordi en ændring af systemet er begyndt."), "{text}");
     // The change done: a new risk assessment approved, and back in use.
-    let rid = app
-        .post(
-            &format!("{sys}/risk-assessments"),
-            &owner,
-            json!({"perspective": "information_security", "performed_on": today().to_string(), "risk_level": "low", "summary": "GIS-laget ændrer intet"}),
-        )
-        .await
-        .ok(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    app.post(&format!("{sys}/risk-assessments/{rid}/approve"), &owner, json!({})).await.ok(200);
+    systemejer_e2e::fixtures::approved_risk_assessment(
+        &app,
+        &sys,
+        &owner,
+        &today().to_string(),
+        "GIS-laget ændrer intet",
+    )
+    .await;
     app.post(&format!("{sys}/transitions"), &owner, json!({"to": "in_use"})).await.ok(200);
 
     // Decommissioning: the open exit steps go to the owner once a week.
