@@ -4,8 +4,9 @@
   soak.py load --ports 18301,18302 --duration 600 --warmup 90 --bin BIN --pids api1=PID,... --out load.json
       Spreads a mixed load over the API instances for --duration seconds: threads of reads,
       of writes with If-Match (several threads on the same few resources, so that some are
-      refused with 412), of lifecycle moves (two threads per system: in use -> changing -> a
-      risk assessment approved by the owner -> in use) and of completions of duties. Records
+      refused with 412), of lifecycle moves (two threads per pool of systems, both on the same
+      system at a time: in use -> changing -> a risk assessment approved by the owner -> in use,
+      then the pool's next system) and of completions of duties. Records
       every answer by operation and status, every accepted write, and the RSS of the service's
       processes (after the warm-up and at the end of the load); at the end reads every written
       resource back from each instance and replays the accepted writes (lost updates).
@@ -210,11 +211,15 @@ def load(args):
     rng.shuffle(in_use)
 
     # The systems that move: in use, with an active owner, and a first round trip through
-    # `changing` that works (the demo's systems carry what the gate into use asks for).
+    # `changing` that works (the demo's systems carry what the gate into use asks for). Each
+    # pair of mover threads takes a pool of them in turn, so that the history a round trip
+    # leaves (a risk assessment, two transitions) spreads as a municipality's would, instead of
+    # piling thousands of records on one system.
     movers, stuck = [], set()
+    wanted = args.movers * args.pool
     candidates = [s for s in in_use if people_by_id.get(s["owner_id"], {}).get("active")]
     for s in candidates:
-        if len(movers) == args.movers:
+        if len(movers) == wanted:
             break
         owner_token = mint(args.bin, email=people_by_id[s["owner_id"]]["email"])
         api = Api(ports, owner_token, setup_stats)
@@ -223,16 +228,19 @@ def load(args):
             movers.append((s, owner_token))
         else:
             stuck.add(s["id"])
-    if len(movers) < args.movers:
-        raise SystemExit(f"soak: setup: only {len(movers)} of {args.movers} systems could be moved and back")
+    if len(movers) < wanted:
+        raise SystemExit(f"soak: setup: only {len(movers)} of {wanted} systems could be moved and back")
+    pools = [movers[i :: args.movers] for i in range(args.movers)]
     mover_ids = {s["id"] for s, _ in movers}
     others = [s for s in in_use if s["id"] not in mover_ids and s["id"] not in stuck]
     owners = {s["owner_id"] for s, _ in movers}
-    # The resources every writer thread writes: two systems' vendor, the movers' description
-    # (a move must not undo a change made meanwhile), two people's names, two org units' names.
+    # The resources every writer thread writes: two systems' vendor, the description of each
+    # pool's first system (a move must not undo a change made meanwhile), two people's names,
+    # two org units' names.
     contended = [Resource(f"system:{s['id']}:vendor", f"/api/v1/systems/{s['id']}", "vendor") for s in others[:2]]
     contended += [
-        Resource(f"system:{s['id']}:description", f"/api/v1/systems/{s['id']}", "description") for s, _ in movers
+        Resource(f"system:{pool[0][0]['id']}:description", f"/api/v1/systems/{pool[0][0]['id']}", "description")
+        for pool in pools
     ]
     plain = [p for p in people if p["active"] and p["id"] not in owners]
     contended += [Resource(f"person:{p['id']}:name", f"/api/v1/people/{p['id']}", "name") for p in plain[:2]]
@@ -241,7 +249,7 @@ def load(args):
     moves_before = {}
     for s, token in movers:
         r = Api(ports, token, setup_stats).call("setup:transitions", "GET", f"/api/v1/systems/{s['id']}/transitions")
-        moves_before[s["id"]] = sum(1 for t in r.body if t["to"] == "changing")
+        moves_before[s["id"]] = sum(1 for t in r.body["items"] if t["to"] == "changing")
 
     stop = threading.Event()
     lock = threading.Lock()
@@ -342,15 +350,26 @@ def load(args):
 
         return step
 
-    def mover(tid, system, token):
+    def mover(tid, pool, turn):
+        """One of the two threads of a pool: both work the system whose turn it is (`turn`,
+        shared) until it is back in use, then the pool's next."""
         state = {"n": 0}
-        path = f"/api/v1/systems/{system['id']}"
 
         def step(stats):
+            with lock:
+                at = turn["at"]
+            system, token = pool[at % len(pool)]
             api = state.get("api") or state.setdefault("api", Api(ports, token, stats))
+            api.token = token  # as the owner of the system whose turn it is
             state["n"] += 1
-            if cycle(api, path, "move:", f"Soak m{tid}.{state['n']}", moves_answered, system["id"], lock) is None:
+            path = f"/api/v1/systems/{system['id']}"
+            left = cycle(api, path, "move:", f"Soak m{tid}.{state['n']}", moves_answered, system["id"], lock)
+            if left is None:
                 time.sleep(0.05)
+            elif left == "in_use":
+                with lock:
+                    if turn["at"] == at:
+                        turn["at"] += 1
 
         return step
 
@@ -363,7 +382,7 @@ def load(args):
             r = api.call("complete:obligations", "GET", f"/api/v1/systems/{s}/obligations")
             if r.status != 200:
                 return
-            duties = [o for o in r.body if o["kind"] in COMPLETABLE]
+            duties = [o for o in r.body["items"] if o["kind"] in COMPLETABLE]
             if not duties:
                 return
             due = [o for o in duties if o["status"] != "ok"]
@@ -382,8 +401,9 @@ def load(args):
 
     threads = [guarded(f"reader-{i}", reader(i)) for i in range(args.readers)]
     threads += [guarded(f"writer-{i}", writer(i)) for i in range(args.writers)]
-    for i, (s, token) in enumerate(movers):
-        threads += [guarded(f"mover-{i}{side}", mover(f"{i}{side}", s, token)) for side in "ab"]
+    for i, pool in enumerate(pools):
+        turn = {"at": 0}
+        threads += [guarded(f"mover-{i}{side}", mover(f"{i}{side}", pool, turn)) for side in "ab"]
     threads += [guarded(f"completer-{i}", completer(i)) for i in range(args.completers)]
 
     rss = []  # [elapsed s, {name: KiB}, requests answered so far]
@@ -399,7 +419,7 @@ def load(args):
         t.start()
     print(
         f"soak: load on ports {args.ports}: {len(threads)} threads ({args.readers} reading, {args.writers} writing "
-        f"{len(contended)} resources, {2 * len(movers)} moving {len(movers)} systems, {args.completers} completing); "
+        f"{len(contended)} resources, {2 * len(pools)} moving {len(movers)} systems in {len(pools)} pools, {args.completers} completing); "
         f"{args.duration} s",
         flush=True,
     )
@@ -439,7 +459,7 @@ def load(args):
     moves_recorded = {}
     for s, token in movers:
         r = Api(ports, token, final_stats).call("final:get", "GET", f"/api/v1/systems/{s['id']}/transitions")
-        moves_recorded[s["id"]] = sum(1 for t in (r.body or []) if t["to"] == "changing") - moves_before[s["id"]]
+        moves_recorded[s["id"]] = sum(1 for t in (r.body or {}).get("items", []) if t["to"] == "changing") - moves_before[s["id"]]
 
     # Merge.
     counts, latency, retries, samples = Counter(), defaultdict(list), 0, []
@@ -485,7 +505,7 @@ def load(args):
         "threads": {
             "readers": args.readers,
             "writers": args.writers,
-            "movers": 2 * len(movers),
+            "movers": 2 * len(pools),
             "completers": args.completers,
         },
         "requests": {
@@ -913,7 +933,8 @@ def main():
     p.add_argument("--pids", default="", help="name=pid,... of the processes whose RSS is sampled")
     p.add_argument("--readers", type=int, default=4)
     p.add_argument("--writers", type=int, default=4)
-    p.add_argument("--movers", type=int, default=2, help="systems moved (two threads each)")
+    p.add_argument("--movers", type=int, default=2, help="pools of systems moved (two threads each)")
+    p.add_argument("--pool", type=int, default=25, help="systems in each pool")
     p.add_argument("--completers", type=int, default=1)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", required=True)

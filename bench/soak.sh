@@ -9,8 +9,9 @@
 #  - Demo Kommune (`systemejer demo`), whose many due duties give the workers mail to send;
 #  - a load driver (bench/soak.py, Python's standard library) spreading reads, writes with
 #    If-Match (several threads on the same few resources, so that some lose with 412),
-#    lifecycle moves (in use -> changing -> in use, two threads per system, the owner approving
-#    the risk assessment) and completions of duties over both instances.
+#    lifecycle moves (in use -> changing -> in use, two threads on one system at a time, taking
+#    a pool of systems in turn, the owner approving the risk assessment) and completions of
+#    duties over both instances.
 #
 # At the end it stops the load, lets both workers run one more reminder pass and breach watch
 # and deliver, stops every process, and reports (stdout; target/soak/MODE-results.json and
@@ -42,12 +43,12 @@ smoke=0
 [ "${1:-}" = "--smoke" ] && smoke=1
 if [ "$smoke" = 1 ]; then
   mode=smoke duration=30 warmup=8 sample=2 systems=100 profile=debug drain_timeout=45
-  readers=3 writers=4 movers=1 completers=1
+  readers=3 writers=4 movers=1 pool=3 completers=1
   # Every 10 s, so that passes run within the 30 s.
   schedule="*/10 * * * * *" breach_schedule="5/10 * * * * *"
 else
   mode=full duration=600 warmup=90 sample=10 systems=1000 profile=release drain_timeout=150
-  readers=4 writers=4 movers=2 completers=2
+  readers=4 writers=4 movers=2 pool=25 completers=2
   schedule="0 * * * * *" breach_schedule="30 * * * * *"
 fi
 duration="${SOAK_DURATION:-$duration}"
@@ -164,7 +165,7 @@ pids+=("$worker2")
 
 python3 bench/soak.py load --ports "${api_ports[0]},${api_ports[1]}" --duration "$duration" --warmup "$warmup" \
   --sample "$sample" --bin "$bin" --pids "api1=$api1,api2=$api2,worker1=$worker1,worker2=$worker2" \
-  --readers "$readers" --writers "$writers" --movers "$movers" --completers "$completers" --out "$work/load.json"
+  --readers "$readers" --writers "$writers" --movers "$movers" --pool "$pool" --completers "$completers" --out "$work/load.json"
 load_end="$(python3 -c "import json; print(json.load(open('$work/load.json'))['ended_at'])")"
 
 # Both workers run one more reminder pass and breach watch, begun after the load ended, with

@@ -11,6 +11,40 @@ use systemejer_e2e::{TestApp, on_both_backends};
 
 on_both_backends!(every_get_answers_what_its_schema_says);
 
+/// Every list in the document has the one shape, `{items, total, next_cursor}`, and names its
+/// item's schema instead of copying it (a generated client then has one class per resource).
+#[test]
+fn every_list_is_a_page_that_refers_to_its_item() {
+    let doc = serde_json::to_value(systemejer_api::openapi()).unwrap();
+    let mut problems = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for (status, response) in op["responses"].as_object().into_iter().flatten() {
+                for (media, content) in response["content"].as_object().into_iter().flatten() {
+                    if content["schema"]["type"] == "array" {
+                        problems.push(format!("{method} {path} {status} ({media}): a bare array"));
+                    }
+                }
+            }
+        }
+    }
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let pages: Vec<_> = schemas.iter().filter(|(name, _)| name.starts_with("Page_")).collect();
+    assert!(pages.len() >= 15, "the lists of systems, people, duties, records, ...: {}", pages.len());
+    for (name, schema) in pages {
+        let mut fields: Vec<&str> = schema["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+        fields.sort_unstable();
+        if fields != ["items", "next_cursor", "total"] {
+            problems.push(format!("{name}: fields {fields:?}"));
+        }
+        let item = name.trim_start_matches("Page_");
+        if schema["properties"]["items"]["items"]["$ref"] != format!("#/components/schemas/{item}") {
+            problems.push(format!("{name}: its items copy {item} instead of referring to it"));
+        }
+    }
+    assert!(problems.is_empty(), "lists out of shape:\n{}", problems.join("\n"));
+}
+
 /// The body `operation` answers with `status`, checked against the document's schema for it.
 fn problems_of(doc: &Value, path: &str, status: u16, body: &Value) -> Vec<String> {
     let responses = &doc["paths"][path]["get"]["responses"];
@@ -104,11 +138,11 @@ async fn every_get_answers_what_its_schema_says(app: TestApp) {
                 let collection = template.split('/').nth(5).unwrap_or_default();
                 if template.contains("{rid}") {
                     let page = app.get(&format!("/api/v1/systems/{system}/{collection}"), &admin).await.ok(200).clone();
-                    let items = page.get("items").unwrap_or(&page).as_array().cloned().unwrap_or_default();
+                    let items = page["items"].as_array().cloned().unwrap_or_default();
                     paths.extend(items.iter().filter_map(|i| i["id"].as_str()).map(|rid| base.replace("{rid}", rid)));
                 } else if template.contains("{kind}") {
                     let page = app.get(&format!("/api/v1/systems/{system}/obligations"), &admin).await.ok(200).clone();
-                    let items = page.get("items").unwrap_or(&page).as_array().cloned().unwrap_or_default();
+                    let items = page["items"].as_array().cloned().unwrap_or_default();
                     paths.extend(items.iter().filter_map(|i| i["kind"].as_str()).map(|k| base.replace("{kind}", k)));
                 } else {
                     paths.push(base);
@@ -130,6 +164,9 @@ async fn every_get_answers_what_its_schema_says(app: TestApp) {
             let reply = app.call(reqwest::Method::GET, &path, Some(&admin), None).await;
             let status = reply.status.as_u16();
             assert!(status < 500, "GET {path}: {status} {}", reply.body);
+            if reply.body.is_array() {
+                problems.push(format!("GET {path}: a bare array, where every list answers {{items, total, next_cursor}}"));
+            }
             problems.extend(problems_of(&doc, template, status, &reply.body));
             checked += 1;
         }

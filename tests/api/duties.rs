@@ -223,13 +223,13 @@ async fn from_procurement_to_retirement(app: TestApp) {
     app.post(&format!("{sys}/dpias/{did}/approve"), &owner, json!({})).await.ok(200);
     app.post(&format!("{sys}/transitions"), &owner, into_use).await.ok(200);
     let changes = app.get(&format!("{sys}/changes"), &owner).await;
-    let changes = changes.ok(200).as_array().unwrap().clone();
+    let changes = changes.ok(200)["items"].as_array().unwrap().clone();
     assert_eq!(changes.len(), 1);
     assert_eq!(changes[0]["dpia_needed"], true);
     assert!(changes[0]["ended_at"].is_string(), "the change is closed when the system is back in use");
 
     // 5. Shut down through the exit checklist.
-    assert_eq!(app.get(&format!("{sys}/exit-checklist"), &owner).await.ok(200), &json!([]));
+    assert_eq!(app.get(&format!("{sys}/exit-checklist"), &owner).await.ok(200), &json!({"items": [], "total": 0, "next_cursor": null}));
     app.post(
         &format!("{sys}/transitions"),
         &owner,
@@ -239,10 +239,10 @@ async fn from_procurement_to_retirement(app: TestApp) {
     .ok(200);
     let checklist = app.get(&format!("{sys}/exit-checklist"), &owner).await;
     let steps: Vec<String> =
-        checklist.ok(200).as_array().unwrap().iter().map(|s| s["step"].as_str().unwrap().to_owned()).collect();
+        checklist.ok(200)["items"].as_array().unwrap().iter().map(|s| s["step"].as_str().unwrap().to_owned()).collect();
     assert_eq!(steps.len(), 8);
     let links_step =
-        checklist.body.as_array().unwrap().iter().find(|s| s["step"] == "self_service_links_removed").unwrap();
+        checklist.body["items"].as_array().unwrap().iter().find(|s| s["step"] == "self_service_links_removed").unwrap();
     assert_eq!(
         links_step["links"][0]["url"], "https://www.borger.dk/hjemmehjaelp",
         "the step lists the links to remove"

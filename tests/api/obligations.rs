@@ -9,7 +9,7 @@ use crate::common::{day, obligation, system_in_use, today};
 on_both_backends!(due_dates_follow_completions_and_facts, a_failed_test_is_due_again_within_thirty_days);
 
 fn kinds(list: &Value) -> Vec<String> {
-    list.as_array().unwrap().iter().map(|o| o["kind"].as_str().unwrap().to_owned()).collect()
+    list["items"].as_array().unwrap().iter().map(|o| o["kind"].as_str().unwrap().to_owned()).collect()
 }
 
 fn months_later(date: &str, months: u32) -> String {
@@ -56,8 +56,8 @@ async fn due_dates_follow_completions_and_facts(app: TestApp) {
     assert_eq!(obligation(&list, "backup_test")["last_done_on"], done_on);
     assert_eq!(obligation(&list, "backup_test")["next_due_on"], day(29));
     let history = app.get(&format!("{obligations}/backup_test/completions"), &owner).await;
-    assert_eq!(history.ok(200).as_array().unwrap().len(), 2);
-    assert_eq!(history.body[0]["result"], "failed", "newest first");
+    assert_eq!(history.ok(200)["items"].as_array().unwrap().len(), 2);
+    assert_eq!(history.body["items"][0]["result"], "failed", "newest first");
     // Passed again the same day: the failure is answered, and the year runs from the pass.
     let done_on = day(-1);
     app.post(
@@ -112,12 +112,12 @@ async fn due_dates_follow_completions_and_facts(app: TestApp) {
 
     // An override per system, and back to the default with null.
     let changed = app.patch(&format!("{obligations}/backup_test"), &owner, json!({"interval_months": 2})).await;
-    assert_eq!(changed.ok(200)[0]["next_due_on"], months_later(&done_on, 2));
-    assert_eq!(changed.body[0]["interval_override_months"], 2);
+    assert_eq!(changed.ok(200)["items"][0]["next_due_on"], months_later(&done_on, 2));
+    assert_eq!(changed.body["items"][0]["interval_override_months"], 2);
     let bad = app.patch(&format!("{obligations}/backup_test"), &owner, json!({"interval_months": 0})).await;
     assert_eq!(bad.problem(422)["errors"][0]["field"], "interval_months");
     let reset = app.patch(&format!("{obligations}/backup_test"), &owner, json!({"interval_months": null})).await;
-    assert_eq!(reset.ok(200)[0]["interval_months"], 6);
+    assert_eq!(reset.ok(200)["items"][0]["interval_months"], 6);
 
     // New facts bring new duties.
     app.post(
@@ -200,7 +200,7 @@ async fn due_dates_follow_completions_and_facts(app: TestApp) {
     app.post(&format!("{sys}/transitions"), &owner, json!({"to": "decommissioning", "reason": "Nedlægges"}))
         .await
         .ok(200);
-    for step in app.get(&format!("{sys}/exit-checklist"), &owner).await.ok(200).clone().as_array().unwrap() {
+    for step in app.get(&format!("{sys}/exit-checklist"), &owner).await.ok(200).clone()["items"].as_array().unwrap() {
         let path = format!("{sys}/exit-checklist/{}", step["step"].as_str().unwrap());
         app.call(
             reqwest::Method::PUT,
@@ -212,7 +212,7 @@ async fn due_dates_follow_completions_and_facts(app: TestApp) {
         .ok(200);
     }
     app.post(&format!("{sys}/transitions"), &owner, json!({"to": "retired"})).await.ok(200);
-    assert_eq!(app.get(&obligations, &admin).await.ok(200), &json!([]));
+    assert_eq!(app.get(&obligations, &admin).await.ok(200), &json!({"items": [], "total": 0, "next_cursor": null}));
 }
 
 async fn a_failed_test_is_due_again_within_thirty_days(app: TestApp) {

@@ -64,7 +64,7 @@ async fn owners_delegates_and_strangers(app: TestApp) {
         .await;
     assert_eq!(moved.ok(200)["lifecycle_state"], "retired");
     let history = app.get(&format!("{path}/transitions"), &ole).await;
-    assert_eq!(history.ok(200)[0]["actor"], "ole@randers.dk");
+    assert_eq!(history.ok(200)["items"][0]["actor"], "ole@randers.dk");
 }
 
 async fn roles_read_and_write_what_they_should(app: TestApp) {

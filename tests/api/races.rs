@@ -91,7 +91,7 @@ async fn two_moves_at_once_one_wins(app: TestApp) {
         let statuses = (a.status.as_u16(), b.status.as_u16());
         assert!(matches!(statuses, (200, 409) | (409, 200)), "move {i}: {statuses:?} ({:?} / {:?})", a.body, b.body);
         let history = app.get(&format!("{sys}/transitions"), &owner).await.ok(200).clone();
-        let changes = history.as_array().unwrap().iter().filter(|t| t["to"] == "changing").count();
+        let changes = history["items"].as_array().unwrap().iter().filter(|t| t["to"] == "changing").count();
         assert_eq!(changes, i + 1, "move {i}: one move recorded, not two");
         // Back in use for the next pair: a risk assessment approved since the change began.
         approved_risk_assessment(&app, &sys, &owner, &day(0), "Uændret").await;
@@ -148,7 +148,7 @@ async fn a_step_reopened_while_the_system_retires(app: TestApp) {
         let transitions = format!("{sys}/transitions");
         app.post(&transitions, &owner, json!({"to": "decommissioning", "reason": "Nedlægges"})).await.ok(200);
         let checklist = app.get(&format!("{sys}/exit-checklist"), &owner).await.ok(200).clone();
-        for step in checklist.as_array().unwrap() {
+        for step in checklist["items"].as_array().unwrap() {
             let path = format!("{sys}/exit-checklist/{}", step["step"].as_str().unwrap());
             let done = json!({"status": "done", "done_on": day(0)});
             app.call(Method::PUT, &path, Some(&owner), Some(done)).await.ok(200);
@@ -161,7 +161,7 @@ async fn a_step_reopened_while_the_system_retires(app: TestApp) {
         let statuses = (step.status.as_u16(), retire.status.as_u16());
         let system = app.get(&sys, &owner).await.ok(200).clone();
         let steps = app.get(&format!("{sys}/exit-checklist"), &owner).await.ok(200).clone();
-        let open = steps.as_array().unwrap().iter().filter(|s| s["status"] == "open").count();
+        let open = steps["items"].as_array().unwrap().iter().filter(|s| s["status"] == "open").count();
         match statuses {
             (200, 409) => {
                 assert_eq!(system["lifecycle_state"], "decommissioning", "pair {i}");

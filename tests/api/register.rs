@@ -69,7 +69,7 @@ async fn first_day_in_the_register(app: TestApp) {
         .await;
     assert_eq!(retired.ok(200)["lifecycle_state"], "retired");
     let history = app.get(&format!("/api/v1/systems/{id}/transitions"), &admin).await;
-    let history = history.ok(200).as_array().unwrap().clone();
+    let history = history.ok(200)["items"].as_array().unwrap().clone();
     assert_eq!(history.len(), 1);
     assert_eq!(history[0]["from"], "procurement");
     assert_eq!(history[0]["to"], "retired");

@@ -161,7 +161,7 @@ try {
   await accessible(page, "the recorded duty");
   await shoot(page, "opgave-registreret");
 
-  const list = await api(`/api/v1/systems/${system}/obligations/${kind}/completions`);
+  const list = (await api(`/api/v1/systems/${system}/obligations/${kind}/completions`)).items;
   assert.equal(list[0].via, "link");
   assert.equal(list[0].recorded_by, mail.to);
   log(`recorded: ${kind} of ${system} by ${list[0].recorded_by} via ${list[0].via}`);
@@ -178,7 +178,7 @@ try {
   assert.equal(csrf, "", "the session cookie is out of reach of scripts (HttpOnly)");
   await page.goto(`${base}${path}`);
   assert.ok((await page.content()).includes("Registreret af"), "the page shows who recorded it");
-  assert.equal((await api(`/api/v1/systems/${system}/obligations/${kind}/completions`)).length, list.length);
+  assert.equal((await api(`/api/v1/systems/${system}/obligations/${kind}/completions`)).items.length, list.length);
 
   // 2. "Mine opgaver" with JavaScript turned off: two duties recorded from one page.
   const plain = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 360, height: 780 }, locale: "da-DK" });
@@ -199,7 +199,7 @@ try {
     recordedNow.push(action.split("/").slice(3));
   }
   for (const [sys, k] of recordedNow) {
-    const done = await api(`/api/v1/systems/${sys}/obligations/${k}/completions`);
+    const done = (await api(`/api/v1/systems/${sys}/obligations/${k}/completions`)).items;
     assert.equal(done[0].via, "link");
     assert.equal(done[0].recorded_by, listMail.to);
   }

@@ -75,7 +75,8 @@ pub async fn system_in_use(app: &TestApp, owner_email: &str) -> (String, String,
 
 /// The obligation of `kind` in a list, by kind.
 pub fn obligation<'a>(list: &'a Value, kind: &str) -> &'a Value {
-    list.as_array()
+    list["items"]
+        .as_array()
         .unwrap()
         .iter()
         .find(|o| o["kind"] == kind)

@@ -106,29 +106,28 @@ const VERSIONED: &[(&str, bool)] = &[
 /// be done with what it created.
 pub fn complete(api: &mut utoipa::openapi::OpenApi) {
     add_common_responses(api);
+    refer_page_items(api);
     add_request_ids(api);
     add_versions(api);
     add_links(api);
 }
 
-/// Adds the responses every operation can give, in one place: 400 where it takes parameters
-/// or a body, 401 and 403 where it needs a token, 503 where it reads the database, 500, and
-/// 429 (the rate limit).
+/// Adds the responses every operation can give, in one place: 400 (a malformed parameter or
+/// body, or an unknown query parameter), 401 and 403 where it needs a token, 503 where it
+/// reads the database, 500, and 429 (the rate limit).
 fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{Ref, RefOr};
     for (path, item) in &mut api.paths.paths {
         for op in operations(item).into_iter().map(|(_, op)| op) {
             let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
-            let takes_input = op.request_body.is_some() || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
             let mut add = |status: &str, name: &str| {
                 op.responses
                     .responses
                     .entry(status.to_owned())
                     .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
             };
-            if takes_input {
-                add("400", "BadRequest");
-            }
+            // Every operation refuses a query parameter it does not know, those without any too.
+            add("400", "BadRequest");
             if secured {
                 add("401", "Unauthorized");
                 add("403", "Forbidden");
@@ -139,6 +138,29 @@ fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
             add("429", "TooManyRequests");
             add("500", "Internal");
         }
+    }
+}
+
+/// Points each page's `items` at its item's schema (`Page_System` at `System`), where utoipa
+/// copies the item's schema into every page: a generated client then has one class per
+/// resource, not a second one per list of it.
+fn refer_page_items(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::{ArrayBuilder, Schema};
+    use utoipa::openapi::{Ref, RefOr};
+    let Some(components) = api.components.as_mut() else { return };
+    let names: Vec<String> = components.schemas.keys().cloned().collect();
+    for name in names {
+        let Some(item) = name.strip_prefix("Page_") else { continue };
+        if !components.schemas.contains_key(item) {
+            continue;
+        }
+        let Some(RefOr::T(Schema::Object(page))) = components.schemas.get_mut(&name) else { continue };
+        let description = match page.properties.get("items") {
+            Some(RefOr::T(Schema::Array(items))) => items.description.clone(),
+            _ => None,
+        };
+        let items = ArrayBuilder::new().items(RefOr::Ref(Ref::from_schema_name(item))).description(description);
+        page.properties.insert("items".into(), items.into());
     }
 }
 

@@ -56,7 +56,9 @@ impl PageParams {
     }
 }
 
-/// One page of a list.
+/// One page of a list: the one shape every list of the API answers in. The lists under one
+/// system (its duties, transitions, records, ...) are answered whole, as a single page whose
+/// `next_cursor` is `null`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Page<T> {
     /// The items on this page.
@@ -65,6 +67,14 @@ pub struct Page<T> {
     pub total: i64,
     /// Pass as `cursor` to read the next page; `null` on the last page.
     pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// A list answered whole: every item on one page.
+    pub fn whole(items: Vec<T>) -> Self {
+        let total = i64::try_from(items.len()).unwrap_or(i64::MAX);
+        Self { items, total, next_cursor: None }
+    }
 }
 
 impl<T> From<systemejer_store::Page<T>> for Page<T> {

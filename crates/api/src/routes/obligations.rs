@@ -10,6 +10,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::extract::Body;
+use crate::paging::Page;
 use crate::respond::{blocking, created, editable_system};
 use crate::state::AppState;
 
@@ -25,7 +26,7 @@ pub(super) fn register(cfg: &mut ServiceConfig) {
     tag = "obligations",
     params(("id" = SystemId, Path, description = "The system's id")),
     responses(
-        (status = 200, description = "The obligations", body = Vec<Obligation>),
+        (status = 200, description = "The obligations", body = Page<Obligation>),
         (status = 404, response = crate::openapi::NotFound),
     ),
     security(("bearer" = []))
@@ -35,10 +36,10 @@ async fn list_obligations(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<SystemId>,
-) -> Result<web::Json<Vec<Obligation>>, ApiError> {
+) -> Result<web::Json<Page<Obligation>>, ApiError> {
     caller.require_reader()?;
     let id = id.into_inner();
-    Ok(web::Json(blocking(&state, move |s| s.list_obligations(id)).await?))
+    Ok(web::Json(Page::whole(blocking(&state, move |s| s.list_obligations(id)).await?)))
 }
 
 /// Change how a duty is kept
@@ -50,7 +51,7 @@ async fn list_obligations(
     params(("id" = SystemId, Path, description = "The system's id"), ("kind" = ObligationKind, Path, description = "The duty")),
     request_body = ObligationChanges,
     responses(
-        (status = 200, description = "The obligations of that kind, changed", body = Vec<Obligation>),
+        (status = 200, description = "The obligations of that kind, changed", body = Page<Obligation>),
         (status = 404, response = crate::openapi::NotFound),
         (status = 413, response = crate::openapi::PayloadTooLarge),
         (status = 415, response = crate::openapi::UnsupportedMediaType),
@@ -64,11 +65,11 @@ async fn update_obligation(
     caller: Caller,
     path: web::Path<(SystemId, ObligationKind)>,
     body: Body<ObligationChanges>,
-) -> Result<web::Json<Vec<Obligation>>, ApiError> {
+) -> Result<web::Json<Page<Obligation>>, ApiError> {
     let (id, kind) = path.into_inner();
     editable_system(&state, &caller, id).await?;
     let actor = caller.actor;
-    Ok(web::Json(blocking(&state, move |s| s.update_obligation(id, kind, &body.0, &actor)).await?))
+    Ok(web::Json(Page::whole(blocking(&state, move |s| s.update_obligation(id, kind, &body.0, &actor)).await?)))
 }
 
 /// Record that a duty was done
@@ -109,7 +110,7 @@ async fn add_completion(
     tag = "obligations",
     params(("id" = SystemId, Path, description = "The system's id"), ("kind" = ObligationKind, Path, description = "The duty")),
     responses(
-        (status = 200, description = "Every completion, newest first", body = Vec<Completion>),
+        (status = 200, description = "Every completion, newest first", body = Page<Completion>),
         (status = 404, response = crate::openapi::NotFound),
     ),
     security(("bearer" = []))
@@ -119,8 +120,8 @@ async fn list_completions(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(SystemId, ObligationKind)>,
-) -> Result<web::Json<Vec<Completion>>, ApiError> {
+) -> Result<web::Json<Page<Completion>>, ApiError> {
     caller.require_reader()?;
     let (id, kind) = path.into_inner();
-    Ok(web::Json(blocking(&state, move |s| s.list_completions(id, kind)).await?))
+    Ok(web::Json(Page::whole(blocking(&state, move |s| s.list_completions(id, kind)).await?)))
 }

@@ -14,6 +14,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::extract::Body;
+use crate::paging::Page;
 use crate::respond::{blocking, created, editable_system};
 use crate::state::AppState;
 
@@ -58,21 +59,13 @@ fn approver(caller: &Caller) -> Result<systemejer_domain::PersonId, ApiError> {
     })
 }
 
-/// Every record of one kind of a system, oldest first.
-#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-pub struct RecordList<D> {
-    /// The records.
-    pub items: Vec<Recorded<D>>,
-}
-
 async fn list_of<D: RecordKind>(
     state: &web::Data<AppState>,
     caller: &Caller,
     id: SystemId,
-) -> Result<web::Json<RecordList<D>>, ApiError> {
+) -> Result<web::Json<Page<Recorded<D>>>, ApiError> {
     caller.require_reader()?;
-    let items = blocking(state, move |s| s.list_records::<D>(id)).await?;
-    Ok(web::Json(RecordList { items }))
+    Ok(web::Json(Page::whole(blocking(state, move |s| s.list_records::<D>(id)).await?)))
 }
 
 async fn add_to<D: RecordKind>(
@@ -143,7 +136,7 @@ macro_rules! many_records {
             tag = $tag,
             params(("id" = SystemId, Path, description = "The system's id")),
             responses(
-                (status = 200, description = "Every one, oldest first", body = RecordList<$kind>),
+                (status = 200, description = "Every one, oldest first", body = Page<Recorded<$kind>>),
                 (status = 404, response = crate::openapi::NotFound),
             ),
             security(("bearer" = []))
@@ -153,7 +146,7 @@ macro_rules! many_records {
             state: web::Data<AppState>,
             caller: Caller,
             id: web::Path<SystemId>,
-        ) -> Result<web::Json<RecordList<$kind>>, ApiError> {
+        ) -> Result<web::Json<Page<Recorded<$kind>>>, ApiError> {
             list_of(&state, &caller, id.into_inner()).await
         }
 
@@ -396,7 +389,7 @@ approve_record!(
     tag = "gdpr",
     params(("id" = SystemId, Path, description = "The system's id")),
     responses(
-        (status = 200, description = "Every agreement, oldest first", body = Vec<ProcessingAgreement>),
+        (status = 200, description = "Every agreement, oldest first", body = Page<ProcessingAgreement>),
         (status = 404, response = crate::openapi::NotFound),
     ),
     security(("bearer" = []))
@@ -406,10 +399,10 @@ async fn list_processing_agreements(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<SystemId>,
-) -> Result<web::Json<Vec<ProcessingAgreement>>, ApiError> {
+) -> Result<web::Json<Page<ProcessingAgreement>>, ApiError> {
     caller.require_reader()?;
     let id = id.into_inner();
-    Ok(web::Json(blocking(&state, move |s| s.list_agreements(id)).await?))
+    Ok(web::Json(Page::whole(blocking(&state, move |s| s.list_agreements(id)).await?)))
 }
 
 /// Register a processing agreement
@@ -469,7 +462,7 @@ async fn delete_processing_agreement(
 #[utoipa::path(
     tag = "exit",
     params(("id" = SystemId, Path, description = "The system's id")),
-    responses((status = 200, description = "The steps", body = Vec<ExitStep>), (status = 404, response = crate::openapi::NotFound)),
+    responses((status = 200, description = "The steps", body = Page<ExitStep>), (status = 404, response = crate::openapi::NotFound)),
     security(("bearer" = []))
 )]
 #[get("/systems/{id}/exit-checklist")]
@@ -477,10 +470,10 @@ async fn get_exit_checklist(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<SystemId>,
-) -> Result<web::Json<Vec<ExitStep>>, ApiError> {
+) -> Result<web::Json<Page<ExitStep>>, ApiError> {
     caller.require_reader()?;
     let id = id.into_inner();
-    Ok(web::Json(blocking(&state, move |s| s.exit_checklist(id)).await?))
+    Ok(web::Json(Page::whole(blocking(&state, move |s| s.exit_checklist(id)).await?)))
 }
 
 /// Record progress on an exit step
@@ -521,7 +514,7 @@ async fn update_exit_step(
 #[utoipa::path(
     tag = "systems",
     params(("id" = SystemId, Path, description = "The system's id")),
-    responses((status = 200, description = "Every change, oldest first", body = Vec<SystemChange>), (status = 404, response = crate::openapi::NotFound)),
+    responses((status = 200, description = "Every change, oldest first", body = Page<SystemChange>), (status = 404, response = crate::openapi::NotFound)),
     security(("bearer" = []))
 )]
 #[get("/systems/{id}/changes")]
@@ -529,8 +522,8 @@ async fn list_changes(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<SystemId>,
-) -> Result<web::Json<Vec<SystemChange>>, ApiError> {
+) -> Result<web::Json<Page<SystemChange>>, ApiError> {
     caller.require_reader()?;
     let id = id.into_inner();
-    Ok(web::Json(blocking(&state, move |s| s.list_changes(id)).await?))
+    Ok(web::Json(Page::whole(blocking(&state, move |s| s.list_changes(id)).await?)))
 }

@@ -235,7 +235,7 @@ async fn transition_system(
     tag = "systems",
     params(("id" = SystemId, Path, description = "The system's id")),
     responses(
-        (status = 200, description = "Every transition, oldest first", body = Vec<TransitionRecord>),
+        (status = 200, description = "Every transition, oldest first", body = Page<TransitionRecord>),
         (status = 404, response = crate::openapi::NotFound),
     ),
     security(("bearer" = []))
@@ -245,10 +245,10 @@ async fn list_transitions(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<SystemId>,
-) -> Result<web::Json<Vec<TransitionRecord>>, ApiError> {
+) -> Result<web::Json<Page<TransitionRecord>>, ApiError> {
     caller.require_reader()?;
     let id = id.into_inner();
-    Ok(web::Json(blocking(&state, move |s| s.list_transitions(id)).await?))
+    Ok(web::Json(Page::whole(blocking(&state, move |s| s.list_transitions(id)).await?)))
 }
 
 /// Which transition to preview.
