@@ -136,6 +136,35 @@ async fn malformed_and_mistyped_bodies(app: TestApp) {
         assert!(p["errors"][0]["message"].as_str().unwrap().starts_with("the body must be a JSON object"), "{p}");
     }
     assert_eq!(app.get("/api/v1/org-units", &admin).await.ok(200)["total"], 0, "no unit made of a list");
+    // Nor deeper: a delegate given as `[person_id, role]` is refused, naming it.
+    let person = "0190a0a0-0000-7000-8000-000000000001";
+    let listed = json!({"name": "X", "kind": "app", "delegates": [[person, "systemforvalter"]]});
+    let p = app.post("/api/v1/systems", &admin, listed).await.problem(422).clone();
+    assert_eq!(
+        (p["errors"][0]["field"].as_str(), p["errors"][0]["rule"].as_str()),
+        (Some("delegates[0]"), Some("type")),
+        "{p}"
+    );
+    assert!(p["errors"][0]["message"].as_str().unwrap().contains("an object with named fields, not a list"), "{p}");
+    assert_eq!(app.get("/api/v1/systems", &admin).await.ok(200)["total"], 0, "no system made of a list");
+
+    // A date or time that cannot be read says the format it takes and what was given, in the
+    // body (a 422) and in a query (a 400), never chrono's "premature end of input".
+    let system = app.post("/api/v1/systems", &admin, json!({"name": "Datoer", "kind": "app"})).await.ok(201)["id"].clone();
+    for (given, rule, says) in [
+        ("2026-03-31", "date_time", "must be a date and time in RFC 3339 with a time zone"),
+        ("2026-03-31T09:30:00", "date_time", "must be a date and time in RFC 3339 with a time zone"),
+    ] {
+        let incident = json!({"system_ids": [system], "discovered_at": given, "description": "x", "personal_data_breach": false});
+        let p = app.post("/api/v1/incidents", &admin, incident).await.problem(422).clone();
+        assert_eq!((p["errors"][0]["field"].as_str(), p["errors"][0]["rule"].as_str()), (Some("discovered_at"), Some(rule)));
+        let message = p["errors"][0]["message"].as_str().unwrap();
+        assert!(message.starts_with(says) && message.ends_with(&format!("not {given:?}")), "{message}");
+    }
+    let p = app.get("/api/v1/audit-events?since=i%20g%C3%A5r", &admin).await.problem(400).clone();
+    assert_eq!((p["errors"][0]["field"].as_str(), p["errors"][0]["rule"].as_str()), (Some("since"), Some("date_time")), "{p}");
+    assert!(p["detail"].as_str().unwrap().contains("for example 2026-03-31T07:30:00Z"), "{p}");
+    assert!(!p.to_string().contains("premature") && !p.to_string().contains("input contains invalid"), "{p}");
 
     // White space after the body is no trailing data.
     let spaced = b"{\"name\":\"A\",\"kind\":\"section\"} \r\n\t".to_vec();

@@ -110,7 +110,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         }
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, T>(&mut *de) {
+    // A list never stands in for an object, at any depth (see `strict`).
+    match serde_path_to_error::deserialize::<_, T>(crate::strict::Strict(&mut *de)) {
         // One value, then nothing but white space: `{"name":"A"} {"oops":1}` is not a body.
         Ok(v) => match de.end() {
             Ok(()) => Ok(v),
@@ -177,7 +178,7 @@ pub(crate) fn refuse_control_characters(query: &str) -> Result<(), ApiError> {
 fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     refuse_control_characters(query)?;
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-    serde_path_to_error::deserialize::<_, T>(de).map_err(|err| {
+    serde_path_to_error::deserialize::<_, T>(crate::strict::Strict(de)).map_err(|err| {
         let path = err.path().to_string();
         let message = err.into_inner().to_string();
         let v = violation(&path, &message);

@@ -17,6 +17,7 @@ mod person_cache;
 mod respond;
 mod routes;
 mod state;
+mod strict;
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -37,7 +37,7 @@ enum Command {
         #[arg(long, requires = "once")]
         dry_run: bool,
         /// With --dry-run: as of this date (YYYY-MM-DD) instead of today.
-        #[arg(long, requires = "dry_run")]
+        #[arg(long, requires = "dry_run", value_parser = parse_day)]
         as_of: Option<chrono::NaiveDate>,
         /// With --dry-run: print JSON.
         #[arg(long, requires = "dry_run")]
@@ -87,6 +87,15 @@ enum Command {
 fn parse_role(s: &str) -> Result<Role, String> {
     serde_json::from_value(serde_json::Value::String(s.to_owned()))
         .map_err(|_| format!("{s:?} is not a role: use admin, auditor, reader, dpo or metrics"))
+}
+
+/// A day as the flags take it; chrono's own words ("premature end of input") tell nobody what
+/// to type.
+fn parse_day(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .filter(|_| s.len() == 10)
+        .ok_or_else(|| format!("{s:?} is not a date: give it as YYYY-MM-DD, for example 2026-03-31"))
 }
 
 fn main() -> ExitCode {

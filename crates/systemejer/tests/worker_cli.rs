@@ -99,6 +99,14 @@ fn reminders_become_eml_files_without_a_mail_server() {
     assert!(said.contains("dry run: 1 due duties found in "), "{said}");
     assert!(said.contains("; 1 item(s) to 1 recipient(s) planned in "), "{said}");
     assert!(!outbox.exists() || std::fs::read_dir(&outbox).unwrap().next().is_none(), "a dry run writes nothing");
+    // A day the flag cannot read is refused in words that say what to type.
+    for bad in ["2026-02-30", "2026-3-1", "31-03-2026", "2026-03-31T00:00"] {
+        let out = systemejer(&url).args(["worker", "--once", "--dry-run", "--as-of", bad]).output().unwrap();
+        assert!(!out.status.success(), "{bad}");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(said.contains("give it as YYYY-MM-DD, for example 2026-03-31"), "{bad}: {said}");
+        assert!(!said.contains("premature") && !said.contains("trailing input") && !said.contains("out of range"), "{said}");
+    }
 
     let run = systemejer(&url).args(["worker", "--once"]).output().unwrap();
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
