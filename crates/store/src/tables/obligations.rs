@@ -210,7 +210,9 @@ pub(crate) fn last_passed(
 
 /// The days each (duty, subject) of each of the systems `ids` (at most 500) was last done with
 /// a passed result: of completions recorded before `recorded_before` and done on or before
-/// `done_by`, where given (what a report of a past day may know).
+/// `done_by`, where given (what a report of a past day may know). The database keeps the
+/// latest day of each result, so that a report reads one row per duty, not every completion
+/// in the register's history.
 pub(crate) fn last_passed_of_systems(
     conn: &mut AnyConnection,
     ids: &[String],
@@ -219,7 +221,8 @@ pub(crate) fn last_passed_of_systems(
 ) -> Result<HashMap<String, LastPassed>, StoreError> {
     let mut q = oc::obligation_completions
         .filter(oc::system_id.eq_any(ids))
-        .select((oc::system_id, oc::kind, oc::subject, oc::result, oc::done_on))
+        .group_by((oc::system_id, oc::kind, oc::subject, oc::result))
+        .select((oc::system_id, oc::kind, oc::subject, oc::result, diesel::dsl::max(oc::done_on)))
         .into_boxed();
     if let Some(end) = recorded_before {
         q = q.filter(oc::recorded_at.lt(end));
@@ -227,9 +230,10 @@ pub(crate) fn last_passed_of_systems(
     if let Some(day) = done_by {
         q = q.filter(oc::done_on.le(day));
     }
-    let rows: Vec<(String, String, String, String, NaiveDate)> = q.load(conn)?;
+    let rows: Vec<(String, String, String, String, Option<NaiveDate>)> = q.load(conn)?;
     let mut by_system: HashMap<String, Vec<(ObligationKind, String, CompletionResult, NaiveDate)>> = HashMap::new();
     for (system, kind, subject, result, day) in rows {
+        let Some(day) = day else { continue };
         let kind = parse("obligation_completions.kind", &kind)?;
         let result = parse("obligation_completions.result", &result)?;
         by_system.entry(system).or_default().push((kind, subject, result, day));
