@@ -136,6 +136,29 @@ async fn malformed_and_mistyped_bodies(app: TestApp) {
         assert!(p["errors"][0]["message"].as_str().unwrap().starts_with("the body must be a JSON object"), "{p}");
     }
     assert_eq!(app.get("/api/v1/org-units", &admin).await.ok(200)["total"], 0, "no unit made of a list");
+    // Every problem of a body in one answer, not the first serde met.
+    let careless = json!({"kind": "webapp", "vendor": 7, "criticality": "hgh", "delegates": [{"person_id": "ole", "role": "chef"}], "ejer": "Ole"});
+    let p = app.post("/api/v1/systems", &admin, careless).await.problem(422).clone();
+    let mut named: Vec<(&str, &str)> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["field"].as_str().unwrap(), e["rule"].as_str().unwrap()))
+        .collect();
+    named.sort_unstable();
+    assert_eq!(
+        named,
+        [
+            ("criticality", "one_of"),
+            ("delegates[0].person_id", "uuid"),
+            ("delegates[0].role", "one_of"),
+            ("ejer", "unknown_field"),
+            ("kind", "one_of"),
+            ("name", "required"),
+            ("vendor", "type"),
+        ],
+        "{p}"
+    );
     // Nor deeper: a delegate given as `[person_id, role]` is refused, naming it.
     let person = "0190a0a0-0000-7000-8000-000000000001";
     let listed = json!({"name": "X", "kind": "app", "delegates": [[person, "systemforvalter"]]});
@@ -150,19 +173,28 @@ async fn malformed_and_mistyped_bodies(app: TestApp) {
 
     // A date or time that cannot be read says the format it takes and what was given, in the
     // body (a 422) and in a query (a 400), never chrono's "premature end of input".
-    let system = app.post("/api/v1/systems", &admin, json!({"name": "Datoer", "kind": "app"})).await.ok(201)["id"].clone();
+    let system =
+        app.post("/api/v1/systems", &admin, json!({"name": "Datoer", "kind": "app"})).await.ok(201)["id"].clone();
     for (given, rule, says) in [
         ("2026-03-31", "date_time", "must be a date and time in RFC 3339 with a time zone"),
         ("2026-03-31T09:30:00", "date_time", "must be a date and time in RFC 3339 with a time zone"),
     ] {
-        let incident = json!({"system_ids": [system], "discovered_at": given, "description": "x", "personal_data_breach": false});
+        let incident =
+            json!({"system_ids": [system], "discovered_at": given, "description": "x", "personal_data_breach": false});
         let p = app.post("/api/v1/incidents", &admin, incident).await.problem(422).clone();
-        assert_eq!((p["errors"][0]["field"].as_str(), p["errors"][0]["rule"].as_str()), (Some("discovered_at"), Some(rule)));
+        assert_eq!(
+            (p["errors"][0]["field"].as_str(), p["errors"][0]["rule"].as_str()),
+            (Some("discovered_at"), Some(rule))
+        );
         let message = p["errors"][0]["message"].as_str().unwrap();
         assert!(message.starts_with(says) && message.ends_with(&format!("not {given:?}")), "{message}");
     }
     let p = app.get("/api/v1/audit-events?since=i%20g%C3%A5r", &admin).await.problem(400).clone();
-    assert_eq!((p["errors"][0]["field"].as_str(), p["errors"][0]["rule"].as_str()), (Some("since"), Some("date_time")), "{p}");
+    assert_eq!(
+        (p["errors"][0]["field"].as_str(), p["errors"][0]["rule"].as_str()),
+        (Some("since"), Some("date_time")),
+        "{p}"
+    );
     assert!(p["detail"].as_str().unwrap().contains("for example 2026-03-31T07:30:00Z"), "{p}");
     assert!(!p.to_string().contains("premature") && !p.to_string().contains("input contains invalid"), "{p}");
 
@@ -175,7 +207,22 @@ async fn unknown_ids_routes_and_methods(app: TestApp) {
     let admin = app.admin();
     let unknown = app.get("/api/v1/systems/0193a5b2-0000-7000-8000-000000000001", &admin).await;
     assert!(unknown.problem(404)["detail"].as_str().unwrap().contains("0193a5b2-0000-7000-8000-000000000001"));
-    app.get("/api/v1/systems/not-a-uuid", &admin).await.problem(404);
+    // A path parameter that cannot name anything is named, in words, not the parser's.
+    let p = app.get("/api/v1/systems/not-a-uuid", &admin).await.problem(404).clone();
+    assert_eq!(
+        p["detail"], "`id` must be a UUID, such as 0190a0a0-0000-7000-8000-000000000001, not \"not-a-uuid\"",
+        "{p}"
+    );
+    let system = app.post("/api/v1/systems", &admin, json!({"name": "Sti", "kind": "app"})).await.ok(201)["id"].clone();
+    let system = system.as_str().unwrap();
+    let p =
+        app.get(&format!("/api/v1/systems/{system}/obligations/backup/completions"), &admin).await.problem(404).clone();
+    let detail = p["detail"].as_str().unwrap();
+    assert!(detail.starts_with("`kind` must be one of backup_test, "), "{p}");
+    assert!(detail.ends_with(", not \"backup\""), "{p}");
+    let p = app.get(&format!("/api/v1/systems/{system}/risk-assessments/17"), &admin).await.problem(404).clone();
+    assert!(p["detail"].as_str().unwrap().starts_with("`rid` must be a UUID"), "{p}");
+    assert!(!p.to_string().contains("deserialize") && !p.to_string().contains("parsing failed"), "{p}");
     app.patch("/api/v1/people/0193a5b2-0000-7000-8000-000000000001", &admin, json!({"name": "X"})).await.problem(404);
     app.get("/api/v1/nothing-here", &admin).await.problem(404);
     let put = app.call(Method::PUT, "/api/v1/systems", Some(&admin), Some(json!({}))).await;

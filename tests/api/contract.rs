@@ -165,7 +165,8 @@ async fn every_get_answers_what_its_schema_says(app: TestApp) {
             let status = reply.status.as_u16();
             assert!(status < 500, "GET {path}: {status} {}", reply.body);
             if reply.body.is_array() {
-                problems.push(format!("GET {path}: a bare array, where every list answers {{items, total, next_cursor}}"));
+                problems
+                    .push(format!("GET {path}: a bare array, where every list answers {{items, total, next_cursor}}"));
             }
             problems.extend(problems_of(&doc, template, status, &reply.body));
             checked += 1;

@@ -229,7 +229,10 @@ async fn from_procurement_to_retirement(app: TestApp) {
     assert!(changes[0]["ended_at"].is_string(), "the change is closed when the system is back in use");
 
     // 5. Shut down through the exit checklist.
-    assert_eq!(app.get(&format!("{sys}/exit-checklist"), &owner).await.ok(200), &json!({"items": [], "total": 0, "next_cursor": null}));
+    assert_eq!(
+        app.get(&format!("{sys}/exit-checklist"), &owner).await.ok(200),
+        &json!({"items": [], "total": 0, "next_cursor": null})
+    );
     app.post(
         &format!("{sys}/transitions"),
         &owner,

@@ -36,7 +36,10 @@ fn link_in(text: &str, duty: &str) -> String {
 }
 
 async fn completions(app: &TestApp, sys: &str, kind: &str) -> Vec<Value> {
-    app.get(&format!("{sys}/obligations/{kind}/completions"), &app.admin()).await.ok(200)["items"].as_array().unwrap().clone()
+    app.get(&format!("{sys}/obligations/{kind}/completions"), &app.admin()).await.ok(200)["items"]
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 fn duty_link(
@@ -166,8 +169,9 @@ async fn an_owner_records_a_duty_from_the_mail(app: TestApp) {
 /// Makes `kind` of the system fall due in `days` days: a completion one interval earlier.
 async fn due_in(app: &TestApp, sys: &str, token: &str, kind: &str, days: i64) {
     let list = app.get(&format!("{sys}/obligations"), token).await.ok(200).clone();
-    let months =
-        list["items"].as_array().unwrap().iter().find(|o| o["kind"] == kind).unwrap()["interval_months"].as_u64().unwrap();
+    let months = list["items"].as_array().unwrap().iter().find(|o| o["kind"] == kind).unwrap()["interval_months"]
+        .as_u64()
+        .unwrap();
     let done_on = (today() + Duration::days(days))
         .checked_sub_months(chrono::Months::new(u32::try_from(months).unwrap()))
         .unwrap();
@@ -267,10 +271,7 @@ async fn two_duties_are_recorded_from_my_duties(app: TestApp) {
 async fn every_refusal_says_why_and_writes_nothing(app: TestApp) {
     let (sys, owner_token, owner_id) = system_in_use(&app, "ole@randers.dk").await;
     let id = sys.trim_start_matches("/api/v1/systems/");
-    let due: chrono::NaiveDate = app
-        .get(&format!("{sys}/obligations"), &owner_token)
-        .await
-        .ok(200)["items"]
+    let due: chrono::NaiveDate = app.get(&format!("{sys}/obligations"), &owner_token).await.ok(200)["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -561,7 +562,8 @@ async fn a_failed_test_is_told_at_once_and_open_exit_steps_weekly(app: TestApp) 
     assert_eq!(done.status, StatusCode::OK, "{}", done.html);
     assert!(done.html.contains("Registreret: IT-afdelingen er orienteret (udført)"), "{}", done.html);
     let checklist = app.get(&format!("{sys}/exit-checklist"), &owner).await.ok(200).clone();
-    let step = checklist["items"].as_array().unwrap().iter().find(|s| s["step"] == "it_department_notified").unwrap().clone();
+    let step =
+        checklist["items"].as_array().unwrap().iter().find(|s| s["step"] == "it_department_notified").unwrap().clone();
     assert_eq!((step["status"].as_str(), step["recorded_by"].as_str()), (Some("done"), Some("bo@randers.dk")));
 }
 

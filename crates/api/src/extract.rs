@@ -95,8 +95,9 @@ fn oversized(value: &serde_json::Value, path: &mut Vec<String>) -> Option<Violat
 /// longer than allowed, is a 422 that names the field (as a path such as
 /// `delegates[0].role`) and the rule.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) {
-        if let Some(violation) = oversized(&value, &mut Vec::new()) {
+    let parsed = serde_json::from_slice::<serde_json::Value>(bytes).ok();
+    if let Some(value) = &parsed {
+        if let Some(violation) = oversized(value, &mut Vec::new()) {
             return Err(ApiError::Invalid(vec![violation]));
         }
         // Every body of this API is an object. serde would read a list as a struct's fields in
@@ -105,7 +106,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             return Err(ApiError::Invalid(vec![Violation::new(
                 "",
                 "object",
-                format!("the body must be a JSON object with named fields, not {}", json_kind(&value)),
+                format!("the body must be a JSON object with named fields, not {}", json_kind(value)),
             )]));
         }
     }
@@ -127,7 +128,14 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             let path = err.path().to_string();
             let inner = err.into_inner();
             match inner.classify() {
-                serde_json::error::Category::Data => Err(ApiError::Invalid(vec![violation(&path, &inner.to_string())])),
+                serde_json::error::Category::Data => {
+                    let first = violation(&path, &inner.to_string());
+                    Err(ApiError::Invalid(match parsed {
+                        // Every problem of the body, not only the first serde met.
+                        Some(value) => crate::body_problems::every_problem::<T>(value, first, violation),
+                        None => vec![first],
+                    }))
+                }
                 _ => Err(ApiError::BadRequest { detail: format!("malformed JSON: {inner}"), errors: vec![] }),
             }
         }
@@ -186,14 +194,41 @@ fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     })
 }
 
+/// Why a path's parameters name no resource, in words that name the parameter: "`id` must
+/// be a UUID", not the parser's "Path deserialize error: UUID parsing failed".
+pub(crate) fn path_problem(err: &actix_web::error::PathError, req: &HttpRequest) -> String {
+    let text = err.to_string();
+    let inner = text.strip_prefix("Path deserialize error: ").unwrap_or(&text);
+    let params: Vec<(&str, &str)> = req.match_info().iter().collect();
+    if inner.contains("UUID")
+        && let Some((name, value)) = params.iter().find(|(_, v)| uuid::Uuid::parse_str(v).is_err())
+    {
+        return format!("`{name}` must be a UUID, such as 0190a0a0-0000-7000-8000-000000000001, not {value:?}");
+    }
+    if inner.starts_with("unknown variant") {
+        let given = inner.split('`').nth(1).unwrap_or_default();
+        let expected = inner.split_once("expected ").map_or("", |(_, e)| e).replace('`', "");
+        if let Some((name, _)) = params.iter().find(|(_, v)| *v == given) {
+            return format!("`{name}` must be {expected}, not {given:?}");
+        }
+    }
+    format!("the path does not name a resource: {inner}")
+}
+
 /// Turns a serde message into a violation with a rule name and the field it concerns.
-fn violation(path: &str, message: &str) -> Violation {
+pub(crate) fn violation(path: &str, message: &str) -> Violation {
     // serde appends " at line 1 column 17" to JSON errors; the field path says more.
     let message = message.split(" at line ").next().unwrap_or(message);
     // A domain value refused by its own parser: it names its rule itself.
     if let Some((text, rule)) = systemejer_domain::ParseError::split_display(message) {
         let field = if path == "." { String::new() } else { path.to_owned() };
         return Violation::new(field, rule, text);
+    }
+    // The uuid crate's words ("UUID parsing failed: invalid character: found `n` at 0") say
+    // what went wrong inside its parser.
+    if message.starts_with("UUID parsing failed") || message.ends_with("expected a formatted UUID string") {
+        let field = if path == "." { String::new() } else { path.to_owned() };
+        return Violation::new(field, "uuid", "must be a UUID, such as 0190a0a0-0000-7000-8000-000000000001");
     }
     let quoted = message.split('`').nth(1).unwrap_or_default();
     let rule = if message.starts_with("missing field") {

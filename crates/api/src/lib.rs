@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod auth;
+mod body_problems;
 pub mod caller;
 pub mod error;
 pub mod extract;
@@ -136,9 +137,10 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(limiter.clone())
                 .app_data(metrics.clone())
-                .app_data(web::PathConfig::default().error_handler(|err, _req| {
-                    ApiError::NotFound(format!("the path does not name a resource: {err}")).into()
-                }))
+                .app_data(
+                    web::PathConfig::default()
+                        .error_handler(|err, req| ApiError::NotFound(extract::path_problem(&err, req)).into()),
+                )
                 .configure(routes::register)
                 .split_for_parts();
             openapi::complete(&mut api);

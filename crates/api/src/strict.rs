@@ -15,7 +15,9 @@
 
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, Unexpected, VariantAccess, Visitor};
+use serde::de::{
+    self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, Unexpected, VariantAccess, Visitor,
+};
 
 /// A deserializer that refuses a sequence where an object belongs.
 pub struct Strict<D>(pub D);
@@ -50,11 +52,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<D> {
         self.0.deserialize_unit_struct(name, Wrap { inner: visitor, objects_only: false })
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, D::Error> {
         self.0.deserialize_newtype_struct(name, Wrap { inner: visitor, objects_only: false })
     }
 
@@ -347,8 +345,14 @@ mod tests {
             at: Option<chrono::DateTime<chrono::Utc>>,
         }
         for (json, wanted) in [
-            (r#"{"day": "2026-02-30"}"#, r#"must be a date as YYYY-MM-DD, for example 2026-03-31, not "2026-02-30" (rule: date)"#),
-            (r#"{"day": "2026-1-5x"}"#, r#"must be a date as YYYY-MM-DD, for example 2026-03-31, not "2026-1-5x" (rule: date)"#),
+            (
+                r#"{"day": "2026-02-30"}"#,
+                r#"must be a date as YYYY-MM-DD, for example 2026-03-31, not "2026-02-30" (rule: date)"#,
+            ),
+            (
+                r#"{"day": "2026-1-5x"}"#,
+                r#"must be a date as YYYY-MM-DD, for example 2026-03-31, not "2026-1-5x" (rule: date)"#,
+            ),
             (r#"{"day": "2026"}"#, r#"must be a date as YYYY-MM-DD, for example 2026-03-31, not "2026" (rule: date)"#),
             (r#"{"at": "2026-03-31T09:30:00"}"#, "must be a date and time in RFC 3339 with a time zone"),
         ] {
@@ -374,7 +378,8 @@ mod tests {
                 serde_json::from_str::<Body>(json).is_ok()
             };
             assert!(plain, "serde_json alone reads {json}");
-            let strict = if json.starts_with('[') { read::<Unit>(json).map(|_| ()) } else { read::<Body>(json).map(|_| ()) };
+            let strict =
+                if json.starts_with('[') { read::<Unit>(json).map(|_| ()) } else { read::<Body>(json).map(|_| ()) };
             let error = strict.expect_err(json);
             assert!(error.contains("an object with named fields, not a list"), "{json}: {error}");
         }

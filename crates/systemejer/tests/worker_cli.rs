@@ -105,7 +105,10 @@ fn reminders_become_eml_files_without_a_mail_server() {
         assert!(!out.status.success(), "{bad}");
         let said = String::from_utf8_lossy(&out.stderr);
         assert!(said.contains("give it as YYYY-MM-DD, for example 2026-03-31"), "{bad}: {said}");
-        assert!(!said.contains("premature") && !said.contains("trailing input") && !said.contains("out of range"), "{said}");
+        assert!(
+            !said.contains("premature") && !said.contains("trailing input") && !said.contains("out of range"),
+            "{said}"
+        );
     }
 
     let run = systemejer(&url).args(["worker", "--once"]).output().unwrap();
