@@ -49,7 +49,7 @@ try:
             break
     random.seed(1)
     paths = ["/api/v1/reports/compliance", "/api/v1/reports/processing-records",
-             "/api/v1/reports/processing-records?format=csv", "/api/v1/incidents?limit=500",
+             "/api/v1/reports/processing-records.csv", "/api/v1/incidents?limit=500",
              "/api/v1/people?limit=500", "/api/v1/systems?limit=500&lifecycle_state=in_use"]
     for sid in random.sample(ids, min(400, len(ids))):
         s = f"/api/v1/systems/{sid}"

@@ -199,6 +199,16 @@ async fn health_docs_and_spec_are_open(app: TestApp) {
     let docs = app.call(reqwest::Method::GET, "/docs/", None, None).await;
     assert_eq!(docs.status, 200);
     assert!(docs.body.as_str().unwrap().contains("swagger-ui"), "the docs page is served from the binary");
+    assert!(
+        docs.body.as_str().unwrap().contains("<title>systemejer API</title>"),
+        "titled as the service, not Swagger UI"
+    );
+    for asset in ["swagger-ui.css", "index.css", "swagger-initializer.js", "swagger-ui-standalone-preset.js"] {
+        let reply = app.call(reqwest::Method::GET, &format!("/docs/{asset}"), None, None).await;
+        assert_eq!(reply.status, 200, "{asset}: every file the page names is there");
+    }
+    assert_eq!(spec.body["info"]["title"], "systemejer API");
+    assert_eq!(spec.body["paths"]["/healthz"]["get"]["security"], serde_json::json!([]), "open, and said to be");
     let script = app.call(reqwest::Method::GET, "/docs/swagger-ui-bundle.js", None, None).await;
     assert_eq!(script.status, 200, "Swagger UI's assets are vendored, not fetched");
 

@@ -152,7 +152,8 @@ async fn the_record_of_processing_as_csv(app: TestApp) {
     assert_eq!(items[0]["retention_periods"], json!(["Sagsakter: P5Y"]));
     app.get("/api/v1/reports/processing-records", &owner).await.problem(403);
 
-    let (status, headers, bytes) = app.get_bytes("/api/v1/reports/processing-records?format=csv", &dpo).await;
+    app.get("/api/v1/reports/processing-records.csv", &owner).await.problem(403);
+    let (status, headers, bytes) = app.get_bytes("/api/v1/reports/processing-records.csv", &dpo).await;
     assert_eq!(status, 200);
     assert!(headers["content-type"].to_str().unwrap().starts_with("text/csv"));
     assert!(bytes.starts_with("\u{feff}".as_bytes()), "a byte order mark, so Excel reads UTF-8");

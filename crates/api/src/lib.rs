@@ -151,6 +151,8 @@ impl Application {
             };
             app.app_data(routes)
                 .app_data(secret_prefix.clone())
+                // Swagger UI's page, with this service's title (its own says "Swagger UI").
+                .route("/docs/", web::get().to(docs_page))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
                 .route("/metrics", web::get().to(metrics::scrape))
                 .route(
@@ -383,4 +385,23 @@ async fn security_headers(
         set(headers, "cache-control", "no-store");
     }
     Ok(res)
+}
+
+/// The API documentation's page: Swagger UI's own files, under this service's title.
+async fn docs_page() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok().content_type("text/html; charset=utf-8").body(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"UTF-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>systemejer API</title>\n\
+         <link rel=\"stylesheet\" type=\"text/css\" href=\"./swagger-ui.css\">\n\
+         <link rel=\"stylesheet\" type=\"text/css\" href=\"index.css\">\n\
+         <link rel=\"icon\" type=\"image/png\" href=\"./favicon-32x32.png\" sizes=\"32x32\">\n\
+         </head>\n<body>\n<div id=\"swagger-ui\"></div>\n\
+         <noscript><p>The documentation needs JavaScript. The document itself: \
+         <a href=\"/openapi.json\">/openapi.json</a>.</p></noscript>\n\
+         <script src=\"./swagger-ui-bundle.js\" charset=\"UTF-8\"></script>\n\
+         <script src=\"./swagger-ui-standalone-preset.js\" charset=\"UTF-8\"></script>\n\
+         <script src=\"./swagger-initializer.js\" charset=\"UTF-8\"></script>\n\
+         </body>\n</html>\n",
+    )
 }

@@ -53,7 +53,7 @@ pub struct Notification {
     /// breach (`incident_id`, `hours_after_discovery`, `authority_deadline`); `failed_result`,
     /// the failed test (`completion_id`, `system_id`, `kind`, `done_on`); `exit_steps`, each
     /// system's open steps (`system_id`, `steps`).
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<std::collections::HashMap<String, serde_json::Value>>)]
     pub items: Vec<serde_json::Value>,
     /// The systems it concerns.
     pub system_ids: Vec<String>,

@@ -3,23 +3,24 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use systemejer_domain::obligations::ObligationStatus;
 use systemejer_domain::reports::{ComplianceReport, ProcessingRecordRow};
 use systemejer_domain::{LifecycleState, OrgUnitId, PersonId};
 use systemejer_store::ComplianceFilter;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Role;
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::extract::Query;
+use crate::paging::Page;
 use crate::respond::blocking;
 use crate::state::AppState;
 
 pub(super) fn register(cfg: &mut ServiceConfig) {
-    cfg.service(compliance_report).service(processing_records);
+    cfg.service(compliance_report).service(processing_records).service(processing_records_csv);
 }
 
 /// Filters of the compliance overview.
@@ -93,62 +94,42 @@ async fn compliance_report(
     Ok(web::Json(blocking(&state, move |s| s.compliance_report(&filter, as_of)).await?))
 }
 
-/// The format of an export.
-#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ExportFormat {
-    /// JSON.
-    #[default]
-    Json,
-    /// CSV for Excel: UTF-8 with a byte order mark, `;` between fields, lists joined by `, `.
-    Csv,
-}
-
-/// The format of the processing records.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ExportQuery {
-    /// `json` (default) or `csv`.
-    #[serde(default)]
-    #[param(inline)]
-    format: ExportFormat,
-}
-
-/// The record of processing activities.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ProcessingRecords {
-    /// One row per system that processes personal data.
-    pub items: Vec<ProcessingRecordRow>,
-}
-
 /// The record of processing activities (art. 30)
 ///
-/// One row per system that processes personal data (retired systems left out), as JSON or, with
-/// `?format=csv`, as a spreadsheet. Admins, auditors and the DPO.
+/// One row per system that processes personal data (retired systems left out). Admins,
+/// auditors and the DPO. The same rows as a spreadsheet: `/reports/processing-records.csv`.
 #[utoipa::path(
     tag = "reports",
-    params(ExportQuery),
-    responses((status = 200, description = "The record, as JSON or CSV", content(
-        (ProcessingRecords = "application/json"),
-        (String = "text/csv")
-    ))),
+    responses((status = 200, description = "The record, one row per system", body = Page<ProcessingRecordRow>)),
     security(("bearer" = []))
 )]
 #[get("/reports/processing-records")]
 async fn processing_records(
     state: web::Data<AppState>,
     caller: Caller,
-    query: Query<ExportQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<web::Json<Page<ProcessingRecordRow>>, ApiError> {
+    caller.require_any(&[Role::Auditor, Role::Dpo])?;
+    Ok(web::Json(Page::whole(blocking(&state, systemejer_store::Store::processing_records).await?)))
+}
+
+/// The record of processing activities (art. 30), as CSV
+///
+/// The rows of `/reports/processing-records` as a spreadsheet for Excel: UTF-8 with a byte
+/// order mark, `;` between fields, CRLF line ends, lists joined by `, `. Admins, auditors and
+/// the DPO.
+#[utoipa::path(
+    tag = "reports",
+    responses((status = 200, description = "The record as CSV", content((String = "text/csv")))),
+    security(("bearer" = []))
+)]
+#[get("/reports/processing-records.csv")]
+async fn processing_records_csv(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     caller.require_any(&[Role::Auditor, Role::Dpo])?;
     let items = blocking(&state, systemejer_store::Store::processing_records).await?;
-    match query.0.format {
-        ExportFormat::Json => Ok(HttpResponse::Ok().json(ProcessingRecords { items })),
-        ExportFormat::Csv => Ok(HttpResponse::Ok()
-            .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
-            .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"fortegnelse.csv\""))
-            .body(to_csv(&items)?)),
-    }
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"fortegnelse.csv\""))
+        .body(to_csv(&items)?))
 }
 
 fn to_csv(rows: &[ProcessingRecordRow]) -> Result<Vec<u8>, ApiError> {
