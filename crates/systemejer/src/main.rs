@@ -98,6 +98,33 @@ fn parse_day(s: &str) -> Result<chrono::NaiveDate, String> {
         .ok_or_else(|| format!("{s:?} is not a date: give it as YYYY-MM-DD, for example 2026-03-31"))
 }
 
+/// How to run this program again, as the person reading the hint started it: `cargo run --`
+/// (`--release`) when cargo started it, else its name.
+fn invocation() -> String {
+    // cargo sets CARGO_PKG_NAME for the programs it runs; an installed binary has no such thing.
+    if std::env::var("CARGO_PKG_NAME").is_ok_and(|p| p == "systemejer") {
+        if cfg!(debug_assertions) { "cargo run --".to_owned() } else { "cargo run --release --".to_owned() }
+    } else {
+        "systemejer".to_owned()
+    }
+}
+
+/// What to do next, said when the service is up: load the demo into an empty register, or
+/// read the docs with a token.
+fn next_step(store: &systemejer_store::Store, public_url: &str) -> String {
+    let me = invocation();
+    let first = systemejer_store::PageRequest { limit: 1, offset: 0, cursor: None };
+    match store.list_systems(&systemejer_store::SystemFilter::default(), &first) {
+        Ok(page) if page.total == 0 => format!(
+            "the register is empty: load Demo Kommune with `{me} demo` (in another terminal), or register \
+             systems through the API (docs at {public_url}/docs/)"
+        ),
+        _ => {
+            format!("API docs at {public_url}/docs/ ; get a token with: {me} token --email you@kommune.dk --role admin")
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match execute(&cli) {
@@ -145,6 +172,11 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
         Command::Backup { to } => {
             let config = load_config(cli)?;
             let store = systemejer::open_store(&config).context("opening the database")?;
+            // `--to backups/today.db` makes `backups/`, as `mkdir -p` would.
+            if let Some(folder) = to.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(folder)
+                    .with_context(|| format!("making the folder {} for the backup", folder.display()))?;
+            }
             store.backup_sqlite(to).with_context(|| format!("backing up to {}", to.display()))?;
             println!("backed up to {}", to.display());
             Ok(())
@@ -167,6 +199,13 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
                 c.records,
                 c.completions,
                 summary.incidents
+            );
+            println!(
+                "next: start the service with `{me} run` (it sends the reminders at its next scheduled pass; \
+                 `{me} worker --once` sends them now), then get a token with `{me} token --email \
+                 it-admin@demo-kommune.dk --role admin` and open the docs at {}/docs/",
+                config.http.public_url,
+                me = invocation()
             );
             Ok(())
         }
@@ -258,8 +297,8 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
                 backend = ?store.backend(),
                 listen = %app.address(),
                 jwt_secret = %config.jwt.secret_source,
-                "systemejer is up; API docs at {}/docs/ ; get a token with: systemejer token --email you@kommune.dk --role admin",
-                config.http.public_url
+                "systemejer is up; {}",
+                next_step(&store, &config.http.public_url)
             );
             actix_web::rt::System::new().block_on(async move {
                 let (stop, stopped) = watch::channel(false);

@@ -211,3 +211,27 @@ fn bad_settings_fail_at_start_with_one_line_each() {
         assert_eq!(stderr.lines().filter(|l| l.contains(var)).count(), 1, "{var} in:\n{stderr}");
     }
 }
+
+#[test]
+fn backup_makes_its_folder_or_says_why_it_cannot() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/systemejer.db", dir.path().display());
+    let migrated = systemejer().env("SYSTEMEJER_DATABASE_URL", &url).arg("migrate").output().unwrap();
+    assert!(migrated.status.success(), "{}", String::from_utf8_lossy(&migrated.stderr));
+
+    // As the README says it: into a folder that is not there yet.
+    let to = dir.path().join("backups/2026-12-01/systemejer.db");
+    let out = systemejer().env("SYSTEMEJER_DATABASE_URL", &url).args(["backup", "--to"]).arg(&to).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(std::fs::metadata(&to).unwrap().len() > 0, "the copy is there");
+
+    // Where no folder can be made (a file is in the way), the message says so.
+    std::fs::write(dir.path().join("taken"), "a file").unwrap();
+    let blocked = dir.path().join("taken/systemejer.db");
+    let out =
+        systemejer().env("SYSTEMEJER_DATABASE_URL", &url).args(["backup", "--to"]).arg(&blocked).output().unwrap();
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("making the folder") && said.contains("taken"), "{said}");
+    assert!(!said.contains("internal store error"), "{said}");
+}

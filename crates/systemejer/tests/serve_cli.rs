@@ -362,3 +362,37 @@ fn malformed_requests_and_4xx_do_not_flood_the_log() {
     assert!(loud.is_empty(), "nothing above info: {loud:#?}");
     assert!(lines.iter().all(|l| !l.contains('\u{1b}')), "no colour codes in a pipe: {:?}", lines.first());
 }
+
+#[test]
+fn start_up_and_the_demo_say_what_to_do_next() {
+    // An empty register, started through cargo (cargo names the package to what it runs).
+    let service = Service::start_with(&[("CARGO_PKG_NAME", "systemejer")]);
+    let up = service.wait_for_line(|l| l.contains("systemejer is up")).expect("a line saying the service is up");
+    assert!(up.contains("the register is empty: load Demo Kommune with `cargo run -- demo`"), "{up}");
+
+    // The demo ends with the next step, as the binary is called when cargo did not start it.
+    let demo =
+        systemejer(&service.database).args(["demo", "--systems", "3"]).env("CARGO_PKG_NAME", "").output().unwrap();
+    assert!(demo.status.success(), "{}", String::from_utf8_lossy(&demo.stderr));
+    let said = String::from_utf8_lossy(&demo.stdout);
+    assert!(said.contains("next: start the service with `systemejer run`"), "{said}");
+    assert!(said.contains("`systemejer worker --once` sends them now"), "{said}");
+    assert!(said.contains("`systemejer token --email it-admin@demo-kommune.dk --role admin`"), "{said}");
+
+    // A register with systems: the docs and how to get a token.
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut again = systemejer(&service.database)
+        .arg("serve")
+        .env("SYSTEMEJER_LISTEN", format!("127.0.0.1:{port}"))
+        .env("SYSTEMEJER_LOG_FORMAT", "json")
+        .env("CARGO_PKG_NAME", "")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = again.stderr.take().unwrap();
+    let up = BufReader::new(stderr).lines().map_while(Result::ok).find(|l| l.contains("systemejer is up"));
+    let _ = again.kill();
+    let _ = again.wait();
+    let up = up.expect("a line saying the service is up");
+    assert!(up.contains("/docs/ ; get a token with: systemejer token --email you@kommune.dk --role admin"), "{up}");
+}
