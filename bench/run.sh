@@ -219,7 +219,7 @@ for _ in 1 2 3; do
   # The dry run says on stderr how long each step took, apart from printing the plan.
   line=$(grep '^dry run: ' "$work/dry-run.err")
   found=$(echo "$line" | sed -n 's/.* found in \([0-9]*\) ms;.*/\1/p')
-  total=$(echo "$line" | sed -n 's/.* found in \([0-9]*\) ms;.* planned in \([0-9]*\) ms; .* checked in \([0-9]*\) ms/\1 + \2 + \3/p')
+  total=$(echo "$line" | sed -n 's/.* found in \([0-9]*\) ms;.* planned in \([0-9]*\) ms; .* took \([0-9]*\) ms/\1 + \2 + \3/p')
   total=$(python3 -c "print($total)")
   if [ -z "$best_total" ] || [ "$total" -lt "$best_total" ]; then
     best_total=$total best_found=$found best_line=$line

@@ -98,6 +98,33 @@ fn parse_day(s: &str) -> Result<chrono::NaiveDate, String> {
         .ok_or_else(|| format!("{s:?} is not a date: give it as YYYY-MM-DD, for example 2026-03-31"))
 }
 
+/// A reminder's stage (`before_30`, `due`, `overdue_2`) in words.
+fn stage_words(stage: &str) -> String {
+    if stage == "due" {
+        return "on the due day".to_owned();
+    }
+    if let Some(days) = stage.strip_prefix("before_") {
+        return format!("{days} days before it is due");
+    }
+    match stage.strip_prefix("overdue_") {
+        Some("1") => "1 week overdue".to_owned(),
+        Some(weeks) => format!("{weeks} weeks overdue"),
+        None => stage.to_owned(),
+    }
+}
+
+/// Why a recipient is told, in words.
+fn because_words(because: &str) -> &str {
+    match because {
+        "assigned" => "the duty is theirs",
+        "owner_of_overdue" => "they own the system and the duty is overdue",
+        "assignee_inactive" => "the person it is assigned to no longer works here, so the owner is told",
+        "owner_inactive" => "the system's owner no longer works here, so the coordinator is told",
+        "escalated" => "long overdue, so it is escalated",
+        other => other,
+    }
+}
+
 /// How to run this program again, as the person reading the hint started it: `cargo run --`
 /// (`--release`) when cargo started it, else its name.
 fn invocation() -> String {
@@ -239,7 +266,8 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
                     // On stderr, so that it does not mix with the plan: how long each step
                     // took, apart from printing (bench/run.sh reads it).
                     eprintln!(
-                        "dry run: {} due duties found in {} ms; {} item(s) to {} recipient(s) planned in {} ms; sent before checked in {} ms",
+                        "dry run: {} due duties found in {} ms; {} item(s) to {} recipient(s) planned in {} ms; \
+                         checking which were already sent took {} ms",
                         dry.duties_due,
                         dry.found.as_millis(),
                         dry.plans.iter().map(|p| p.items.len()).sum::<usize>(),
@@ -381,13 +409,20 @@ fn print_plans(plans: &[systemejer_worker::Plan], today: chrono::NaiveDate, json
     }
     if plans.is_empty() {
         println!("as of {today}: nothing to send");
+        return Ok(());
     }
+    println!("as of {today}, these reminders would be sent (nothing is sent or recorded):");
     for plan in plans {
         println!("to {} ({} item(s)):", plan.addressee.email, plan.items.len());
         for item in &plan.items {
+            let subject = item.subject_name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
             println!(
-                "  {} {}: {} due {} [{}; {}]",
-                item.system, item.subject, item.kind, item.due_on, item.stage, item.because
+                "  {}: {}{subject}, due {}; {}; {}",
+                item.system,
+                item.kind,
+                item.due_on,
+                stage_words(&item.stage),
+                because_words(&item.because)
             );
         }
     }

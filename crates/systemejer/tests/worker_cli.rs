@@ -375,3 +375,44 @@ fn a_worker_whose_clock_runs_ahead_takes_over_nothing_on_postgres() {
     assert_eq!((recipients.len(), total), (20, 20), "every owner reminded once");
     drop(runtime);
 }
+
+/// The dry run is read by people: each duty on a line of words, a supervision by its
+/// processor's name, no codes to look up.
+#[test]
+fn the_dry_run_reads_as_sentences() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/register.db", dir.path().display());
+    let demo = systemejer(&url).args(["demo", "--systems", "40"]).output().unwrap();
+    assert!(demo.status.success(), "{}", String::from_utf8_lossy(&demo.stderr));
+    // A year and more ahead, every supervision of a processor has fallen due.
+    let ahead = (chrono::Local::now().date_naive() + chrono::Duration::days(400)).to_string();
+
+    let json = systemejer(&url).args(["worker", "--once", "--dry-run", "--json", "--as-of", &ahead]).output().unwrap();
+    assert!(json.status.success(), "{}", String::from_utf8_lossy(&json.stderr));
+    let plan: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let supervisions: Vec<&Value> = plan["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|m| m["items"].as_array().unwrap())
+        .filter(|i| i["kind"] == "processor_supervision")
+        .collect();
+    assert!(!supervisions.is_empty(), "the demo's agreements are due for supervision");
+    let processor = supervisions[0]["subject_name"].as_str().expect("the processor's name").to_owned();
+    assert!(!processor.is_empty());
+
+    let text = systemejer(&url).args(["worker", "--once", "--dry-run", "--as-of", &ahead]).output().unwrap();
+    assert!(text.status.success(), "{}", String::from_utf8_lossy(&text.stderr));
+    let said = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        said.starts_with(&format!("as of {ahead}, these reminders would be sent (nothing is sent or recorded):")),
+        "{said}"
+    );
+    assert!(said.contains(&format!("processor_supervision ({processor}), due ")), "{said}");
+    assert!(!said.contains(" :"), "no space before a colon: {said}");
+    for code in ["before_", "overdue_", "[", "owner_of_overdue", "assigned;"] {
+        assert!(!said.contains(code), "{code} is written out: {said}");
+    }
+    assert!(said.contains("weeks overdue") && said.contains("they own the system and the duty is overdue"), "{said}");
+    assert!(String::from_utf8_lossy(&text.stderr).contains("checking which were already sent took"));
+}

@@ -29,6 +29,9 @@ pub struct PlannedItem {
     pub kind: String,
     /// For `processor_supervision`: the agreement.
     pub subject: String,
+    /// What the subject is called (the agreement's processor).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject_name: Option<String>,
     /// The due date.
     pub due_on: NaiveDate,
     /// Days left (negative: overdue).
@@ -108,6 +111,7 @@ pub fn plan(duties: &[DueDuty], today: NaiveDate, settings: &WorkerSettings) -> 
                 system: duty.system.name.clone(),
                 kind: duty.kind.as_str().to_owned(),
                 subject: duty.subject.clone(),
+                subject_name: duty.subject_name.clone(),
                 due_on: duty.due_on,
                 days_left,
                 stage: stage.key(),
@@ -311,7 +315,11 @@ fn reminder_item(
     Ok(ReminderItem {
         uid: format!("{}-{}-{}-{}@systemejer", i.system_id, i.kind, i.subject, i.due_on),
         system: i.system.clone(),
-        duty: kind.title(lang).to_owned(),
+        // A supervision names its processor: an owner may have several.
+        duty: match &i.subject_name {
+            Some(name) => format!("{}: {name}", kind.title(lang)),
+            None => kind.title(lang).to_owned(),
+        },
         done_means: kind.done_means(lang).to_owned(),
         due_on: i.due_on,
         days_left: i.days_left,

@@ -171,15 +171,19 @@ pub(crate) type DueRow = (
     Option<NaiveDate>,
     String,
     Option<String>,
-    (Option<i32>, Option<NaiveDate>, NaiveDate, String),
+    (Option<i32>, Option<NaiveDate>, NaiveDate, String, Option<String>),
 );
 
 /// Duties due on or before `until` in systems not retired, with the few columns of their
 /// systems a reminder needs (one join; no system is read whole).
 pub(crate) fn due(conn: &mut AnyConnection, until: NaiveDate) -> Result<Vec<DueRow>, StoreError> {
+    use crate::schema::{processing_agreements::dsl as a, processors::dsl as p};
     Ok(o::obligations
         .filter(o::next_due_on.le(until))
         .inner_join(s::systems)
+        // A supervision's subject is an agreement: the reminder names its processor.
+        .left_join(a::processing_agreements.on(a::id.eq(o::subject)))
+        .left_join(p::processors.on(p::id.eq(a::processor_id)))
         .filter(s::lifecycle_state.ne(LifecycleState::Retired.as_str()))
         .select((
             o::system_id,
@@ -189,7 +193,7 @@ pub(crate) fn due(conn: &mut AnyConnection, until: NaiveDate) -> Result<Vec<DueR
             o::next_due_on,
             s::name,
             s::owner_id,
-            (o::interval_months, o::last_done_on, o::appeared_on, s::lifecycle_state),
+            (o::interval_months, o::last_done_on, o::appeared_on, s::lifecycle_state, p::name.nullable()),
         ))
         .load(conn)?)
 }

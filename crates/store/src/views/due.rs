@@ -24,6 +24,8 @@ pub struct DueDuty {
     pub kind: ObligationKind,
     /// For `processor_supervision`: the agreement.
     pub subject: String,
+    /// What the subject is called: the processor of the agreement.
+    pub subject_name: Option<String>,
     /// When it is due.
     pub due_on: NaiveDate,
     /// The owner.
@@ -167,8 +169,10 @@ impl Store {
                 .ok_or_else(|| StoreError::NotFound { entity: "person", id: id.to_string() })
         };
         let mut out = Vec::with_capacity(rows.len());
-        for ((system_id, kind, subject, _, due, _, _, (interval, last_done, appeared, state)), assignee_id) in
-            rows.iter().zip(assignees)
+        for (
+            (system_id, kind, subject, _, due, _, _, (interval, last_done, appeared, state, subject_name)),
+            assignee_id,
+        ) in rows.iter().zip(assignees)
         {
             let Some(due_on) = *due else { continue };
             let kind: ObligationKind = parse("obligations.kind", kind)?;
@@ -182,6 +186,7 @@ impl Store {
                 early,
                 interval_months: interval,
                 subject: subject.clone(),
+                subject_name: subject_name.clone(),
                 due_on,
                 owner: owner_id.map(party).transpose()?,
                 assignee: assignee_id.map(party).transpose()?,
