@@ -20,6 +20,16 @@ fn as_postgres(command: &str) -> bool {
 impl ScratchPostgres {
     /// Makes and starts a cluster; `None` when this machine cannot.
     pub fn start() -> Option<Self> {
+        Self::make(false)
+    }
+
+    /// A cluster that takes connections over TLS only (a self-signed certificate, made with
+    /// the `openssl` command; `hostnossl` connections are rejected).
+    pub fn start_tls_only() -> Option<Self> {
+        Self::make(true)
+    }
+
+    fn make(tls: bool) -> Option<Self> {
         let bin = std::fs::read_dir("/usr/lib/postgresql")
             .ok()?
             .filter_map(std::result::Result::ok)
@@ -35,6 +45,19 @@ impl ScratchPostgres {
         let init = format!("{}/initdb -D {}/data -A trust -U postgres", pg.bin.display(), pg.dir.display());
         if !as_postgres(&format!("{init} > /dev/null")) {
             return None;
+        }
+        if tls {
+            let data = pg.dir.join("data");
+            let made = as_postgres(&format!(
+                "cd {data} && openssl req -x509 -newkey rsa:2048 -nodes -keyout server.key -out server.crt \
+                 -days 1 -subj /CN=localhost > /dev/null 2>&1 && chmod 600 server.key \
+                 && echo 'ssl = on' >> postgresql.conf \
+                 && printf 'local all all trust\\nhostssl all all 127.0.0.1/32 trust\\nhostnossl all all 127.0.0.1/32 reject\\n' > pg_hba.conf",
+                data = data.display()
+            ));
+            if !made {
+                return None;
+            }
         }
         pg.up().then_some(pg)
     }
