@@ -251,6 +251,16 @@ try {
   await refused.goto(`${base}/`);
   await accessible(refused, "the front page");
   await shoot(refused, "forside");
+
+  // 5. The API documentation the front page links to: titled as the service, the operations
+  // listed, and no server selector (the document names no server: its paths are relative).
+  await refused.click('a[href="/docs/"]');
+  await refused.locator(".opblock-summary-path").first().waitFor();
+  assert.equal(await refused.title(), "systemejer API");
+  assert.equal(await refused.locator("h2.title").first().innerText().then((t) => t.startsWith("systemejer API")), true);
+  assert.ok((await refused.locator(".opblock-summary-path").count()) > 60, "every operation is listed");
+  assert.equal(await refused.locator(".servers, .servers-title").count(), 0, "no server selector");
+  log("the API documentation: titled, every operation listed, no server selector");
 } finally {
   await browser.close();
   if (env("TOKENS_FILE", "")) writeFileSync(env("TOKENS_FILE"), tokens.join("\n") + "\n");
