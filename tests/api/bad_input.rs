@@ -189,6 +189,18 @@ async fn malformed_and_mistyped_bodies(app: TestApp) {
         let message = p["errors"][0]["message"].as_str().unwrap();
         assert!(message.starts_with(says) && message.ends_with(&format!("not {given:?}")), "{message}");
     }
+    // What chrono reads but no client reads back, or a store compares wrongly: refused.
+    let leap = json!({"system_ids": [system], "discovered_at": "2026-11-30T23:59:60Z", "description": "x", "personal_data_breach": false});
+    let p = app.post("/api/v1/incidents", &admin, leap).await.problem(422).clone();
+    assert!(p["errors"][0]["message"].as_str().unwrap().starts_with("must not be a leap second"), "{p}");
+    let p = app.get("/api/v1/audit-events?since=9999-12-31T23:00:00-01:00", &admin).await.problem(400).clone();
+    assert_eq!(
+        (p["errors"][0]["field"].as_str(), p["errors"][0]["rule"].as_str()),
+        (Some("since"), Some("date_range")),
+        "{p}"
+    );
+    let p = app.get("/api/v1/reports/compliance?as_of=-0001-01-01", &admin).await.problem(400).clone();
+    assert_eq!(p["errors"][0]["rule"], "date", "{p}");
     let p = app.get("/api/v1/audit-events?since=i%20g%C3%A5r", &admin).await.problem(400).clone();
     assert_eq!(
         (p["errors"][0]["field"].as_str(), p["errors"][0]["rule"].as_str()),

@@ -130,7 +130,7 @@ async fn the_record_of_processing_as_csv(app: TestApp) {
         &format!("/api/v1/systems/{sys}/processing-record"),
         Some(&owner),
         Some(json!({
-            "purposes": ["Sagsbehandling", "Tilsyn"], "data_subject_categories": ["Børn", "Forældre"],
+            "purposes": ["Sagsbehandling", "Tilsyn"], "data_subject_categories": ["=HYPERLINK(\"http://evil\";\"x\")", "Forældre"],
             "personal_data_categories": ["Helbred"], "recipients": ["Domstole"],
             "third_country_transfers": [{"country": "us", "safeguard": "EU-US Data Privacy Framework"}],
             "retention_summary": "5 år", "security_measures": "Kryptering;\nlogning"
@@ -170,4 +170,8 @@ async fn the_record_of_processing_as_csv(app: TestApp) {
     assert_eq!(field("sensitive_data"), "ja");
     assert_eq!(field("third_country_transfers"), "US: EU-US Data Privacy Framework");
     assert_eq!(field("security_measures"), "Kryptering;\nlogning");
+    // What begins as a formula is text in a spreadsheet (a leading '), not a formula to run;
+    // the JSON keeps it as it was given.
+    assert_eq!(field("data_subject_categories"), "'=HYPERLINK(\"http://evil\";\"x\"), Forældre");
+    assert_eq!(items[0]["data_subject_categories"][0], "=HYPERLINK(\"http://evil\";\"x\")");
 }

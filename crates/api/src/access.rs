@@ -144,6 +144,7 @@ pub const RULES: &[Rule] = &[
     rule("add_incident_report", INCIDENT_WRITE),
     rule("compliance_report", OVERSIGHT),
     rule("processing_records", OVERSIGHT),
+    rule("processing_records_csv", OVERSIGHT),
     rule("list_notifications", NOTIFICATIONS),
     rule("list_audit_events", AUDIT),
     rule("list_deletions", READ),

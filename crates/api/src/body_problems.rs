@@ -49,16 +49,27 @@ pub(crate) fn every_problem<T: DeserializeOwned>(
         if target.is_empty() {
             break; // the body as a whole: nothing to set aside
         }
+        let under = |inner: &str, outer: &str| {
+            inner.strip_prefix(outer).is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+        };
+        // A problem of an object around a stand-in (a tagged object's fields are read as one
+        // value, and its problems named at the object) may be the stand-in's: stop there.
+        if tried.keys().any(|t| under(t, &target)) {
+            break;
+        }
         // A problem inside a stand-in is the stand-in's, not the client's.
-        let ours = tried.keys().any(|t| {
-            target.strip_prefix(t.as_str()).is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
-        });
+        let ours = tried.keys().any(|t| under(&target, t));
         let before = tried.entry(target.clone()).or_default();
         if before.is_empty() && !ours {
             found.push(v);
             if found.len() >= MAX_PROBLEMS {
                 break;
             }
+        }
+        // A tagged object whose tag cannot be read cannot be read further: what it must hold
+        // depends on the tag.
+        if target.rsplit('.').next() == Some("type") {
+            break;
         }
         let stand_in = if message.starts_with("unknown field") {
             Some(None)
@@ -237,6 +248,28 @@ mod tests {
         .map(|(f, r)| ((*f).to_owned(), (*r).to_owned()))
         .collect();
         assert_eq!(found, wanted);
+    }
+
+    #[test]
+    fn a_tagged_object_is_named_for_what_was_sent_only() {
+        use systemejer_domain::obligations::NewCompletion;
+        let read = |body: serde_json::Value| -> Vec<(String, String)> {
+            let first = systemejer_domain::Violation::new("?", "?", "?");
+            every_problem::<NewCompletion>(body, first, crate::extract::violation)
+                .into_iter()
+                .map(|v| (v.field, v.message))
+                .collect()
+        };
+        for evidence in [json!({"type": "backup_test"}), json!({}), json!({"type": "bogus"})] {
+            let found = read(json!({"done_on": "2026-11-01", "result": "passed", "evidence": evidence}));
+            assert!(!found.is_empty(), "{evidence}");
+            for (field, message) in &found {
+                assert!(
+                    !message.contains("\"x\"") && !message.contains("accounts_reviewed"),
+                    "{evidence}: {field}: {message}"
+                );
+            }
+        }
     }
 
     #[test]

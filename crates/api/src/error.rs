@@ -249,8 +249,11 @@ impl ApiError {
                 Some("send the body with Content-Type: application/json".into()),
             ),
             ApiError::Invalid(errors) => {
-                let detail =
-                    errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
+                let detail = errors
+                    .iter()
+                    .map(|e| if e.field.is_empty() { e.message.clone() } else { format!("{}: {}", e.field, e.message) })
+                    .collect::<Vec<_>>()
+                    .join("; ");
                 let mut p = Problem::new(
                     S::UNPROCESSABLE_ENTITY,
                     "validation",

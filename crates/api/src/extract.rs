@@ -95,6 +95,15 @@ fn oversized(value: &serde_json::Value, path: &mut Vec<String>) -> Option<Violat
 /// longer than allowed, is a 422 that names the field (as a path such as
 /// `delegates[0].role`) and the rule.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // A byte order mark before the JSON is ignored, as RFC 8259 lets a reader do (Windows tools
+    // write one); an empty body is said to be one, not "EOF while parsing a value".
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::BadRequest {
+            detail: "the body is empty: send a JSON object".into(),
+            errors: vec![Violation::new("", "required", "the body is empty: send a JSON object")],
+        });
+    }
     let parsed = serde_json::from_slice::<serde_json::Value>(bytes).ok();
     if let Some(value) = &parsed {
         if let Some(violation) = oversized(value, &mut Vec::new()) {
@@ -174,7 +183,7 @@ pub(crate) fn refuse_control_characters(query: &str) -> Result<(), ApiError> {
         .find(|(name, value)| name.chars().chain(value.chars()).any(char::is_control))
     {
         let name: String = name.chars().filter(|c| !c.is_control()).collect();
-        let v = Violation::new(name, "no_control_characters", "must not contain control characters");
+        let v = Violation::new(name, "no_control_characters", "its name and value must not contain control characters");
         return Err(ApiError::BadRequest {
             detail: format!("bad query parameter `{}`: {}", v.field, v.message),
             errors: vec![v],
@@ -189,7 +198,10 @@ fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     serde_path_to_error::deserialize::<_, T>(crate::strict::Strict(de)).map_err(|err| {
         let path = err.path().to_string();
         let message = err.into_inner().to_string();
-        let v = violation(&path, &message);
+        let mut v = violation(&path, &message);
+        if v.rule == "date_time" {
+            v.message.push_str(" (in a query string, send + as %2B)");
+        }
         ApiError::BadRequest { detail: format!("bad query parameter `{}`: {}", v.field, v.message), errors: vec![v] }
     })
 }
@@ -230,7 +242,26 @@ pub(crate) fn violation(path: &str, message: &str) -> Violation {
         let field = if path == "." { String::new() } else { path.to_owned() };
         return Violation::new(field, "uuid", "must be a UUID, such as 0190a0a0-0000-7000-8000-000000000001");
     }
+    // The standard library's words for a number or a flag that does not parse.
+    let plain = |rule: &str, words: &str| {
+        let field = if path == "." { String::new() } else { path.to_owned() };
+        Violation::new(field, rule, words)
+    };
+    match message {
+        "invalid digit found in string" | "cannot parse integer from empty string" => {
+            return plain("integer", "must be a whole number");
+        }
+        "number too large to fit in target type" | "number too small to fit in target type" => {
+            return plain("integer", "is out of range: give a smaller whole number");
+        }
+        "provided string was not `true` or `false`" => return plain("boolean", "must be true or false"),
+        _ => {}
+    }
     let quoted = message.split('`').nth(1).unwrap_or_default();
+    if message.starts_with("duplicate field") {
+        let field = if path == "." { quoted.to_owned() } else { format!("{path}.{quoted}") };
+        return Violation::new(field, "duplicate_field", format!("`{quoted}` is given twice: give it once"));
+    }
     let rule = if message.starts_with("missing field") {
         "required"
     } else if message.starts_with("unknown field") {

@@ -123,16 +123,19 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for Wrap<V> {
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
         let format = TimeFormat::of(&self.inner);
+        format.check(v)?;
         self.inner.visit_str(v).map_err(|e| format.explain(e, v))
     }
 
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
         let format = TimeFormat::of(&self.inner);
+        format.check(v)?;
         self.inner.visit_borrowed_str(v).map_err(|e| format.explain(e, v))
     }
 
     fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
         let format = TimeFormat::of(&self.inner);
+        format.check(&v)?;
         let given = format.is_some().then(|| v.clone());
         self.inner.visit_string(v).map_err(|e| format.explain(e, given.as_deref().unwrap_or_default()))
     }
@@ -198,9 +201,54 @@ impl TimeFormat {
 trait Explain {
     /// The error, said as what the field takes and what was given.
     fn explain<E: de::Error>(self, error: E, given: &str) -> E;
+
+    /// What chrono would take but the register does not: a year outside 1900 to 9999 (in UTC:
+    /// a store compares times as text, and `+10000-…` sorts before `2026-…`), a day not
+    /// written as YYYY-MM-DD (`+12026-01-01`), a leap second (23:59:60, which no client's
+    /// date type reads back).
+    fn check<E: de::Error>(self, given: &str) -> Result<(), E>;
 }
 
+/// The years a date or time of the register may fall in.
+const YEARS: std::ops::RangeInclusive<i32> = 1900..=9999;
+
 impl Explain for Option<TimeFormat> {
+    fn check<E: de::Error>(self, given: &str) -> Result<(), E> {
+        use chrono::{Datelike, Timelike};
+        let shown: String = given.chars().take(40).collect();
+        let year = match self {
+            None => return Ok(()),
+            Some(TimeFormat::Day) => {
+                let Some(day) = chrono::NaiveDate::parse_from_str(given, "%Y-%m-%d").ok().filter(|_| given.len() == 10)
+                else {
+                    return Err(self.explain(E::custom("unreadable"), given));
+                };
+                day.year()
+            }
+            Some(TimeFormat::Moment) => {
+                let Ok(moment) = chrono::DateTime::parse_from_rfc3339(given) else {
+                    return Err(self.explain(E::custom("unreadable"), given));
+                };
+                if moment.nanosecond() >= 1_000_000_000 {
+                    return Err(E::custom(format!(
+                        "must not be a leap second (:60): a minute has seconds 00 to 59, not {shown:?} (rule: date_time)"
+                    )));
+                }
+                moment.to_utc().year()
+            }
+        };
+        if YEARS.contains(&year) {
+            Ok(())
+        } else {
+            Err(E::custom(format!(
+                "must fall in the years {} to {}{}, not {shown:?} (rule: date_range)",
+                YEARS.start(),
+                YEARS.end(),
+                if matches!(self, Some(TimeFormat::Moment)) { " (in UTC)" } else { "" }
+            )))
+        }
+    }
+
     fn explain<E: de::Error>(self, error: E, given: &str) -> E {
         let given: String = given.chars().take(40).collect();
         match self {
@@ -210,7 +258,7 @@ impl Explain for Option<TimeFormat> {
             }
             Some(TimeFormat::Moment) => E::custom(format!(
                 "must be a date and time in RFC 3339 with a time zone, for example 2026-03-31T07:30:00Z or \
-                 2026-03-31T09:30:00+02:00 (in a query string, + as %2B), not {given:?} (rule: date_time)"
+                 2026-03-31T09:30:00+02:00, not {given:?} (rule: date_time)"
             )),
         }
     }
@@ -361,6 +409,19 @@ mod tests {
             assert!(!error.contains("premature") && !error.contains("trailing input"), "{error}");
         }
         assert!(read::<Dated>(r#"{"day": "2026-03-31", "at": "2026-03-31T07:30:00Z"}"#).is_ok());
+        // What chrono reads but a register must not keep.
+        for (json, wanted) in [
+            (r#"{"at": "9999-12-31T23:00:00-01:00"}"#, "must fall in the years 1900 to 9999 (in UTC)"),
+            (r#"{"day": "-0001-01-01"}"#, "must be a date as YYYY-MM-DD"),
+            (r#"{"day": "+12026-01-01"}"#, "must be a date as YYYY-MM-DD"),
+            (r#"{"day": "0001-01-01"}"#, "must fall in the years 1900 to 9999"),
+            (r#"{"at": "0001-01-01T00:00:00Z"}"#, "must fall in the years 1900 to 9999"),
+            (r#"{"at": "2026-11-30T23:59:60Z"}"#, "must not be a leap second"),
+        ] {
+            let error = read::<Dated>(json).unwrap_err();
+            assert!(error.starts_with(wanted), "{json}: {error}");
+        }
+        assert!(read::<Dated>(r#"{"day": "1900-01-01", "at": "9999-12-31T23:59:59Z"}"#).is_ok());
     }
 
     #[test]

@@ -132,6 +132,17 @@ async fn processing_records_csv(state: web::Data<AppState>, caller: Caller) -> R
         .body(to_csv(&items)?))
 }
 
+/// A cell a spreadsheet shows as text: one that begins as a formula would (`=`, `+`, `-`, `@`,
+/// a tab or a carriage return) gets a leading `'`, so that a name typed into the register
+/// cannot run as a formula in the DPO's Excel (OWASP's advice on CSV injection).
+fn inert(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
 fn to_csv(rows: &[ProcessingRecordRow]) -> Result<Vec<u8>, ApiError> {
     let fail = |e: csv::Error| ApiError::internal("writing CSV", e);
     let mut out = Vec::from("\u{feff}".as_bytes());
@@ -163,26 +174,26 @@ fn to_csv(rows: &[ProcessingRecordRow]) -> Result<Vec<u8>, ApiError> {
             None => "",
         };
         for r in rows {
-            w.write_record([
-                r.system_id.to_string().as_str(),
-                &r.system,
-                r.lifecycle_state.as_str(),
-                r.owner.as_deref().unwrap_or_default(),
-                r.owner_email.as_deref().unwrap_or_default(),
-                if r.recorded { "ja" } else { "nej" },
-                &r.purposes.join(", "),
-                &r.data_subject_categories.join(", "),
-                &r.personal_data_categories.join(", "),
-                yes_no(r.sensitive_data),
-                yes_no(r.cpr_numbers),
-                &r.recipients.join(", "),
-                &r.processors.join(", "),
-                &r.third_country_transfers.join(", "),
-                &r.retention_periods.join(", "),
-                r.retention_summary.as_deref().unwrap_or_default(),
-                r.security_measures.as_deref().unwrap_or_default(),
-            ])
-            .map_err(fail)?;
+            let fields = [
+                r.system_id.to_string(),
+                r.system.clone(),
+                r.lifecycle_state.as_str().to_owned(),
+                r.owner.clone().unwrap_or_default(),
+                r.owner_email.clone().unwrap_or_default(),
+                (if r.recorded { "ja" } else { "nej" }).to_owned(),
+                r.purposes.join(", "),
+                r.data_subject_categories.join(", "),
+                r.personal_data_categories.join(", "),
+                yes_no(r.sensitive_data).to_owned(),
+                yes_no(r.cpr_numbers).to_owned(),
+                r.recipients.join(", "),
+                r.processors.join(", "),
+                r.third_country_transfers.join(", "),
+                r.retention_periods.join(", "),
+                r.retention_summary.clone().unwrap_or_default(),
+                r.security_measures.clone().unwrap_or_default(),
+            ];
+            w.write_record(fields.iter().map(|f| inert(f).into_owned())).map_err(fail)?;
         }
         w.flush().map_err(|e| ApiError::internal("writing CSV", e))?;
     }
