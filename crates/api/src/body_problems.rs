@@ -212,7 +212,7 @@ mod tests {
 
     fn problems(body: serde_json::Value) -> Vec<(String, String)> {
         let first = systemejer_domain::Violation::new("?", "?", "?");
-        every_problem::<NewSystem>(body, first, crate::extract::violation)
+        every_problem::<NewSystem>(body, first, crate::wording::violation)
             .into_iter()
             .map(|v| (v.field, v.rule))
             .collect()
@@ -255,7 +255,7 @@ mod tests {
         use systemejer_domain::obligations::NewCompletion;
         let read = |body: serde_json::Value| -> Vec<(String, String)> {
             let first = systemejer_domain::Violation::new("?", "?", "?");
-            every_problem::<NewCompletion>(body, first, crate::extract::violation)
+            every_problem::<NewCompletion>(body, first, crate::wording::violation)
                 .into_iter()
                 .map(|v| (v.field, v.message))
                 .collect()

@@ -19,6 +19,7 @@ mod respond;
 mod routes;
 mod state;
 mod strict;
+mod wording;
 
 use std::net::SocketAddr;
 use std::time::Duration;
