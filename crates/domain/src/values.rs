@@ -134,8 +134,8 @@ impl From<KleCode> for String {
     }
 }
 
-/// Text that is trimmed, not empty, free of control characters (but line breaks and tabs),
-/// and at most `MAX` characters long.
+/// Text that is trimmed, not empty, free of control characters (but line breaks and tabs, which
+/// a name does without), and at most `MAX` characters long.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Text<const MAX: usize>(String);
@@ -154,6 +154,10 @@ impl<const MAX: usize> Text<MAX> {
                 "no_control_characters",
                 "must not contain control characters (but line breaks and tabs)",
             ));
+        }
+        // A name stands on one line: in a mail's subject, a list, a page's heading.
+        if MAX == NAME_MAX && s.contains(['\n', '\r', '\t']) {
+            return Err(ParseError::new("one_line", "must be one line: no line breaks or tabs"));
         }
         // The Trojan Source set: text that reads one way and shows another (U+202E turns
         // "Evil\u{202E}gnp.exe" into "Evilexe.png"). Names and prose reach mails and pages.
@@ -233,8 +237,10 @@ fn is_invisible(c: char) -> bool {
     )
 }
 
-/// A name or title: at most 200 characters.
-pub type Name = Text<200>;
+/// The longest a name may be; text of this bound is a name, on one line.
+const NAME_MAX: usize = 200;
+/// A name or title: one line of at most 200 characters.
+pub type Name = Text<NAME_MAX>;
 /// A paragraph of prose (a purpose, a description, a reason): at most 10 000 characters.
 pub type Prose = Text<10_000>;
 
@@ -306,6 +312,10 @@ mod tests {
         // Invisible characters beside visible ones are the text's business (a soft hyphen, a
         // joiner in an emoji).
         assert!(Name::parse("Løn\u{00AD}system").is_ok());
+        for broken in ["Line\nbreak", "Tab\there", "Ret\rurn"] {
+            assert_eq!(Name::parse(broken).map_err(|e| e.rule), Err("one_line"), "{broken:?}");
+            assert!(Prose::parse(broken).is_ok(), "prose keeps its lines: {broken:?}");
+        }
         assert!(Name::parse("Team \u{1F469}\u{200D}\u{1F4BB}").is_ok());
         assert_eq!(Text::<9>::parse("a\tb\r\nc").map(Text::into_string), Ok("a\tb\r\nc".to_owned()));
         let shown = Text::<5>::parse("  ").unwrap_err().to_string();
