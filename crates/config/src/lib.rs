@@ -353,7 +353,8 @@ impl Config {
 
         let url = given(&raw.database_url).unwrap_or(DEFAULT_DATABASE_URL).to_owned();
         let sqlite_path = sqlite_path(&url);
-        if sqlite_path.is_none() && !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
+        if sqlite_path.is_none() && !postgres {
             problems.push(format!(
                 "SYSTEMEJER_DATABASE_URL: must start with sqlite:// or postgres:// (got scheme {:?})",
                 url.split("://").next().unwrap_or_default()
@@ -386,13 +387,15 @@ impl Config {
             (None, Some(db)) => {
                 let dir = db.parent().map(Path::to_path_buf).unwrap_or_default();
                 match ensure_secret_file(&dir, SECRET_FILE_NAME, raw.create_secrets) {
-                    Ok(Some((secret, path))) => (Some(secret), format!("generated file {}", path.display())),
+                    Ok(Some((secret, path))) => {
+                        (Some(secret), format!("file {} (made on first start, kept since)", path.display()))
+                    }
                     Ok(None) => {
                         problems.push(format!(
                             "SYSTEMEJER_JWT_SECRET: not set, and there is no secret beside the database ({} does not \
                              exist): use the service's SYSTEMEJER_DATABASE_URL (with the default \
                              sqlite://data/systemejer.db, run this from the folder that holds data/), after \
-                             `systemejer run`, `serve` or `migrate` has made the secret; or set SYSTEMEJER_JWT_SECRET",
+                             `systemejer run`, `serve`, `migrate` or `demo` has made the secret; or set SYSTEMEJER_JWT_SECRET",
                             dir.join(SECRET_FILE_NAME).display()
                         ));
                         (None, String::new())
@@ -406,10 +409,13 @@ impl Config {
                 }
             }
             (None, None) => {
-                problems.push(
-                    "SYSTEMEJER_JWT_SECRET: required with PostgreSQL (at least 32 bytes, e.g. `openssl rand -hex 32`)"
-                        .into(),
-                );
+                // Said only of PostgreSQL: a URL of neither kind is refused above, on its own.
+                if postgres {
+                    problems.push(
+                        "SYSTEMEJER_JWT_SECRET: required with PostgreSQL (at least 32 bytes, e.g. `openssl rand -hex 32`)"
+                            .into(),
+                    );
+                }
                 (None, String::new())
             }
         };
@@ -417,7 +423,7 @@ impl Config {
             problems.push(format!("SYSTEMEJER_JWT_SECRET: must be at least 32 bytes (is {})", s.len()));
         }
 
-        let links = links(raw, sqlite_path.as_deref(), secret.as_deref(), &mut problems);
+        let links = links(raw, sqlite_path.as_deref(), postgres, secret.as_deref(), &mut problems);
 
         let format = match given(&raw.log_format).unwrap_or("text") {
             "text" => LogFormat::Text,
@@ -612,13 +618,21 @@ impl Config {
 
 /// The links' settings: the key (given, or on SQLite generated beside the database like the
 /// JWT secret), never equal to the JWT secret; the previous key; the longest lifetime.
-fn links(raw: &Raw, sqlite: Option<&Path>, jwt_secret: Option<&[u8]>, problems: &mut Vec<String>) -> LinksConfig {
+fn links(
+    raw: &Raw,
+    sqlite: Option<&Path>,
+    postgres: bool,
+    jwt_secret: Option<&[u8]>,
+    problems: &mut Vec<String>,
+) -> LinksConfig {
     let (secret, secret_source) = match (given(&raw.link_secret), sqlite) {
         (Some(s), _) => (s.as_bytes().to_vec(), "SYSTEMEJER_LINK_SECRET".to_owned()),
         (None, Some(db)) => {
             let dir = db.parent().map(Path::to_path_buf).unwrap_or_default();
             match ensure_secret_file(&dir, LINK_SECRET_FILE_NAME, raw.create_secrets) {
-                Ok(Some((secret, path))) => (secret, format!("generated file {}", path.display())),
+                Ok(Some((secret, path))) => {
+                    (secret, format!("file {} (made on first start, kept since)", path.display()))
+                }
                 Ok(None) => (Vec::new(), String::new()),
                 Err(e) => {
                     problems.push(format!(
@@ -629,10 +643,12 @@ fn links(raw: &Raw, sqlite: Option<&Path>, jwt_secret: Option<&[u8]>, problems: 
             }
         }
         (None, None) => {
-            problems.push(
-                "SYSTEMEJER_LINK_SECRET: required with PostgreSQL (at least 32 bytes, not the JWT secret, e.g. `openssl rand -hex 32`)"
-                    .into(),
-            );
+            if postgres {
+                problems.push(
+                    "SYSTEMEJER_LINK_SECRET: required with PostgreSQL (at least 32 bytes, not the JWT secret, e.g. `openssl rand -hex 32`)"
+                        .into(),
+                );
+            }
             (Vec::new(), String::new())
         }
     };
@@ -800,6 +816,13 @@ mod tests {
         assert_eq!(first.links.secret, again.links.secret, "the generated key is kept");
         assert!(dir.path().join(LINK_SECRET_FILE_NAME).is_file());
         assert!(!format!("{:?}", first.links).contains(&String::from_utf8_lossy(&first.links.secret).to_string()));
+    }
+
+    #[test]
+    fn a_url_of_neither_backend_is_the_one_problem_named() {
+        let err = Config::load(None, env(&[("SYSTEMEJER_DATABASE_URL", "mysql://x")])).err().unwrap();
+        assert_eq!(err.0.len(), 1, "no word of PostgreSQL's secrets for a URL that is not PostgreSQL: {err}");
+        assert!(err.0[0].starts_with("SYSTEMEJER_DATABASE_URL: must start with sqlite:// or postgres://"), "{err}");
     }
 
     #[test]

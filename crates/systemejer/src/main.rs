@@ -29,7 +29,8 @@ enum Command {
     Serve,
     /// The worker only.
     Worker {
-        /// Run one reminder pass and one breach watch now, deliver what they wrote, and exit.
+        /// Run one reminder pass, one breach watch, the notices of failed tests and the weekly
+        /// exit-step reminders now, deliver what they wrote, and exit.
         #[arg(long)]
         once: bool,
         /// With --once: print the reminders that would be sent (not the breach alerts), and
@@ -101,14 +102,14 @@ fn parse_day(s: &str) -> Result<chrono::NaiveDate, String> {
 /// A reminder's stage (`before_30`, `due`, `overdue_2`) in words.
 fn stage_words(stage: &str) -> String {
     if stage == "due" {
-        return "on the due day".to_owned();
+        return "the due day's reminder".to_owned();
     }
     if let Some(days) = stage.strip_prefix("before_") {
-        return format!("{days} days before it is due");
+        return format!("the reminder {days} days before");
     }
     match stage.strip_prefix("overdue_") {
-        Some("1") => "1 week overdue".to_owned(),
-        Some(weeks) => format!("{weeks} weeks overdue"),
+        Some("1") => "the reminder 1 week overdue".to_owned(),
+        Some(weeks) => format!("the reminder {weeks} weeks overdue"),
         None => stage.to_owned(),
     }
 }
@@ -228,9 +229,9 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
                 summary.incidents
             );
             println!(
-                "next: start the service with `{me} run` (it sends the reminders at its next scheduled pass; \
-                 `{me} worker --once` sends them now), then get a token with `{me} token --email \
-                 it-admin@demo-kommune.dk --role admin` and open the docs at {}/docs/",
+                "next: start the service with `{me} run` (it sends the reminders due as it starts; if it is \
+                 running already, `{me} worker --once` sends them now), then get a token with `{me} token \
+                 --email it-admin@demo-kommune.dk --role admin` and open the docs at {}/docs/",
                 config.http.public_url,
                 me = invocation()
             );
@@ -262,7 +263,7 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
                 if *dry_run {
                     let today = as_of.unwrap_or_else(|| worker.today());
                     let dry = worker.plan_pass(today).await?;
-                    print_plans(&dry.plans, today, *json)?;
+                    print_plans(&dry.plans, today, dry.duties_due, *json)?;
                     // On stderr, so that it does not mix with the plan: how long each step
                     // took, apart from printing (bench/run.sh reads it).
                     eprintln!(
@@ -393,7 +394,12 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 /// Prints a dry run: who would be told what.
-fn print_plans(plans: &[systemejer_worker::Plan], today: chrono::NaiveDate, json: bool) -> anyhow::Result<()> {
+fn print_plans(
+    plans: &[systemejer_worker::Plan],
+    today: chrono::NaiveDate,
+    duties_due: usize,
+    json: bool,
+) -> anyhow::Result<()> {
     if json {
         // Written straight to stdout: a pass over a national register plans a hundred thousand
         // items, and a JSON tree of them first would cost more than finding them.
@@ -408,7 +414,14 @@ fn print_plans(plans: &[systemejer_worker::Plan], today: chrono::NaiveDate, json
         return Ok(());
     }
     if plans.is_empty() {
-        println!("as of {today}: nothing to send");
+        if duties_due == 0 {
+            println!("as of {today}: nothing to send: no duty is due");
+        } else {
+            println!(
+                "as of {today}: nothing to send: each of the {duties_due} due duties has had its reminder for \
+                 this stage already (or has none until a later stage)"
+            );
+        }
         return Ok(());
     }
     println!("as of {today}, these reminders would be sent (nothing is sent or recorded):");
@@ -416,12 +429,14 @@ fn print_plans(plans: &[systemejer_worker::Plan], today: chrono::NaiveDate, json
         println!("to {} ({} item(s)):", plan.addressee.email, plan.items.len());
         for item in &plan.items {
             let subject = item.subject_name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default();
+            let owner = item.owner.as_deref().map(|o| format!(" (owner: {o})")).unwrap_or_default();
             println!(
-                "  {}: {}{subject}, due {}; {}; {}",
+                "  {}: {}{subject}, due {}; {}; told as {}{owner}: {}",
                 item.system,
                 item.kind,
                 item.due_on,
                 stage_words(&item.stage),
+                item.role,
                 because_words(&item.because)
             );
         }

@@ -413,6 +413,7 @@ fn the_dry_run_reads_as_sentences() {
     for code in ["before_", "overdue_", "[", "owner_of_overdue", "assigned;"] {
         assert!(!said.contains(code), "{code} is written out: {said}");
     }
-    assert!(said.contains("weeks overdue") && said.contains("they own the system and the duty is overdue"), "{said}");
+    assert!(said.contains("the reminder ") && said.contains("weeks overdue"), "{said}");
+    assert!(said.contains("told as owner: they own the system and the duty is overdue"), "{said}");
     assert!(String::from_utf8_lossy(&text.stderr).contains("checking which were already sent took"));
 }
