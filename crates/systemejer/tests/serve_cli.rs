@@ -315,7 +315,7 @@ fn token_never_makes_a_secret_of_its_own() {
     assert!(!refused.status.success());
     let said = String::from_utf8_lossy(&refused.stderr);
     assert!(said.contains("there is no secret beside the database (data/jwt-secret does not exist)"), "{said}");
-    assert!(said.contains("`systemejer run`, `serve` or `migrate`"), "{said}");
+    assert!(said.contains("`systemejer run`, `serve`, `migrate` or `demo`"), "{said}");
     assert!(!elsewhere.path().join("data").exists(), "nothing made where it ran");
 
     let url = format!("sqlite://{}/data/systemejer.db", service.path().display());
