@@ -312,6 +312,9 @@ def load(args):
             elif choice < 96:
                 u = rng.choice(others)["id"]
                 api.call("read:readiness", "GET", f"/api/v1/systems/{u}/readiness?to=decommissioning")
+            elif not args.reports:
+                # Without the whole-register reports (`--no-reports`): one system instead.
+                api.call("read:system", "GET", f"/api/v1/systems/{s}")
             elif choice < 98.5:
                 api.call("read:compliance_report", "GET", "/api/v1/reports/compliance")
             else:
@@ -936,6 +939,12 @@ def main():
     p.add_argument("--movers", type=int, default=2, help="pools of systems moved (two threads each)")
     p.add_argument("--pool", type=int, default=25, help="systems in each pool")
     p.add_argument("--completers", type=int, default=1)
+    p.add_argument(
+        "--no-reports",
+        dest="reports",
+        action="store_false",
+        help="leave out the compliance report and the record of processing (to tell their memory apart)",
+    )
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", required=True)
     r = sub.add_parser("report")

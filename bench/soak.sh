@@ -29,7 +29,8 @@
 #
 # Usage: bench/soak.sh            full run: 10 minutes of load, release build, 1 000 systems
 #        bench/soak.sh --smoke    30 s of load, debug build, 100 systems, passes every 10 s (CI)
-# SOAK_DURATION (seconds of load) and SOAK_SYSTEMS override the mode's figures;
+# SOAK_DURATION (seconds of load) and SOAK_SYSTEMS override the mode's figures; SOAK_NO_REPORTS=1
+# leaves the whole-register reports out of the reads (to tell their memory apart);
 # BENCH_BIN=/path/to/systemejer soaks that binary instead of building this tree.
 #
 # Needs: cargo, psql, curl, python3 with venv (aiosmtpd 1.4.6 goes into the same venv under
@@ -165,7 +166,8 @@ pids+=("$worker2")
 
 python3 bench/soak.py load --ports "${api_ports[0]},${api_ports[1]}" --duration "$duration" --warmup "$warmup" \
   --sample "$sample" --bin "$bin" --pids "api1=$api1,api2=$api2,worker1=$worker1,worker2=$worker2" \
-  --readers "$readers" --writers "$writers" --movers "$movers" --pool "$pool" --completers "$completers" --out "$work/load.json"
+  --readers "$readers" --writers "$writers" --movers "$movers" --pool "$pool" --completers "$completers" \
+  ${SOAK_NO_REPORTS:+--no-reports} --out "$work/load.json"
 load_end="$(python3 -c "import json; print(json.load(open('$work/load.json'))['ended_at'])")"
 
 # Both workers run one more reminder pass and breach watch, begun after the load ended, with
