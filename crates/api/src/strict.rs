@@ -209,21 +209,15 @@ trait Explain {
     fn check<E: de::Error>(self, given: &str) -> Result<(), E>;
 }
 
-/// The years a date or time of the register may fall in.
-const YEARS: std::ops::RangeInclusive<i32> = 1900..=9999;
-
 impl Explain for Option<TimeFormat> {
     fn check<E: de::Error>(self, given: &str) -> Result<(), E> {
         use chrono::{Datelike, Timelike};
+        use systemejer_domain::values::YEARS;
         let shown: String = given.chars().take(40).collect();
-        let year = match self {
-            None => return Ok(()),
+        match self {
+            None => Ok(()),
             Some(TimeFormat::Day) => {
-                let Some(day) = chrono::NaiveDate::parse_from_str(given, "%Y-%m-%d").ok().filter(|_| given.len() == 10)
-                else {
-                    return Err(self.explain(E::custom("unreadable"), given));
-                };
-                day.year()
+                systemejer_domain::values::parse_day(given).map(|_| ()).map_err(|e| E::custom(e.to_string()))
             }
             Some(TimeFormat::Moment) => {
                 let Ok(moment) = chrono::DateTime::parse_from_rfc3339(given) else {
@@ -234,18 +228,16 @@ impl Explain for Option<TimeFormat> {
                         "must not be a leap second (:60): a minute has seconds 00 to 59, not {shown:?} (rule: date_time)"
                     )));
                 }
-                moment.to_utc().year()
+                if YEARS.contains(&moment.to_utc().year()) {
+                    Ok(())
+                } else {
+                    Err(E::custom(format!(
+                        "must fall in the years {} to {} (in UTC), not {shown:?} (rule: date_range)",
+                        YEARS.start(),
+                        YEARS.end()
+                    )))
+                }
             }
-        };
-        if YEARS.contains(&year) {
-            Ok(())
-        } else {
-            Err(E::custom(format!(
-                "must fall in the years {} to {}{}, not {shown:?} (rule: date_range)",
-                YEARS.start(),
-                YEARS.end(),
-                if matches!(self, Some(TimeFormat::Moment)) { " (in UTC)" } else { "" }
-            )))
         }
     }
 

@@ -239,6 +239,28 @@ fn is_invisible(c: char) -> bool {
 
 /// The longest a name may be; text of this bound is a name, on one line.
 const NAME_MAX: usize = 200;
+/// The years a date or time of the register may fall in (a time's year in UTC). Older or
+/// later dates are typing mistakes, and a year past 9999 does not sort as text where a store
+/// compares times so.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=9999;
+
+/// A day as the register takes it: `YYYY-MM-DD`, in [`YEARS`].
+pub fn parse_day(raw: &str) -> Result<chrono::NaiveDate, ParseError> {
+    use chrono::Datelike;
+    let shown: String = raw.chars().take(40).collect();
+    let day = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok().filter(|_| raw.len() == 10).ok_or_else(|| {
+        ParseError::new("date", format!("must be a date as YYYY-MM-DD, for example 2026-03-31, not {shown:?}"))
+    })?;
+    if YEARS.contains(&day.year()) {
+        Ok(day)
+    } else {
+        Err(ParseError::new(
+            "date_range",
+            format!("must fall in the years {} to {}, not {shown:?}", YEARS.start(), YEARS.end()),
+        ))
+    }
+}
+
 /// A name or title: one line of at most 200 characters.
 pub type Name = Text<NAME_MAX>;
 /// A paragraph of prose (a purpose, a description, a reason): at most 10 000 characters.

@@ -30,8 +30,14 @@ impl Posted {
 /// Problems, by field (`""`: the form as a whole), in the reader's language.
 pub type Problems = BTreeMap<String, String>;
 
+/// A day as a person types it: `YYYY-MM-DD` (what a date field sends) or `DD.MM.YYYY`, in the
+/// register's years.
 fn date(raw: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok().or_else(|| NaiveDate::parse_from_str(raw, "%d.%m.%Y").ok())
+    use chrono::Datelike;
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .ok()
+        .or_else(|| NaiveDate::parse_from_str(raw, "%d.%m.%Y").ok())
+        .filter(|d| systemejer_domain::values::YEARS.contains(&d.year()))
 }
 
 fn say(lang: Language, da: &str, en: &str) -> String {

@@ -90,13 +90,10 @@ fn parse_role(s: &str) -> Result<Role, String> {
         .map_err(|_| format!("{s:?} is not a role: use admin, auditor, reader, dpo or metrics"))
 }
 
-/// A day as the flags take it; chrono's own words ("premature end of input") tell nobody what
-/// to type.
+/// A day as the flags take it: the register's rule, in its words (not chrono's "premature end
+/// of input").
 fn parse_day(s: &str) -> Result<chrono::NaiveDate, String> {
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .ok()
-        .filter(|_| s.len() == 10)
-        .ok_or_else(|| format!("{s:?} is not a date: give it as YYYY-MM-DD, for example 2026-03-31"))
+    systemejer_domain::values::parse_day(s).map_err(|e| e.message)
 }
 
 /// A reminder's stage (`before_30`, `due`, `overdue_2`) in words.

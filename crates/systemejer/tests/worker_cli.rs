@@ -104,12 +104,14 @@ fn reminders_become_eml_files_without_a_mail_server() {
         let out = systemejer(&url).args(["worker", "--once", "--dry-run", "--as-of", bad]).output().unwrap();
         assert!(!out.status.success(), "{bad}");
         let said = String::from_utf8_lossy(&out.stderr);
-        assert!(said.contains("give it as YYYY-MM-DD, for example 2026-03-31"), "{bad}: {said}");
+        assert!(said.contains("must be a date as YYYY-MM-DD, for example 2026-03-31"), "{bad}: {said}");
         assert!(
             !said.contains("premature") && !said.contains("trailing input") && !said.contains("out of range"),
             "{said}"
         );
     }
+    let out = systemejer(&url).args(["worker", "--once", "--dry-run", "--as-of", "0026-03-31"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("must fall in the years 1900 to 9999"), "the API's rule too");
 
     let run = systemejer(&url).args(["worker", "--once"]).output().unwrap();
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));

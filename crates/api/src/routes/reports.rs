@@ -135,12 +135,8 @@ async fn processing_records_csv(state: web::Data<AppState>, caller: Caller) -> R
 /// A cell a spreadsheet shows as text: one that begins as a formula would (`=`, `+`, `-`, `@`,
 /// a tab or a carriage return) gets a leading `'`, so that a name typed into the register
 /// cannot run as a formula in the DPO's Excel (OWASP's advice on CSV injection).
-fn inert(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        std::borrow::Cow::Owned(format!("'{cell}"))
-    } else {
-        std::borrow::Cow::Borrowed(cell)
-    }
+fn inert(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell }
 }
 
 fn to_csv(rows: &[ProcessingRecordRow]) -> Result<Vec<u8>, ApiError> {
@@ -193,7 +189,7 @@ fn to_csv(rows: &[ProcessingRecordRow]) -> Result<Vec<u8>, ApiError> {
                 r.retention_summary.clone().unwrap_or_default(),
                 r.security_measures.clone().unwrap_or_default(),
             ];
-            w.write_record(fields.iter().map(|f| inert(f).into_owned())).map_err(fail)?;
+            w.write_record(fields.map(inert)).map_err(fail)?;
         }
         w.flush().map_err(|e| ApiError::internal("writing CSV", e))?;
     }
