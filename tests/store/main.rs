@@ -5,6 +5,7 @@
 
 mod checks;
 mod demo;
+mod history;
 
 use std::path::Path;
 

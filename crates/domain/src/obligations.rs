@@ -709,8 +709,11 @@ pub struct Completion {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lifecycle::fixtures::{day, ready_records, risk};
-    use crate::risk::RiskPerspective;
+    use crate::ids::RecordId;
+    use crate::lifecycle::fixtures::{at, day, ready_records, risk};
+    use crate::lifecycle::{TransitionFacts, evaluate};
+    use crate::records::SystemChange;
+    use crate::risk::{RiskLevel, RiskPerspective};
     use crate::system::fixtures::complete_system;
     use proptest::prelude::*;
 
@@ -939,6 +942,107 @@ mod tests {
             prop_assert!(due <= add_months(from, interval));
             if at_once.is_none() {
                 prop_assert!(due > from);
+            }
+        }
+    }
+
+    fn state() -> impl Strategy<Value = LifecycleState> {
+        proptest::sample::select(LifecycleState::ALL)
+    }
+
+    proptest! {
+        /// The records as the rules read them (the last approved risk assessment of each
+        /// perspective, the last approved DPIA) give every rule the same answer as the whole
+        /// history: each gate of each move, the duties a system has, and whether it counts as
+        /// high-risk. Approval times are drawn from a few instants, so that ties happen.
+        #[test]
+        fn the_rules_read_no_more_than_the_last_approvals(
+            from in state(),
+            personal in any::<bool>(),
+            criticality in proptest::option::of(proptest::sample::select(crate::system::Criticality::ALL)),
+            risks in proptest::collection::vec(
+                (
+                    proptest::sample::select(RiskPerspective::ALL),
+                    proptest::sample::select(RiskLevel::ALL),
+                    proptest::option::of(0u32..5),
+                ),
+                0..8,
+            ),
+            dpias in proptest::collection::vec(proptest::option::of(0u32..5), 0..4),
+            dpia_needed in any::<bool>(),
+            change_began in proptest::option::of(0u32..5),
+            change_dpia_needed in any::<bool>(),
+            incidents in proptest::collection::vec(0u32..5, 0..3),
+        ) {
+            let instant = |n: u32| at("2026-03-01T00:00:00Z") + chrono::Duration::days(i64::from(n) * 30);
+            let mut system = complete_system();
+            system.lifecycle_state = from;
+            system.processes_personal_data = Some(personal);
+            system.criticality = criticality;
+            let mut records = ready_records();
+            records.risk_assessments = risks
+                .iter()
+                .enumerate()
+                .map(|(n, (perspective, level, approved))| {
+                    let mut r = risk(*perspective, None);
+                    r.id = RecordId::from_uuid(uuid::Uuid::from_u128(100 + n as u128));
+                    r.record.risk_level = *level;
+                    r.approved_at = approved.map(instant);
+                    r
+                })
+                .collect();
+            let template = records.dpias[0].clone();
+            records.dpias = dpias
+                .iter()
+                .enumerate()
+                .map(|(n, approved)| {
+                    let mut d = template.clone();
+                    d.id = RecordId::from_uuid(uuid::Uuid::from_u128(200 + n as u128));
+                    d.approved_at = approved.map(instant);
+                    d
+                })
+                .collect();
+            if let Some(decision) = records.dpia_decision.as_mut() {
+                decision.record.needed = dpia_needed;
+            }
+            records.open_change = change_began.map(|n| SystemChange {
+                id: RecordId::from_uuid(uuid::Uuid::from_u128(300)),
+                system_id: system.id,
+                description: "Ny version".into(),
+                dpia_needed: change_dpia_needed,
+                started_by: "test".into(),
+                started_at: instant(n) + chrono::Duration::hours(1),
+                ended_at: None,
+            });
+            let incidents: Vec<_> = incidents.into_iter().map(|n| instant(n) + chrono::Duration::hours(2)).collect();
+            let read = records.clone().as_the_rules_read();
+            prop_assert!(read.risk_assessments.len() <= records.risk_assessments.len());
+            prop_assert_eq!(
+                required(&system, &read, &incidents),
+                required(&system, &records, &incidents)
+            );
+            prop_assert_eq!(
+                is_high_risk(&system, &read),
+                is_high_risk(&system, &records)
+            );
+            let owner = crate::OwnerCandidate {
+                id: system.owner_id.unwrap(),
+                position: crate::org::Position::Director,
+                active: true,
+                manager_position: None,
+            };
+            for to in LifecycleState::ALL {
+                let whole = TransitionFacts {
+                    system: &system,
+                    owner: Some(owner),
+                    records: &records,
+                    reason: Some("r"),
+                    change_description: Some("c"),
+                    dpia_needed: Some(change_dpia_needed),
+                    today: day("2026-11-28"),
+                };
+                let kept = TransitionFacts { records: &read, ..whole };
+                prop_assert_eq!(evaluate(from, *to, &kept), evaluate(from, *to, &whole), "{} -> {}", from, to);
             }
         }
     }

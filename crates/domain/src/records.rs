@@ -119,6 +119,40 @@ pub struct SystemChange {
     pub ended_at: Option<DateTime<Utc>>,
 }
 
+/// Of `list`, those approved last within their group (`group` names it): every one approved
+/// at that group's latest approval, so that ties stay.
+fn approved_last<D, G: PartialEq>(list: &mut Vec<Recorded<D>>, group: impl Fn(&D) -> G) {
+    let mut latest: Vec<(G, DateTime<Utc>)> = Vec::new();
+    for r in list.iter() {
+        let Some(at) = r.approved_at else { continue };
+        let g = group(&r.record);
+        match latest.iter_mut().find(|(x, _)| *x == g) {
+            Some((_, newest)) => *newest = (*newest).max(at),
+            None => latest.push((g, at)),
+        }
+    }
+    list.retain(|r| {
+        r.approved_at.is_some_and(|at| latest.iter().any(|(g, newest)| *newest == at && *g == group(&r.record)))
+    });
+}
+
+impl SystemRecords {
+    /// What the rules read of these records. A system's risk assessments and DPIAs pile up
+    /// over its life (one each time it is reassessed), but every rule asks of them only
+    /// whether one is approved, when the last approval was, and what the last approved one
+    /// found. So the rules need, of the risk assessments, for each perspective the ones
+    /// approved last; of the DPIAs, the ones approved last (all of them, where several were
+    /// approved at the same instant); and everything else whole. Every rule gives the same
+    /// answer on these as on the whole records (which a property test holds it to), and a
+    /// report of the whole register reads this much, not every system's history.
+    #[must_use]
+    pub fn as_the_rules_read(mut self) -> Self {
+        approved_last(&mut self.risk_assessments, |r| r.perspective);
+        approved_last(&mut self.dpias, |_| ());
+        self
+    }
+}
+
 /// Everything recorded about one system that the gates look at.
 #[derive(Debug, Clone, Default)]
 pub struct SystemRecords {

@@ -11,6 +11,7 @@ use systemejer_domain::lifecycle::{self, Refusal, TransitionFacts, TransitionReq
 use systemejer_domain::records::SystemRecords;
 use systemejer_domain::{LifecycleState, OwnerCandidate, System, SystemId};
 
+use crate::tables::documents::Reading;
 use crate::tables::obligations::{LastPassed, StoredDuty};
 use crate::tables::{agreements, documents, exit_steps, incidents, obligations, people, system_changes, systems};
 use crate::{AnyConnection, StoreError};
@@ -63,20 +64,23 @@ impl Facts {
     }
 }
 
-/// The facts of one system.
+/// The facts of one system, with every document (a change of a document finds it among them).
 pub(crate) fn load(conn: &mut AnyConnection, id: SystemId) -> Result<Facts, StoreError> {
     let system = systems::get_for_update(conn, id)?;
-    of(conn, vec![system])?.pop().ok_or_else(|| StoreError::internal("the facts of a system read vanished"))
+    of(conn, vec![system], Reading::Whole)?
+        .pop()
+        .ok_or_else(|| StoreError::internal("the facts of a system read vanished"))
 }
 
-/// The facts of each of `systems`, in their order.
-pub(crate) fn of(conn: &mut AnyConnection, systems: Vec<System>) -> Result<Vec<Facts>, StoreError> {
+/// The facts of each of `systems`, in their order, with as much of their documents as
+/// `reading` takes.
+pub(crate) fn of(conn: &mut AnyConnection, systems: Vec<System>, reading: Reading) -> Result<Vec<Facts>, StoreError> {
     let mut out = Vec::with_capacity(systems.len());
     let mut systems = systems.into_iter().peekable();
     while systems.peek().is_some() {
         let chunk: Vec<System> = systems.by_ref().take(500).collect();
         let ids: Vec<String> = chunk.iter().map(|s| s.id.to_string()).collect();
-        let mut records = records_of(conn, &ids)?;
+        let mut records = records_of(conn, &ids, reading)?;
         let mut incidents = incidents::recorded_at_of_systems(conn, &ids)?;
         let mut passed = obligations::last_passed_of_systems(conn, &ids, None, None)?;
         let mut duties = obligations::of_systems(conn, &ids)?;
@@ -93,15 +97,17 @@ pub(crate) fn of(conn: &mut AnyConnection, systems: Vec<System>) -> Result<Vec<F
     Ok(out)
 }
 
-/// What is recorded about each of the systems `ids` (at most 500): documents, agreements,
-/// exit checklist and open change, in four queries. The one way records are read.
+/// What is recorded about each of the systems `ids` (at most 500): documents (as much as
+/// `reading` takes), agreements, exit checklist and open change, in four or five queries. The
+/// one way records are read.
 pub(crate) fn records_of(
     conn: &mut AnyConnection,
     ids: &[String],
+    reading: Reading,
 ) -> Result<HashMap<String, SystemRecords>, StoreError> {
     let mut records: HashMap<String, SystemRecords> =
         ids.iter().map(|id| (id.clone(), SystemRecords::default())).collect();
-    documents::place_all(conn, ids, &mut records)?;
+    documents::place_all(conn, ids, reading, &mut records)?;
     let mut agreements = agreements::of_systems(conn, ids)?;
     let mut steps = exit_steps::of_systems(conn, ids)?;
     let mut changes = system_changes::open_of_systems(conn, ids)?;

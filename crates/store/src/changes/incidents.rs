@@ -7,6 +7,7 @@ use systemejer_domain::{AuditAction, EntityType, RecordId, Violation};
 
 use crate::audit::{self, Entry};
 use crate::facts;
+use crate::tables::documents::Reading;
 use crate::tables::{incidents, systems};
 use crate::{Store, StoreError, check_version, duties, new_id, now};
 
@@ -40,7 +41,7 @@ impl Store {
             for id in &ids {
                 in_order.extend(touched.remove(id));
             }
-            for mut facts in facts::of(conn, in_order)? {
+            for mut facts in facts::of(conn, in_order, Reading::ForRules)? {
                 facts.incidents_recorded.push(incident.created_at);
                 duties::sync(conn, &mut facts, self.day_on(today))?;
             }

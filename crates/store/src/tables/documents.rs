@@ -274,23 +274,69 @@ pub(crate) fn not_found<D: RecordKind>(system: SystemId, id: Option<RecordId>) -
     }
 }
 
-/// Every document of each of the systems `ids` (at most 500), placed among `records` (which
-/// holds an entry per id), oldest first.
+/// How much of the systems' documents a reading takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reading {
+    /// Every document: what a change of a document needs (the one it changes is among them).
+    Whole,
+    /// What the rules read ([`SystemRecords::as_the_rules_read`]): of the kinds that pile up
+    /// with a system's history (risk assessments and DPIAs), only those approved last, picked
+    /// by the database, so that a report of the whole register does not read every system's
+    /// history; every other document whole.
+    ForRules,
+}
+
+/// The kinds of document a system gathers one of each time it is reassessed.
+const PILING_UP: [DocumentKind; 2] = [DocumentKind::RiskAssessment, DocumentKind::Dpia];
+
+/// For each of the systems `ids`, kind that piles up and risk perspective: the instant of
+/// its last approval. The perspective is read from the stored JSON by the database itself.
+fn last_approvals(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<Option<NaiveDateTime>>, StoreError> {
+    use diesel::sql_types::{Nullable, Text};
+    let perspective = match conn {
+        AnyConnection::Postgresql(_) => "(body::jsonb ->> 'perspective')",
+        AnyConnection::Sqlite(_) => "json_extract(body, '$.perspective')",
+    };
+    let kinds = PILING_UP.map(|k| k.entity().as_str());
+    Ok(r::system_records
+        .filter(r::system_id.eq_any(ids))
+        .filter(r::kind.eq_any(kinds))
+        .filter(r::approved_at.is_not_null())
+        .group_by((r::system_id, r::kind, diesel::dsl::sql::<Nullable<Text>>(perspective)))
+        .select(diesel::dsl::max(r::approved_at))
+        .load(conn)?)
+}
+
+/// The documents of each of the systems `ids` (at most 500), as much as `reading` takes,
+/// placed among `records` (which holds an entry per id), oldest first.
 pub(crate) fn place_all(
     conn: &mut AnyConnection,
     ids: &[String],
+    reading: Reading,
     records: &mut HashMap<String, SystemRecords>,
 ) -> Result<(), StoreError> {
-    let rows: Vec<(String, DocumentRow)> = r::system_records
-        .filter(r::system_id.eq_any(ids))
-        .select((r::kind, columns()))
-        .order((r::recorded_at.asc(), r::id.asc()))
-        .load(conn)?;
+    let query = r::system_records.filter(r::system_id.eq_any(ids)).select((r::kind, columns())).into_boxed();
+    let query = match reading {
+        Reading::Whole => query,
+        Reading::ForRules => {
+            let last = last_approvals(conn, ids)?;
+            let kinds = PILING_UP.map(|k| k.entity().as_str());
+            query.filter(r::kind.ne_all(kinds).or(r::approved_at.eq_any(last)))
+        }
+    };
+    let rows: Vec<(String, DocumentRow)> = query.order((r::recorded_at.asc(), r::id.asc())).load(conn)?;
     for (kind, row) in rows {
         let kind = DocumentKind::from_name(&kind)
             .ok_or_else(|| StoreError::internal(format!("unreadable stored data: system_records.kind {kind:?}")))?;
         if let Some(target) = records.get_mut(&row.1) {
             place(target, kind, row)?;
+        }
+    }
+    if reading == Reading::ForRules {
+        // An approval at the same instant in another system or perspective brought a few
+        // more: the domain's own reading keeps what the rules read.
+        for target in records.values_mut() {
+            *target = std::mem::take(target).as_the_rules_read();
         }
     }
     Ok(())

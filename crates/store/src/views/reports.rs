@@ -15,7 +15,7 @@ use systemejer_domain::{EntityType, LifecycleState, OrgUnitId, OwnerCandidate, P
 
 use crate::facts::{self, Facts};
 use crate::sql::{from_json, parse};
-use crate::tables::documents::{self, DocumentKind, Stored};
+use crate::tables::documents::{self, DocumentKind, Reading, Stored};
 use crate::tables::obligations::StoredDuty;
 use crate::tables::{audit_events, incidents, obligations, people, processors, system_changes, systems};
 use crate::{AnyConnection, Store, StoreError, duties};
@@ -108,7 +108,7 @@ impl Store {
             let mut records = HashMap::new();
             for chunk in kept.chunks(500) {
                 let ids: Vec<String> = chunk.iter().map(|s| s.id.to_string()).collect();
-                records.extend(facts::records_of(conn, &ids)?);
+                records.extend(facts::records_of(conn, &ids, Reading::ForRules)?);
             }
             let processor_ids: Vec<String> =
                 records.values().flat_map(|r| r.agreements.iter().map(|a| a.processor_id.to_string())).collect();
@@ -186,7 +186,7 @@ fn live_report(
     let mut rows = Vec::with_capacity(kept.len());
     for chunk in kept.chunks(500) {
         let ids: Vec<String> = chunk.iter().map(|s| s.id.to_string()).collect();
-        let mut records = facts::records_of(conn, &ids)?;
+        let mut records = facts::records_of(conn, &ids, Reading::ForRules)?;
         let mut duties = obligations::of_systems(conn, &ids)?;
         for (system, key) in chunk.iter().zip(&ids) {
             let recorded = records.remove(key).unwrap_or_default();
