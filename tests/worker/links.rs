@@ -25,6 +25,7 @@ on_both_backends!(
     a_failed_test_is_told_at_once_and_open_exit_steps_weekly,
     the_coordinator_gets_long_overdue_duties_grouped_by_owner,
     a_duty_link_holds_for_its_cycle_and_never_past_the_longest_lifetime,
+    a_supervision_names_its_processor_in_the_mail_and_on_the_pages,
 );
 
 /// The duty link the mail's plain text gives for `duty` (its title).
@@ -653,4 +654,48 @@ async fn a_duty_link_holds_for_its_cycle_and_never_past_the_longest_lifetime(app
     let yearly = expiry("eva@randers.dk");
     let days = (yearly - Utc::now()).num_days();
     assert!((59..=60).contains(&days), "at most 60 days: {yearly}");
+}
+
+/// An owner may answer for several processors: the supervision names its processor in the
+/// mail, on the duty's page and on "Mine opgaver", so that two never read alike.
+async fn a_supervision_names_its_processor_in_the_mail_and_on_the_pages(app: TestApp) {
+    let smtp = SmtpServer::start().await;
+    let (sys, owner_token, owner_id) = system_in_use(&app, "ole@randers.dk").await;
+    // Netcompany was last supervised a year ago less five days: due in five days. KMD's
+    // agreement is new: its first supervision is a year away.
+    let last_year = (today() + Duration::days(5)).checked_sub_months(chrono::Months::new(12)).unwrap();
+    for name in ["Netcompany A/S", "KMD A/S"] {
+        let processor = app.create("/api/v1/processors", json!({"name": name, "country": "DK"})).await;
+        let body = json!({"processor_id": processor, "signed_on": last_year, "supervision_method": "isae_3402", "supervision_interval_months": 12});
+        let agreement =
+            app.post(&format!("{sys}/processing-agreements"), &owner_token, body).await.ok(201)["id"].clone();
+        if name.starts_with("Netcompany") {
+            let evidence =
+                json!({"type": "supervision", "report_kind": "isae_3402", "conclusion": "Ingen bemærkninger"});
+            let done = json!({"done_on": last_year, "result": "passed", "subject": agreement, "evidence": evidence});
+            app.post(&format!("{sys}/obligations/processor_supervision/completions"), &owner_token, done).await.ok(201);
+        }
+    }
+    let w = worker(&app, &smtp, RetryPolicy::default()).await;
+    assert_eq!(w.run_once(today(), Utc::now()).await.unwrap().sent, 1);
+    let received = smtp.received();
+    let message = MessageParser::default().parse(&received[0].data).unwrap();
+    let text = message.body_text(0).unwrap().into_owned();
+    assert!(text.contains("Tilsyn med databehandler: Netcompany A/S"), "{text}");
+    assert!(!text.contains("KMD"), "only the supervision due soon: {text}");
+
+    let page = Visitor::new(&app.base).open(&link_in(&text, "Tilsyn med databehandler")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    assert_eq!(page.h1(), "Tilsyn med databehandler (Netcompany A/S): Vejregister");
+    assert!(page.html.contains("<dd>Tilsyn med databehandler (Netcompany A/S)</dd>"), "{}", page.html);
+
+    let mine = Link {
+        person: owner_id.parse().unwrap(),
+        target: LinkTarget::MyDuties,
+        expires_at: Utc::now() + Duration::days(60),
+    };
+    let list = Visitor::new(&app.base).open(&format!("/l/{}", app.link_keys.sign(&mine))).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.html);
+    assert!(list.html.contains("<h3>Tilsyn med databehandler (Netcompany A/S)</h3>"), "{}", list.html);
+    assert!(list.html.contains("<td>Tilsyn med databehandler (KMD A/S)</td>"), "later, named too: {}", list.html);
 }

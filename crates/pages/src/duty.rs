@@ -30,7 +30,7 @@ struct DutyPage {
 pub struct DutyView {
     pub system: String,
     pub role: String,
-    pub title: &'static str,
+    pub title: String,
     pub done_means: &'static str,
     pub due: Option<String>,
     pub when: Option<String>,
@@ -390,7 +390,7 @@ fn render(
     let view = DutyView {
         system: system.name.clone(),
         role,
-        title: key.kind.title(lang),
+        title: duty_title(pages, key.system, key.kind, &key.subject, lang)?,
         done_means: key.kind.done_means(lang),
         due: due.map(|d| texts::date(d, lang)),
         when: due.filter(|_| recorded.is_none()).map(|d| texts::when(d, today, lang)),
@@ -408,6 +408,26 @@ fn render(
     };
     let body = DutyPage { f: Frame::new(pages, lang, Some(person.name.clone())), d: view }.render().unwrap_or_default();
     Ok(Reply::Page(status, body))
+}
+
+/// A duty's title as people read it. A supervision names its processor in brackets, as an
+/// owner may have several ("Tilsyn med databehandler (Netcompany)").
+pub fn duty_title(
+    pages: &Pages,
+    system: SystemId,
+    kind: ObligationKind,
+    subject: &str,
+    lang: Language,
+) -> Result<String, StoreError> {
+    let title = kind.title(lang);
+    if kind != ObligationKind::ProcessorSupervision || subject.is_empty() {
+        return Ok(title.to_owned());
+    }
+    let agreement = pages.store.list_agreements(system)?.into_iter().find(|a| a.id.to_string() == subject);
+    Ok(match agreement {
+        Some(a) => format!("{title} ({})", pages.store.get_processor(a.processor_id)?.name),
+        None => title.to_owned(),
+    })
 }
 
 /// The reader's role for the system, in words: the owner, or a delegate and who the owner is.

@@ -12,7 +12,7 @@ use systemejer_domain::{Language, LifecycleState, Person, System, SystemId};
 use systemejer_links::LinkTarget;
 use systemejer_store::{PageRequest, StoreError, SystemFilter};
 
-use crate::duty::{self, Place, form_id, new_form};
+use crate::duty::{self, Place, duty_title, form_id, new_form};
 use crate::form::{self, Posted, Problems};
 use crate::respond::{Reply, blocking};
 use crate::session::{self, DutyKey, Refused, Session};
@@ -48,7 +48,7 @@ pub struct MineSystem {
 
 /// A duty not yet open: when it falls due.
 pub struct Later {
-    pub title: &'static str,
+    pub title: String,
     pub due: String,
 }
 
@@ -58,7 +58,7 @@ const OPEN_DAYS: i64 = 60;
 
 /// One open duty on the list.
 pub struct MineDuty {
-    pub title: &'static str,
+    pub title: String,
     pub done_means: &'static str,
     pub due: String,
     pub when: String,
@@ -268,11 +268,12 @@ fn render_list(
         let mut shown = Vec::new();
         let mut later = Vec::new();
         for (due, o) in duties {
+            let subject = o.subject.clone().unwrap_or_default();
+            let title = duty_title(pages, system.id, o.kind, &subject, lang)?;
             if (due - today).num_days() > OPEN_DAYS {
-                later.push(Later { title: o.kind.title(lang), due: texts::date(due, lang) });
+                later.push(Later { title, due: texts::date(due, lang) });
                 continue;
             }
-            let subject = o.subject.clone().unwrap_or_default();
             let key = DutyKey { system: system.id, kind: o.kind, subject: subject.clone() };
             let id = form_id(system.id, o.kind, &subject);
             let mine = typed.take_if(|x| x.form == id).map(|x| (x.posted, x.problems));
@@ -285,7 +286,7 @@ fn render_list(
             let form = (!o.kind.done_by_approval() && !read_only)
                 .then(|| new_form(Place { action, csrf: csrf.clone(), id }, o.kind, due, today, lang, mine));
             shown.push(MineDuty {
-                title: o.kind.title(lang),
+                title,
                 done_means: o.kind.done_means(lang),
                 due: texts::date(due, lang),
                 when: texts::when(due, today, lang),
