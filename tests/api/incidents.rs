@@ -76,8 +76,56 @@ async fn a_breach_from_discovery_to_closing(app: TestApp) {
         )
         .await;
     assert!(told.ok(200)["subjects_notified_at"].is_string());
+    // A high risk to the data subjects (art. 34): when they were told is not enough to close;
+    // how they were told must be on record too.
+    let undecided = app.patch(&format!("/api/v1/incidents/{id}"), &owner, close.clone()).await;
+    let problem = undecided.problem(422);
+    assert_eq!(
+        (problem["errors"][0]["field"].as_str(), problem["errors"][0]["rule"].as_str()),
+        (Some("subjects_notified_how"), Some("data_subjects_undecided")),
+        "{problem}"
+    );
+    assert!(problem["errors"][0]["message"].as_str().unwrap().contains("art. 34"), "{problem}");
+    assert_eq!(
+        app.get(&format!("/api/v1/incidents/{id}"), &owner).await.ok(200)["closed_at"],
+        serde_json::Value::Null,
+        "nothing written"
+    );
+    let how = json!({"subjects_notified_how": "Brev i Digital Post til hver af de 40 borgere"});
+    app.patch(&format!("/api/v1/incidents/{id}"), &owner, how).await.ok(200);
     let closed = app.patch(&format!("/api/v1/incidents/{id}"), &owner, close).await;
     assert_eq!(closed.ok(200)["status"], "closed");
+    assert_eq!(closed.ok(200)["subjects_notified_how"], "Brev i Digital Post til hver af de 40 borgere");
+
+    // Not telling them needs an art. 34(3) ground as well as the reason; and a breach whose
+    // risk was never assessed cannot be closed at all.
+    let second = app
+        .post("/api/v1/incidents", &owner, json!({"system_ids": [system_id], "discovered_at": chrono::Utc::now().to_rfc3339(), "description": "Bærbar stjålet", "personal_data_breach": true}))
+        .await
+        .ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let at = format!("/api/v1/incidents/{second}");
+    let report = json!({"reported_at": chrono::Utc::now().to_rfc3339()});
+    app.post(&format!("{at}/reports"), &dpo, report).await.ok(201);
+    let unassessed = app.patch(&at, &owner, json!({"closed_at": chrono::Utc::now().to_rfc3339()})).await;
+    assert_eq!(unassessed.problem(422)["errors"][0]["rule"], "breach_risk_undecided");
+    let reason_only = json!({"risk_level": "high", "subjects_not_notified_reason": "Disken var krypteret", "closed_at": chrono::Utc::now().to_rfc3339()});
+    let problem = app.patch(&at, &owner, reason_only.clone()).await.problem(422).clone();
+    assert_eq!(problem["errors"][0]["field"], "subjects_not_notified_ground", "{problem}");
+    let bad_ground = json!({"subjects_not_notified_ground": "forgot"});
+    assert_eq!(
+        app.patch(&at, &owner, bad_ground).await.problem(422)["errors"][0]["field"],
+        "subjects_not_notified_ground"
+    );
+    let mut grounded = reason_only;
+    grounded["subjects_not_notified_ground"] = json!("unintelligible");
+    let closed = app.patch(&at, &owner, grounded).await;
+    assert_eq!(closed.ok(200)["status"], "closed");
+    assert_eq!(closed.ok(200)["subjects_not_notified_ground"], "unintelligible");
+    let both = json!({"subjects_notified_how": "Telefon"});
+    assert_eq!(app.patch(&at, &owner, both).await.problem(422)["errors"][0]["rule"], "exclusive");
 
     // An incident that is not a breach has no deadline and is not reported.
     let plain = app

@@ -9,7 +9,8 @@ on_both_backends!(
     first_day_in_the_register,
     a_failed_change_writes_nothing,
     people_and_units_keep_their_integrity,
-    health_docs_and_spec_are_open
+    health_docs_and_spec_are_open,
+    a_system_names_its_successor_and_the_successor_links_back
 );
 
 async fn first_day_in_the_register(app: TestApp) {
@@ -226,4 +227,41 @@ async fn health_docs_and_spec_are_open(app: TestApp) {
         assert_eq!(reply.headers["cache-control"], "no-store");
         assert_eq!(reply.headers["content-security-policy"], "default-src 'none'; frame-ancestors 'none'");
     }
+}
+
+/// A system being shut down names the system that takes over its work (*afløses af*), and the
+/// successor links back; a loop, the system itself or a system that does not exist is refused,
+/// and a successor cannot be deleted while another names it.
+async fn a_system_names_its_successor_and_the_successor_links_back(app: TestApp) {
+    let admin = app.admin();
+    let old = app.create("/api/v1/systems", json!({"name": "Gammelt ESDH", "kind": "it_system"})).await;
+    let new = app.create("/api/v1/systems", json!({"name": "Nyt ESDH", "kind": "it_system"})).await;
+    let (old_path, new_path) = (format!("/api/v1/systems/{old}"), format!("/api/v1/systems/{new}"));
+
+    let named = app.patch(&old_path, &admin, json!({"successor_id": new})).await.ok(200).clone();
+    assert_eq!(named["successor_id"], new.as_str());
+    assert_eq!(named["predecessor_ids"], json!([]));
+    let successor = app.get(&new_path, &admin).await.ok(200).clone();
+    assert_eq!(successor["predecessor_ids"], json!([old]), "the successor links back");
+    assert_eq!(successor["successor_id"], serde_json::Value::Null);
+    let listed = app.get("/api/v1/systems?q=ESDH", &admin).await.ok(200).clone();
+    let listed_new = listed["items"].as_array().unwrap().iter().find(|s| s["id"] == new.as_str()).unwrap().clone();
+    assert_eq!(listed_new["predecessor_ids"], json!([old]), "in lists too");
+
+    let refused = |body: serde_json::Value, path: String| {
+        let app = &app;
+        let admin = admin.clone();
+        async move { app.patch(&path, &admin, body).await.problem(422)["errors"][0].clone() }
+    };
+    let looped = refused(json!({"successor_id": old}), new_path.clone()).await;
+    assert_eq!((looped["field"].as_str(), looped["rule"].as_str()), (Some("successor_id"), Some("no_loop")));
+    assert_eq!(refused(json!({"successor_id": old}), old_path.clone()).await["rule"], "not_self");
+    let nowhere = refused(json!({"successor_id": "0193a5b2-0000-7000-8000-000000000001"}), old_path.clone()).await;
+    assert_eq!(nowhere["rule"], "exists");
+    assert_eq!(app.get(&new_path, &admin).await.ok(200)["successor_id"], serde_json::Value::Null, "nothing written");
+
+    assert_eq!(app.delete(&new_path, &admin).await.problem(409)["code"], "named_as_successor");
+    app.patch(&old_path, &admin, json!({"successor_id": null})).await.ok(200);
+    assert_eq!(app.get(&new_path, &admin).await.ok(200)["predecessor_ids"], json!([]));
+    app.delete(&new_path, &admin).await.ok(204);
 }

@@ -8,7 +8,7 @@ use systemejer_store::ComplianceFilter;
 
 use crate::common::{day, system_in_use, today};
 
-on_both_backends!(the_compliance_overview, the_record_of_processing_as_csv);
+on_both_backends!(the_compliance_overview, the_record_of_processing_as_csv, a_unit_filter_takes_the_units_below_it);
 
 async fn the_compliance_overview(app: TestApp) {
     let auditor = app.token("revisor@randers.dk", &[Role::Auditor]);
@@ -174,4 +174,74 @@ async fn the_record_of_processing_as_csv(app: TestApp) {
     // the JSON keeps it as it was given.
     assert_eq!(field("data_subject_categories"), "'=HYPERLINK(\"http://evil\";\"x\"), Forældre");
     assert_eq!(items[0]["data_subject_categories"][0], "=HYPERLINK(\"http://evil\";\"x\")");
+}
+
+/// A directorate's filter takes its departments and their sections, wherever a unit filter
+/// exists (systems, people, the compliance overview); `include_sub_units=false` takes the unit
+/// alone.
+async fn a_unit_filter_takes_the_units_below_it(app: TestApp) {
+    let unit = |name: &str, kind: &str, parent: Option<&str>| {
+        let mut body = json!({"name": name, "kind": kind});
+        if let Some(parent) = parent {
+            body["parent_id"] = json!(parent);
+        }
+        app.create("/api/v1/org-units", body)
+    };
+    let directorate = unit("Teknik og Miljø", "directorate", None).await;
+    let department = unit("Vej og Park", "department", Some(&directorate)).await;
+    let section = unit("Vejdrift", "section", Some(&department)).await;
+    let elsewhere = unit("Børn og Skole", "directorate", None).await;
+    let system = |name: &str, unit: &str| {
+        app.create("/api/v1/systems", json!({"name": name, "kind": "it_system", "org_unit_id": unit}))
+    };
+    let in_section = system("Vejregister", &section).await;
+    let in_directorate = system("Sagsoverblik", &directorate).await;
+    system("Elevplan", &elsewhere).await;
+    let person = app
+        .create(
+            "/api/v1/people",
+            json!({"name": "Åse Vej", "email": "aase.vej@randers.dk", "position": "employee", "org_unit_id": section}),
+        )
+        .await;
+
+    let admin = app.admin();
+    let ids = |page: &serde_json::Value, list: &str| {
+        let mut ids: Vec<String> = page[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["id"].as_str().or(x["system_id"].as_str()).unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    let both = sorted(vec![in_section.clone(), in_directorate.clone()]);
+    for (path, list) in [("/api/v1/systems", "items"), ("/api/v1/reports/compliance", "systems")] {
+        let whole = app.get(&format!("{path}?org_unit_id={directorate}"), &admin).await.ok(200).clone();
+        assert_eq!(ids(&whole, list), both, "{path}: the directorate and the units below it");
+        let alone =
+            app.get(&format!("{path}?org_unit_id={directorate}&include_sub_units=false"), &admin).await.ok(200).clone();
+        assert_eq!(ids(&alone, list), vec![in_directorate.clone()], "{path}: the directorate alone");
+        let department = app.get(&format!("{path}?org_unit_id={department}"), &admin).await.ok(200).clone();
+        assert_eq!(
+            ids(&department, list),
+            vec![in_section.clone()],
+            "{path}: a department takes its sections, not its parent"
+        );
+    }
+    let people = app.get(&format!("/api/v1/people?org_unit_id={directorate}"), &admin).await.ok(200).clone();
+    assert_eq!(ids(&people, "items"), vec![person.clone()]);
+    let alone = app
+        .get(&format!("/api/v1/people?org_unit_id={directorate}&include_sub_units=false"), &admin)
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(people["total"], 1);
+    assert_eq!(alone["total"], 0);
+    let wrong = app.get(&format!("/api/v1/systems?org_unit_id={directorate}&include_sub_units=maybe"), &admin).await;
+    assert_eq!(wrong.problem(400)["errors"][0]["field"], "include_sub_units");
 }

@@ -20,6 +20,7 @@ use systemejer_domain::gdpr::{
     CountryCode, Cvr, DataSubjectRight, IsoDuration, ProcessingAgreement, ProcessingRecord, Processor, RetentionRule,
     SupervisionMethod,
 };
+use systemejer_domain::incidents::{AuthorityReport, IncidentChanges, NewIncident};
 use systemejer_domain::obligations::{self, Completion, CompletionResult, ObligationKind, Via};
 use systemejer_domain::operations::{ContingencyPlan, Procedure, ProcedureKind};
 use systemejer_domain::records::{Recorded, SystemChange, SystemRecords};
@@ -75,10 +76,21 @@ pub fn load(store: &Store, options: Options) -> Result<Summary, StoreError> {
     let mut summary = Summary::default();
     summary.counts += store.write_bulk(&generator.organisation(), ACTOR)?;
     let mut breached = Vec::new();
+    let mut succeeded = false;
     let mut left = options.systems;
     while left > 0 {
         let n = left.min(BATCH);
-        let systems = generator.systems(n);
+        let mut systems = generator.systems(n);
+        if !succeeded {
+            // A retired system that names the system that took over its work (afløses af).
+            let state = |s: &BulkSystem, state| s.system.lifecycle_state == state;
+            let old = systems.iter().position(|s| state(s, LifecycleState::Retired));
+            let new = systems.iter().position(|s| state(s, LifecycleState::InUse));
+            if let (Some(old), Some(new)) = (old, new) {
+                systems[old].system.successor_id = Some(systems[new].system.id);
+                succeeded = true;
+            }
+        }
         breached.extend(
             systems
                 .iter()
@@ -112,7 +124,48 @@ pub fn load(store: &Store, options: Options) -> Result<Summary, StoreError> {
         store.create_incident(new, ACTOR)?;
         summary.incidents += 1;
     }
+    if let Some(system) = breached.first() {
+        closed_breach(store, *system, generator.at(options.today - Days::new(45), 14))?;
+        summary.incidents += 1;
+    }
     Ok(summary)
+}
+
+/// A breach handled from end to end: a high risk to the data subjects, reported to
+/// Datatilsynet within the 72 hours, the people told by letter (art. 34), and closed.
+fn closed_breach(store: &Store, system: SystemId, discovered: DateTime<Utc>) -> Result<(), StoreError> {
+    fn parse<T: serde::de::DeserializeOwned>(what: &str, v: serde_json::Value) -> Result<T, StoreError> {
+        serde_json::from_value(v).map_err(|e| StoreError::internal_from(format!("the demo {what} does not parse"), e))
+    }
+    let new: NewIncident = parse(
+        "breach",
+        serde_json::json!({
+            "system_ids": [system],
+            "discovered_at": discovered,
+            "description": "Et brev med helbredsoplysninger blev sendt til en forkert adresse.",
+            "personal_data_breach": true,
+            "data_subject_categories": ["Borgere"],
+            "approx_data_subjects": 1,
+            "risk_level": "high",
+        }),
+    )?;
+    let id = store.create_incident(new, ACTOR)?.id;
+    let report: AuthorityReport = parse(
+        "report",
+        serde_json::json!({"reported_at": discovered + chrono::Duration::hours(20), "reference": "DT-DEMO-1"}),
+    )?;
+    store.add_incident_report(id, report, ACTOR)?;
+    let handled: IncidentChanges = parse(
+        "decision",
+        serde_json::json!({
+            "measures": "Modtageren har bekræftet, at brevet er destrueret.",
+            "subjects_notified_at": discovered + chrono::Duration::days(2),
+            "subjects_notified_how": "Brev i Digital Post med en forklaring og en kontaktperson",
+            "closed_at": discovered + chrono::Duration::days(9),
+        }),
+    )?;
+    store.update_incident(id, &handled, None, ACTOR)?;
+    Ok(())
 }
 
 /// The parts the municipality is built from, drawn in a fixed order from one seeded stream.
@@ -449,6 +502,8 @@ impl Generator {
             owner_id: Some(owner),
             org_unit_id: Some(department.id),
             delegates: delegates.clone(),
+            successor_id: None,
+            predecessor_ids: Vec::new(),
             lifecycle_state: state,
             version: 1,
             created_at,

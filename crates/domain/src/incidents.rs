@@ -36,6 +36,20 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// Why the data subjects of a high-risk breach need not be told (GDPR art. 34(3)).
+    pub enum NotNotifiedGround {
+        /// (a) The data were made unintelligible to anyone not authorised to see them, for
+        /// example encrypted (*krypteret*).
+        Unintelligible => "unintelligible",
+        /// (b) Measures taken since ensure that the high risk is no longer likely to come about.
+        RiskAverted => "risk_averted",
+        /// (c) Telling each would take a disproportionate effort, and a public communication
+        /// (*offentlig meddelelse*) told them as effectively instead.
+        PublicNotice => "public_notice",
+    }
+}
+
 /// One report to Datatilsynet; a breach may be reported in phases (art. 33(4)).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -91,6 +105,12 @@ pub struct Incident {
     pub not_reported_reason: Option<String>,
     /// When the data subjects were told (art. 34).
     pub subjects_notified_at: Option<DateTime<Utc>>,
+    /// How they were told (a letter in Digital Post, a phone call, ...).
+    #[serde(default)]
+    pub subjects_notified_how: Option<String>,
+    /// The art. 34(3) ground for not telling the data subjects of a high-risk breach.
+    #[serde(default)]
+    pub subjects_not_notified_ground: Option<NotNotifiedGround>,
     /// Why the data subjects were not told.
     pub subjects_not_notified_reason: Option<String>,
     /// When the incident was closed.
@@ -123,6 +143,53 @@ impl Incident {
         } else {
             IncidentStatus::Open
         };
+    }
+
+    /// What keeps a breach from being closed under art. 34: its risk to the data subjects must
+    /// be assessed, and where it is high, either when and how they were told is recorded, or
+    /// the art. 34(3) ground and the reason for not telling them. Empty when nothing does.
+    pub fn art_34_undecided(&self) -> Vec<Violation> {
+        if !self.personal_data_breach {
+            return Vec::new();
+        }
+        match self.risk_level {
+            None => vec![Violation::new(
+                "risk_level",
+                "breach_risk_undecided",
+                "assess the risk to the data subjects before the breach is closed",
+            )],
+            Some(RiskLevel::High) => {
+                let told = self.subjects_notified_at.is_some() && self.subjects_notified_how.is_some();
+                let excused =
+                    self.subjects_not_notified_ground.is_some() && self.subjects_not_notified_reason.is_some();
+                if told || excused {
+                    return Vec::new();
+                }
+                let mut missing: Vec<&str> = Vec::new();
+                if self.subjects_not_notified_ground.is_some() || self.subjects_not_notified_reason.is_some() {
+                    missing
+                        .extend(self.subjects_not_notified_ground.is_none().then_some("subjects_not_notified_ground"));
+                    missing
+                        .extend(self.subjects_not_notified_reason.is_none().then_some("subjects_not_notified_reason"));
+                } else {
+                    missing.extend(self.subjects_notified_at.is_none().then_some("subjects_notified_at"));
+                    missing.extend(self.subjects_notified_how.is_none().then_some("subjects_notified_how"));
+                }
+                missing
+                    .into_iter()
+                    .map(|field| {
+                        Violation::new(
+                            field,
+                            "data_subjects_undecided",
+                            "the breach is a high risk to the data subjects (art. 34): record when and how they \
+                             were told, or the art. 34(3) ground and the reason for not telling them, before it is \
+                             closed",
+                        )
+                    })
+                    .collect()
+            }
+            Some(_) => Vec::new(),
+        }
     }
 
     /// Whether a breach still awaits the report or the decision not to report.
@@ -239,6 +306,8 @@ impl NewIncident {
             reports: Vec::new(),
             not_reported_reason: None,
             subjects_notified_at: None,
+            subjects_notified_how: None,
+            subjects_not_notified_ground: None,
             subjects_not_notified_reason: None,
             closed_at: None,
             authority_deadline: None,
@@ -282,6 +351,14 @@ pub struct IncidentChanges {
     #[serde(default, deserialize_with = "crate::values::patch_field")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<DateTime<Utc>>, nullable))]
     pub subjects_notified_at: Option<Option<DateTime<Utc>>>,
+    /// How the data subjects were told (a letter in Digital Post, ...); `null` clears.
+    #[serde(default, deserialize_with = "crate::values::patch_field")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, min_length = 1, max_length = 10000))]
+    pub subjects_notified_how: Option<Option<Prose>>,
+    /// The art. 34(3) ground for not telling them; `null` clears.
+    #[serde(default, deserialize_with = "crate::values::patch_field")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<NotNotifiedGround>, nullable))]
+    pub subjects_not_notified_ground: Option<Option<NotNotifiedGround>>,
     /// Why the data subjects were not told; `null` clears.
     #[serde(default, deserialize_with = "crate::values::patch_field")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, min_length = 1, max_length = 10000))]
@@ -314,6 +391,12 @@ impl IncidentChanges {
         if let Some(v) = self.subjects_notified_at {
             i.subjects_notified_at = v;
         }
+        if let Some(v) = &self.subjects_notified_how {
+            i.subjects_notified_how = text(v);
+        }
+        if let Some(v) = self.subjects_not_notified_ground {
+            i.subjects_not_notified_ground = v;
+        }
         if let Some(v) = &self.subjects_not_notified_reason {
             i.subjects_not_notified_reason = text(v);
         }
@@ -327,9 +410,16 @@ impl IncidentChanges {
         if i.not_reported_reason.is_some() && !i.personal_data_breach {
             out.push(Violation::new("not_reported_reason", "breach_only", "only personal data breaches are reported"));
         }
-        if i.subjects_notified_at.is_some() && i.subjects_not_notified_reason.is_some() {
+        let told = i.subjects_notified_at.is_some() || i.subjects_notified_how.is_some();
+        let not_told = i.subjects_not_notified_reason.is_some() || i.subjects_not_notified_ground.is_some();
+        if told && not_told {
+            let field = if i.subjects_not_notified_reason.is_some() {
+                "subjects_not_notified_reason"
+            } else {
+                "subjects_not_notified_ground"
+            };
             out.push(Violation::new(
-                "subjects_not_notified_reason",
+                field,
                 "exclusive",
                 "the data subjects were told, or there is a reason they were not: not both",
             ));
@@ -349,6 +439,9 @@ impl IncidentChanges {
                 "breach_undecided",
                 "a breach cannot be closed before it is reported or the decision not to report is recorded",
             ));
+        }
+        if i.closed_at.is_some() {
+            out.extend(i.art_34_undecided());
         }
         if !out.is_empty() {
             return Err(out);
@@ -437,9 +530,48 @@ mod tests {
         assert_eq!(close.apply(breach(), now).unwrap_err()[0].rule, "breach_undecided");
         let decide = IncidentChanges {
             not_reported_reason: Some(Some(Text::parse("Krypteret; ingen risiko").unwrap())),
-            ..close
+            risk_level: Some(Some(RiskLevel::Low)),
+            ..close.clone()
         };
         let closed = decide.apply(breach(), now).unwrap();
         assert_eq!(closed.status, IncidentStatus::Closed);
+        let unassessed = IncidentChanges { risk_level: Some(None), ..decide };
+        assert_eq!(unassessed.apply(breach(), now).unwrap_err()[0].rule, "breach_risk_undecided");
+    }
+
+    /// A high risk to the data subjects (art. 34): closed only once they were told (when and
+    /// how), or the art. 34(3) ground and the reason for not telling them are on record.
+    #[test]
+    fn a_high_risk_breach_is_closed_only_once_the_data_subjects_are_decided() {
+        let now = at("2026-11-28T00:00:00Z");
+        let mut reported = breach();
+        reported.add_report(report("2026-11-23T08:00:00Z", None), now).unwrap();
+        let close = IncidentChanges { closed_at: Some(Some(at("2026-11-27T00:00:00Z"))), ..Default::default() };
+        let fields = |c: &IncidentChanges| -> Vec<(String, String)> {
+            c.apply(reported.clone(), now).unwrap_err().into_iter().map(|v| (v.field, v.rule)).collect()
+        };
+        let undecided = "data_subjects_undecided".to_owned();
+        assert_eq!(
+            fields(&close),
+            [
+                ("subjects_notified_at".to_owned(), undecided.clone()),
+                ("subjects_notified_how".to_owned(), undecided.clone())
+            ]
+        );
+        let when = IncidentChanges { subjects_notified_at: Some(Some(at("2026-11-24T00:00:00Z"))), ..close.clone() };
+        assert_eq!(fields(&when), [("subjects_notified_how".to_owned(), undecided.clone())]);
+        let how = IncidentChanges { subjects_notified_how: Some(Some(Text::parse("Digital Post").unwrap())), ..when };
+        assert_eq!(how.apply(reported.clone(), now).unwrap().status, IncidentStatus::Closed);
+        let reason = IncidentChanges {
+            subjects_not_notified_reason: Some(Some(Text::parse("Krypteret disk").unwrap())),
+            ..close.clone()
+        };
+        assert_eq!(fields(&reason), [("subjects_not_notified_ground".to_owned(), undecided)]);
+        let ground =
+            IncidentChanges { subjects_not_notified_ground: Some(Some(NotNotifiedGround::Unintelligible)), ..reason };
+        assert_eq!(ground.apply(reported.clone(), now).unwrap().status, IncidentStatus::Closed);
+        // A medium risk needs neither.
+        let medium = IncidentChanges { risk_level: Some(Some(RiskLevel::Medium)), ..close };
+        assert_eq!(medium.apply(reported, now).unwrap().status, IncidentStatus::Closed);
     }
 }

@@ -117,6 +117,51 @@ impl OwnerCandidate {
     }
 }
 
+/// What a filter on a unit takes: the unit with the units below it, or the unit alone.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum UnitScope {
+    /// The unit and every unit below it: a directorate's systems are its departments' too.
+    #[default]
+    WithSubUnits,
+    /// The unit alone.
+    UnitAlone,
+}
+
+impl UnitScope {
+    /// The scope an `include_sub_units` answer asks for.
+    pub fn with_sub_units(yes: bool) -> Self {
+        if yes { Self::WithSubUnits } else { Self::UnitAlone }
+    }
+}
+
+/// The units a filter on `root` takes with its sub-units: `root` first, then every unit below
+/// it at any depth, given the organisation as (unit, parent) pairs. A directorate's systems are
+/// also its departments' and their offices'.
+pub fn unit_and_below(
+    root: crate::ids::OrgUnitId,
+    tree: impl IntoIterator<Item = (crate::ids::OrgUnitId, Option<crate::ids::OrgUnitId>)>,
+) -> Vec<crate::ids::OrgUnitId> {
+    let mut children: std::collections::HashMap<_, Vec<_>> = std::collections::HashMap::new();
+    for (unit, parent) in tree {
+        if let Some(parent) = parent {
+            children.entry(parent).or_default().push(unit);
+        }
+    }
+    let mut out = vec![root];
+    // A loop in the data (the register refuses them) would otherwise never end.
+    let mut seen = std::collections::HashSet::from([root]);
+    let mut next = 0;
+    while let Some(at) = out.get(next).copied() {
+        for child in children.get(&at).into_iter().flatten() {
+            if seen.insert(*child) {
+                out.push(*child);
+            }
+        }
+        next += 1;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -176,6 +176,14 @@ pub struct System {
     pub org_unit_id: Option<OrgUnitId>,
     /// People doing tasks for the owner.
     pub delegates: Vec<Delegate>,
+    /// The system that takes over its work when it is shut down (*afløses af*), if any.
+    #[serde(default)]
+    pub successor_id: Option<SystemId>,
+    /// The systems it takes over from: each names it as its successor (read-only; set
+    /// `successor_id` on the older system).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(read_only))]
+    pub predecessor_ids: Vec<SystemId>,
     /// Where it is in its life.
     pub lifecycle_state: LifecycleState,
     /// Increases with every change; the basis of optimistic concurrency.
@@ -268,6 +276,8 @@ pub(crate) mod fixtures {
             owner_id: Some(PersonId::from_uuid(uuid::Uuid::from_u128(1))),
             org_unit_id: Some(OrgUnitId::from_uuid(uuid::Uuid::from_u128(3))),
             delegates: vec![],
+            successor_id: None,
+            predecessor_ids: vec![],
             lifecycle_state: LifecycleState::Procurement,
             version: 1,
             created_at: now,
@@ -419,6 +429,8 @@ impl NewSystem {
             owner_id: self.owner_id,
             org_unit_id: self.org_unit_id,
             delegates: self.delegates,
+            successor_id: None,
+            predecessor_ids: Vec::new(),
             lifecycle_state: LifecycleState::Procurement,
             version: 1,
             created_at: now,
@@ -521,6 +533,11 @@ pub struct SystemChanges {
     #[serde(default, deserialize_with = "crate::values::present")]
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<Delegate>))]
     pub delegates: Option<Vec<Delegate>>,
+    /// The system that takes over its work (*afløses af*); `null` clears. It links back: the
+    /// successor lists this system among its `predecessor_ids`.
+    #[serde(default, deserialize_with = "crate::values::patch_field")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<SystemId>, nullable))]
+    pub successor_id: Option<Option<SystemId>>,
 }
 
 impl SystemChanges {
@@ -555,6 +572,7 @@ impl SystemChanges {
         set(&mut s.owner_id, &self.owner_id, |v| v);
         set(&mut s.org_unit_id, &self.org_unit_id, |v| v);
         set(&mut s.delegates, &self.delegates, |v| v);
+        set(&mut s.successor_id, &self.successor_id, |v| v);
         s
     }
 }

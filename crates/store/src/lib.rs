@@ -39,6 +39,7 @@ pub use connection::{AnyConnection, BackendKind, DatabaseUrl};
 pub use delivery::{Enqueued, RetryPolicy};
 pub use error::{Cause, ErrorChain, StoreError};
 pub use page::{Page, PageRequest};
+pub use systemejer_domain::org::UnitScope;
 pub use tables::audit_events::AuditFilter;
 pub use tables::documents::{DocumentKind, RecordKind};
 pub use tables::incidents::IncidentFilter;

@@ -56,6 +56,7 @@ diesel::table! {
         archive_body -> Nullable<Text>,
         archive_notified_on -> Nullable<Date>,
         contract_notice_on -> Nullable<Date>,
+        successor_id -> Nullable<Text>,
     }
 }
 
@@ -219,6 +220,8 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        subjects_notified_how -> Nullable<Text>,
+        subjects_not_notified_ground -> Nullable<Text>,
     }
 }
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use systemejer_domain::org::{NewPerson, Person, PersonChanges};
 use systemejer_domain::{EmailAddress, OrgUnitId, PersonId, Position};
-use systemejer_store::PersonFilter;
+use systemejer_store::{PersonFilter, UnitScope};
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -30,8 +30,11 @@ pub struct PersonQuery {
     /// Exactly this email.
     #[param(value_type = Option<String>, format = "email")]
     email: Option<EmailAddress>,
-    /// Only members of this unit.
+    /// Only members of this unit (and, by default, of the units below it).
     org_unit_id: Option<OrgUnitId>,
+    /// With `org_unit_id`: whether the units below it count too (default `true`: a
+    /// directorate's filter takes its departments); `false` takes the unit alone.
+    include_sub_units: Option<bool>,
     /// Only people reporting to this manager.
     manager_id: Option<PersonId>,
     /// Only this position.
@@ -63,6 +66,7 @@ async fn list_people(
         q: q.q,
         email: q.email,
         org_unit_id: q.org_unit_id,
+        org_unit_scope: UnitScope::with_sub_units(q.include_sub_units.unwrap_or(true)),
         manager_id: q.manager_id,
         position: q.position,
         active: q.active,

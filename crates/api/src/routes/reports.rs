@@ -7,7 +7,7 @@ use serde::Deserialize;
 use systemejer_domain::obligations::ObligationStatus;
 use systemejer_domain::reports::{ComplianceReport, ProcessingRecordRow};
 use systemejer_domain::{LifecycleState, OrgUnitId, PersonId};
-use systemejer_store::ComplianceFilter;
+use systemejer_store::{ComplianceFilter, UnitScope};
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -29,8 +29,11 @@ pub(super) fn register(cfg: &mut ServiceConfig) {
 pub struct ComplianceQuery {
     /// Only systems this person owns (required for callers without a role: their own).
     owner_id: Option<PersonId>,
-    /// Only systems of this unit.
+    /// Only systems of this unit (and, by default, of the units below it).
     org_unit_id: Option<OrgUnitId>,
+    /// With `org_unit_id`: whether the units below it count too (default `true`: a
+    /// directorate's filter takes its departments); `false` takes the unit alone.
+    include_sub_units: Option<bool>,
     /// Only systems whose worst duty has this status.
     status: Option<ObligationStatus>,
     /// Only systems in this state (default: all but `retired`).
@@ -87,6 +90,7 @@ async fn compliance_report(
     let filter = ComplianceFilter {
         owner_id: q.owner_id,
         org_unit_id: q.org_unit_id,
+        org_unit_scope: UnitScope::with_sub_units(q.include_sub_units.unwrap_or(true)),
         status: q.status,
         lifecycle_state: q.lifecycle_state,
     };

@@ -11,7 +11,7 @@ use systemejer_domain::lifecycle::{TransitionRequest, Unmet};
 use systemejer_domain::system::{NewSystem, System, SystemChanges};
 use systemejer_domain::{LifecycleState, OrgUnitId, PersonId, Prose, SystemId, TransitionRecord};
 use systemejer_store::StoreError;
-use systemejer_store::SystemFilter;
+use systemejer_store::{SystemFilter, UnitScope};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -44,8 +44,11 @@ pub struct SystemQuery {
     lifecycle_state: Option<LifecycleState>,
     /// Only systems this person owns.
     owner_id: Option<PersonId>,
-    /// Only systems of this unit.
+    /// Only systems of this unit (and, by default, of the units below it).
     org_unit_id: Option<OrgUnitId>,
+    /// With `org_unit_id`: whether the units below it count too (default `true`: a
+    /// directorate's filter takes its departments); `false` takes the unit alone.
+    include_sub_units: Option<bool>,
     /// Only systems where this person is a delegate.
     delegate_id: Option<PersonId>,
     /// Only systems changed at or after this time (RFC 3339), for incremental sync.
@@ -74,6 +77,7 @@ async fn list_systems(
         lifecycle_state: q.lifecycle_state,
         owner_id: q.owner_id,
         org_unit_id: q.org_unit_id,
+        org_unit_scope: UnitScope::with_sub_units(q.include_sub_units.unwrap_or(true)),
         delegate_id: q.delegate_id,
         changed_since: q.changed_since,
     };

@@ -63,7 +63,42 @@ fn check_references(conn: &mut AnyConnection, system: &System, before: Option<&S
     if let Err(StoreError::Invalid(v)) = org_units::require(conn, "org_unit_id", system.org_unit_id) {
         violations.extend(v);
     }
+    let successor_changed = before.is_none_or(|b| b.successor_id != system.successor_id);
+    if let Some(successor) = system.successor_id.filter(|_| successor_changed) {
+        violations.extend(check_successor(conn, system.id, successor)?);
+    }
     if violations.is_empty() { Ok(()) } else { Err(StoreError::Invalid(violations)) }
+}
+
+/// Whether `successor` may take over from `system`: it exists, is another system, and does not
+/// itself hand over, at any remove, to `system` (a loop of successors has no end).
+fn check_successor(
+    conn: &mut AnyConnection,
+    system: SystemId,
+    successor: SystemId,
+) -> Result<Option<Violation>, StoreError> {
+    let field = "successor_id";
+    if successor == system {
+        return Ok(Some(Violation::new(field, "not_self", "a system cannot take over from itself")));
+    }
+    let mut at = successor;
+    for _ in 0..10_000 {
+        match systems::successor_of(conn, at)? {
+            None if at == successor => {
+                return Ok(Some(Violation::new(field, "exists", format!("no system has the id {successor}"))));
+            }
+            Some(Some(next)) if next == system => {
+                return Ok(Some(Violation::new(
+                    field,
+                    "no_loop",
+                    format!("system {successor} is already taken over, at some remove, by this system"),
+                )));
+            }
+            Some(Some(next)) => at = next,
+            _ => return Ok(None),
+        }
+    }
+    Ok(None)
 }
 
 impl Store {
@@ -122,6 +157,14 @@ impl Store {
         self.write(|conn| {
             let before = systems::get_for_update(conn, id)?;
             check_version(expected, before.version)?;
+            if let Some(first) = before.predecessor_ids.first() {
+                return Err(StoreError::Conflict {
+                    code: "named_as_successor",
+                    message: format!(
+                        "system {first} names this system as its successor: change its successor_id first"
+                    ),
+                });
+            }
             transitions::delete_of(conn, id)?;
             systems::delete(conn, id)?;
             let key = id.to_string();

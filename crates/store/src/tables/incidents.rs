@@ -50,6 +50,8 @@ struct IncidentRow {
     version: i64,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    subjects_notified_how: Option<String>,
+    subjects_not_notified_ground: Option<String>,
 }
 
 impl IncidentRow {
@@ -79,6 +81,8 @@ impl IncidentRow {
             version: x.version,
             created_at: x.created_at.naive_utc(),
             updated_at: x.updated_at.naive_utc(),
+            subjects_notified_how: x.subjects_notified_how.clone(),
+            subjects_not_notified_ground: x.subjects_not_notified_ground.map(|g| g.as_str().to_owned()),
         }
     }
 
@@ -100,6 +104,11 @@ impl IncidentRow {
             reports,
             not_reported_reason: self.not_reported_reason,
             subjects_notified_at: self.subjects_notified_at.map(|t| t.and_utc()),
+            subjects_notified_how: self.subjects_notified_how,
+            subjects_not_notified_ground: parse_opt(
+                "incidents.subjects_not_notified_ground",
+                self.subjects_not_notified_ground.as_deref(),
+            )?,
             subjects_not_notified_reason: self.subjects_not_notified_reason,
             closed_at: self.closed_at.map(|t| t.and_utc()),
             authority_deadline: None,

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use systemejer_domain::org::{UnitScope, unit_and_below};
 use systemejer_domain::{OrgUnit, OrgUnitId, OrgUnitKind};
 
 use crate::page::{Cursor, Page, PageRequest, keyset_page};
@@ -20,6 +21,35 @@ pub struct OrgUnitFilter {
     pub parent_id: Option<OrgUnitId>,
     /// Changed at or after this time.
     pub changed_since: Option<DateTime<Utc>>,
+}
+
+/// The units a filter on `unit` takes: `unit`, and with
+/// [`UnitScope::WithSubUnits`] every unit below it, at any depth. The whole tree is read: a
+/// municipality has hundreds of units, not millions.
+pub(crate) fn in_scope(
+    conn: &mut AnyConnection,
+    unit: OrgUnitId,
+    scope: UnitScope,
+) -> Result<Vec<OrgUnitId>, StoreError> {
+    if scope == UnitScope::UnitAlone {
+        return Ok(vec![unit]);
+    }
+    let rows: Vec<(String, Option<String>)> = o::org_units.select((o::id, o::parent_id)).load(conn)?;
+    let mut tree = Vec::with_capacity(rows.len());
+    for (id, parent) in rows {
+        tree.push((parse("org_units.id", &id)?, parse_opt("org_units.parent_id", parent.as_deref())?));
+    }
+    Ok(unit_and_below(unit, tree))
+}
+
+/// The units a filter takes, as the text the tables keep them in.
+pub(crate) fn keys_in_scope(
+    conn: &mut AnyConnection,
+    unit: Option<OrgUnitId>,
+    scope: UnitScope,
+) -> Result<Option<Vec<String>>, StoreError> {
+    let Some(unit) = unit else { return Ok(None) };
+    Ok(Some(in_scope(conn, unit, scope)?.iter().map(ToString::to_string).collect()))
 }
 
 /// A unit's row.

@@ -10,6 +10,7 @@ use crate::page::{Cursor, Page, PageRequest, keyset_page};
 use crate::schema::people::dsl as p;
 use crate::sql::{contains_pattern, fold, insert_all, parse, parse_opt};
 use crate::{AnyConnection, StoreError};
+use systemejer_domain::org::UnitScope;
 
 /// Which people to list.
 #[derive(Debug, Clone, Default)]
@@ -18,8 +19,10 @@ pub struct PersonFilter {
     pub q: Option<String>,
     /// Exactly this email.
     pub email: Option<EmailAddress>,
-    /// Only members of this unit.
+    /// Only members of this unit (and, by `org_unit_scope`, of the units below it).
     pub org_unit_id: Option<OrgUnitId>,
+    /// Whether `org_unit_id` takes the units below it too.
+    pub org_unit_scope: UnitScope,
     /// Only people reporting to this manager.
     pub manager_id: Option<PersonId>,
     /// Only this position.
@@ -198,6 +201,7 @@ pub(crate) fn delete(conn: &mut AnyConnection, id: PersonId) -> Result<(), Store
 pub(crate) fn list(
     conn: &mut AnyConnection,
     filter: &PersonFilter,
+    units: Option<&[String]>,
     page: &PageRequest,
 ) -> Result<Page<Person>, StoreError> {
     let filtered = || {
@@ -209,8 +213,8 @@ pub(crate) fn list(
         if let Some(email) = &filter.email {
             q = q.filter(p::email.eq(email.as_str().to_owned()));
         }
-        if let Some(unit) = filter.org_unit_id {
-            q = q.filter(p::org_unit_id.eq(unit.to_string()));
+        if let Some(units) = units {
+            q = q.filter(p::org_unit_id.eq_any(units));
         }
         if let Some(manager) = filter.manager_id {
             q = q.filter(p::manager_id.eq(manager.to_string()));

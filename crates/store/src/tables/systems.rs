@@ -10,6 +10,7 @@ use crate::page::{Cursor, Page, PageRequest, keyset_page};
 use crate::schema::{system_delegates::dsl as d, systems::dsl as s};
 use crate::sql::{contains_pattern, fold, from_json, insert_all, parse, parse_opt, to_json};
 use crate::{AnyConnection, StoreError};
+use systemejer_domain::org::UnitScope;
 
 /// Which systems to list.
 #[derive(Debug, Clone, Default)]
@@ -20,8 +21,10 @@ pub struct SystemFilter {
     pub lifecycle_state: Option<LifecycleState>,
     /// Only systems this person owns.
     pub owner_id: Option<PersonId>,
-    /// Only systems of this unit.
+    /// Only systems of this unit (and, by `org_unit_scope`, of the units below it).
     pub org_unit_id: Option<OrgUnitId>,
+    /// Whether `org_unit_id` takes the units below it too.
+    pub org_unit_scope: UnitScope,
     /// Only systems where this person is a delegate.
     pub delegate_id: Option<PersonId>,
     /// Changed at or after this time.
@@ -58,6 +61,7 @@ pub(crate) struct SystemRow {
     pub archive_body: Option<String>,
     pub archive_notified_on: Option<NaiveDate>,
     pub contract_notice_on: Option<NaiveDate>,
+    pub successor_id: Option<String>,
 }
 
 impl SystemRow {
@@ -89,10 +93,11 @@ impl SystemRow {
             archive_body: s.archive_body.clone(),
             archive_notified_on: s.archive_notified_on,
             contract_notice_on: s.contract_notice_on,
+            successor_id: s.successor_id.map(|x| x.to_string()),
         }
     }
 
-    /// The system without its delegates.
+    /// The system without its delegates and predecessors.
     pub fn into_domain(self) -> Result<System, StoreError> {
         Ok(System {
             id: parse("systems.id", &self.id)?,
@@ -118,6 +123,8 @@ impl SystemRow {
             owner_id: parse_opt("systems.owner_id", self.owner_id.as_deref())?,
             org_unit_id: parse_opt("systems.org_unit_id", self.org_unit_id.as_deref())?,
             delegates: Vec::new(),
+            successor_id: parse_opt("systems.successor_id", self.successor_id.as_deref())?,
+            predecessor_ids: Vec::new(),
             lifecycle_state: parse("systems.lifecycle_state", &self.lifecycle_state)?,
             version: self.version,
             created_at: self.created_at.and_utc(),
@@ -157,15 +164,31 @@ fn with_delegates(conn: &mut AnyConnection, rows: Vec<SystemRow>) -> Result<Vec<
             .select((d::system_id, d::person_id, d::role))
             .load(conn)?,
     )?;
+    let mut predecessors = predecessors_of(conn, &ids)?;
     rows.into_iter()
         .map(|row| {
             let list = delegates.remove(&row.id).unwrap_or_default();
+            let before = predecessors.remove(&row.id).unwrap_or_default();
             row.into_domain().map(|mut system| {
                 system.delegates = list;
+                system.predecessor_ids = before;
                 system
             })
         })
         .collect()
+}
+
+/// For each of the systems `ids`: the systems that name it as their successor, by id.
+fn predecessors_of(conn: &mut AnyConnection, ids: &[String]) -> Result<HashMap<String, Vec<SystemId>>, StoreError> {
+    let pairs: Vec<(Option<String>, String)> =
+        s::systems.filter(s::successor_id.eq_any(ids)).select((s::successor_id, s::id)).order(s::id).load(conn)?;
+    let mut out: HashMap<String, Vec<SystemId>> = HashMap::new();
+    for (successor, id) in pairs {
+        if let Some(successor) = successor {
+            out.entry(successor).or_default().push(parse("systems.id", &id)?);
+        }
+    }
+    Ok(out)
 }
 
 /// The system, its row locked until the transaction ends (`sql::lock_row`): what a change
@@ -175,22 +198,40 @@ pub(crate) fn get_for_update(conn: &mut AnyConnection, id: SystemId) -> Result<S
     get(conn, id)
 }
 
+/// A delegate's person and role, as their columns hold them.
+type DelegateCells = (String, String);
+
 /// One system with its delegates, in one query (the API's most frequent read).
 pub(crate) fn get(conn: &mut AnyConnection, id: SystemId) -> Result<System, StoreError> {
-    let rows: Vec<(SystemRow, Option<(String, String)>)> = s::systems
+    // The systems that name this one as their successor come in the same query: a row per
+    // (delegate, predecessor) pair, both lists short.
+    let before = diesel::alias!(crate::schema::systems as predecessors);
+    let rows: Vec<(SystemRow, Option<DelegateCells>, Option<String>)> = s::systems
         .left_join(d::system_delegates)
+        .left_join(before.on(before.field(s::successor_id).eq(s::id.nullable())))
         .filter(s::id.eq(id.to_string()))
-        .select((SystemRow::as_select(), (d::person_id, d::role).nullable()))
-        .order(d::person_id)
+        .select((SystemRow::as_select(), (d::person_id, d::role).nullable(), before.field(s::id).nullable()))
+        .order((d::person_id, before.field(s::id)))
         .load(conn)?;
-    let mut rows = rows.into_iter();
-    let (row, first) = rows.next().ok_or_else(|| StoreError::NotFound { entity: "system", id: id.to_string() })?;
+    let mut rows = rows.into_iter().peekable();
+    let Some((row, _, _)) = rows.peek().cloned() else {
+        return Err(StoreError::NotFound { entity: "system", id: id.to_string() });
+    };
     let mut system = row.into_domain()?;
-    system.delegates = first
-        .into_iter()
-        .chain(rows.filter_map(|(_, delegate)| delegate))
-        .map(|(person, role)| delegate(&person, &role))
-        .collect::<Result<_, StoreError>>()?;
+    for (_, delegate_of, predecessor) in rows {
+        if let Some((person, role)) = delegate_of {
+            let delegate = delegate(&person, &role)?;
+            if !system.delegates.contains(&delegate) {
+                system.delegates.push(delegate);
+            }
+        }
+        if let Some(predecessor) = predecessor {
+            let predecessor: SystemId = parse("systems.id", &predecessor)?;
+            if !system.predecessor_ids.contains(&predecessor) {
+                system.predecessor_ids.push(predecessor);
+            }
+        }
+    }
     Ok(system)
 }
 
@@ -204,6 +245,14 @@ pub(crate) fn get_many(conn: &mut AnyConnection, ids: &[String]) -> Result<HashM
         }
     }
     Ok(out)
+}
+
+/// The successor a system names: `None` when there is no such system, `Some(None)` when it
+/// names none.
+pub(crate) fn successor_of(conn: &mut AnyConnection, id: SystemId) -> Result<Option<Option<SystemId>>, StoreError> {
+    let found: Option<Option<String>> =
+        s::systems.filter(s::id.eq(id.to_string())).select(s::successor_id).first(conn).optional()?;
+    found.map(|next| parse_opt("systems.successor_id", next.as_deref())).transpose()
 }
 
 /// The ids of every system, by name.
@@ -309,6 +358,7 @@ pub(crate) fn delete(conn: &mut AnyConnection, id: SystemId) -> Result<(), Store
 pub(crate) fn list(
     conn: &mut AnyConnection,
     filter: &SystemFilter,
+    units: Option<&[String]>,
     page: &PageRequest,
 ) -> Result<Page<System>, StoreError> {
     let filtered = || {
@@ -322,8 +372,8 @@ pub(crate) fn list(
         if let Some(owner) = filter.owner_id {
             q = q.filter(s::owner_id.eq(owner.to_string()));
         }
-        if let Some(unit) = filter.org_unit_id {
-            q = q.filter(s::org_unit_id.eq(unit.to_string()));
+        if let Some(units) = units {
+            q = q.filter(s::org_unit_id.eq_any(units));
         }
         if let Some(delegate) = filter.delegate_id {
             let delegated = d::system_delegates.filter(d::person_id.eq(delegate.to_string())).select(d::system_id);

@@ -246,7 +246,8 @@ impl Store {
         let (found, mut steps) = self.read(|conn| {
             let filter =
                 SystemFilter { lifecycle_state: Some(LifecycleState::Decommissioning), ..SystemFilter::default() };
-            let found = systems::list(conn, &filter, &PageRequest { limit: 100_000, offset: 0, cursor: None })?.items;
+            let found =
+                systems::list(conn, &filter, None, &PageRequest { limit: 100_000, offset: 0, cursor: None })?.items;
             let ids: Vec<String> = found.iter().map(|s| s.id.to_string()).collect();
             let mut steps = HashMap::new();
             for chunk in ids.chunks(500) {

@@ -37,7 +37,10 @@ impl Store {
 
     /// People matching `filter`, in sync order.
     pub fn list_people(&self, filter: &PersonFilter, page: &PageRequest) -> Result<Page<Person>, StoreError> {
-        self.read(|conn| people::list(conn, filter, page))
+        self.read(|conn| {
+            let units = org_units::keys_in_scope(conn, filter.org_unit_id, filter.org_unit_scope)?;
+            people::list(conn, filter, units.as_deref(), page)
+        })
     }
 
     /// One system.
@@ -47,7 +50,10 @@ impl Store {
 
     /// Systems matching `filter`, in sync order.
     pub fn list_systems(&self, filter: &SystemFilter, page: &PageRequest) -> Result<Page<System>, StoreError> {
-        self.read(|conn| systems::list(conn, filter, page))
+        self.read(|conn| {
+            let units = org_units::keys_in_scope(conn, filter.org_unit_id, filter.org_unit_scope)?;
+            systems::list(conn, filter, units.as_deref(), page)
+        })
     }
 
     /// A system's lifecycle history, oldest first.

@@ -9,6 +9,7 @@ use systemejer_domain::exit::{ExitStep, ExitStepKind};
 use systemejer_domain::gdpr::{ProcessingAgreement, ProcessingRecord};
 use systemejer_domain::incidents::Incident;
 use systemejer_domain::obligations::{ObligationKind, ObligationStatus, Scheduled};
+use systemejer_domain::org::{UnitScope, unit_and_below};
 use systemejer_domain::records::{Recorded, SystemRecords};
 use systemejer_domain::reports::{ComplianceReport, ComplianceRow, ProcessingRecordRow, ReportSource, compliance_row};
 use systemejer_domain::{EntityType, LifecycleState, OrgUnitId, OwnerCandidate, Person, PersonId, System, SystemId};
@@ -17,6 +18,7 @@ use crate::facts::{self, Facts};
 use crate::sql::{from_json, parse};
 use crate::tables::documents::{self, DocumentKind, Reading, Stored};
 use crate::tables::obligations::StoredDuty;
+use crate::tables::org_units;
 use crate::tables::{audit_events, incidents, obligations, people, processors, system_changes, systems};
 use crate::{AnyConnection, Store, StoreError, duties};
 
@@ -25,8 +27,10 @@ use crate::{AnyConnection, Store, StoreError, duties};
 pub struct ComplianceFilter {
     /// Only systems this person owns.
     pub owner_id: Option<PersonId>,
-    /// Only systems of this unit.
+    /// Only systems of this unit (and, by `org_unit_scope`, of the units below it).
     pub org_unit_id: Option<OrgUnitId>,
+    /// Whether `org_unit_id` takes the units below it too.
+    pub org_unit_scope: UnitScope,
     /// Only systems whose worst duty has this status.
     pub status: Option<ObligationStatus>,
     /// Only systems in this state (default: every state but `retired`).
@@ -34,14 +38,15 @@ pub struct ComplianceFilter {
 }
 
 impl ComplianceFilter {
-    fn keeps_system(&self, system: &System) -> bool {
+    /// Whether the report lists `system`; `units` are those the unit filter takes, if any.
+    fn keeps_system(&self, system: &System, units: Option<&[OrgUnitId]>) -> bool {
         let state_ok = match self.lifecycle_state {
             Some(state) => system.lifecycle_state == state,
             None => system.lifecycle_state != LifecycleState::Retired,
         };
         state_ok
             && self.owner_id.is_none_or(|o| system.owner_id == Some(o))
-            && self.org_unit_id.is_none_or(|u| system.org_unit_id == Some(u))
+            && units.is_none_or(|units| system.org_unit_id.is_some_and(|u| units.contains(&u)))
     }
 
     fn keeps_row(&self, row: &ComplianceRow) -> bool {
@@ -181,7 +186,8 @@ fn live_report(
     // Everything in a few queries per table, not a few per system: the cost of the report
     // grows with the register, but in rows read, not in round trips.
     let ids = systems::ids_by_name(conn)?;
-    let (kept, people) = systems_and_owners(conn, &ids, |s| filter.keeps_system(s))?;
+    let units = filter.org_unit_id.map(|u| org_units::in_scope(conn, u, filter.org_unit_scope)).transpose()?;
+    let (kept, people) = systems_and_owners(conn, &ids, |s| filter.keeps_system(s, units.as_deref()))?;
     let mut breaches = incidents::awaiting_report_by_system(conn)?;
     let mut rows = Vec::with_capacity(kept.len());
     for chunk in kept.chunks(500) {
@@ -223,6 +229,14 @@ impl Snapshot {
             latest.insert((kind, id), value);
         }
         Ok(Self { latest })
+    }
+
+    /// The organisation as (unit, parent) pairs.
+    fn unit_tree(&self) -> Vec<(OrgUnitId, Option<OrgUnitId>)> {
+        let id = |v: &serde_json::Value| v.as_str().and_then(|t| t.parse::<OrgUnitId>().ok());
+        self.of_type(EntityType::OrgUnit.as_str())
+            .filter_map(|(_, unit)| id(&unit["id"]).map(|u| (u, id(&unit["parent_id"]))))
+            .collect()
     }
 
     fn of_type(&self, kind: &str) -> impl Iterator<Item = (&String, &serde_json::Value)> {
@@ -297,7 +311,12 @@ fn past_report(
 
     let mut systems: Vec<System> = snap.all::<System>(EntityType::System)?.into_iter().map(|(_, s)| s).collect();
     systems.sort_by(|x, y| (x.name.as_str(), x.id).cmp(&(y.name.as_str(), y.id)));
-    systems.retain(|s| filter.keeps_system(s));
+    // The unit filter takes the organisation as it stood then.
+    let units = filter.org_unit_id.map(|unit| match filter.org_unit_scope {
+        UnitScope::UnitAlone => vec![unit],
+        UnitScope::WithSubUnits => unit_and_below(unit, snap.unit_tree()),
+    });
+    systems.retain(|s| filter.keeps_system(s, units.as_deref()));
     // What the register keeps that the audit log does not: when each change began and ended,
     // what was done (completions recorded by then), when each duty first appeared.
     let mut changes = system_changes::begun_before(conn, end)?;
