@@ -111,6 +111,7 @@ export SYSTEMEJER_MAIL_FROM="Systemejer <systemejer@$mail_domain>"
 # Escalations and breach alerts go to these (neither is a person of the demo).
 export SYSTEMEJER_SECURITY_COORDINATOR_EMAIL="sikkerhed@demo-kommune.dk"
 export SYSTEMEJER_DPO_EMAIL="dpo@demo-kommune.dk"
+export SYSTEMEJER_CONTROLLER_NAME="Demo Kommune" SYSTEMEJER_CONTROLLER_CVR="29189684" SYSTEMEJER_CONTROLLER_ADDRESS="Rådhuspladsen 1, 8900 Randers C" SYSTEMEJER_DPO_NAME="Databeskyttelsesrådgiveren"
 export SYSTEMEJER_WORKER_SCHEDULE="$schedule" SYSTEMEJER_BREACH_SCHEDULE="$breach_schedule"
 
 # What else the machine was doing before this run began (1, 5, 15 minutes).

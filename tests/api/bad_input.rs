@@ -6,7 +6,13 @@ use systemejer_api::{JwtSettings, Role, TokenSubject};
 use systemejer_domain::EmailAddress;
 use systemejer_e2e::{TEST_SECRET, TestApp, on_both_backends};
 
-on_both_backends!(malformed_and_mistyped_bodies, unknown_ids_routes_and_methods, bad_tokens, bad_query_strings);
+on_both_backends!(
+    malformed_and_mistyped_bodies,
+    unknown_ids_routes_and_methods,
+    bad_tokens,
+    bad_query_strings,
+    a_url_holds_no_control_character
+);
 
 async fn malformed_and_mistyped_bodies(app: TestApp) {
     let admin = app.admin();
@@ -335,4 +341,22 @@ async fn bad_query_strings(app: TestApp) {
     assert!(p["detail"].as_str().unwrap().contains("this operation takes no query parameters"), "{p}");
     app.get("/api/v1/systems?owner_id=01a231c7-d80a-71a9-a3c3-27fb2a41d429&limit=5&q=x", &admin).await.ok(200);
     app.get(&format!("/api/v1/systems/{system}"), &admin).await.ok(200);
+}
+
+async fn a_url_holds_no_control_character(app: TestApp) {
+    let admin = app.admin();
+    // Nor in a URL: a document's link with a NUL was stored, and on PostgreSQL broke the
+    // reports that read the document (found by the outside review of issue 13).
+    let sys = app.create("/api/v1/systems", json!({"name": "Med link", "kind": "app"})).await;
+    let with_nul = json!({"perspective": "information_security", "performed_on": "2026-11-30", "risk_level": "low",
+                          "summary": "x", "document_url": "https://intranet.randers.dk/ra\u{0}"});
+    let p = app.post(&format!("/api/v1/systems/{sys}/risk-assessments"), &admin, with_nul).await.problem(422).clone();
+    assert_eq!(
+        (p["errors"][0]["field"].as_str(), p["errors"][0]["rule"].as_str()),
+        (Some("document_url"), Some("url")),
+        "{p}"
+    );
+    let link = json!({"self_service_links": [{"title": "Ansøg", "url": "https://borger.dk/\u{0}"}]});
+    let p = app.patch(&format!("/api/v1/systems/{sys}"), &admin, link).await.problem(422).clone();
+    assert_eq!(p["errors"][0]["rule"], "url", "{p}");
 }

@@ -37,6 +37,7 @@ async fn the_register_survives_its_database_going_away() {
             rate_limit: None,
             person_cache: Duration::from_secs(5),
             mount: None,
+            controller: systemejer_e2e::controller(),
         },
         store,
     )

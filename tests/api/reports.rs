@@ -150,6 +150,12 @@ async fn the_record_of_processing_as_csv(app: TestApp) {
     let items = json_rows.ok(200)["items"].as_array().unwrap().clone();
     assert_eq!(items.len(), 1, "only systems that process personal data");
     assert_eq!(items[0]["retention_periods"], json!(["Sagsakter: P5Y"]));
+    // Art. 30(1)(a): the record names the controller and its DPO.
+    let controller = json_rows.ok(200)["controller"].clone();
+    assert_eq!(controller["name"], "Randers Kommune");
+    assert_eq!(controller["cvr"], "29189684");
+    assert_eq!(controller["dpo_email"], "dpo@randers.dk");
+    assert_eq!((json_rows.ok(200)["total"].as_i64(), json_rows.ok(200)["next_cursor"].is_null()), (Some(1), true));
     app.get("/api/v1/reports/processing-records", &owner).await.problem(403);
 
     app.get("/api/v1/reports/processing-records.csv", &owner).await.problem(403);
@@ -159,11 +165,20 @@ async fn the_record_of_processing_as_csv(app: TestApp) {
     assert!(bytes.starts_with("\u{feff}".as_bytes()), "a byte order mark, so Excel reads UTF-8");
     let mut reader = csv::ReaderBuilder::new().delimiter(b';').from_reader(&bytes[3..]);
     let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
-    assert_eq!(&header[..3], ["system_id", "system", "lifecycle_state"]);
+    assert_eq!(
+        &header[..7],
+        ["controller", "controller_cvr", "controller_address", "dpo", "dpo_email", "dpo_phone", "system_id"]
+    );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 1, "one row per system");
     let field = |name: &str| rows[0].get(header.iter().position(|h| h == name).unwrap()).unwrap().to_owned();
     assert_eq!(field("system_id"), sys);
+    assert_eq!((field("controller"), field("controller_cvr")), ("Randers Kommune".to_owned(), "29189684".to_owned()));
+    // A phone number begins with + as a formula would: kept as text, like any such cell.
+    assert_eq!(
+        (field("dpo"), field("dpo_phone")),
+        ("Databeskyttelsesrådgiveren".to_owned(), "'+45 89 15 15 15".to_owned())
+    );
     assert_eq!(field("system"), "Børnesager; \"Nyt\"", "quotes and delimiters survive");
     assert_eq!(field("owner"), "Åse Ærø");
     assert_eq!(field("purposes"), "Sagsbehandling, Tilsyn");

@@ -19,7 +19,7 @@ from systemejer_api_client.models import (
     NewSystem,
     OrgUnitKind,
     PageNotification,
-    PageProcessingRecordRow,
+    RecordOfProcessing,
     PageSystem,
     Position,
     Problem,
@@ -69,10 +69,10 @@ first_items = notifications.items[0].items
 assert isinstance(first_items, list) and first_items and first_items[0].additional_properties, first_items
 
 # The record of processing, as JSON and as the spreadsheet.
-rows = ok(processing_records.sync_detailed(client=client), PageProcessingRecordRow)
+rows = ok(processing_records.sync_detailed(client=client), RecordOfProcessing)
 assert rows.total == len(rows.items) > 0, rows.total
 csv = processing_records_csv.sync(client=client)
-assert isinstance(csv, str) and csv.startswith("\ufeffsystem_id;system;"), csv[:80]
+assert isinstance(csv, str) and csv.startswith("\ufeffcontroller;controller_cvr;"), csv[:80]
 assert csv.count("\r\n") == rows.total + 1, (csv.count("\r\n"), rows.total)
 
 # A careless body: refused, every problem named.

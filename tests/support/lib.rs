@@ -24,6 +24,18 @@ pub const COORDINATOR: &str = "isk@randers.dk";
 /// The data protection officer the test service knows.
 pub const DPO: &str = "dpo@randers.dk";
 
+/// The controller the test service's record of processing names.
+pub fn controller() -> systemejer_domain::reports::Controller {
+    systemejer_domain::reports::Controller {
+        name: Some("Randers Kommune".into()),
+        cvr: Some("29189684".into()),
+        address: Some("Laksetorvet 1, 8900 Randers C".into()),
+        dpo_name: Some("Databeskyttelsesrådgiveren".into()),
+        dpo_email: Some(DPO.into()),
+        dpo_phone: Some("+45 89 15 15 15".into()),
+    }
+}
+
 pub mod fixtures;
 pub mod raw_sql;
 pub mod scratch_pg;
@@ -223,6 +235,7 @@ impl TestApp {
             rate_limit,
             person_cache: Duration::from_secs(5),
             mount: Some(systemejer_pages::mount(pages, store.clone())),
+            controller: controller(),
         };
         let app = Application::build(&settings, store.clone()).unwrap();
         let base = format!("http://{}", app.address());

@@ -55,6 +55,8 @@ pub struct ApiSettings {
     pub person_cache: Duration,
     /// Another edge served beside the API (the pages the mails link to), if any.
     pub mount: Option<Mount>,
+    /// The controller and its DPO, as the record of processing names them.
+    pub controller: systemejer_domain::reports::Controller,
 }
 
 /// Another edge served on the API's server, under its rate limit, request ids and logging:
@@ -125,6 +127,7 @@ impl Application {
             store,
             auth: auth::Authenticator::new(&settings.jwt)?,
             people: person_cache::PersonCache::new(settings.person_cache),
+            controller: settings.controller.clone(),
         });
         let limiter = web::Data::new(limits::Limiter::new(settings.rate_limit));
         let metrics = web::Data::new(metrics::Metrics::new());

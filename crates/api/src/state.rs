@@ -13,4 +13,6 @@ pub struct AppState {
     pub auth: Authenticator,
     /// The people tokens named a moment ago.
     pub(crate) people: PersonCache,
+    /// The controller and its DPO, as the record of processing names them.
+    pub controller: systemejer_domain::reports::Controller,
 }

@@ -40,6 +40,24 @@ pub struct Config {
     pub mail: MailConfig,
     /// The signed links in the mails.
     pub links: LinksConfig,
+    /// Who the record of processing names as the controller and its DPO (art. 30(1)(a)).
+    pub controller: ControllerConfig,
+}
+
+/// The data controller (the municipality) and its data protection officer, as the record of
+/// processing names them. Each is optional; the service says at start which are not set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ControllerConfig {
+    /// The municipality's name.
+    pub name: Option<String>,
+    /// Its CVR number (eight digits with a valid check digit).
+    pub cvr: Option<String>,
+    /// Its postal address.
+    pub address: Option<String>,
+    /// The DPO's name.
+    pub dpo_name: Option<String>,
+    /// The DPO's phone number.
+    pub dpo_phone: Option<String>,
 }
 
 /// The signed links in the mails, and the pages they open.
@@ -223,6 +241,11 @@ struct Raw {
     escalate_after_days: Option<String>,
     security_coordinator_email: Option<String>,
     dpo_email: Option<String>,
+    controller_name: Option<String>,
+    controller_cvr: Option<String>,
+    controller_address: Option<String>,
+    dpo_name: Option<String>,
+    dpo_phone: Option<String>,
 }
 
 /// The environment variables read, each `SYSTEMEJER_` + the upper-cased key.
@@ -258,6 +281,11 @@ pub const KEYS: &[&str] = &[
     "escalate_after_days",
     "security_coordinator_email",
     "dpo_email",
+    "controller_name",
+    "controller_cvr",
+    "controller_address",
+    "dpo_name",
+    "dpo_phone",
 ];
 
 impl Raw {
@@ -294,6 +322,11 @@ impl Raw {
             "escalate_after_days" => &mut self.escalate_after_days,
             "security_coordinator_email" => &mut self.security_coordinator_email,
             "dpo_email" => &mut self.dpo_email,
+            "controller_name" => &mut self.controller_name,
+            "controller_cvr" => &mut self.controller_cvr,
+            "controller_address" => &mut self.controller_address,
+            "dpo_name" => &mut self.dpo_name,
+            "dpo_phone" => &mut self.dpo_phone,
             _ => return,
         };
         *slot = Some(value);
@@ -544,6 +577,20 @@ impl Config {
         };
         let security_coordinator_email = address("SECURITY_COORDINATOR_EMAIL", &raw.security_coordinator_email);
         let dpo_email = address("DPO_EMAIL", &raw.dpo_email);
+        let text = |v: &Option<String>| given(v).map(str::to_owned);
+        let controller = ControllerConfig {
+            name: text(&raw.controller_name),
+            cvr: text(&raw.controller_cvr).map(|c| c.replace(' ', "")),
+            address: text(&raw.controller_address),
+            dpo_name: text(&raw.dpo_name),
+            dpo_phone: text(&raw.dpo_phone),
+        };
+        if controller.cvr.as_deref().is_some_and(|c| !systemejer_domain::values::is_cvr(c)) {
+            problems.push(
+                "SYSTEMEJER_CONTROLLER_CVR: must be a CVR number: eight digits whose check digit holds (Randers Kommune's is 29189684)"
+                    .into(),
+            );
+        }
 
         let mut number = |var: &str, value: &Option<String>, default: u32| match given(value).map(u32::from_str) {
             None => default,
@@ -612,6 +659,7 @@ impl Config {
                 lease: std::time::Duration::from_secs(lease),
             },
             links,
+            controller,
         })
     }
 }
@@ -741,6 +789,30 @@ mod tests {
             let mode = std::fs::metadata(dir.path().join(SECRET_FILE_NAME)).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn the_controller_is_read_and_its_cvr_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/reg.db", dir.path().display());
+        let settings = |cvr: &str| {
+            Config::load(
+                None,
+                env(&[
+                    ("SYSTEMEJER_DATABASE_URL", &url),
+                    ("SYSTEMEJER_CONTROLLER_NAME", "Randers Kommune"),
+                    ("SYSTEMEJER_CONTROLLER_CVR", cvr),
+                    ("SYSTEMEJER_DPO_NAME", " Databeskyttelsesrådgiveren "),
+                ]),
+            )
+        };
+        let config = settings("2918 9684").unwrap();
+        assert_eq!(config.controller.name.as_deref(), Some("Randers Kommune"));
+        assert_eq!(config.controller.cvr.as_deref(), Some("29189684"), "spaces as people write it are dropped");
+        assert_eq!(config.controller.dpo_name.as_deref(), Some("Databeskyttelsesrådgiveren"));
+        assert_eq!(config.controller.address, None);
+        let wrong = settings("29189685").err().unwrap().to_string();
+        assert!(wrong.contains("SYSTEMEJER_CONTROLLER_CVR") && wrong.contains("check digit"), "{wrong}");
     }
 
     #[test]

@@ -177,6 +177,43 @@ pub fn compliance_row(
     }
 }
 
+/// The data controller (*dataansvarlig*: the municipality) and its data protection officer,
+/// as art. 30(1)(a) asks the record of processing to name them; from the configuration
+/// (`null` where it is not set).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Controller {
+    /// The municipality's name.
+    pub name: Option<String>,
+    /// Its CVR number.
+    pub cvr: Option<String>,
+    /// Its postal address.
+    pub address: Option<String>,
+    /// The data protection officer (*databeskyttelsesrådgiver*).
+    pub dpo_name: Option<String>,
+    /// The DPO's email address.
+    pub dpo_email: Option<String>,
+    /// The DPO's phone number.
+    pub dpo_phone: Option<String>,
+}
+
+impl Controller {
+    /// The settings it lacks, by the name of their field.
+    pub fn missing(&self) -> Vec<&'static str> {
+        [
+            ("name", &self.name),
+            ("cvr", &self.cvr),
+            ("address", &self.address),
+            ("dpo_name", &self.dpo_name),
+            ("dpo_email", &self.dpo_email),
+        ]
+        .into_iter()
+        .filter(|(_, v)| v.is_none())
+        .map(|(k, _)| k)
+        .collect()
+    }
+}
+
 /// One system's record of processing (art. 30), flattened for export.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -244,6 +244,14 @@ const NAME_MAX: usize = 200;
 /// compares times so.
 pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=9999;
 
+/// Whether `text` is a CVR number (*Det Centrale Virksomhedsregister*): eight digits, the
+/// first not 0, whose modulus-11 check holds (weights 2, 7, 6, 5, 4, 3, 2, 1).
+pub fn is_cvr(text: &str) -> bool {
+    let digits: Vec<u32> = text.chars().map_while(|c| c.to_digit(10)).collect();
+    let sum: u32 = digits.iter().zip([2, 7, 6, 5, 4, 3, 2, 1]).map(|(d, w)| d * w).sum();
+    text.len() == 8 && digits.len() == 8 && digits[0] != 0 && sum.is_multiple_of(11)
+}
+
 /// A day as the register takes it: `YYYY-MM-DD`, in [`YEARS`].
 pub fn parse_day(raw: &str) -> Result<chrono::NaiveDate, ParseError> {
     use chrono::Datelike;
@@ -277,6 +285,11 @@ pub fn parse_web_url(raw: &str) -> Result<String, ParseError> {
     if host.is_empty() || s.len() > 2000 || s.chars().any(char::is_whitespace) {
         return Err(ParseError::new("url", "must be an http:// or https:// URL with a host"));
     }
+    // A control character (NUL above all, which PostgreSQL cannot keep in text) is no part of
+    // a URL: one that needs it writes it percent-encoded.
+    if s.chars().any(char::is_control) {
+        return Err(ParseError::new("url", "must not contain control characters (percent-encode them)"));
+    }
     Ok(s.to_owned())
 }
 
@@ -284,6 +297,25 @@ from_str_by_parse!(EmailAddress, KleCode, WebUrl);
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_url_holds_no_control_character() {
+        assert!(super::parse_web_url("https://intranet.randers.dk/ra%00").is_ok());
+        for bad in ["https://intranet.randers.dk/ra\u{0}", "https://x.dk/a\u{7f}b", "https://x.dk/a\u{85}b"] {
+            assert_eq!(super::parse_web_url(bad).unwrap_err().rule, "url", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_cvr_number_keeps_its_check_digit() {
+        // Randers, Aarhus and Copenhagen municipalities.
+        for good in ["29189684", "55133018", "64942212"] {
+            assert!(super::is_cvr(good), "{good}");
+        }
+        for bad in ["29189685", "2918968", "291896840", "09189684", "2918968x", "", "２９１８９６８４"] {
+            assert!(!super::is_cvr(bad), "{bad}");
+        }
+    }
+
     use super::*;
 
     #[test]

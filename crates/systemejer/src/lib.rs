@@ -25,7 +25,21 @@ pub fn api_settings(config: &Config, store: &Store) -> Result<ApiSettings, syste
         rate_limit: config.http.rate_limit,
         person_cache: config.http.person_cache,
         mount: Some(systemejer_pages::mount(pages, store.clone())),
+        controller: controller(config),
     })
+}
+
+/// The controller and its DPO as the record of processing names them.
+pub fn controller(config: &Config) -> systemejer_domain::reports::Controller {
+    let c = &config.controller;
+    systemejer_domain::reports::Controller {
+        name: c.name.clone(),
+        cvr: c.cvr.clone(),
+        address: c.address.clone(),
+        dpo_name: c.dpo_name.clone(),
+        dpo_email: config.worker.dpo_email.clone(),
+        dpo_phone: c.dpo_phone.clone(),
+    }
 }
 
 /// The token slice of the settings.

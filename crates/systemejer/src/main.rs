@@ -326,6 +326,15 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
                 "systemejer is up; {}",
                 next_step(&store, &config.http.public_url)
             );
+            let missing = systemejer::controller(&config).missing();
+            if !missing.is_empty() {
+                let settings: Vec<String> =
+                    missing.iter().map(|m| format!("SYSTEMEJER_{}", controller_setting(m).to_uppercase())).collect();
+                tracing::warn!(
+                    "the record of processing (art. 30) does not name the controller and its DPO in full: set {}",
+                    settings.join(", ")
+                );
+            }
             actix_web::rt::System::new().block_on(async move {
                 let (stop, stopped) = watch::channel(false);
                 // The mailer's connection pool lives on the runtime: make it there.
@@ -347,6 +356,14 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
             })?;
             Ok(())
         }
+    }
+}
+
+/// The setting that gives a field of the record's controller.
+fn controller_setting(field: &str) -> String {
+    match field {
+        "dpo_name" | "dpo_email" | "dpo_phone" => field.to_owned(),
+        other => format!("controller_{other}"),
     }
 }
 

@@ -337,10 +337,12 @@ fn token_never_makes_a_secret_of_its_own() {
 
 /// What anyone can send without a token writes nothing above info: a malformed request is a
 /// 400 without an ERROR line, a 4xx answer one info line ("answered with a problem"), not a
-/// WARN; and the text log has no colour codes when standard error is not a terminal.
+/// WARN; and the text log has no colour codes when standard error is not a terminal. (The
+/// controller is named, or the start would warn that the record of processing lacks it.)
 #[test]
 fn malformed_requests_and_4xx_do_not_flood_the_log() {
-    let service = Service::start_with(&[("SYSTEMEJER_LOG_FORMAT", "text")]);
+    let service =
+        Service::start_with(&[("SYSTEMEJER_LOG_FORMAT", "text")].into_iter().chain(CONTROLLER).collect::<Vec<_>>());
     for raw in [
         "GARBAGE LINE\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n",
@@ -395,4 +397,27 @@ fn start_up_and_the_demo_say_what_to_do_next() {
     let _ = again.wait();
     let up = up.expect("a line saying the service is up");
     assert!(up.contains("/docs/ ; get a token with: systemejer token --email you@kommune.dk --role admin"), "{up}");
+}
+
+/// The controller and its DPO, as a municipality configures them.
+const CONTROLLER: [(&str, &str); 5] = [
+    ("SYSTEMEJER_CONTROLLER_NAME", "Randers Kommune"),
+    ("SYSTEMEJER_CONTROLLER_CVR", "29189684"),
+    ("SYSTEMEJER_CONTROLLER_ADDRESS", "Laksetorvet 1, 8900 Randers C"),
+    ("SYSTEMEJER_DPO_NAME", "Databeskyttelsesrådgiveren"),
+    ("SYSTEMEJER_DPO_EMAIL", "dpo@randers.dk"),
+];
+
+/// A record of processing that cannot name the controller and its DPO (art. 30(1)(a)) is
+/// warned of at start, naming the settings that are missing.
+#[test]
+fn a_record_without_its_controller_is_warned_of_at_start() {
+    let service = Service::start_with(&[("SYSTEMEJER_LOG_FORMAT", "text"), CONTROLLER[0], CONTROLLER[1]]);
+    let lines = service.lines_so_far();
+    let warned: Vec<_> = lines.iter().filter(|l| l.contains("WARN") && l.contains("record of processing")).collect();
+    assert_eq!(warned.len(), 1, "{lines:#?}");
+    for missing in ["SYSTEMEJER_CONTROLLER_ADDRESS", "SYSTEMEJER_DPO_NAME", "SYSTEMEJER_DPO_EMAIL"] {
+        assert!(warned[0].contains(missing), "{missing}: {}", warned[0]);
+    }
+    assert!(!warned[0].contains("SYSTEMEJER_CONTROLLER_NAME"), "{}", warned[0]);
 }

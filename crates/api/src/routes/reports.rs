@@ -3,9 +3,9 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
 use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use systemejer_domain::obligations::ObligationStatus;
-use systemejer_domain::reports::{ComplianceReport, ProcessingRecordRow};
+use systemejer_domain::reports::{ComplianceReport, Controller, ProcessingRecordRow};
 use systemejer_domain::{LifecycleState, OrgUnitId, PersonId};
 use systemejer_store::{ComplianceFilter, UnitScope};
 use utoipa::IntoParams;
@@ -15,7 +15,6 @@ use crate::auth::Role;
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::extract::Query;
-use crate::paging::Page;
 use crate::respond::blocking;
 use crate::state::AppState;
 
@@ -98,29 +97,48 @@ async fn compliance_report(
     Ok(web::Json(blocking(&state, move |s| s.compliance_report(&filter, as_of)).await?))
 }
 
+/// The record of processing activities (art. 30), with the controller and its DPO: a page of
+/// every row at once.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RecordOfProcessing {
+    /// The controller (the municipality) and its data protection officer, as art. 30(1)(a)
+    /// asks; from the service's configuration, `null` where it is not set.
+    pub controller: Controller,
+    /// One row per system that processes personal data.
+    pub items: Vec<ProcessingRecordRow>,
+    /// How many rows.
+    pub total: i64,
+    /// Always `null`: every row is on this page.
+    pub next_cursor: Option<String>,
+}
+
 /// The record of processing activities (art. 30)
 ///
-/// One row per system that processes personal data (retired systems left out). Admins,
-/// auditors and the DPO. The same rows as a spreadsheet: `/reports/processing-records.csv`.
+/// The controller and its data protection officer, and one row per system that processes
+/// personal data (retired systems left out). Admins, auditors and the DPO. The same as a
+/// spreadsheet: `/reports/processing-records.csv`.
 #[utoipa::path(
     tag = "reports",
-    responses((status = 200, description = "The record, one row per system", body = Page<ProcessingRecordRow>)),
+    responses((status = 200, description = "The record: the controller, and one row per system", body = RecordOfProcessing)),
     security(("bearer" = []))
 )]
 #[get("/reports/processing-records")]
 async fn processing_records(
     state: web::Data<AppState>,
     caller: Caller,
-) -> Result<web::Json<Page<ProcessingRecordRow>>, ApiError> {
+) -> Result<web::Json<RecordOfProcessing>, ApiError> {
     caller.require_any(&[Role::Auditor, Role::Dpo])?;
-    Ok(web::Json(Page::whole(blocking(&state, systemejer_store::Store::processing_records).await?)))
+    let items = blocking(&state, systemejer_store::Store::processing_records).await?;
+    let total = i64::try_from(items.len()).unwrap_or(i64::MAX);
+    Ok(web::Json(RecordOfProcessing { controller: state.controller.clone(), items, total, next_cursor: None }))
 }
 
 /// The record of processing activities (art. 30), as CSV
 ///
 /// The rows of `/reports/processing-records` as a spreadsheet for Excel: UTF-8 with a byte
-/// order mark, `;` between fields, CRLF line ends, lists joined by `, `. Admins, auditors and
-/// the DPO.
+/// order mark, `;` between fields, CRLF line ends, lists joined by `, `. Each row begins with
+/// the controller and its DPO (art. 30(1)(a)), so that a row read alone names them. Admins,
+/// auditors and the DPO.
 #[utoipa::path(
     tag = "reports",
     responses((status = 200, description = "The record as CSV", content((String = "text/csv")))),
@@ -133,7 +151,7 @@ async fn processing_records_csv(state: web::Data<AppState>, caller: Caller) -> R
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
         .insert_header((header::CONTENT_DISPOSITION, "attachment; filename=\"fortegnelse.csv\""))
-        .body(to_csv(&items)?))
+        .body(to_csv(&state.controller, &items)?))
 }
 
 /// A cell a spreadsheet shows as text: one that begins as a formula would (`=`, `+`, `-`, `@`,
@@ -143,12 +161,18 @@ fn inert(cell: String) -> String {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell }
 }
 
-fn to_csv(rows: &[ProcessingRecordRow]) -> Result<Vec<u8>, ApiError> {
+fn to_csv(controller: &Controller, rows: &[ProcessingRecordRow]) -> Result<Vec<u8>, ApiError> {
     let fail = |e: csv::Error| ApiError::internal("writing CSV", e);
     let mut out = Vec::from("\u{feff}".as_bytes());
     {
         let mut w = csv::WriterBuilder::new().delimiter(b';').terminator(csv::Terminator::CRLF).from_writer(&mut out);
         w.write_record([
+            "controller",
+            "controller_cvr",
+            "controller_address",
+            "dpo",
+            "dpo_email",
+            "dpo_phone",
             "system_id",
             "system",
             "lifecycle_state",
@@ -174,7 +198,14 @@ fn to_csv(rows: &[ProcessingRecordRow]) -> Result<Vec<u8>, ApiError> {
             None => "",
         };
         for r in rows {
+            let given = |v: &Option<String>| v.clone().unwrap_or_default();
             let fields = [
+                given(&controller.name),
+                given(&controller.cvr),
+                given(&controller.address),
+                given(&controller.dpo_name),
+                given(&controller.dpo_email),
+                given(&controller.dpo_phone),
                 r.system_id.to_string(),
                 r.system.clone(),
                 r.lifecycle_state.as_str().to_owned(),

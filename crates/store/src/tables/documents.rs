@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 use systemejer_domain::gdpr::{ProcessingRecord, RetentionRule};
 use systemejer_domain::operations::{ContingencyPlan, Procedure};
 use systemejer_domain::records::{RecordRules, Recorded, SystemRecords};
-use systemejer_domain::risk::{Dpia, DpiaDecision, RiskAssessment};
+use systemejer_domain::risk::{Dpia, DpiaDecision, RiskAssessment, RiskPerspective};
 use systemejer_domain::{EntityType, PersonId, RecordId, SystemId};
 
 use crate::schema::system_records::dsl as r;
@@ -289,22 +289,20 @@ pub(crate) enum Reading {
 /// The kinds of document a system gathers one of each time it is reassessed.
 const PILING_UP: [DocumentKind; 2] = [DocumentKind::RiskAssessment, DocumentKind::Dpia];
 
-/// For each of the systems `ids`, kind that piles up and risk perspective: the instant of
-/// its last approval. The perspective is read from the stored JSON by the database itself.
-fn last_approvals(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<Option<NaiveDateTime>>, StoreError> {
-    use diesel::sql_types::{Nullable, Text};
-    let perspective = match conn {
-        AnyConnection::Postgresql(_) => "(body::jsonb ->> 'perspective')",
-        AnyConnection::Sqlite(_) => "json_extract(body, '$.perspective')",
-    };
-    let kinds = PILING_UP.map(|k| k.entity().as_str());
-    Ok(r::system_records
-        .filter(r::system_id.eq_any(ids))
-        .filter(r::kind.eq_any(kinds))
-        .filter(r::approved_at.is_not_null())
-        .group_by((r::system_id, r::kind, diesel::dsl::sql::<Nullable<Text>>(perspective)))
-        .select(diesel::dsl::max(r::approved_at))
-        .load(conn)?)
+/// The risk perspective of a stored document, read from its JSON text by the database: the
+/// body is written by `to_json` (compact, no spaces), where `"perspective":"…"` can only be the
+/// field itself (a quote inside a string value is written `\"`). Plain `LIKE`, the same on both
+/// backends, rather than the databases' JSON functions: PostgreSQL's refuse a document holding
+/// an escaped NUL anywhere (`\u0000`), which the register's JSON may hold.
+fn perspective_sql() -> String {
+    let cases: String = RiskPerspective::ALL
+        .iter()
+        .map(|p| {
+            let name = p.as_str();
+            format!(" WHEN body LIKE '%\"perspective\":\"{}\"%' ESCAPE '\\' THEN '{name}'", name.replace('_', "\\_"))
+        })
+        .collect();
+    format!("CASE{cases} END")
 }
 
 /// The documents of each of the systems `ids` (at most 500), as much as `reading` takes,
@@ -319,9 +317,24 @@ pub(crate) fn place_all(
     let query = match reading {
         Reading::Whole => query,
         Reading::ForRules => {
-            let last = last_approvals(conn, ids)?;
+            // One statement, so that the last approvals and the documents are read from one
+            // snapshot (a newest approval deleted in between would otherwise hide the older
+            // ones of its perspective as well).
+            use diesel::sql_types::{Nullable, Text};
             let kinds = PILING_UP.map(|k| k.entity().as_str());
-            query.filter(r::kind.ne_all(kinds).or(r::approved_at.eq_any(last)))
+            // (The body in `perspective_sql` is the subquery's own, its nearest table.)
+            let inner = diesel::alias!(crate::schema::system_records as last_approved);
+            let last_approvals = inner
+                .filter(inner.field(r::system_id).eq_any(ids))
+                .filter(inner.field(r::kind).eq_any(kinds))
+                .filter(inner.field(r::approved_at).is_not_null())
+                .group_by((
+                    inner.field(r::system_id),
+                    inner.field(r::kind),
+                    diesel::dsl::sql::<Nullable<Text>>(&perspective_sql()),
+                ))
+                .select(diesel::dsl::max(inner.field(r::approved_at)));
+            query.filter(r::kind.ne_all(kinds).or(r::approved_at.eq_any(last_approvals)))
         }
     };
     let rows: Vec<(String, DocumentRow)> = query.order((r::recorded_at.asc(), r::id.asc())).load(conn)?;
