@@ -11,6 +11,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use serde::Deserialize;
+use systemejer_domain::reports::Controller;
 
 /// The default database: an SQLite file in `./data`, nothing to install.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/systemejer.db";
@@ -40,24 +41,9 @@ pub struct Config {
     pub mail: MailConfig,
     /// The signed links in the mails.
     pub links: LinksConfig,
-    /// Who the record of processing names as the controller and its DPO (art. 30(1)(a)).
-    pub controller: ControllerConfig,
-}
-
-/// The data controller (the municipality) and its data protection officer, as the record of
-/// processing names them. Each is optional; the service says at start which are not set.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ControllerConfig {
-    /// The municipality's name.
-    pub name: Option<String>,
-    /// Its CVR number (eight digits with a valid check digit).
-    pub cvr: Option<String>,
-    /// Its postal address.
-    pub address: Option<String>,
-    /// The DPO's name.
-    pub dpo_name: Option<String>,
-    /// The DPO's phone number.
-    pub dpo_phone: Option<String>,
+    /// Who the record of processing names as the controller and its DPO (art. 30(1)(a)):
+    /// each part optional, the DPO's email the breach alerts' (`dpo_email`).
+    pub controller: Controller,
 }
 
 /// The signed links in the mails, and the pages they open.
@@ -578,11 +564,12 @@ impl Config {
         let security_coordinator_email = address("SECURITY_COORDINATOR_EMAIL", &raw.security_coordinator_email);
         let dpo_email = address("DPO_EMAIL", &raw.dpo_email);
         let text = |v: &Option<String>| given(v).map(str::to_owned);
-        let controller = ControllerConfig {
+        let controller = Controller {
             name: text(&raw.controller_name),
             cvr: text(&raw.controller_cvr).map(|c| c.replace(' ', "")),
             address: text(&raw.controller_address),
             dpo_name: text(&raw.dpo_name),
+            dpo_email: dpo_email.clone(),
             dpo_phone: text(&raw.dpo_phone),
         };
         if controller.cvr.as_deref().is_some_and(|c| !systemejer_domain::values::is_cvr(c)) {

@@ -31,15 +31,7 @@ pub fn api_settings(config: &Config, store: &Store) -> Result<ApiSettings, syste
 
 /// The controller and its DPO as the record of processing names them.
 pub fn controller(config: &Config) -> systemejer_domain::reports::Controller {
-    let c = &config.controller;
-    systemejer_domain::reports::Controller {
-        name: c.name.clone(),
-        cvr: c.cvr.clone(),
-        address: c.address.clone(),
-        dpo_name: c.dpo_name.clone(),
-        dpo_email: config.worker.dpo_email.clone(),
-        dpo_phone: c.dpo_phone.clone(),
-    }
+    config.controller.clone()
 }
 
 /// The token slice of the settings.
