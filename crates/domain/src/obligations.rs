@@ -946,10 +946,6 @@ mod tests {
         }
     }
 
-    fn state() -> impl Strategy<Value = LifecycleState> {
-        proptest::sample::select(LifecycleState::ALL)
-    }
-
     proptest! {
         /// The records as the rules read them (the last approved risk assessment of each
         /// perspective, the last approved DPIA) give every rule the same answer as the whole
@@ -957,7 +953,7 @@ mod tests {
         /// high-risk. Approval times are drawn from a few instants, so that ties happen.
         #[test]
         fn the_rules_read_no_more_than_the_last_approvals(
-            from in state(),
+            from in proptest::sample::select(LifecycleState::ALL),
             personal in any::<bool>(),
             criticality in proptest::option::of(proptest::sample::select(crate::system::Criticality::ALL)),
             risks in proptest::collection::vec(

@@ -25,13 +25,8 @@ pub fn api_settings(config: &Config, store: &Store) -> Result<ApiSettings, syste
         rate_limit: config.http.rate_limit,
         person_cache: config.http.person_cache,
         mount: Some(systemejer_pages::mount(pages, store.clone())),
-        controller: controller(config),
+        controller: config.controller.clone(),
     })
-}
-
-/// The controller and its DPO as the record of processing names them.
-pub fn controller(config: &Config) -> systemejer_domain::reports::Controller {
-    config.controller.clone()
 }
 
 /// The token slice of the settings.

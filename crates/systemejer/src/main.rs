@@ -326,7 +326,7 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
                 "systemejer is up; {}",
                 next_step(&store, &config.http.public_url)
             );
-            let missing = systemejer::controller(&config).missing();
+            let missing = config.controller.missing();
             if !missing.is_empty() {
                 let settings: Vec<String> =
                     missing.iter().map(|m| format!("SYSTEMEJER_{}", controller_setting(m).to_uppercase())).collect();
