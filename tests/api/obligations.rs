@@ -6,7 +6,11 @@ use systemejer_e2e::{TestApp, on_both_backends};
 
 use crate::common::{day, obligation, system_in_use, today};
 
-on_both_backends!(due_dates_follow_completions_and_facts, a_failed_test_is_due_again_within_thirty_days);
+on_both_backends!(
+    due_dates_follow_completions_and_facts,
+    a_failed_test_is_due_again_within_thirty_days,
+    software_updates_are_reviewed_with_the_version_in_use
+);
 
 fn kinds(list: &Value) -> Vec<String> {
     list["items"].as_array().unwrap().iter().map(|o| o["kind"].as_str().unwrap().to_owned()).collect()
@@ -22,7 +26,7 @@ async fn due_dates_follow_completions_and_facts(app: TestApp) {
     let (sys, owner, _) = system_in_use(&app, "ove@randers.dk").await;
     let obligations = format!("{sys}/obligations");
     let list = app.get(&obligations, &owner).await.ok(200).clone();
-    assert_eq!(kinds(&list), ["backup_test", "access_review", "risk_reassessment", "procedure_review"]);
+    assert_eq!(kinds(&list), ["backup_test", "access_review", "risk_reassessment", "procedure_review", "patch_review"]);
     let backup = obligation(&list, "backup_test");
     assert_eq!(backup["interval_months"], 12);
     assert_eq!(
@@ -155,7 +159,8 @@ async fn due_dates_follow_completions_and_facts(app: TestApp) {
             "contingency_plan_test",
             "deletion_run",
             "procedure_review",
-            "contract_renewal"
+            "contract_renewal",
+            "patch_review"
         ]
     );
     let supervision = obligation(&list, "processor_supervision");
@@ -246,4 +251,60 @@ async fn a_failed_test_is_due_again_within_thirty_days(app: TestApp) {
     app.post(&completions, &owner, json!({"done_on": today().to_string(), "result": "passed"})).await.ok(201);
     let again = app.get(&obligations, &owner).await.ok(200).clone();
     assert_eq!(obligation(&again, "backup_test")["next_due_on"], months_later(&today().to_string(), 12));
+}
+
+/// *Opdatering af anvendt software*: every 6 months (3 for a critical system), done by
+/// recording the version in use and the day of the last update.
+async fn software_updates_are_reviewed_with_the_version_in_use(app: TestApp) {
+    let (sys, owner, _) = system_in_use(&app, "ove@randers.dk").await;
+    let obligations = format!("{sys}/obligations");
+    let list = app.get(&obligations, &owner).await.ok(200).clone();
+    let review = obligation(&list, "patch_review");
+    assert_eq!(review["interval_months"], 6);
+    assert_eq!(review["next_due_on"], months_later(&today().to_string(), 6));
+    assert!(review["done_means"].as_str().unwrap().contains("version"));
+
+    let completions = format!("{obligations}/patch_review/completions");
+    let bare = app.post(&completions, &owner, json!({"done_on": day(-1), "result": "passed"})).await;
+    let problem = bare.problem(422);
+    assert_eq!(
+        (problem["errors"][0]["field"].as_str(), problem["errors"][0]["rule"].as_str()),
+        (Some("evidence"), Some("required"))
+    );
+    let later = app
+        .post(
+            &completions,
+            &owner,
+            json!({"done_on": day(-3), "result": "passed",
+                   "evidence": {"type": "patch_review", "version_in_use": "4.2.1", "last_updated_on": day(-1)}}),
+        )
+        .await;
+    let problem = later.problem(422);
+    assert_eq!(problem["errors"][0]["field"], "evidence.last_updated_on");
+    assert_eq!(problem["errors"][0]["rule"], "not_after_done_on");
+    let missing = app
+        .post(&completions, &owner, json!({"done_on": day(-1), "result": "passed", "evidence": {"type": "patch_review", "version_in_use": "4.2.1"}}))
+        .await;
+    assert_eq!(missing.status, 422, "the day of the last update is part of the evidence: {}", missing.body);
+    let list = app.get(&obligations, &owner).await.ok(200).clone();
+    assert_eq!(obligation(&list, "patch_review")["last_done_on"], Value::Null, "refusals record nothing");
+
+    let done = app
+        .post(
+            &completions,
+            &owner,
+            json!({"done_on": day(-2), "result": "passed",
+                   "evidence": {"type": "patch_review", "version_in_use": "KMD Nexus 2026.3 (build 1187)", "last_updated_on": day(-20)}}),
+        )
+        .await;
+    assert_eq!(done.ok(201)["evidence"]["version_in_use"], "KMD Nexus 2026.3 (build 1187)");
+    assert_eq!(done.body["evidence"]["last_updated_on"], day(-20));
+    let list = app.get(&obligations, &owner).await.ok(200).clone();
+    assert_eq!(obligation(&list, "patch_review")["next_due_on"], months_later(&day(-2), 6));
+
+    // A critical system reviews its updates every 3 months.
+    app.patch(&sys, &owner, json!({"criticality": "critical"})).await.ok(200);
+    let list = app.get(&obligations, &owner).await.ok(200).clone();
+    assert_eq!(obligation(&list, "patch_review")["interval_months"], 3);
+    assert_eq!(obligation(&list, "patch_review")["next_due_on"], months_later(&day(-2), 3));
 }

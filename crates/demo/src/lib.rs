@@ -12,7 +12,7 @@
 //! Dates are counted back from the day it is generated (`today`), so that the mix of duties
 //! overdue, due soon and done is the same whichever day it is loaded.
 
-use chrono::{DateTime, Days, Months, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveTime, Utc};
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -21,7 +21,7 @@ use systemejer_domain::gdpr::{
     SupervisionMethod,
 };
 use systemejer_domain::incidents::{AuthorityReport, IncidentChanges, NewIncident};
-use systemejer_domain::obligations::{self, Completion, CompletionResult, ObligationKind, Via};
+use systemejer_domain::obligations::{self, Completion, CompletionResult, Evidence, ObligationKind, Via};
 use systemejer_domain::operations::{ContingencyPlan, Procedure, ProcedureKind};
 use systemejer_domain::records::{Recorded, SystemChange, SystemRecords};
 use systemejer_domain::risk::{Dpia, DpiaDecision, RiskAssessment, RiskLevel, RiskPerspective};
@@ -644,7 +644,11 @@ impl Generator {
             subject: (!subject.is_empty()).then_some(subject),
             done_on,
             result: if failed { CompletionResult::Failed } else { CompletionResult::Passed },
-            evidence: None,
+            // A review of the software's updates names the version in use and its last update.
+            evidence: (kind == ObligationKind::PatchReview).then(|| Evidence::PatchReview {
+                version_in_use: prose(&format!("{}.{}", done_on.year(), done_on.month())),
+                last_updated_on: done_on - chrono::Duration::days(14),
+            }),
             notes: failed.then(|| "Genetablering fejlede; leverandøren retter og vi tester igen.".into()),
             document_url: None,
             recorded_by: ACTOR.into(),

@@ -40,6 +40,9 @@ string_enum! {
         ProcedureReview => "procedure_review",
         /// Decide on the contract before its notice date (once).
         ContractRenewal => "contract_renewal",
+        /// *Opdatering af anvendt software*: check that the software in use is kept up to date
+        /// and record the version in use and the day it was last updated.
+        PatchReview => "patch_review",
     }
 }
 
@@ -78,14 +81,14 @@ impl ObligationKind {
     pub const fn recurrence(self) -> Recurrence {
         use ObligationKind::{
             AccessReview, BackupTest, ContingencyPlanTest, ContractRenewal, DeletionRun, DpiaReview, LogSample,
-            ProcedureReview, ProcessorSupervision, RiskReassessment,
+            PatchReview, ProcedureReview, ProcessorSupervision, RiskReassessment,
         };
         const fn every(months: u32) -> Recurrence {
             Recurrence::Months { usual: months, stricter: months }
         }
         match self {
             BackupTest => Recurrence::Months { usual: 12, stricter: 6 },
-            AccessReview => Recurrence::Months { usual: 6, stricter: 3 },
+            AccessReview | PatchReview => Recurrence::Months { usual: 6, stricter: 3 },
             LogSample => every(6),
             RiskReassessment | ContingencyPlanTest | DeletionRun | ProcedureReview => every(12),
             DpiaReview => every(24),
@@ -120,7 +123,7 @@ impl ObligationKind {
         use crate::org::Language::{Da, En};
         use ObligationKind::{
             AccessReview, BackupTest, ContingencyPlanTest, ContractRenewal, DeletionRun, DpiaReview, LogSample,
-            ProcedureReview, ProcessorSupervision, RiskReassessment,
+            PatchReview, ProcedureReview, ProcessorSupervision, RiskReassessment,
         };
         match (self, lang) {
             (BackupTest, Da) => "Test af gendannelse fra backup",
@@ -143,6 +146,8 @@ impl ObligationKind {
             (ProcedureReview, En) => "Procedure review",
             (ContractRenewal, Da) => "Stillingtagen til kontrakten",
             (ContractRenewal, En) => "Decision on the contract",
+            (PatchReview, Da) => "Opdatering af anvendt software",
+            (PatchReview, En) => "Software update review",
         }
     }
 
@@ -150,7 +155,7 @@ impl ObligationKind {
     pub const fn done_means(self, lang: crate::org::Language) -> &'static str {
         use ObligationKind::{
             AccessReview, BackupTest, ContingencyPlanTest, ContractRenewal, DeletionRun, DpiaReview, LogSample,
-            ProcedureReview, ProcessorSupervision, RiskReassessment,
+            PatchReview, ProcedureReview, ProcessorSupervision, RiskReassessment,
         };
         match lang {
             crate::org::Language::Da => self.done_means_da(),
@@ -165,6 +170,7 @@ impl ObligationKind {
                 DeletionRun => "Data past its retention period has been deleted.",
                 ProcedureReview => "The procedures have been reviewed and updated.",
                 ContractRenewal => "A decision on the contract was made before the notice date.",
+                PatchReview => "The software in use is up to date; its version and last update are recorded.",
             },
         }
     }
@@ -173,7 +179,7 @@ impl ObligationKind {
     pub const fn done_means_da(self) -> &'static str {
         use ObligationKind::{
             AccessReview, BackupTest, ContingencyPlanTest, ContractRenewal, DeletionRun, DpiaReview, LogSample,
-            ProcedureReview, ProcessorSupervision, RiskReassessment,
+            PatchReview, ProcedureReview, ProcessorSupervision, RiskReassessment,
         };
         match self {
             BackupTest => "En gendannelse fra backup er testet, og resultatet er noteret.",
@@ -186,6 +192,7 @@ impl ObligationKind {
             DeletionRun => "Data, hvis slettefrist er udløbet, er slettet.",
             ProcedureReview => "Procedurerne er gennemgået og opdateret.",
             ContractRenewal => "Der er taget stilling til kontrakten før opsigelsesfristen.",
+            PatchReview => "Den anvendte software er opdateret; versionen og datoen for seneste opdatering er noteret.",
         }
     }
 }
@@ -232,7 +239,7 @@ pub fn required(
 ) -> Vec<RequiredObligation> {
     use ObligationKind::{
         AccessReview, BackupTest, ContingencyPlanTest, ContractRenewal, DeletionRun, DpiaReview, LogSample,
-        ProcedureReview, ProcessorSupervision, RiskReassessment,
+        PatchReview, ProcedureReview, ProcessorSupervision, RiskReassessment,
     };
     let live = matches!(
         system.lifecycle_state,
@@ -269,6 +276,7 @@ pub fn required(
         add(LogSample, LogSample.interval_months(false));
     }
     add(ProcedureReview, ProcedureReview.interval_months(false));
+    add(PatchReview, PatchReview.interval_months(critical));
     if records.contingency_plan.is_some() {
         add(ContingencyPlanTest, ContingencyPlanTest.interval_months(false));
     }
@@ -598,6 +606,14 @@ pub enum Evidence {
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
         restored: Prose,
     },
+    /// A review of the software's updates (*opdatering af anvendt software*).
+    PatchReview {
+        /// The version in use.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        version_in_use: Prose,
+        /// The day the software was last updated (not after the review).
+        last_updated_on: NaiveDate,
+    },
     /// A supervision of a processor.
     Supervision {
         /// The kind of report or inspection.
@@ -653,8 +669,25 @@ impl NewCompletion {
             }
             (Some(Evidence::BackupTest { .. }), ObligationKind::BackupTest) => true,
             (Some(Evidence::Supervision { .. }), ObligationKind::ProcessorSupervision) => true,
+            (Some(Evidence::PatchReview { last_updated_on, .. }), ObligationKind::PatchReview) => {
+                if *last_updated_on > self.done_on {
+                    out.push(Violation::new(
+                        "evidence.last_updated_on",
+                        "not_after_done_on",
+                        "the last update cannot come after the review",
+                    ));
+                }
+                true
+            }
             _ => false,
         };
+        if kind == ObligationKind::PatchReview && self.evidence.is_none() {
+            out.push(Violation::new(
+                "evidence",
+                "required",
+                "a `patch_review` records the version in use and the day of the last update",
+            ));
+        }
         if !fits {
             out.push(Violation::new(
                 "evidence.type",
@@ -810,6 +843,7 @@ mod tests {
                 ("deletion_run", Some(12)),
                 ("procedure_review", Some(12)),
                 ("contract_renewal", None),
+                ("patch_review", Some(3)),
             ]
         );
         // An ordinary system without personal data, plan, rules, DPIA or agreements.
@@ -829,7 +863,8 @@ mod tests {
                 ("backup_test", Some(12)),
                 ("access_review", Some(6)),
                 ("risk_reassessment", Some(12)),
-                ("procedure_review", Some(12))
+                ("procedure_review", Some(12)),
+                ("patch_review", Some(6)),
             ]
         );
     }

@@ -308,6 +308,11 @@ pub fn summary(c: &Completion, lang: Language) -> String {
         } else {
             format!("Restored: {}, in {restore_minutes} minutes.", restored.as_str())
         }),
+        Some(Evidence::PatchReview { version_in_use, last_updated_on }) => Some(if da {
+            format!("Version i drift: {}, senest opdateret {last_updated_on}.", version_in_use.as_str())
+        } else {
+            format!("Version in use: {}, last updated {last_updated_on}.", version_in_use.as_str())
+        }),
         Some(Evidence::Supervision { report_kind, conclusion }) => {
             Some(format!("{}: {}", supervision_method(*report_kind, lang), conclusion.as_str()))
         }

@@ -124,6 +124,23 @@ pub fn completion(
             let restored = prose(posted, "restored", lang, &mut problems, true);
             minutes.zip(restored).map(|(restore_minutes, restored)| Evidence::BackupTest { restore_minutes, restored })
         }
+        ObligationKind::PatchReview => {
+            let version_in_use = prose(posted, "version_in_use", lang, &mut problems, true);
+            let last_updated_on = date(posted.get("last_updated_on"));
+            if last_updated_on.is_none() {
+                problems.insert(
+                    "last_updated_on".into(),
+                    say(
+                        lang,
+                        "Skriv datoen for seneste opdatering som år-måned-dag, for eksempel 2026-11-15.",
+                        "Enter the date of the last update as year-month-day, for example 2026-11-15.",
+                    ),
+                );
+            }
+            version_in_use
+                .zip(last_updated_on)
+                .map(|(version_in_use, last_updated_on)| Evidence::PatchReview { version_in_use, last_updated_on })
+        }
         ObligationKind::ProcessorSupervision => {
             let method = posted.get("report_kind").parse::<SupervisionMethod>().map_err(|_| {
                 problems.insert(
@@ -252,6 +269,11 @@ pub fn violations(list: &[Violation], lang: Language) -> Problems {
                     "Der kan ikke være fjernet flere konti, end der blev gennemgået.",
                     "No more accounts can be removed than were reviewed.",
                 ),
+                ("last_updated_on", "not_after_done_on") => say(
+                    lang,
+                    "Den seneste opdatering kan ikke ligge efter datoen for udførelse.",
+                    "The last update cannot come after the date the duty was done.",
+                ),
                 ("status", "archive_required") => say(
                     lang,
                     "Systemets data skal bevares: aflevering til arkiv er altid relevant.",
@@ -271,7 +293,7 @@ pub fn violations(list: &[Violation], lang: Language) -> Problems {
                 ),
             };
             let field =
-                if ["done_on", "accounts_removed", "accounts_reviewed", "reason", "note", "status"].contains(&field) {
+                if ["done_on", "accounts_removed", "accounts_reviewed", "last_updated_on", "reason", "note", "status"].contains(&field) {
                     field.to_owned()
                 } else {
                     String::new()

@@ -89,6 +89,10 @@ pub fn open_store(config: &Config) -> Result<Store, StoreError> {
     let applied = store.migrate()?;
     if !applied.is_empty() {
         tracing::info!(?applied, "database migrated");
+        // A new version may call for duties (a new kind, another interval) that the stored
+        // rows do not hold yet.
+        let systems = store.bring_duties_in_step()?;
+        tracing::info!(systems, "duties brought in step with the rules");
     }
     Ok(store)
 }

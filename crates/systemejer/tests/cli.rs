@@ -235,3 +235,46 @@ fn backup_makes_its_folder_or_says_why_it_cannot() {
     assert!(said.contains("making the folder") && said.contains("taken"), "{said}");
     assert!(!said.contains("internal store error"), "{said}");
 }
+
+/// An upgrade whose rules call for a new duty (here `patch_review`, on a register from before
+/// it) brings every live system's duties in step as it migrates: the worker then reminds of
+/// the new duty without waiting for each system's next change.
+#[test]
+fn an_upgrade_brings_the_duties_in_step_with_the_new_rules() {
+    use systemejer_e2e::{Backend, TestDb, raw_sql};
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(db) = TestDb::create(backend) else { continue };
+        let run = |args: &[&str]| {
+            let out = systemejer()
+                .args(args)
+                .env("SYSTEMEJER_DATABASE_URL", &db.url)
+                .env("SYSTEMEJER_JWT_SECRET", "a-test-secret-of-at-least-32-bytes!!")
+                .env("SYSTEMEJER_LINK_SECRET", "another-test-secret-of-32-bytes-or-more")
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+            out
+        };
+        run(&["demo", "--systems", "30"]);
+        let live =
+            "SELECT COUNT(*) AS n FROM systems WHERE lifecycle_state IN ('in_use', 'changing', 'decommissioning')";
+        let reviews = "SELECT COUNT(*) AS n FROM obligations WHERE kind = 'patch_review'";
+        let systems = raw_sql::count(&db.url, live);
+        assert!(systems > 10);
+        assert_eq!(raw_sql::count(&db.url, reviews), systems, "each live system reviews its software updates");
+
+        // The register as the version before this duty left it.
+        raw_sql::execute(&db.url, "DELETE FROM obligations WHERE kind = 'patch_review'").unwrap();
+        raw_sql::execute(&db.url, "DELETE FROM __diesel_schema_migrations WHERE version = '20261201000013'").unwrap();
+
+        let out = run(&["migrate"]);
+        let log = String::from_utf8_lossy(&out.stderr);
+        assert!(log.contains("duties brought in step"), "{log}");
+        assert_eq!(raw_sql::count(&db.url, reviews), systems, "{backend:?}: the new duty is there for each");
+        // Nothing else moved: a second migration has nothing to apply and changes nothing.
+        let before = raw_sql::count(&db.url, "SELECT COUNT(*) AS n FROM obligations");
+        let out = run(&["migrate"]);
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("duties brought in step"));
+        assert_eq!(raw_sql::count(&db.url, "SELECT COUNT(*) AS n FROM obligations"), before);
+    }
+}

@@ -10,6 +10,37 @@ use crate::tables::{obligations, people};
 use crate::{Store, StoreError, duties, new_id, now};
 
 impl Store {
+    /// Brings the stored duties of every system in step with the rules as this version of the
+    /// register reads them: after an upgrade whose rules call for a duty that no row holds yet
+    /// (a new kind, another interval), so that the worker reminds of it without waiting for
+    /// the system's next change. One short transaction per system; only what differs is
+    /// written. Answers how many systems' duties changed.
+    pub fn bring_duties_in_step(&self) -> Result<usize, StoreError> {
+        let today = self.today();
+        let ids = self.read(crate::tables::systems::ids_by_name)?;
+        let mut changed = 0;
+        for raw in ids {
+            let Ok(id) = raw.parse::<SystemId>() else { continue };
+            let moved = self.write(|conn| {
+                let mut facts = match facts::load(conn, id) {
+                    Ok(facts) => facts,
+                    // Deleted since the list was read.
+                    Err(StoreError::NotFound { .. }) => return Ok(false),
+                    Err(e) => return Err(e),
+                };
+                let key = |d: &crate::tables::obligations::StoredDuty| (d.scheduled.kind, d.scheduled.subject.clone());
+                let mut before = facts.duties.clone();
+                duties::sync(conn, &mut facts, self.day_on(today))?;
+                let mut after = facts.duties.clone();
+                before.sort_by_key(key);
+                after.sort_by_key(key);
+                Ok(after != before)
+            })?;
+            changed += usize::from(moved);
+        }
+        Ok(changed)
+    }
+
     /// Sets the interval or the assignee of a system's obligations of one kind.
     pub fn update_obligation(
         &self,

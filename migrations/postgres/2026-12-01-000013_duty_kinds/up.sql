@@ -1,0 +1,8 @@
+-- The duties issue 15 adds: opdatering af anvendt software (patch_review), the expiry of a
+-- processing agreement, a risk measure (foranstaltning), an owner's handover (overdragelse) and
+-- the follow-up of an open security incident. One migration widens the list for all of them.
+ALTER TABLE obligations DROP CONSTRAINT obligations_kind_check;
+ALTER TABLE obligations ADD CONSTRAINT obligations_kind_check
+    CHECK (kind IN ('backup_test', 'access_review', 'log_sample', 'risk_reassessment', 'dpia_review',
+                    'processor_supervision', 'contingency_plan_test', 'deletion_run', 'procedure_review', 'contract_renewal',
+                    'patch_review', 'agreement_expiry', 'risk_measure', 'owner_handover', 'incident_follow_up'));
