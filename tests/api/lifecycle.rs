@@ -3,7 +3,11 @@
 use serde_json::json;
 use systemejer_e2e::{TestApp, on_both_backends};
 
-on_both_backends!(moves_that_do_not_exist_are_refused_as_such, readiness_previews_without_moving);
+on_both_backends!(
+    moves_that_do_not_exist_are_refused_as_such,
+    readiness_previews_without_moving,
+    only_the_owner_approves_the_go_live
+);
 
 /// Registers a director, a unit and a system in procurement; answers the system's id.
 async fn described_system(app: &TestApp, complete: bool) -> (String, String) {
@@ -67,4 +71,47 @@ async fn readiness_previews_without_moving(app: TestApp) {
     impossible.problem(409);
     let system = app.get(&format!("/api/v1/systems/{id}"), &admin).await;
     assert_eq!(system.ok(200)["lifecycle_state"], "procurement");
+}
+
+/// *At godkende anskaffelser og installation af disse*: an admin or a delegate prepares a
+/// go-live, and only the owner, with their own token, makes it.
+async fn only_the_owner_approves_the_go_live(app: TestApp) {
+    use systemejer_e2e::fixtures::system_ready;
+    let admin = app.admin();
+    let (sys, owner, _) = system_ready(&app, "olga@randers.dk").await;
+    let delegate_id = app
+        .create("/api/v1/people", json!({"name": "Dan Forvalter", "email": "dan@randers.dk", "position": "employee"}))
+        .await;
+    app.patch(&sys, &admin, json!({"delegates": [{"person_id": delegate_id, "role": "systemforvalter"}]}))
+        .await
+        .ok(200);
+    let delegate = app.token("dan@randers.dk", &[]);
+    // A script's client token is no person: it cannot approve either.
+    let script = app.client_token("esdh-integration", &[systemejer_api::Role::Admin]);
+
+    for (who, token) in [("admin", &admin), ("delegate", &delegate), ("client", &script)] {
+        let refused = app.post(&format!("{sys}/transitions"), token, json!({"to": "in_use"})).await;
+        let problem = refused.problem(409);
+        let codes: Vec<&str> =
+            problem["unmet"].as_array().unwrap().iter().map(|u| u["code"].as_str().unwrap()).collect();
+        assert_eq!(codes, ["owner_approval_missing"], "{who}: everything else is prepared: {problem}");
+        assert_eq!(problem["unmet"][0]["field"], "owner_id");
+        let preview = app.get(&format!("{sys}/readiness?to=in_use"), token).await;
+        assert_eq!(preview.ok(200)["ready"], false, "{who}");
+        assert_eq!(preview.body["unmet"][0]["code"], "owner_approval_missing");
+    }
+    assert_eq!(app.get(&sys, &admin).await.ok(200)["lifecycle_state"], "procurement", "the refusals moved nothing");
+
+    // The owner sees that the move is theirs to make, and makes it.
+    let preview = app.get(&format!("{sys}/readiness?to=in_use"), &owner).await;
+    assert_eq!(preview.ok(200)["ready"], true, "{}", preview.body);
+    let moved = app.post(&format!("{sys}/transitions"), &owner, json!({"to": "in_use"})).await;
+    assert_eq!(moved.ok(200)["lifecycle_state"], "in_use");
+    let history = app.get(&format!("{sys}/transitions"), &admin).await;
+    let last = history.ok(200)["items"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["actor"], "olga@randers.dk", "the record names the owner who approved: {last}");
+
+    // Later moves are not the owner's alone: a delegate begins a change and ends it.
+    let change = json!({"to": "changing", "change_description": "Ny version", "dpia_needed": false});
+    app.post(&format!("{sys}/transitions"), &delegate, change).await.ok(200);
 }

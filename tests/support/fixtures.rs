@@ -33,6 +33,13 @@ pub async fn approved_risk_assessment(app: &TestApp, sys: &str, owner: &str, on:
 /// A system in use with the fewest duties the guidance allows: no personal data, low
 /// criticality, to be discarded. Answers the system's path and its owner's token and id.
 pub async fn system_in_use(app: &TestApp, owner_email: &str) -> (String, String, String) {
+    let (sys, owner, owner_id) = system_ready(app, owner_email).await;
+    app.post(&format!("{sys}/transitions"), &owner, json!({"to": "in_use"})).await.ok(200);
+    (sys, owner, owner_id)
+}
+
+/// The same system in procurement, with everything its go-live needs but the owner's move.
+pub async fn system_ready(app: &TestApp, owner_email: &str) -> (String, String, String) {
     let unit =
         app.create("/api/v1/org-units", json!({"name": format!("Enhed {owner_email}"), "kind": "department"})).await;
     let owner_id = app
@@ -69,7 +76,6 @@ pub async fn system_in_use(app: &TestApp, owner_email: &str) -> (String, String,
         .await
         .ok(201);
     }
-    app.post(&format!("{sys}/transitions"), &owner, json!({"to": "in_use"})).await.ok(200);
     (sys, owner, owner_id)
 }
 

@@ -727,6 +727,8 @@ mod tests {
                 change_description: None,
                 dpia_needed: None,
                 today: options(1).today,
+                // As if each owner had made the move (the bulk load writes the state).
+                by_owner: true,
             };
             let verdict = evaluate(LifecycleState::Procurement, LifecycleState::InUse, &facts);
             assert!(verdict.is_ok(), "{}: {verdict:?}", item.system.name);

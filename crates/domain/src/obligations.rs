@@ -1071,6 +1071,7 @@ mod tests {
                     change_description: Some("c"),
                     dpia_needed: Some(change_dpia_needed),
                     today: day("2026-11-28"),
+                    by_owner: true,
                 };
                 let kept = TransitionFacts { records: &read, ..whole };
                 prop_assert_eq!(evaluate(from, *to, &kept), evaluate(from, *to, &whole), "{} -> {}", from, to);

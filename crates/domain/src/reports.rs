@@ -156,6 +156,8 @@ pub fn compliance_row(
                 change_description: Some(given),
                 dpia_needed: Some(false),
                 today,
+                // The owner's approval of a go-live is part of what remains until they give it.
+                by_owner: false,
             };
             match lifecycle::evaluate(system.lifecycle_state, to, &facts) {
                 Err(Refusal::Unmet(unmet)) => unmet,

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use systemejer_domain::lifecycle::{self, Refusal, TransitionFacts, TransitionRequest};
 use systemejer_domain::records::SystemRecords;
-use systemejer_domain::{LifecycleState, OwnerCandidate, System, SystemId};
+use systemejer_domain::{LifecycleState, OwnerCandidate, PersonId, System, SystemId};
 
 use crate::tables::documents::Reading;
 use crate::tables::obligations::{LastPassed, StoredDuty};
@@ -43,12 +43,14 @@ impl Facts {
         }
     }
 
-    /// The move `request` asks for, judged by the lifecycle's gates against these facts and
-    /// the owner's: the new state, or every requirement unmet.
+    /// The move `request` asks for, made by the person `by` (if a person makes it), judged by
+    /// the lifecycle's gates against these facts and the owner's: the new state, or every
+    /// requirement unmet.
     pub fn evaluate(
         &self,
         owner: Option<OwnerCandidate>,
         request: &TransitionRequest,
+        by: Option<PersonId>,
         today: NaiveDate,
     ) -> Result<LifecycleState, Refusal> {
         let facts = TransitionFacts {
@@ -59,6 +61,7 @@ impl Facts {
             change_description: request.change_description.as_ref().map(systemejer_domain::Text::as_str),
             dpia_needed: request.dpia_needed,
             today,
+            by_owner: by.is_some() && by == self.system.owner_id,
         };
         lifecycle::evaluate(self.system.lifecycle_state, request.to, &facts)
     }

@@ -57,8 +57,9 @@ fn prepare(url: &str) {
             from(json!({"kind": kind, "title": kind, "document_url": "https://intranet/p", "approved_on": today}));
         store.add_record(system.id, procedure, "test").unwrap();
     }
-    let moved =
-        store.transition_system(system.id, &from::<TransitionRequest>(json!({"to": "in_use"})), "test").unwrap();
+    let moved = store
+        .transition_system(system.id, &from::<TransitionRequest>(json!({"to": "in_use"})), system.owner_id, "test")
+        .unwrap();
     assert_eq!(moved.lifecycle_state, LifecycleState::InUse);
     let done_on = (today + chrono::Duration::days(3)).checked_sub_months(Months::new(12)).unwrap();
     store

@@ -205,7 +205,9 @@ async fn delete_system(
 /// `changing -> in_use`, `decommissioning -> retired`. Refused with 409 until every duty that
 /// guards the move is done; the problem's `unmet` lists all of them, each with a stable `code`.
 /// Entering `changing` takes `change_description` and `dpia_needed`; entering
-/// `decommissioning` (with a `reason`) creates the exit checklist.
+/// `decommissioning` (with a `reason`) creates the exit checklist. The go-live
+/// (`procurement -> in_use`) is the owner's to approve: only the owner, with a token for their
+/// own email, makes it (`owner_approval_missing` otherwise); an admin or a delegate prepares.
 #[utoipa::path(
     tag = "systems",
     params(("id" = SystemId, Path, description = "The system's id")),
@@ -229,8 +231,9 @@ async fn transition_system(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     editable_system(&state, &caller, id).await?;
+    let by = caller.person.as_ref().map(|p| p.id);
     let actor = caller.actor;
-    let moved = blocking(&state, move |s| s.transition_system(id, &body.0, &actor)).await?;
+    let moved = blocking(&state, move |s| s.transition_system(id, &body.0, by, &actor)).await?;
     Ok(tagged(moved.version, &moved))
 }
 
@@ -279,7 +282,8 @@ pub struct Readiness {
 /// Preview a transition
 ///
 /// Evaluates the same gates as a transition, without moving. A reason is assumed to be
-/// given, since it is supplied with the transition itself.
+/// given, since it is supplied with the transition itself. The answer is for the caller: a
+/// go-live asks for the owner's approval (`owner_approval_missing`) unless the owner asks.
 #[utoipa::path(
     tag = "systems",
     params(("id" = SystemId, Path, description = "The system's id"), ReadinessQuery),
@@ -300,6 +304,8 @@ async fn get_readiness(
     caller.require_reader()?;
     let id = id.into_inner();
     let target = query.0.to;
+    // Whether the caller may make the move themselves: a go-live is the owner's to approve.
+    let by = caller.person.as_ref().map(|p| p.id);
     let (from, to, unmet) = blocking(&state, move |s| {
         let system = s.get_system(id)?;
         let from = system.lifecycle_state;
@@ -314,7 +320,7 @@ async fn get_readiness(
             change_description: Some(given),
             dpia_needed: Some(false),
         };
-        let unmet = s.readiness(id, &request)?;
+        let unmet = s.readiness(id, &request, by)?;
         Ok((from, to, unmet))
     })
     .await?;

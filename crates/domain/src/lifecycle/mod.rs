@@ -105,6 +105,10 @@ pub struct TransitionFacts<'a> {
     pub dpia_needed: Option<bool>,
     /// The date the transition happens (for expiry of agreements).
     pub today: NaiveDate,
+    /// Whether the owner makes the move themselves: the go-live is theirs to approve (*at
+    /// godkende anskaffelser og installation af disse*). An admin or a delegate prepares it,
+    /// and cannot stand in for that approval.
+    pub by_owner: bool,
 }
 
 /// A gate: the requirements it finds unmet for a transition.
@@ -116,6 +120,7 @@ pub fn gates(from: LifecycleState, to: LifecycleState) -> &'static [Gate] {
     match (from, to) {
         (Procurement, InUse) => &[
             gate_owner_eligible,
+            gate_owner_approves,
             gate_description_complete,
             gate_archive_decided,
             gate_risk_assessed,
@@ -158,6 +163,19 @@ fn gate_owner_eligible(facts: &TransitionFacts<'_>) -> Vec<Unmet> {
             Err(why) => vec![Unmet::on_field(why.code(), "owner_id", why.to_string())],
         },
     }
+}
+
+/// The owner approves the go-live by making the move with their own token; where the system
+/// has no owner, `owner_missing` says what is wrong.
+fn gate_owner_approves(facts: &TransitionFacts<'_>) -> Vec<Unmet> {
+    if facts.owner.is_none() || facts.by_owner {
+        return vec![];
+    }
+    vec![Unmet::on_field(
+        "owner_approval_missing",
+        "owner_id",
+        "only the owner approves the go-live: the owner makes this move with a token for their own email",
+    )]
 }
 
 /// The system description must be complete: one finding per missing field.
@@ -511,6 +529,7 @@ mod tests {
             change_description: None,
             dpia_needed: None,
             today: day("2026-11-28"),
+            by_owner: true,
         }
     }
 
@@ -527,6 +546,26 @@ mod tests {
     fn a_ready_system_goes_into_use() {
         let (system, records) = (complete_system(), ready_records());
         assert_eq!(evaluate(Procurement, InUse, &facts(&system, &records)), Ok(InUse));
+    }
+
+    #[test]
+    fn only_the_owner_approves_the_go_live() {
+        let (system, records) = (complete_system(), ready_records());
+        let by_someone_else = TransitionFacts { by_owner: false, ..facts(&system, &records) };
+        assert_eq!(
+            codes(evaluate(Procurement, InUse, &by_someone_else)),
+            [("owner_approval_missing", Some("owner_id".to_owned()))]
+        );
+        // Other moves are not the owner's alone: a change ends, a system is shut down.
+        let f = TransitionFacts { reason: Some("replaced"), ..by_someone_else.clone() };
+        assert!(evaluate(InUse, Decommissioning, &f).is_ok());
+        // Without an owner, what is wrong is that there is none.
+        let no_owner = TransitionFacts { owner: None, ..by_someone_else };
+        let found = codes(evaluate(Procurement, InUse, &no_owner));
+        assert!(
+            found.iter().any(|(c, _)| *c == "owner_missing")
+                && found.iter().all(|(c, _)| *c != "owner_approval_missing")
+        );
     }
 
     #[test]

@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use systemejer_domain::exit::{ExitStep, ExitStepKind};
 use systemejer_domain::records::SystemChange;
 use systemejer_domain::{
-    AuditAction, EntityType, LifecycleState, NewSystem, RecordId, System, SystemChanges, SystemId, TransitionRecord,
-    TransitionRequest, Violation,
+    AuditAction, EntityType, LifecycleState, NewSystem, PersonId, RecordId, System, SystemChanges, SystemId,
+    TransitionRecord, TransitionRequest, Violation,
 };
 
 use crate::audit::{self, Entry};
@@ -177,19 +177,21 @@ impl Store {
     }
 
     /// Moves a system as `request` asks if every gate is met; otherwise nothing changes and
-    /// the refusal lists every unmet requirement. Entering `changing` opens a change; going
+    /// the refusal lists every unmet requirement. `by` is the person making the move (the
+    /// owner approves a go-live by making it). Entering `changing` opens a change; going
     /// back into use closes it; entering `decommissioning` creates the exit checklist.
     pub fn transition_system(
         &self,
         id: SystemId,
         request: &TransitionRequest,
+        by: Option<PersonId>,
         actor: &str,
     ) -> Result<System, StoreError> {
         let today = self.today();
         self.write(|conn| {
             let mut facts = facts::load(conn, id)?;
             let owner = facts::owner(conn, &facts.system)?;
-            let next = facts.evaluate(owner, request, today).map_err(StoreError::Refused)?;
+            let next = facts.evaluate(owner, request, by, today).map_err(StoreError::Refused)?;
             let before = facts.system.clone();
             let mut after = before.clone();
             after.lifecycle_state = next;

@@ -6,7 +6,7 @@ use systemejer_domain::gdpr::ProcessingAgreement;
 use systemejer_domain::lifecycle::{Refusal, TransitionRequest, Unmet};
 use systemejer_domain::obligations::{Completion, Obligation, ObligationKind};
 use systemejer_domain::records::Recorded;
-use systemejer_domain::{RecordId, SystemId};
+use systemejer_domain::{PersonId, RecordId, SystemId};
 
 use crate::tables::documents::{self, RecordKind};
 use crate::tables::{agreements, exit_steps, obligations, systems};
@@ -67,13 +67,19 @@ impl Store {
         })
     }
 
-    /// What `request` would find unmet now, without moving: empty when it would pass.
-    pub fn readiness(&self, id: SystemId, request: &TransitionRequest) -> Result<Vec<Unmet>, StoreError> {
+    /// What `request`, made by the person `by`, would find unmet now, without moving: empty
+    /// when it would pass.
+    pub fn readiness(
+        &self,
+        id: SystemId,
+        request: &TransitionRequest,
+        by: Option<PersonId>,
+    ) -> Result<Vec<Unmet>, StoreError> {
         let today = self.today();
         self.read(|conn| {
             let facts = facts::load(conn, id)?;
             let owner = facts::owner(conn, &facts.system)?;
-            match facts.evaluate(owner, request, today) {
+            match facts.evaluate(owner, request, by, today) {
                 Ok(_) => Ok(Vec::new()),
                 Err(Refusal::Unmet(unmet)) => Ok(unmet),
                 Err(refusal @ Refusal::NotAllowed { .. }) => Err(StoreError::Refused(refusal)),
