@@ -91,7 +91,8 @@ async fn a_breach_from_discovery_to_closing(app: TestApp) {
         serde_json::Value::Null,
         "nothing written"
     );
-    let how = json!({"subjects_notified_how": "Brev i Digital Post til hver af de 40 borgere"});
+    let how = json!({"subjects_notified_how": "Brev i Digital Post til hver af de 40 borgere",
+                     "cause": "Modtageren blev autoudfyldt i mailprogrammet"});
     app.patch(&format!("/api/v1/incidents/{id}"), &owner, how).await.ok(200);
     let closed = app.patch(&format!("/api/v1/incidents/{id}"), &owner, close).await;
     assert_eq!(closed.ok(200)["status"], "closed");
@@ -121,6 +122,8 @@ async fn a_breach_from_discovery_to_closing(app: TestApp) {
     );
     let mut grounded = reason_only;
     grounded["subjects_not_notified_ground"] = json!("unintelligible");
+    grounded["cause"] = json!("Bærbaren blev efterladt i en bil");
+    grounded["measures"] = json!("Adgangen fra bærbaren er spærret");
     let closed = app.patch(&at, &owner, grounded).await;
     assert_eq!(closed.ok(200)["status"], "closed");
     assert_eq!(closed.ok(200)["subjects_not_notified_ground"], "unintelligible");

@@ -13,7 +13,10 @@ fn loads_whole_and_agrees_with_its_audit_log(backend: Backend) {
     let options = systemejer_demo::Options { systems: 120, seed: 7, today: store.today() };
     let summary = systemejer_demo::load(&store, options).unwrap();
     assert_eq!(summary.counts.systems, 120);
-    assert_eq!(summary.incidents, 3, "two breaches awaiting their decision, one handled and closed");
+    assert_eq!(
+        summary.incidents, 4,
+        "two breaches awaiting their decision, one handled and closed, one outage being followed up"
+    );
     assert!(summary.counts.people > 100 && summary.counts.org_units > 25, "{:?}", summary.counts);
 
     let page = PageRequest { limit: 500, ..PageRequest::default() };
@@ -105,7 +108,7 @@ fn the_demo_loads_on_postgres() {
 /// Two submits of one emailed link at the same moment (a double click, two devices): the cycle
 /// is recorded once, the other submit finds it recorded. A hundred duties, each raced once.
 fn one_cycle_is_recorded_once_by_two_submits_at_once(backend: Backend) {
-    use systemejer_domain::obligations::{CompletionResult, NewCompletion, ObligationKind};
+    use systemejer_domain::obligations::{CompletionResult, Evidence, NewCompletion, ObligationKind};
     let Some(db) = TestDb::create(backend) else { return };
     let store = db.store();
     let options = systemejer_demo::Options { systems: 300, seed: 3, today: store.today() };
@@ -124,11 +127,16 @@ fn one_cycle_is_recorded_once_by_two_submits_at_once(backend: Backend) {
             let store = store.clone();
             let (system, kind, cycle) = (duty.system.id, duty.kind, duty.due_on);
             std::thread::spawn(move || {
+                // A review of the software's updates is done with its evidence.
+                let evidence = (kind == ObligationKind::PatchReview).then(|| Evidence::PatchReview {
+                    version_in_use: systemejer_domain::Text::parse("2026.4").unwrap(),
+                    last_updated_on: store.today(),
+                });
                 let new = NewCompletion {
                     done_on: store.today(),
                     result: CompletionResult::Passed,
                     subject: None,
-                    evidence: None,
+                    evidence,
                     notes: None,
                     document_url: None,
                 };

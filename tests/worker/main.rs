@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::{Duration, Months, NaiveDate, Utc};
+use chrono::{Datelike, Duration, Months, NaiveDate, Utc};
 use icalendar::Component;
 use mail_parser::{MessageParser, MimeHeaders};
 use serde_json::json;
@@ -29,6 +29,7 @@ on_both_backends!(
     a_server_refusing_connections_loses_nothing,
     a_lost_answer_sends_one_duplicate_with_the_same_message_id,
     a_mailbox_that_does_not_exist_fails_at_once,
+    incidents_are_followed_up_until_closed_with_cause_and_measures,
 );
 
 async fn worker(app: &TestApp, smtp: &SmtpServer, retry: RetryPolicy) -> Worker {
@@ -272,7 +273,8 @@ async fn breach_alerts_at_the_right_hours_until_reported(app: TestApp) {
         .to_owned();
 
     let mut expected = 0;
-    for (hours, new) in [(0, 2), (0, 0), (23, 0), (24, 2), (30, 0), (48, 2), (60, 2), (70, 0)] {
+    // The owner, the DPO and the coordinator, at each stage.
+    for (hours, new) in [(0, 3), (0, 0), (23, 0), (24, 3), (30, 0), (48, 3), (60, 3), (70, 0)] {
         w.breach_pass(discovered + Duration::hours(hours) + Duration::minutes(1)).await.unwrap();
         expected += new;
         assert_eq!(smtp.received().len(), expected, "{hours} hours after discovery");
@@ -289,9 +291,12 @@ async fn breach_alerts_at_the_right_hours_until_reported(app: TestApp) {
         first.body_text(0).unwrap().contains(&format!("kl. {}", deadline.format("%H:%M"))),
         "the deadline in Danish local time"
     );
-    let mut to: Vec<String> = smtp.received()[..2].iter().flat_map(|r| r.to.clone()).collect();
+    let mut to: Vec<String> = smtp.received()[..3].iter().flat_map(|r| r.to.clone()).collect();
     to.sort();
-    assert_eq!(to, ["bo@randers.dk", "dpo@randers.dk"]);
+    assert_eq!(to, ["bo@randers.dk", "dpo@randers.dk", "isk@randers.dk"]);
+    let to_coordinator = received[..3].iter().find(|r| r.to == ["isk@randers.dk"]).unwrap();
+    let text = MessageParser::default().parse(&to_coordinator.data).unwrap().body_text(0).unwrap().into_owned();
+    assert!(text.starts_with("Kære informationssikkerhedskoordinator"), "{text}");
 
     // Reported: the alerts stop.
     let dpo = app.token("dpo@randers.dk", &[Role::Dpo]);
@@ -460,4 +465,85 @@ async fn a_mailbox_that_does_not_exist_fails_at_once(app: TestApp) {
     smtp.set_mode(Mode::Accept);
     assert_eq!(w.deliver().await.unwrap().sent, 0, "not tried again");
     assert!(smtp.received().is_empty());
+}
+
+/// A security incident that is not a personal data breach: the coordinator is told once when
+/// it is recorded; a week on, its owner is reminded once a week until it is closed, which takes
+/// its cause and the measures taken.
+async fn incidents_are_followed_up_until_closed_with_cause_and_measures(app: TestApp) {
+    let smtp = SmtpServer::start().await;
+    let (sys, owner, _) = system_in_use(&app, "bo@randers.dk").await;
+    let system_id = sys.rsplit('/').next().unwrap().to_owned();
+    let w = worker(&app, &smtp, RetryPolicy::default()).await;
+    let now = Utc::now();
+    let incident = app
+        .post(
+            "/api/v1/incidents",
+            &owner,
+            json!({"system_ids": [system_id], "discovered_at": (now - Duration::hours(2)).to_rfc3339(),
+                   "description": "Vejregistret var nede i fire timer", "personal_data_breach": false}),
+        )
+        .await
+        .ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The coordinator is told, once.
+    let told = w.incident_notices_pass(now).await.unwrap();
+    assert_eq!((told.duties_due, told.queued, told.sent), (1, 1, 1), "{told:?}");
+    let received = smtp.received();
+    assert_eq!(received[0].to, ["isk@randers.dk"]);
+    let mail = MessageParser::default().parse(&received[0].data).unwrap();
+    assert_eq!(mail.subject(), Some("Sikkerhedshændelse registreret: Vejregister"));
+    let text = mail.body_text(0).unwrap().into_owned();
+    assert!(
+        text.contains("Vejregistret var nede i fire timer") && text.contains("Registreret af bo@randers.dk."),
+        "{text}"
+    );
+    assert!(text.contains("Mangler for at lukke den: årsagen og de trufne foranstaltninger."), "{text}");
+    assert!(text.contains(&format!("/api/v1/incidents/{incident}")), "{text}");
+    assert_eq!(w.incident_notices_pass(now + Duration::minutes(5)).await.unwrap().queued, 0, "told once");
+
+    // Not reminded in its first week; then once a week to the owner.
+    assert_eq!(w.incident_follow_up_pass(today(), now).await.unwrap().duties_due, 0);
+    let monday = today() + Duration::days(7 - i64::from(today().weekday().num_days_from_monday()));
+    let later = now + Duration::days(8);
+    let first = w.incident_follow_up_pass(monday + Duration::days(1), later).await.unwrap();
+    assert_eq!((first.duties_due, first.queued), (1, 1), "{first:?}");
+    let reminder = smtp.received().last().unwrap().clone();
+    assert_eq!(reminder.to, ["bo@randers.dk"]);
+    let mail = MessageParser::default().parse(&reminder.data).unwrap();
+    assert_eq!(mail.subject(), Some("Åben sikkerhedshændelse: Vejregister"));
+    let text = mail.body_text(0).unwrap().into_owned();
+    assert!(text.contains("Du får denne påmindelse hver uge"), "{text}");
+    assert!(text.contains("Spørgsmål? Skriv til informationssikkerhedskoordinatoren: isk@randers.dk"), "{text}");
+    for (day, expected) in [(monday + Duration::days(4), 0), (monday + Duration::days(8), 1)] {
+        assert_eq!(w.incident_follow_up_pass(day, later).await.unwrap().queued, expected, "{day}");
+    }
+
+    // Closing it takes the cause and the measures; then the reminders stop.
+    let path = format!("/api/v1/incidents/{incident}");
+    let bare = app.patch(&path, &owner, json!({"closed_at": Utc::now().to_rfc3339()})).await;
+    let errors: Vec<(String, String)> = bare.problem(422)["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["field"].as_str().unwrap().to_owned(), e["rule"].as_str().unwrap().to_owned()))
+        .collect();
+    let rule = "required_to_close".to_owned();
+    assert_eq!(errors, [("cause".to_owned(), rule.clone()), ("measures".to_owned(), rule)]);
+    assert_eq!(app.get(&path, &owner).await.ok(200)["status"], "open", "the refusal closed nothing");
+    let closed = app
+        .patch(
+            &path,
+            &owner,
+            json!({"closed_at": Utc::now().to_rfc3339(), "cause": "Udløbet certifikat på databaseserveren",
+                   "measures": "Certifikatet er fornyet, og udløb overvåges nu"}),
+        )
+        .await;
+    assert_eq!(closed.ok(200)["status"], "closed");
+    assert_eq!(closed.body["cause"], "Udløbet certifikat på databaseserveren");
+    let after = w.incident_follow_up_pass(monday + Duration::days(15), later + Duration::days(7)).await.unwrap();
+    assert_eq!((after.duties_due, after.queued), (0, 0));
 }

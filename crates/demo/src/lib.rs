@@ -128,6 +128,20 @@ pub fn load(store: &Store, options: Options) -> Result<Summary, StoreError> {
         closed_breach(store, *system, generator.at(options.today - Days::new(45), 14))?;
         summary.incidents += 1;
     }
+    if let Some(system) = breached.last() {
+        // A security incident that is no breach, still open: its owner is reminded weekly.
+        let outage = serde_json::json!({
+            "system_ids": [system],
+            "discovered_at": generator.at(options.today - Days::new(12), 7),
+            "description": "Systemet var utilgængeligt i seks timer efter en opdatering, der slog fejl.",
+            "personal_data_breach": false,
+            "measures": "Opdateringen er rullet tilbage; leverandøren undersøger fejlen.",
+        });
+        let new = serde_json::from_value(outage)
+            .map_err(|e| StoreError::internal_from("the demo incident does not parse", e))?;
+        store.create_incident(new, ACTOR)?;
+        summary.incidents += 1;
+    }
     Ok(summary)
 }
 
@@ -159,6 +173,7 @@ fn closed_breach(store: &Store, system: SystemId, discovered: DateTime<Utc>) -> 
         "decision",
         serde_json::json!({
             "measures": "Modtageren har bekræftet, at brevet er destrueret.",
+            "cause": "Adressen blev slået op i en forældet kopi af folkeregisteret.",
             "subjects_notified_at": discovered + chrono::Duration::days(2),
             "subjects_notified_how": "Brev i Digital Post med en forklaring og en kontaktperson",
             "closed_at": discovered + chrono::Duration::days(9),

@@ -97,6 +97,9 @@ pub struct Incident {
     pub likely_consequences: Option<String>,
     /// The measures taken or proposed.
     pub measures: Option<String>,
+    /// What caused it (*årsag*): with the measures taken, required to close it.
+    #[serde(default)]
+    pub cause: Option<String>,
     /// The risk to the people affected.
     pub risk_level: Option<RiskLevel>,
     /// Reports to Datatilsynet, first to last.
@@ -192,6 +195,27 @@ impl Incident {
         }
     }
 
+    /// What keeps an incident from being closed as followed up: its cause and the measures
+    /// taken must be recorded. Empty when nothing does.
+    pub fn follow_up_unfinished(&self) -> Vec<Violation> {
+        let mut out = Vec::new();
+        if self.cause.is_none() {
+            out.push(Violation::new(
+                "cause",
+                "required_to_close",
+                "record what caused the incident before it is closed",
+            ));
+        }
+        if self.measures.is_none() {
+            out.push(Violation::new(
+                "measures",
+                "required_to_close",
+                "record the measures taken before the incident is closed",
+            ));
+        }
+        out
+    }
+
     /// Whether a breach still awaits the report or the decision not to report.
     pub fn awaits_decision(&self) -> bool {
         self.personal_data_breach && self.reports.is_empty() && self.not_reported_reason.is_none()
@@ -269,6 +293,10 @@ pub struct NewIncident {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 10000))]
     pub measures: Option<Prose>,
+    /// What caused it, where known already.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 10000))]
+    pub cause: Option<Prose>,
     /// The risk to the people affected.
     #[serde(default)]
     pub risk_level: Option<RiskLevel>,
@@ -302,6 +330,7 @@ impl NewIncident {
             approx_records: self.approx_records.map(i64::from),
             likely_consequences: self.likely_consequences.map(Prose::into_string),
             measures: self.measures.map(Prose::into_string),
+            cause: self.cause.map(Prose::into_string),
             risk_level: self.risk_level,
             reports: Vec::new(),
             not_reported_reason: None,
@@ -339,6 +368,10 @@ pub struct IncidentChanges {
     #[serde(default, deserialize_with = "crate::values::patch_field")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, min_length = 1, max_length = 10000))]
     pub measures: Option<Option<Prose>>,
+    /// What caused it; `null` clears.
+    #[serde(default, deserialize_with = "crate::values::patch_field")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, min_length = 1, max_length = 10000))]
+    pub cause: Option<Option<Prose>>,
     /// New risk level; `null` makes it undecided.
     #[serde(default, deserialize_with = "crate::values::patch_field")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<RiskLevel>, nullable))]
@@ -381,6 +414,9 @@ impl IncidentChanges {
         }
         if let Some(v) = &self.measures {
             i.measures = text(v);
+        }
+        if let Some(v) = &self.cause {
+            i.cause = text(v);
         }
         if let Some(v) = self.risk_level {
             i.risk_level = v;
@@ -443,6 +479,11 @@ impl IncidentChanges {
         if i.closed_at.is_some() {
             out.extend(i.art_34_undecided());
         }
+        // Closing it, or taking the cause or the measures from a closed one.
+        let settles = self.closed_at.is_some() || self.cause.is_some() || self.measures.is_some();
+        if i.closed_at.is_some() && settles {
+            out.extend(i.follow_up_unfinished());
+        }
         if !out.is_empty() {
             return Err(out);
         }
@@ -468,7 +509,8 @@ mod tests {
             record_categories: vec![],
             approx_records: None,
             likely_consequences: None,
-            measures: None,
+            measures: Some(Text::parse("Modtageren har slettet mailen").unwrap()),
+            cause: Some(Text::parse("Forkert autoudfyldt modtager").unwrap()),
             risk_level: Some(RiskLevel::High),
         };
         new.into_incident(RecordId::from_uuid(uuid::Uuid::from_u128(9)), "test", at("2026-11-20T09:00:00Z")).unwrap()
@@ -521,6 +563,42 @@ mod tests {
         let mut i = breach();
         assert_eq!(i.add_report(report("2026-11-19T00:00:00Z", None), now).unwrap_err()[0].rule, "after_discovery");
         i.add_report(report("2026-11-23T08:00:00Z", None), now).unwrap();
+    }
+
+    /// Any incident, breach or not, is closed only with its cause and the measures taken.
+    #[test]
+    fn an_incident_is_closed_only_with_its_cause_and_measures() {
+        let now = at("2026-11-28T00:00:00Z");
+        let mut outage = breach();
+        outage.personal_data_breach = false;
+        outage.risk_level = None;
+        outage.cause = None;
+        outage.measures = None;
+        outage.derive();
+        let close = IncidentChanges { closed_at: Some(Some(at("2026-11-27T00:00:00Z"))), ..Default::default() };
+        let fields = |c: &IncidentChanges, i: &Incident| -> Vec<(String, String)> {
+            c.apply(i.clone(), now).unwrap_err().into_iter().map(|v| (v.field, v.rule)).collect()
+        };
+        let rule = "required_to_close".to_owned();
+        assert_eq!(
+            fields(&close, &outage),
+            [("cause".to_owned(), rule.clone()), ("measures".to_owned(), rule.clone())]
+        );
+        let settled = IncidentChanges {
+            cause: Some(Some(Text::parse("Udløbet certifikat").unwrap())),
+            measures: Some(Some(Text::parse("Certifikatet er fornyet; udløb overvåges").unwrap())),
+            ..close.clone()
+        };
+        let closed = settled.apply(outage.clone(), now).unwrap();
+        assert_eq!(closed.status, IncidentStatus::Closed);
+        // A closed incident keeps its cause: clearing it is refused; other edits are not.
+        let clear = IncidentChanges { cause: Some(None), ..Default::default() };
+        assert_eq!(fields(&clear, &closed), [("cause".to_owned(), rule)]);
+        let mut before_the_rule = closed.clone();
+        before_the_rule.cause = None;
+        let edit =
+            IncidentChanges { likely_consequences: Some(Some(Text::parse("Ingen").unwrap())), ..Default::default() };
+        assert!(edit.apply(before_the_rule, now).is_ok(), "an incident closed before the rule can still be edited");
     }
 
     #[test]

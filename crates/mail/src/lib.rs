@@ -9,6 +9,7 @@
 mod breach;
 mod compose;
 mod escalation;
+mod incident;
 mod notices;
 mod reminder;
 mod transport;
@@ -16,6 +17,7 @@ mod transport;
 pub use breach::{BreachAlert, render_breach_alert};
 pub use compose::compose;
 pub use escalation::{Escalation, OwnerGroup, render_escalation};
+pub use incident::{IncidentNotice, IncidentSummary, render_incident_notice};
 pub use notices::{ExitStepsNotice, FailedResultNotice, OpenSteps, render_exit_steps, render_failed_result};
 pub use reminder::{Lang, Reminder, ReminderItem, Rendered, date_text, render_reminder, when_text};
 pub use transport::{Mailer, MailerSettings};

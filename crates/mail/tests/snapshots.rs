@@ -155,3 +155,45 @@ fn the_coordinators_digest_grouped_by_owner() {
     insta::assert_snapshot!("escalation_da_subject", out.subject);
     insta::assert_snapshot!("escalation_da_text", out.text);
 }
+
+#[test]
+fn an_incident_told_to_the_coordinator_then_reminded_to_the_owner() {
+    let outage = systemejer_mail::IncidentSummary {
+        systems: vec!["Vejregister".into(), "Kortportal".into()],
+        discovered_on: NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(),
+        description: "Systemerne var nede i fire timer.".into(),
+        breach: false,
+        recorded_by: "bo@randers.dk".into(),
+        missing: vec!["årsagen".into()],
+        reference: "https://systemejer.randers.dk/api/v1/incidents/0193a5b2-0000-7000-8000-000000000009".into(),
+    };
+    let recorded = systemejer_mail::IncidentNotice {
+        name: "informationssikkerhedskoordinator".into(),
+        lang: Lang::Da,
+        recorded: true,
+        incidents: vec![outage.clone()],
+        for_coordinator: false,
+        contact: None,
+    };
+    let out = systemejer_mail::render_incident_notice(&recorded).unwrap();
+    insta::assert_snapshot!("incident_recorded_da_subject", out.subject);
+    insta::assert_snapshot!("incident_recorded_da_text", out.text);
+    let breach = systemejer_mail::IncidentSummary {
+        description: "Et brev med CPR-numre gik til en forkert modtager.".into(),
+        breach: true,
+        missing: vec!["årsagen".into(), "de trufne foranstaltninger".into()],
+        systems: vec!["Vejregister".into()],
+        ..outage.clone()
+    };
+    let follow_up = systemejer_mail::IncidentNotice {
+        name: "Bo Ejer".into(),
+        recorded: false,
+        incidents: vec![outage, breach],
+        contact: Some("isk@randers.dk".into()),
+        ..recorded
+    };
+    let out = systemejer_mail::render_incident_notice(&follow_up).unwrap();
+    insta::assert_snapshot!("incident_follow_up_da_subject", out.subject);
+    insta::assert_snapshot!("incident_follow_up_da_text", out.text);
+    insta::assert_snapshot!("incident_follow_up_da_html", out.html);
+}

@@ -222,6 +222,7 @@ diesel::table! {
         updated_at -> Timestamp,
         subjects_notified_how -> Nullable<Text>,
         subjects_not_notified_ground -> Nullable<Text>,
+        cause -> Nullable<Text>,
     }
 }
 

@@ -286,21 +286,23 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
                         o.failed,
                         std::time::Duration::from_millis(o.delivery_ms).as_secs_f64()
                     );
-                    let b = worker.breach_pass(chrono::Utc::now()).await?;
-                    println!(
-                        "breach watch done: {} breaches awaiting their report, {} alerts queued, {} delivered, {} to retry, {} failed",
-                        b.duties_due, b.queued, b.sent, b.retried, b.failed
-                    );
-                    let f = worker.failed_results_pass(chrono::Utc::now()).await?;
-                    println!(
-                        "failed results done: {} failed tests this week, {} notices queued, {} delivered, {} to retry, {} failed",
-                        f.duties_due, f.queued, f.sent, f.retried, f.failed
-                    );
-                    let x = worker.exit_steps_pass(worker.today(), chrono::Utc::now()).await?;
-                    println!(
-                        "exit steps done: {} systems with open exit steps, {} reminders queued, {} delivered, {} to retry, {} failed",
-                        x.duties_due, x.queued, x.sent, x.retried, x.failed
-                    );
+                    let said = |pass: &str, found: &str, what: &str, o: &systemejer_worker::Outcome| {
+                        println!(
+                            "{pass} done: {} {found}, {} {what} queued, {} delivered, {} to retry, {} failed",
+                            o.duties_due, o.queued, o.sent, o.retried, o.failed
+                        );
+                    };
+                    let now = chrono::Utc::now;
+                    let breaches = worker.breach_pass(now()).await?;
+                    said("breach watch", "breaches awaiting their report", "alerts", &breaches);
+                    let failures = worker.failed_results_pass(now()).await?;
+                    said("failed results", "failed tests this week", "notices", &failures);
+                    let steps = worker.exit_steps_pass(worker.today(), now()).await?;
+                    said("exit steps", "systems with open exit steps", "reminders", &steps);
+                    let recorded = worker.incident_notices_pass(now()).await?;
+                    said("incident notices", "incidents recorded this week", "notices", &recorded);
+                    let open = worker.incident_follow_up_pass(worker.today(), now()).await?;
+                    said("incident follow-up", "incidents open for a week or more", "reminders", &open);
                     return Ok(());
                 }
                 let (stop, stopped) = watch::channel(false);

@@ -1,6 +1,7 @@
 //! Breach alerts: at once when a personal data breach is recorded, then 24, 48 and 60 hours
 //! after its discovery, while neither the report nor the decision not to report is recorded;
-//! to the owners of the systems it touched and to the data protection officer.
+//! to the owners of the systems it touched, the data protection officer and the information
+//! security coordinator.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use systemejer_domain::incidents::breach_alert_stage;
@@ -8,7 +9,7 @@ use systemejer_domain::reminders::Addressee;
 use systemejer_domain::{Language, PersonId};
 use systemejer_links::{Link, LinkTarget, breach_link_expiry};
 use systemejer_mail::{BreachAlert, Lang, MailError};
-use systemejer_store::{MessageKind, NewMessage, OpenBreach, PassKind, Store, StoreError};
+use systemejer_store::{MessageKind, NewMessage, OpenIncident, PassKind, Store, StoreError};
 
 use crate::pass::{Letter, Pass, Planned, new_message};
 use crate::settings::WorkerSettings;
@@ -21,7 +22,7 @@ pub struct PlannedAlert {
     /// The recipient.
     pub to: Addressee,
     /// The breach.
-    pub breach: OpenBreach,
+    pub breach: OpenIncident,
     /// The stage: hours after discovery.
     pub hours: i64,
 }
@@ -29,7 +30,7 @@ pub struct PlannedAlert {
 /// Who is alerted of which breach at `now`. `dpo` is the data protection officer as a person
 /// of the register, where their address is one (their alert then links to the breach's page).
 pub fn plan(
-    breaches: &[OpenBreach],
+    breaches: &[OpenIncident],
     now: DateTime<Utc>,
     settings: &WorkerSettings,
     dpo: Option<&(PersonId, String)>,
@@ -39,16 +40,10 @@ pub fn plan(
         let Some(hours) = breach_alert_stage(breach.incident.discovered_at, now) else { continue };
         let mut to: Vec<Addressee> = Vec::new();
         for (_, owner) in &breach.systems {
-            match owner.as_ref().filter(|o| o.active) {
-                Some(o) => to.push(Addressee::from(o)),
-                None => to.extend(settings.coordinator_email.iter().map(|c| Addressee {
-                    person: None,
-                    email: c.clone(),
-                    name: None,
-                    language: Language::Da,
-                })),
-            }
+            to.extend(owner.as_ref().filter(|o| o.active).map(Addressee::from));
         }
+        // The coordinator follows every breach too, owned or not.
+        to.extend(settings.coordinator());
         to.extend(settings.dpo_email.iter().map(|d| Addressee {
             person: dpo.map(|(id, _)| *id),
             email: d.clone(),
@@ -75,9 +70,14 @@ pub fn message(alert: &PlannedAlert, settings: &WorkerSettings, now: DateTime<Ut
     let incident = &alert.breach.incident;
     let rendered = systemejer_mail::render_breach_alert(
         &BreachAlert {
-            name: alert.to.name.clone().unwrap_or_else(|| match lang {
-                Language::Da => "databeskyttelsesrådgiver".into(),
-                Language::En => "data protection officer".into(),
+            name: alert.to.name.clone().unwrap_or_else(|| {
+                let coordinator = settings.coordinator_email.as_deref() == Some(alert.to.email.as_str());
+                match (lang, coordinator) {
+                    (Language::Da, true) => "informationssikkerhedskoordinator".into(),
+                    (Language::En, true) => "information security coordinator".into(),
+                    (Language::Da, false) => "databeskyttelsesrådgiver".into(),
+                    (Language::En, false) => "data protection officer".into(),
+                }
             }),
             lang: match lang {
                 Language::Da => Lang::Da,

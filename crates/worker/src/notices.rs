@@ -24,15 +24,6 @@ fn lang(l: Language) -> Lang {
     }
 }
 
-fn coordinator(settings: &WorkerSettings) -> Option<Addressee> {
-    settings.coordinator_email.as_ref().map(|c| Addressee {
-        person: None,
-        email: c.clone(),
-        name: None,
-        language: Language::Da,
-    })
-}
-
 fn greeting(to: &Addressee) -> String {
     to.name.clone().unwrap_or_else(|| match to.language {
         Language::Da => "informationssikkerhedskoordinator".into(),
@@ -65,7 +56,7 @@ impl Pass for FailedResults {
         let mut letters = Vec::new();
         for failure in &failures {
             let owner = failure.owner.as_deref().filter(|o| o.active).map(Addressee::from);
-            for to in owner.into_iter().chain(coordinator(settings)) {
+            for to in owner.into_iter().chain(settings.coordinator()) {
                 let key = format!("failed/{}/{}", failure.completion.id, to.email);
                 letters.push(Letter { to, items: vec![FailureItem { key, failure: failure.clone() }] });
             }
@@ -151,7 +142,7 @@ impl Pass for ExitStepsReminder {
         for system in &open {
             // The owner; a system with no active owner is the coordinator's to see to.
             let to =
-                system.owner.as_deref().filter(|o| o.active).map(Addressee::from).or_else(|| coordinator(settings));
+                system.owner.as_deref().filter(|o| o.active).map(Addressee::from).or_else(|| settings.coordinator());
             let Some(to) = to else { continue };
             let key = format!("exit/{}/{}-W{:02}/{}", system.system.id, week.year(), week.week(), to.email);
             by_recipient

@@ -36,13 +36,15 @@ pub async fn run(worker: Worker, shutdown: watch::Receiver<bool>) {
     };
     tokio::join!(
         stopper,
-        // The exit steps' weekly reminder runs with the reminder pass; a failed test's notice
-        // with the breach watch, so that it goes out within minutes.
+        // The weekly reminders (exit steps, open incidents) run with the reminder pass; a
+        // failed test's and a recorded incident's notices with the breach watch, so that they
+        // go out within minutes.
         repeat("reminder pass", reminders, s1, move || {
             let w = w1.clone();
             async move {
                 let reminders = w.run_once(w.today(), Utc::now()).await;
                 log_pass("exit steps reminder", w.exit_steps_pass(w.today(), Utc::now()).await);
+                log_pass("incident follow-up", w.incident_follow_up_pass(w.today(), Utc::now()).await);
                 reminders
             }
         }),
@@ -51,6 +53,7 @@ pub async fn run(worker: Worker, shutdown: watch::Receiver<bool>) {
             async move {
                 let breaches = w.breach_pass(Utc::now()).await;
                 log_pass("failed results notice", w.failed_results_pass(Utc::now()).await);
+                log_pass("incident notices", w.incident_notices_pass(Utc::now()).await);
                 breaches
             }
         }),

@@ -42,6 +42,16 @@ pub struct WorkerSettings {
 }
 
 impl WorkerSettings {
+    /// The information security coordinator as a recipient, where an address is configured.
+    pub(crate) fn coordinator(&self) -> Option<systemejer_domain::reminders::Addressee> {
+        self.coordinator_email.as_ref().map(|c| systemejer_domain::reminders::Addressee {
+            person: None,
+            email: c.clone(),
+            name: None,
+            language: systemejer_domain::Language::Da,
+        })
+    }
+
     /// The address of `link` in a mail: the public URL, `/l/`, and the link signed.
     pub(crate) fn url_of(&self, link: &systemejer_links::Link) -> String {
         format!("{}/l/{}", self.public_url, self.link_keys.sign(link))

@@ -10,6 +10,7 @@ use systemejer_mail::Mailer;
 use systemejer_store::{Enqueued, PassKind, PassRecord, Store, StoreError, StoredMessage};
 
 use crate::breaches::BreachWatch;
+use crate::incidents::{IncidentFollowUp, IncidentNotices};
 use crate::notices::{ExitStepsReminder, FailedResults};
 use crate::pass::{Letter, Outcome, Pass, WorkerError};
 use crate::reminders::{self, PassPlan, Plan, ReminderPass};
@@ -106,6 +107,19 @@ impl Worker {
     /// owner once in the ISO week of `today`; then delivery.
     pub async fn exit_steps_pass(&self, today: NaiveDate, now: DateTime<Utc>) -> Result<Outcome, WorkerError> {
         self.run_pass(ExitStepsReminder, today, now).await
+    }
+
+    /// The notices to the coordinator of security incidents recorded recently (the last week),
+    /// each once; then delivery.
+    pub async fn incident_notices_pass(&self, now: DateTime<Utc>) -> Result<Outcome, WorkerError> {
+        let today = now.with_timezone(&self.settings.timezone).date_naive();
+        self.run_pass(IncidentNotices, today, now).await
+    }
+
+    /// The weekly reminders of incidents open for a week or more, each incident to its owners
+    /// once in the ISO week of `today`; then delivery.
+    pub async fn incident_follow_up_pass(&self, today: NaiveDate, now: DateTime<Utc>) -> Result<Outcome, WorkerError> {
+        self.run_pass(IncidentFollowUp, today, now).await
     }
 
     /// Runs `pass` (plan, enqueue, deliver) and records the run, failed or not.

@@ -52,6 +52,7 @@ struct IncidentRow {
     updated_at: NaiveDateTime,
     subjects_notified_how: Option<String>,
     subjects_not_notified_ground: Option<String>,
+    cause: Option<String>,
 }
 
 impl IncidentRow {
@@ -83,6 +84,7 @@ impl IncidentRow {
             updated_at: x.updated_at.naive_utc(),
             subjects_notified_how: x.subjects_notified_how.clone(),
             subjects_not_notified_ground: x.subjects_not_notified_ground.map(|g| g.as_str().to_owned()),
+            cause: x.cause.clone(),
         }
     }
 
@@ -100,6 +102,7 @@ impl IncidentRow {
             approx_records: self.approx_records,
             likely_consequences: self.likely_consequences,
             measures: self.measures,
+            cause: self.cause,
             risk_level: parse_opt("incidents.risk_level", self.risk_level.as_deref())?,
             reports,
             not_reported_reason: self.not_reported_reason,
@@ -258,6 +261,26 @@ pub(crate) fn awaiting_report_all(conn: &mut AnyConnection) -> Result<Vec<Incide
         .filter(awaiting_report())
         .select(IncidentRow::as_select())
         .order((i::updated_at.asc(), i::id.asc()))
+        .load(conn)?;
+    decode(conn, rows)
+}
+
+/// The incidents not closed, oldest first (a few at any time).
+pub(crate) fn not_closed_all(conn: &mut AnyConnection) -> Result<Vec<Incident>, StoreError> {
+    let rows: Vec<IncidentRow> = i::incidents
+        .filter(i::closed_at.is_null())
+        .select(IncidentRow::as_select())
+        .order((i::created_at.asc(), i::id.asc()))
+        .load(conn)?;
+    decode(conn, rows)
+}
+
+/// The incidents recorded at or after `since`, oldest first.
+pub(crate) fn recorded_since(conn: &mut AnyConnection, since: DateTime<Utc>) -> Result<Vec<Incident>, StoreError> {
+    let rows: Vec<IncidentRow> = i::incidents
+        .filter(i::created_at.ge(since.naive_utc()))
+        .select(IncidentRow::as_select())
+        .order((i::created_at.asc(), i::id.asc()))
         .load(conn)?;
     decode(conn, rows)
 }

@@ -27,12 +27,22 @@ pub enum MessageKind {
     FailedResult,
     /// A decommissioning system's open exit steps, weekly.
     ExitSteps,
+    /// A security incident recorded, told to the coordinator.
+    IncidentRecorded,
+    /// An open incident, reminded to the owner weekly until closed.
+    IncidentFollowUp,
 }
 
 impl MessageKind {
     /// Every kind.
-    pub const ALL: [MessageKind; 4] =
-        [MessageKind::Reminder, MessageKind::BreachAlert, MessageKind::FailedResult, MessageKind::ExitSteps];
+    pub const ALL: [MessageKind; 6] = [
+        MessageKind::Reminder,
+        MessageKind::BreachAlert,
+        MessageKind::FailedResult,
+        MessageKind::ExitSteps,
+        MessageKind::IncidentRecorded,
+        MessageKind::IncidentFollowUp,
+    ];
 
     /// The stored name.
     pub const fn as_str(self) -> &'static str {
@@ -41,6 +51,8 @@ impl MessageKind {
             MessageKind::BreachAlert => "breach_alert",
             MessageKind::FailedResult => "failed_result",
             MessageKind::ExitSteps => "exit_steps",
+            MessageKind::IncidentRecorded => "incident_recorded",
+            MessageKind::IncidentFollowUp => "incident_follow_up",
         }
     }
 }

@@ -19,12 +19,22 @@ pub enum PassKind {
     FailedResults,
     /// Weekly reminders of open exit steps.
     ExitSteps,
+    /// Notices to the coordinator of incidents recorded.
+    IncidentNotices,
+    /// Weekly reminders of open incidents.
+    IncidentFollowUp,
 }
 
 impl PassKind {
     /// Every pass, in a fixed order.
-    pub const ALL: [PassKind; 4] =
-        [PassKind::ReminderPass, PassKind::BreachWatch, PassKind::FailedResults, PassKind::ExitSteps];
+    pub const ALL: [PassKind; 6] = [
+        PassKind::ReminderPass,
+        PassKind::BreachWatch,
+        PassKind::FailedResults,
+        PassKind::ExitSteps,
+        PassKind::IncidentNotices,
+        PassKind::IncidentFollowUp,
+    ];
 
     /// The stored (and label) name.
     pub const fn as_str(self) -> &'static str {
@@ -33,6 +43,8 @@ impl PassKind {
             PassKind::BreachWatch => "breach_watch",
             PassKind::FailedResults => "failed_results",
             PassKind::ExitSteps => "exit_steps",
+            PassKind::IncidentNotices => "incident_notices",
+            PassKind::IncidentFollowUp => "incident_follow_up",
         }
     }
 }

@@ -49,9 +49,10 @@ pub struct DueSystem {
     pub name: String,
 }
 
-/// A personal data breach awaiting its report or decision, with the systems it touched.
+/// An incident not closed (a breach awaiting its report or decision, an incident being
+/// followed up), with the systems it touched.
 #[derive(Debug, Clone)]
-pub struct OpenBreach {
+pub struct OpenIncident {
     /// The incident.
     pub incident: Incident,
     /// Each system touched, by name, with its owner.
@@ -280,29 +281,51 @@ impl Store {
 
     /// Personal data breaches that still await the report or the decision not to report,
     /// each with the systems it touched and their owners, in a few queries.
-    pub fn open_breaches(&self) -> Result<Vec<OpenBreach>, StoreError> {
+    pub fn open_breaches(&self) -> Result<Vec<OpenIncident>, StoreError> {
         self.read(|conn| {
             let open: Vec<Incident> =
                 incidents::awaiting_report_all(conn)?.into_iter().filter(Incident::awaits_decision).collect();
-            let ids: Vec<String> = open.iter().flat_map(|i| i.system_ids.iter().map(ToString::to_string)).collect();
-            let touched = systems::get_many(conn, &ids)?;
-            let owners = people::get_many(conn, touched.values().filter_map(|s| s.owner_id))?;
-            open.into_iter()
-                .map(|incident| {
-                    let systems = incident
-                        .system_ids
-                        .iter()
-                        .map(|id| {
-                            let system = touched
-                                .get(&id.to_string())
-                                .ok_or_else(|| StoreError::NotFound { entity: "system", id: id.to_string() })?;
-                            let owner = system.owner_id.and_then(|o| owners.get(&o)).map(party);
-                            Ok((system.name.clone(), owner))
-                        })
-                        .collect::<Result<Vec<_>, StoreError>>()?;
-                    Ok(OpenBreach { incident, systems })
-                })
-                .collect()
+            with_systems(conn, open)
         })
     }
+
+    /// The incidents not closed, oldest first: what the owners are reminded of weekly.
+    pub fn open_incidents(&self) -> Result<Vec<OpenIncident>, StoreError> {
+        self.read(|conn| {
+            let open = incidents::not_closed_all(conn)?;
+            with_systems(conn, open)
+        })
+    }
+
+    /// The incidents recorded since `since`, oldest first: what the coordinator is told of.
+    pub fn incidents_recorded_since(&self, since: DateTime<Utc>) -> Result<Vec<OpenIncident>, StoreError> {
+        self.read(|conn| {
+            let recorded = incidents::recorded_since(conn, since)?;
+            with_systems(conn, recorded)
+        })
+    }
+}
+
+/// Each of `found` with the systems it touched, by name, and their owners.
+fn with_systems(conn: &mut crate::AnyConnection, found: Vec<Incident>) -> Result<Vec<OpenIncident>, StoreError> {
+    let ids: Vec<String> = found.iter().flat_map(|i| i.system_ids.iter().map(ToString::to_string)).collect();
+    let touched = systems::get_many(conn, &ids)?;
+    let owners = people::get_many(conn, touched.values().filter_map(|s| s.owner_id))?;
+    found
+        .into_iter()
+        .map(|incident| {
+            let systems = incident
+                .system_ids
+                .iter()
+                .map(|id| {
+                    let system = touched
+                        .get(&id.to_string())
+                        .ok_or_else(|| StoreError::NotFound { entity: "system", id: id.to_string() })?;
+                    let owner = system.owner_id.and_then(|o| owners.get(&o)).map(party);
+                    Ok((system.name.clone(), owner))
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            Ok(OpenIncident { incident, systems })
+        })
+        .collect()
 }
