@@ -6,6 +6,7 @@ mod access;
 mod bad_input;
 mod common;
 mod contract;
+mod danish;
 mod duties;
 mod faults;
 mod incidents;

@@ -401,7 +401,7 @@ async fn a_breach_is_reported_from_its_alert(app: TestApp) {
     let w = worker(&app, &smtp, RetryPolicy::default()).await;
     w.breach_pass(Utc::now()).await.unwrap();
     let received = smtp.received();
-    assert_eq!(received.len(), 2);
+    assert_eq!(received.len(), 3, "the owner, the DPO and the coordinator");
     let link_to = |who: &str| {
         let r = received.iter().find(|r| r.to == [who]).unwrap();
         let text = MessageParser::default().parse(&r.data).unwrap().body_text(0).unwrap().into_owned();

@@ -10,6 +10,7 @@ mod body_problems;
 pub mod caller;
 pub mod error;
 pub mod extract;
+pub mod language;
 mod limits;
 pub mod metrics;
 pub mod openapi;
@@ -169,6 +170,7 @@ impl Application {
                 .wrap(actix_web::middleware::from_fn(refuse_unknown_parameters))
                 .wrap(ErrorHandlers::new().default_handler(problem_for_plain_errors))
                 .wrap(actix_web::middleware::from_fn(limits::limit))
+                .wrap(actix_web::middleware::from_fn(language::problems_in_danish))
                 .wrap(actix_web::middleware::from_fn(security_headers))
                 .wrap(actix_web::middleware::from_fn(metrics::count_requests))
                 .wrap(actix_web::middleware::from_fn(request_ids))

@@ -10,6 +10,7 @@
 #[macro_use]
 mod macros;
 
+pub mod danish;
 pub mod exit;
 pub mod gdpr;
 pub mod history;

@@ -288,7 +288,7 @@ pub fn violations(list: &[Violation], lang: Language) -> Problems {
                 (_, "not_in_future") => say(lang, "Datoen kan ikke ligge i fremtiden.", "The date cannot be in the future."),
                 _ => say(
                     lang,
-                    &format!("Det kan ikke registreres: {}", v.message),
+                    &format!("Det kan ikke registreres: {}", systemejer_domain::danish::violation(v)),
                     &format!("It cannot be recorded: {}", v.message),
                 ),
             };

@@ -19,6 +19,7 @@ use crate::auth::Role;
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::extract::{Body, Query, if_match};
+use crate::language::Reader;
 use crate::paging::{Page, PageParams};
 use crate::respond::{blocking, created_tagged, editable_system, tagged};
 use crate::state::AppState;
@@ -284,9 +285,14 @@ pub struct Readiness {
 /// Evaluates the same gates as a transition, without moving. A reason is assumed to be
 /// given, since it is supplied with the transition itself. The answer is for the caller: a
 /// go-live asks for the owner's approval (`owner_approval_missing`) unless the owner asks.
+/// With `Accept-Language: da` the messages are in Danish (their codes are not).
 #[utoipa::path(
     tag = "systems",
-    params(("id" = SystemId, Path, description = "The system's id"), ReadinessQuery),
+    params(
+        ("id" = SystemId, Path, description = "The system's id"),
+        ReadinessQuery,
+        ("Accept-Language" = Option<String>, Header, description = "`da` (weighing more than `en`) for the messages in Danish; codes never change")
+    ),
     responses(
         (status = 200, description = "What is missing, if anything", body = Readiness),
         (status = 404, response = crate::openapi::NotFound),
@@ -300,7 +306,8 @@ async fn get_readiness(
     caller: Caller,
     id: web::Path<SystemId>,
     query: Query<ReadinessQuery>,
-) -> Result<web::Json<Readiness>, ApiError> {
+    reader: Reader,
+) -> Result<HttpResponse, ApiError> {
     caller.require_reader()?;
     let id = id.into_inner();
     let target = query.0.to;
@@ -324,5 +331,8 @@ async fn get_readiness(
         Ok((from, to, unmet))
     })
     .await?;
-    Ok(web::Json(Readiness { from, to, ready: unmet.is_empty(), unmet }))
+    let mut unmet = unmet;
+    reader.unmet(&mut unmet);
+    let answer = Readiness { from, to, ready: unmet.is_empty(), unmet };
+    Ok(HttpResponse::Ok().insert_header(reader.content_language()).json(answer))
 }
