@@ -53,7 +53,10 @@ impl World {
             Some("processing-agreements") => self.ids["agreement"].as_str(),
             _ => "",
         };
-        path.replace("{rid}", rid).replace("{kind}", "backup_test").replace("{step}", "contract_terminated")
+        path.replace("{rid}", rid)
+            .replace("{aid}", &self.ids["advice"])
+            .replace("{kind}", "backup_test")
+            .replace("{step}", "contract_terminated")
     }
 
     fn body(&self, operation: &str) -> Option<Value> {
@@ -92,6 +95,8 @@ impl World {
             }
             "update_incident" => json!({"measures": "x"}),
             "add_incident_report" => json!({"reported_at": now}),
+            "add_dpo_advice" => json!({"topic": "dpia_decision", "given_on": "2026-01-01", "advice": "Lav en DPIA"}),
+            "update_dpo_advice" => json!({"followed": true}),
             _ => return None,
         })
     }
@@ -147,6 +152,9 @@ async fn world(app: &TestApp) -> World {
         .post("/api/v1/incidents", &admin, json!({"system_ids": [system], "discovered_at": chrono::Utc::now().to_rfc3339(), "description": "x", "personal_data_breach": true}))
         .await;
     ids.insert("incident", incident.ok(201)["id"].as_str().unwrap().to_owned());
+    let dpo = app.token("dpo@randers.dk", &[Role::Dpo]);
+    let advice = app.post(&format!("{sys}/dpo-advice"), &dpo, w.body("add_dpo_advice").unwrap()).await;
+    ids.insert("advice", advice.ok(201)["id"].as_str().unwrap().to_owned());
     ids.insert("system", system);
     World { ids }
 }

@@ -7,6 +7,7 @@ mod bad_input;
 mod common;
 mod contract;
 mod danish;
+mod dpo;
 mod duties;
 mod faults;
 mod incidents;

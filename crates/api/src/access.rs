@@ -53,6 +53,8 @@ const ADMIN: &[Who] = &[Admin];
 const EDIT: &[Who] = &[Admin, Owner, Delegate];
 /// The system's owner only (approvals).
 const OWNER: &[Who] = &[Owner];
+/// The data protection officer only (their own advice).
+const DPO: &[Who] = &[Dpo];
 /// Admins and auditors.
 const AUDIT: &[Who] = &[Admin, Auditor];
 /// Admins, auditors and the DPO.
@@ -98,6 +100,10 @@ pub const RULES: &[Rule] = &[
     rule("list_transitions", READ),
     rule("get_readiness", READ),
     rule("list_changes", READ),
+    rule("list_dpo_advice", READ),
+    rule("get_dpo_advice", READ),
+    rule("add_dpo_advice", DPO),
+    rule("update_dpo_advice", DPO),
     rule("list_risk_assessments", READ),
     rule("get_risk_assessment", READ),
     rule("add_risk_assessment", EDIT),

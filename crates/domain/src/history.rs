@@ -59,6 +59,8 @@ string_enum! {
         Completion => "completion",
         /// A security incident.
         Incident => "incident",
+        /// The data protection officer's advice.
+        DpoAdvice => "dpo_advice",
     }
 }
 

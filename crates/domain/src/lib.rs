@@ -10,6 +10,7 @@
 #[macro_use]
 mod macros;
 
+pub mod advice;
 pub mod danish;
 pub mod exit;
 pub mod gdpr;

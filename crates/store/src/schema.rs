@@ -280,6 +280,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    dpo_advice (id) {
+        id -> Text,
+        system_id -> Text,
+        topic -> Text,
+        about_id -> Nullable<Text>,
+        given_on -> Date,
+        advice -> Text,
+        followed -> Nullable<Bool>,
+        recorded_by -> Text,
+        recorded_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
 diesel::joinable!(system_delegates -> systems (system_id));
 diesel::joinable!(system_delegates -> people (person_id));
 diesel::joinable!(lifecycle_transitions -> systems (system_id));

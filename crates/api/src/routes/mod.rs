@@ -1,5 +1,6 @@
 //! The routes: `/healthz`, `/readyz`, and the register under `/api/v1`.
 
+mod advice;
 mod audit;
 mod health;
 mod incidents;
@@ -22,6 +23,7 @@ pub(crate) fn register(cfg: &mut ServiceConfig) {
         people::register(cfg);
         systems::register(cfg);
         records::register(cfg);
+        advice::register(cfg);
         processors::register(cfg);
         obligations::register(cfg);
         incidents::register(cfg);

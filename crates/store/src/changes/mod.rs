@@ -4,6 +4,7 @@
 //! (`crate::duties`), and record the audit event (`crate::audit`). All of it is written, or
 //! nothing.
 
+pub(crate) mod advice;
 pub(crate) mod bulk;
 pub(crate) mod incidents;
 pub(crate) mod obligations;

@@ -8,6 +8,7 @@ pub(crate) mod agreements;
 pub(crate) mod audit_events;
 pub(crate) mod deletions;
 pub(crate) mod documents;
+pub(crate) mod dpo_advice;
 pub(crate) mod exit_steps;
 pub(crate) mod incidents;
 pub(crate) mod obligations;

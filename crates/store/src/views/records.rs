@@ -86,4 +86,12 @@ impl Store {
             }
         })
     }
+
+    /// The DPO's advice on a system, oldest first.
+    pub fn list_dpo_advice(&self, system: SystemId) -> Result<Vec<systemejer_domain::advice::DpoAdvice>, StoreError> {
+        self.read(|conn| {
+            systems::get(conn, system)?;
+            crate::tables::dpo_advice::of_system(conn, system)
+        })
+    }
 }
