@@ -116,7 +116,7 @@ impl DpoAdviceChanges {
     /// The advice with these changes.
     pub fn apply(&self, mut a: DpoAdvice) -> DpoAdvice {
         if let Some(text) = &self.advice {
-            a.advice = text.as_str().to_owned();
+            text.as_str().clone_into(&mut a.advice);
         }
         if let Some(followed) = self.followed {
             a.followed = followed;
