@@ -30,6 +30,7 @@ on_both_backends!(
     a_lost_answer_sends_one_duplicate_with_the_same_message_id,
     a_mailbox_that_does_not_exist_fails_at_once,
     incidents_are_followed_up_until_closed_with_cause_and_measures,
+    the_dpo_is_told_of_systems_with_personal_data,
 );
 
 async fn worker(app: &TestApp, smtp: &SmtpServer, retry: RetryPolicy) -> Worker {
@@ -546,4 +547,51 @@ async fn incidents_are_followed_up_until_closed_with_cause_and_measures(app: Tes
     assert_eq!(closed.body["cause"], "Udløbet certifikat på databaseserveren");
     let after = w.incident_follow_up_pass(monday + Duration::days(15), later + Duration::days(7)).await.unwrap();
     assert_eq!((after.duties_due, after.queued), (0, 0));
+}
+
+/// The DPO is told, once each, when a system with personal data goes into use, begins a change
+/// or gets a new processor; nothing of systems without personal data.
+async fn the_dpo_is_told_of_systems_with_personal_data(app: TestApp) {
+    let smtp = SmtpServer::start().await;
+    let w = worker(&app, &smtp, RetryPolicy::default()).await;
+    let started = Utc::now() - Duration::minutes(1);
+    let (plain, _, _) = system_in_use(&app, "ib@randers.dk").await;
+    let (sys, owner, _) = system_in_use(&app, "bo@randers.dk").await;
+    // The go-live was recorded before the system was found to hold personal data; it counts,
+    // as the DPO hears of the system now.
+    app.patch(&sys, &owner, json!({"processes_personal_data": true, "processes_sensitive_data": false})).await.ok(200);
+    app.post(
+        &format!("{sys}/transitions"),
+        &owner,
+        json!({"to": "changing", "change_description": "Borgere kan selv rette deres data", "dpia_needed": true}),
+    )
+    .await
+    .ok(200);
+    let processor = app.create("/api/v1/processors", json!({"name": "Netcompany A/S", "country": "DK"})).await;
+    app.post(
+        &format!("{sys}/processing-agreements"),
+        &owner,
+        json!({"processor_id": processor, "signed_on": day(-1), "supervision_method": "isae_3000"}),
+    )
+    .await
+    .ok(201);
+
+    let told = w.dpo_notices_pass(Utc::now()).await.unwrap();
+    assert_eq!((told.duties_due, told.queued, told.sent), (3, 1, 1), "one digest of three events: {told:?}");
+    let received = smtp.received();
+    let to_dpo: Vec<_> = received.iter().filter(|r| r.to == ["dpo@randers.dk"]).collect();
+    assert_eq!(to_dpo.len(), 1);
+    let mail = MessageParser::default().parse(&to_dpo[0].data).unwrap();
+    assert_eq!(mail.subject(), Some("Til databeskyttelsesrådgiveren: Vejregister"));
+    let text = mail.body_text(0).unwrap().into_owned();
+    assert!(text.contains("er sat i drift af bo@randers.dk."), "{text}");
+    assert!(text.contains("en ændring er begyndt af bo@randers.dk: Borgere kan selv rette deres data. Systemejeren har svaret, at ændringen kræver en ny konsekvensanalyse (DPIA)."), "{text}");
+    assert!(text.contains("har fået en ny databehandler: Netcompany A/S."), "{text}");
+    assert!(text.contains(&format!("{}{sys}/dpo-advice", app.base)), "{text}");
+    assert!(!text.contains(plain.rsplit('/').next().unwrap()), "nothing of the system without personal data");
+    assert!(started < Utc::now());
+
+    // Told once: the next pass writes nothing.
+    let again = w.dpo_notices_pass(Utc::now() + Duration::minutes(15)).await.unwrap();
+    assert_eq!((again.duties_due, again.queued), (3, 0));
 }

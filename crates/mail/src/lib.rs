@@ -8,6 +8,7 @@
 
 mod breach;
 mod compose;
+mod dpo;
 mod escalation;
 mod incident;
 mod notices;
@@ -16,6 +17,7 @@ mod transport;
 
 pub use breach::{BreachAlert, render_breach_alert};
 pub use compose::compose;
+pub use dpo::{DpoItem, DpoNotice, render_dpo_notice};
 pub use escalation::{Escalation, OwnerGroup, render_escalation};
 pub use incident::{IncidentNotice, IncidentSummary, render_incident_notice};
 pub use notices::{ExitStepsNotice, FailedResultNotice, OpenSteps, render_exit_steps, render_failed_result};

@@ -197,3 +197,29 @@ fn an_incident_told_to_the_coordinator_then_reminded_to_the_owner() {
     insta::assert_snapshot!("incident_follow_up_da_text", out.text);
     insta::assert_snapshot!("incident_follow_up_da_html", out.html);
 }
+
+#[test]
+fn what_the_dpo_is_told_of_systems_with_personal_data() {
+    let item = |system: &str, what: &str, day: u32| systemejer_mail::DpoItem {
+        system: system.into(),
+        what: what.into(),
+        on: NaiveDate::from_ymd_opt(2026, 12, day).unwrap(),
+        advice_at: format!("https://systemejer.randers.dk/api/v1/systems/{}/dpo-advice", system.len()),
+    };
+    let notice = systemejer_mail::DpoNotice {
+        name: "Dina DPO".into(),
+        lang: Lang::Da,
+        items: vec![
+            item("Omsorgssystem", "er sat i drift af bo@randers.dk.", 1),
+            item(
+                "Skoleportal",
+                "en ændring er begyndt af ib@randers.dk: Forældre kan se fravær. Systemejeren har svaret, at ændringen kræver en ny konsekvensanalyse (DPIA).",
+                1,
+            ),
+            item("Skoleportal", "har fået en ny databehandler: Netcompany A/S.", 2),
+        ],
+    };
+    let out = systemejer_mail::render_dpo_notice(&notice).unwrap();
+    insta::assert_snapshot!("dpo_notice_da_subject", out.subject);
+    insta::assert_snapshot!("dpo_notice_da_text", out.text);
+}

@@ -303,6 +303,8 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
                     said("incident notices", "incidents recorded this week", "notices", &recorded);
                     let open = worker.incident_follow_up_pass(worker.today(), now()).await?;
                     said("incident follow-up", "incidents open for a week or more", "reminders", &open);
+                    let dpo = worker.dpo_notices_pass(now()).await?;
+                    said("DPO notices", "events this week in systems with personal data", "notices", &dpo);
                     return Ok(());
                 }
                 let (stop, stopped) = watch::channel(false);

@@ -2,13 +2,14 @@
 //! one digest per recipient into the outbox (each duty, due date, stage and recipient once),
 //! and delivers the outbox by mail, retrying what fails; beside it, the breach watch alerts of
 //! personal data breaches awaiting their report, and the notices of failed tests, open exit
-//! steps and security incidents.
+//! steps and security incidents, and what the DPO is told of systems with personal data.
 //!
 //! Every pass has one shape ([`pass`]: plan, enqueue, deliver). [`Worker::run_once`] is the
 //! reminder pass, used alike by the scheduler, `systemejer worker --once` and the tests;
 //! [`Worker::plan`] is the same pass without writing or sending (the dry run).
 
 mod breaches;
+mod dpo;
 mod incidents;
 mod notices;
 pub mod pass;

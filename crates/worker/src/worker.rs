@@ -10,6 +10,7 @@ use systemejer_mail::Mailer;
 use systemejer_store::{Enqueued, PassKind, PassRecord, Store, StoreError, StoredMessage};
 
 use crate::breaches::BreachWatch;
+use crate::dpo::DpoNotices;
 use crate::incidents::{IncidentFollowUp, IncidentNotices};
 use crate::notices::{ExitStepsReminder, FailedResults};
 use crate::pass::{Letter, Outcome, Pass, WorkerError};
@@ -120,6 +121,13 @@ impl Worker {
     /// once in the ISO week of `today`; then delivery.
     pub async fn incident_follow_up_pass(&self, today: NaiveDate, now: DateTime<Utc>) -> Result<Outcome, WorkerError> {
         self.run_pass(IncidentFollowUp, today, now).await
+    }
+
+    /// What the DPO is told of systems with personal data in the last week (into use, a change
+    /// begun, a new processor), each event once; then delivery.
+    pub async fn dpo_notices_pass(&self, now: DateTime<Utc>) -> Result<Outcome, WorkerError> {
+        let today = now.with_timezone(&self.settings.timezone).date_naive();
+        self.run_pass(DpoNotices, today, now).await
     }
 
     /// Runs `pass` (plan, enqueue, deliver) and records the run, failed or not.

@@ -81,6 +81,19 @@ pub(crate) fn of_systems(
     Ok(out)
 }
 
+/// The agreements made at or after `since`, oldest first (a few a week).
+pub(crate) fn made_since(
+    conn: &mut AnyConnection,
+    since: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<ProcessingAgreement>, StoreError> {
+    let rows: Vec<AgreementRow> = a::processing_agreements
+        .filter(a::created_at.ge(since.naive_utc()))
+        .select(columns())
+        .order((a::created_at.asc(), a::id.asc()))
+        .load(conn)?;
+    rows.into_iter().map(decode).collect()
+}
+
 /// How many agreements refer to the processor.
 pub(crate) fn count_with(conn: &mut AnyConnection, processor: ProcessorId) -> Result<i64, StoreError> {
     Ok(a::processing_agreements.filter(a::processor_id.eq(processor.to_string())).count().get_result(conn)?)

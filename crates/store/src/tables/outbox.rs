@@ -31,17 +31,20 @@ pub enum MessageKind {
     IncidentRecorded,
     /// An open incident, reminded to the owner weekly until closed.
     IncidentFollowUp,
+    /// What the DPO is told of systems with personal data (into use, a change, a processor).
+    DpoNotice,
 }
 
 impl MessageKind {
     /// Every kind.
-    pub const ALL: [MessageKind; 6] = [
+    pub const ALL: [MessageKind; 7] = [
         MessageKind::Reminder,
         MessageKind::BreachAlert,
         MessageKind::FailedResult,
         MessageKind::ExitSteps,
         MessageKind::IncidentRecorded,
         MessageKind::IncidentFollowUp,
+        MessageKind::DpoNotice,
     ];
 
     /// The stored name.
@@ -53,6 +56,7 @@ impl MessageKind {
             MessageKind::ExitSteps => "exit_steps",
             MessageKind::IncidentRecorded => "incident_recorded",
             MessageKind::IncidentFollowUp => "incident_follow_up",
+            MessageKind::DpoNotice => "dpo_notice",
         }
     }
 }

@@ -56,6 +56,13 @@ pub(crate) fn begun_before(
     Ok(out)
 }
 
+/// The changes begun at or after `since` (a few a week).
+pub(crate) fn begun_since(conn: &mut AnyConnection, since: DateTime<Utc>) -> Result<Vec<SystemChange>, StoreError> {
+    let rows: Vec<ChangeRow> =
+        c::system_changes.filter(c::started_at.ge(since.naive_utc())).select(columns()).load(conn)?;
+    rows.into_iter().map(decode).collect()
+}
+
 /// A system's changes, oldest first.
 pub(crate) fn of_system(conn: &mut AnyConnection, system: SystemId) -> Result<Vec<SystemChange>, StoreError> {
     let rows: Vec<ChangeRow> = c::system_changes

@@ -16,6 +16,25 @@ pub(crate) fn of_system(conn: &mut AnyConnection, system: SystemId) -> Result<Ve
         .select((t::id, t::system_id, t::from_state, t::to_state, t::reason, t::actor, t::occurred_at))
         .order((t::occurred_at.asc(), t::id.asc()))
         .load(conn)?;
+    decode(rows)
+}
+
+/// The moves into `to` made at or after `since`, oldest first (a few a week).
+pub(crate) fn into_since(
+    conn: &mut AnyConnection,
+    to: systemejer_domain::LifecycleState,
+    since: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<TransitionRecord>, StoreError> {
+    let rows: Vec<TransitionRow> = t::lifecycle_transitions
+        .filter(t::to_state.eq(to.as_str()))
+        .filter(t::occurred_at.ge(since.naive_utc()))
+        .select((t::id, t::system_id, t::from_state, t::to_state, t::reason, t::actor, t::occurred_at))
+        .order((t::occurred_at.asc(), t::id.asc()))
+        .load(conn)?;
+    decode(rows)
+}
+
+fn decode(rows: Vec<TransitionRow>) -> Result<Vec<TransitionRecord>, StoreError> {
     rows.into_iter()
         .map(|r| {
             Ok(TransitionRecord {

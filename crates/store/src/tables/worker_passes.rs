@@ -23,17 +23,20 @@ pub enum PassKind {
     IncidentNotices,
     /// Weekly reminders of open incidents.
     IncidentFollowUp,
+    /// Notices to the DPO of systems with personal data.
+    DpoNotices,
 }
 
 impl PassKind {
     /// Every pass, in a fixed order.
-    pub const ALL: [PassKind; 6] = [
+    pub const ALL: [PassKind; 7] = [
         PassKind::ReminderPass,
         PassKind::BreachWatch,
         PassKind::FailedResults,
         PassKind::ExitSteps,
         PassKind::IncidentNotices,
         PassKind::IncidentFollowUp,
+        PassKind::DpoNotices,
     ];
 
     /// The stored (and label) name.
@@ -45,6 +48,7 @@ impl PassKind {
             PassKind::ExitSteps => "exit_steps",
             PassKind::IncidentNotices => "incident_notices",
             PassKind::IncidentFollowUp => "incident_follow_up",
+            PassKind::DpoNotices => "dpo_notices",
         }
     }
 }

@@ -12,7 +12,9 @@ use systemejer_domain::reminders::Party;
 use systemejer_domain::{LifecycleState, Person, PersonId, SystemId};
 
 use crate::sql::parse;
-use crate::tables::{exit_steps, incidents, obligations, people, systems};
+use crate::tables::{
+    agreements, exit_steps, incidents, obligations, people, processors, system_changes, systems, transitions,
+};
 use crate::{PageRequest, Store, StoreError, SystemFilter};
 
 /// A duty that falls within the reminder horizon, with the people around it.
@@ -84,6 +86,40 @@ pub struct OpenExitSteps {
     pub owner: Option<Arc<Party>>,
     /// The steps not yet done nor found not to apply, in the checklist's order.
     pub steps: Vec<ExitStepKind>,
+}
+
+/// What the data protection officer is told of a system that processes personal data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DpoEventKind {
+    /// It went into use.
+    WentIntoUse,
+    /// A change of it began: what is changed, and whether the owner said it needs a new DPIA.
+    ChangeBegan {
+        /// What is changed.
+        description: String,
+        /// The owner's answer.
+        dpia_needed: bool,
+    },
+    /// It got a new processor (a processing agreement was registered).
+    NewProcessor {
+        /// The processor's name.
+        processor: String,
+    },
+}
+
+/// One thing the DPO is told of: what happened to which system, when and by whom.
+#[derive(Debug, Clone)]
+pub struct DpoEvent {
+    /// The move's or the agreement's id: told once.
+    pub id: String,
+    /// What happened.
+    pub kind: DpoEventKind,
+    /// The system.
+    pub system: DueSystem,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who did it.
+    pub actor: String,
 }
 
 /// People as a reminder names them, with their managers' ids.
@@ -286,6 +322,53 @@ impl Store {
             let open: Vec<Incident> =
                 incidents::awaiting_report_all(conn)?.into_iter().filter(Incident::awaits_decision).collect();
             with_systems(conn, open)
+        })
+    }
+
+    /// What happened since `since` to the systems that process personal data that the DPO is
+    /// told of: going into use, a change begun, a new processor; oldest first.
+    pub fn dpo_events_since(&self, since: DateTime<Utc>) -> Result<Vec<DpoEvent>, StoreError> {
+        self.read(|conn| {
+            let went = transitions::into_since(conn, LifecycleState::InUse, since)?;
+            let changed = transitions::into_since(conn, LifecycleState::Changing, since)?;
+            let agreements = agreements::made_since(conn, since)?;
+            let ids: Vec<String> = went
+                .iter()
+                .chain(&changed)
+                .map(|t| t.system_id.to_string())
+                .chain(agreements.iter().map(|a| a.system_id.to_string()))
+                .collect();
+            let touched = systems::get_many(conn, &ids)?;
+            let processors =
+                processors::names(conn, &agreements.iter().map(|a| a.processor_id.to_string()).collect::<Vec<_>>())?;
+            let begun = system_changes::begun_since(conn, since)?;
+            let mut out = Vec::new();
+            let mut told = |id: String, kind: DpoEventKind, system: SystemId, at: DateTime<Utc>, actor: &str| {
+                let Some(s) = touched.get(&system.to_string()).filter(|s| s.processes_personal_data == Some(true))
+                else {
+                    return;
+                };
+                let system = DueSystem { id: s.id, name: s.name.clone() };
+                out.push(DpoEvent { id, kind, system, at, actor: actor.to_owned() });
+            };
+            // Into use from procurement: a change ending is not a go-live.
+            for t in went.iter().filter(|t| t.from == LifecycleState::Procurement) {
+                told(t.id.to_string(), DpoEventKind::WentIntoUse, t.system_id, t.occurred_at, &t.actor);
+            }
+            for t in &changed {
+                let change = begun.iter().find(|c| c.system_id == t.system_id && c.started_at == t.occurred_at);
+                let kind = DpoEventKind::ChangeBegan {
+                    description: change.map(|c| c.description.clone()).unwrap_or_default(),
+                    dpia_needed: change.is_none_or(|c| c.dpia_needed),
+                };
+                told(t.id.to_string(), kind, t.system_id, t.occurred_at, &t.actor);
+            }
+            for a in &agreements {
+                let processor = processors.get(&a.processor_id.to_string()).cloned().unwrap_or_default();
+                told(a.id.to_string(), DpoEventKind::NewProcessor { processor }, a.system_id, a.created_at, "");
+            }
+            out.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+            Ok(out)
         })
     }
 
