@@ -15,6 +15,7 @@ mod lifecycle;
 mod lists;
 mod metrics;
 mod obligations;
+mod owners;
 mod permissions;
 mod queries;
 mod races;

@@ -48,6 +48,9 @@ pub struct ComplianceRow {
     pub next_transition: Option<LifecycleState>,
     /// What that transition would find unmet (a reason or change description is taken as given).
     pub open_gates: Vec<Unmet>,
+    /// For a system past procurement: its owner is missing, or no longer eligible (left, or
+    /// changed position), with the rule broken; it needs a handover (*overdragelse*).
+    pub owner_ineligible: Option<Unmet>,
     /// Personal data breaches still awaiting the report or the decision not to report.
     pub open_breaches: Vec<RecordId>,
 }
@@ -84,6 +87,8 @@ pub struct ComplianceTotals {
     pub obligations: StatusCounts,
     /// Personal data breaches awaiting a decision.
     pub open_breaches: u32,
+    /// Systems past procurement whose owner is missing or no longer eligible.
+    pub owner_ineligible: u32,
 }
 
 string_enum! {
@@ -120,6 +125,7 @@ impl ComplianceReport {
                 totals.obligations.add(duty.status);
             }
             totals.open_breaches += u32::try_from(row.open_breaches.len()).unwrap_or(u32::MAX);
+            totals.owner_ineligible += u32::from(row.owner_ineligible.is_some());
         }
         Self { as_of, source, totals, systems }
     }
@@ -175,6 +181,7 @@ pub fn compliance_row(
         obligations,
         next_transition: next,
         open_gates,
+        owner_ineligible: lifecycle::owner_ineligible(system, owner),
         open_breaches,
     }
 }

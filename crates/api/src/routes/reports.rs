@@ -40,6 +40,9 @@ pub struct ComplianceQuery {
     lifecycle_state: Option<LifecycleState>,
     /// Answer as the register stood at the end of this past day, rebuilt from the audit log.
     as_of: Option<NaiveDate>,
+    /// `true`: only the systems whose owner is missing or no longer eligible (who left, or
+    /// changed position), which need a handover; `false`: only the others.
+    owner_ineligible: Option<bool>,
 }
 
 /// The compliance overview
@@ -95,11 +98,13 @@ async fn compliance_report(
         org_unit_scope: UnitScope::with_sub_units(q.include_sub_units.unwrap_or(true)),
         status: q.status,
         lifecycle_state: q.lifecycle_state,
+        owner_ineligible: q.owner_ineligible,
     };
     let as_of = q.as_of;
     let mut report = blocking(&state, move |s| s.compliance_report(&filter, as_of)).await?;
     for row in &mut report.systems {
         reader.unmet(&mut row.open_gates);
+        reader.unmet(row.owner_ineligible.as_mut_slice());
     }
     Ok(actix_web::HttpResponse::Ok().insert_header(reader.content_language()).json(report))
 }

@@ -278,6 +278,9 @@ pub struct Readiness {
     ready: bool,
     /// Every requirement not met now.
     unmet: Vec<Unmet>,
+    /// For a system past procurement: its owner is missing or no longer eligible (who left,
+    /// or changed position), with the rule broken; `null` when the owner is in order.
+    owner_ineligible: Option<Unmet>,
 }
 
 /// Preview a transition
@@ -313,7 +316,7 @@ async fn get_readiness(
     let target = query.0.to;
     // Whether the caller may make the move themselves: a go-live is the owner's to approve.
     let by = caller.person.as_ref().map(|p| p.id);
-    let (from, to, unmet) = blocking(&state, move |s| {
+    let (from, to, unmet, owner_ineligible) = blocking(&state, move |s| {
         let system = s.get_system(id)?;
         let from = system.lifecycle_state;
         let to = target.or(from.natural_successor()).unwrap_or(from);
@@ -327,12 +330,13 @@ async fn get_readiness(
             change_description: Some(given),
             dpia_needed: Some(false),
         };
-        let unmet = s.readiness(id, &request, by)?;
-        Ok((from, to, unmet))
+        let (unmet, flagged) = s.readiness(id, &request, by)?;
+        Ok((from, to, unmet, flagged))
     })
     .await?;
-    let mut unmet = unmet;
+    let (mut unmet, mut owner_ineligible) = (unmet, owner_ineligible);
     reader.unmet(&mut unmet);
-    let answer = Readiness { from, to, ready: unmet.is_empty(), unmet };
+    reader.unmet(owner_ineligible.as_mut_slice());
+    let answer = Readiness { from, to, ready: unmet.is_empty(), unmet, owner_ineligible };
     Ok(HttpResponse::Ok().insert_header(reader.content_language()).json(answer))
 }

@@ -152,17 +152,30 @@ pub fn evaluate(
 
 /// The system must have an owner, and the owner must be eligible under the guidance.
 fn gate_owner_eligible(facts: &TransitionFacts<'_>) -> Vec<Unmet> {
-    match facts.owner {
-        None => vec![Unmet::on_field(
+    owner_unmet(facts.owner).into_iter().collect()
+}
+
+/// What is wrong with `owner` as the system's owner, if anything.
+fn owner_unmet(owner: Option<OwnerCandidate>) -> Option<Unmet> {
+    match owner {
+        None => Some(Unmet::on_field(
             "owner_missing",
             "owner_id",
             "the system has no owner; every system in use must have an accountable owner",
-        )],
-        Some(owner) => match owner.eligibility() {
-            Ok(()) => vec![],
-            Err(why) => vec![Unmet::on_field(why.code(), "owner_id", why.to_string())],
-        },
+        )),
+        Some(owner) => owner.eligibility().err().map(|why| Unmet::on_field(why.code(), "owner_id", why.to_string())),
     }
+}
+
+/// Whether a system past procurement has lost its accountable owner: none, or one the
+/// eligibility rule no longer admits (who left, or whose position changed). `None` for a
+/// system in procurement (its gate says so) or retired.
+pub fn owner_ineligible(system: &System, owner: Option<OwnerCandidate>) -> Option<Unmet> {
+    let live = matches!(
+        system.lifecycle_state,
+        LifecycleState::InUse | LifecycleState::Changing | LifecycleState::Decommissioning
+    );
+    if live { owner_unmet(owner) } else { None }
 }
 
 /// The owner approves the go-live by making the move with their own token; where the system

@@ -67,21 +67,23 @@ impl Store {
         })
     }
 
-    /// What `request`, made by the person `by`, would find unmet now, without moving: empty
-    /// when it would pass.
+    /// What `request`, made by the person `by`, would find unmet now, without moving (empty
+    /// when it would pass); and, for a system past procurement, whether its owner is missing or
+    /// no longer eligible.
     pub fn readiness(
         &self,
         id: SystemId,
         request: &TransitionRequest,
         by: Option<PersonId>,
-    ) -> Result<Vec<Unmet>, StoreError> {
+    ) -> Result<(Vec<Unmet>, Option<Unmet>), StoreError> {
         let today = self.today();
         self.read(|conn| {
             let facts = facts::load(conn, id)?;
             let owner = facts::owner(conn, &facts.system)?;
+            let flagged = systemejer_domain::lifecycle::owner_ineligible(&facts.system, owner);
             match facts.evaluate(owner, request, by, today) {
-                Ok(_) => Ok(Vec::new()),
-                Err(Refusal::Unmet(unmet)) => Ok(unmet),
+                Ok(_) => Ok((Vec::new(), flagged)),
+                Err(Refusal::Unmet(unmet)) => Ok((unmet, flagged)),
                 Err(refusal @ Refusal::NotAllowed { .. }) => Err(StoreError::Refused(refusal)),
             }
         })

@@ -35,6 +35,8 @@ pub struct ComplianceFilter {
     pub status: Option<ObligationStatus>,
     /// Only systems in this state (default: every state but `retired`).
     pub lifecycle_state: Option<LifecycleState>,
+    /// Only systems whose owner is missing or no longer eligible (or only the others).
+    pub owner_ineligible: Option<bool>,
 }
 
 impl ComplianceFilter {
@@ -51,6 +53,7 @@ impl ComplianceFilter {
 
     fn keeps_row(&self, row: &ComplianceRow) -> bool {
         self.status.is_none_or(|s| row.status == s)
+            && self.owner_ineligible.is_none_or(|flagged| row.owner_ineligible.is_some() == flagged)
     }
 }
 
