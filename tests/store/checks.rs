@@ -83,6 +83,15 @@ fn checked() -> Vec<Checked> {
         c("outbox", "kind", "id", text(MessageKind::ALL, MessageKind::as_str)),
         c("outbox", "status", "id", text(MessageStatus::ALL, MessageStatus::as_str)),
         c("worker_passes", "pass", "id", text(PassKind::ALL, PassKind::as_str)),
+        c(
+            "dpo_advice",
+            "topic",
+            "id",
+            text(
+                systemejer_domain::advice::AdviceTopic::ALL.iter().copied(),
+                systemejer_domain::advice::AdviceTopic::as_str,
+            ),
+        ),
     ]
 }
 

@@ -128,6 +128,18 @@ pub fn load(store: &Store, options: Options) -> Result<Summary, StoreError> {
         closed_breach(store, *system, generator.at(options.today - Days::new(45), 14))?;
         summary.incidents += 1;
     }
+    if let Some(system) = breached.first() {
+        // The DPO's voice: advice on the DPIA decision, which the owner followed.
+        let advice = serde_json::json!({
+            "topic": "dpia_decision",
+            "given_on": options.today - Days::new(200),
+            "advice": "Behandlingen omfatter oplysninger om borgernes helbred: lav en konsekvensanalyse (DPIA).",
+            "followed": true,
+        });
+        let new = serde_json::from_value(advice)
+            .map_err(|e| StoreError::internal_from("the demo advice does not parse", e))?;
+        store.add_dpo_advice(*system, new, "dpo@demo-kommune.dk")?;
+    }
     if let Some(system) = breached.last() {
         // A security incident that is no breach, still open: its owner is reminded weekly.
         let outage = serde_json::json!({
