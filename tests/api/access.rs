@@ -97,6 +97,8 @@ impl World {
             "add_incident_report" => json!({"reported_at": now}),
             "add_dpo_advice" => json!({"topic": "dpia_decision", "given_on": "2026-01-01", "advice": "Lav en DPIA"}),
             "update_dpo_advice" => json!({"followed": true}),
+            // To the owner it has: refused, so that the world keeps its owner for the rest.
+            "hand_over_owner" => json!({"new_owner_id": self.ids["owner"], "reason": "Ny fagchef"}),
             _ => return None,
         })
     }
@@ -152,6 +154,7 @@ async fn world(app: &TestApp) -> World {
         .post("/api/v1/incidents", &admin, json!({"system_ids": [system], "discovered_at": chrono::Utc::now().to_rfc3339(), "description": "x", "personal_data_breach": true}))
         .await;
     ids.insert("incident", incident.ok(201)["id"].as_str().unwrap().to_owned());
+    ids.insert("owner", owner.clone());
     let dpo = app.token("dpo@randers.dk", &[Role::Dpo]);
     let advice = app.post(&format!("{sys}/dpo-advice"), &dpo, w.body("add_dpo_advice").unwrap()).await;
     ids.insert("advice", advice.ok(201)["id"].as_str().unwrap().to_owned());
@@ -168,6 +171,8 @@ fn expected(op: &str, method: &Method, nth: usize) -> u16 {
         // refused by its gates (no owner's approved risk assessment, no procedures).
         "add_completion" | "update_exit_step" | "transition_system" => 409,
         "update_obligation" => 404,
+        // Handed over to the owner it has.
+        "hand_over_owner" => 422,
         // The processor already has an agreement on this system (made in the world).
         "add_processing_agreement" => 409,
         // The processor is still named by that agreement.

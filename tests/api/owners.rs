@@ -62,15 +62,46 @@ async fn a_system_whose_owner_left_or_changed_role_is_flagged(app: TestApp) {
         row(&danish.ok(200).clone(), &left).unwrap()["owner_ineligible"]["message"].as_str().unwrap().to_owned();
     assert!(message.starts_with("Personen er ikke længere aktiv"), "{message}");
 
-    // A new owner ends it.
+    // A new owner is set by an explicit handover that says why; a PATCH of a live system's
+    // owner is refused, and the new owner must be eligible.
     let heir = app
         .create("/api/v1/people", json!({"name": "Hans Arving", "email": "hans@randers.dk", "position": "director"}))
         .await;
+    let clerk = app
+        .create("/api/v1/people", json!({"name": "Kim Kontor", "email": "kim@randers.dk", "position": "employee"}))
+        .await;
     let version = app.get(&left, &admin).await.ok(200)["version"].as_i64().unwrap();
     let etag = format!("\"v{version}\"");
-    app.call_with_headers(Method::PATCH, &left, &admin, &[("if-match", &etag)], Some(json!({"owner_id": heir})))
-        .await
-        .ok(200);
+    let patched = app
+        .call_with_headers(Method::PATCH, &left, &admin, &[("if-match", &etag)], Some(json!({"owner_id": heir})))
+        .await;
+    assert_eq!(patched.problem(409)["code"], "use_owner_handover");
+    let handover = format!("{left}/owner-handover");
+    let owner = app.token("hans@randers.dk", &[]);
+    app.post(&handover, &owner, json!({"new_owner_id": heir, "reason": "Leo er stoppet"})).await.problem(403);
+    let refused = app.post(&handover, &admin, json!({"new_owner_id": clerk, "reason": "Leo er stoppet"})).await;
+    let problem = refused.problem(422);
+    assert_eq!(
+        (problem["errors"][0]["field"].as_str(), problem["errors"][0]["rule"].as_str()),
+        (Some("new_owner_id"), Some("owner_not_management"))
+    );
+    let bare = app.post(&handover, &admin, json!({"new_owner_id": heir})).await;
+    assert_eq!(bare.problem(422)["errors"][0]["field"], "reason");
+    let done = app
+        .post(&handover, &admin, json!({"new_owner_id": heir, "reason": "Leo er stoppet; Hans overtager vejområdet"}))
+        .await;
+    let record = done.ok(201).clone();
+    assert_eq!(
+        (record["from_owner_id"].as_str(), record["to_owner_id"].as_str()),
+        (Some(left_owner.as_str()), Some(heir.as_str()))
+    );
+    assert_eq!(record["handed_over_by"], "it-admin@randers.dk", "{record}");
+    assert_eq!(app.get(&left, &admin).await.ok(200)["owner_id"], heir.as_str());
+    let history = app.get(&format!("{left}/owner-handovers"), &owner).await.ok(200).clone();
+    assert_eq!(history["items"][0]["reason"], "Leo er stoppet; Hans overtager vejområdet");
+    let again = app.post(&handover, &admin, json!({"new_owner_id": heir, "reason": "igen"})).await;
+    assert_eq!(again.problem(422)["errors"][0]["rule"], "changed");
+
     let report = app.get(flagged, &admin).await.ok(200).clone();
     assert_eq!(report["totals"]["owner_ineligible"], 1);
     assert!(row(&report, &left).is_none());

@@ -99,6 +99,8 @@ pub const RULES: &[Rule] = &[
     rule("transition_system", EDIT),
     rule("list_transitions", READ),
     rule("get_readiness", READ),
+    rule("hand_over_owner", ADMIN),
+    rule("list_owner_handovers", READ),
     rule("list_changes", READ),
     rule("list_dpo_advice", READ),
     rule("get_dpo_advice", READ),

@@ -99,6 +99,10 @@ pub fn conflict(code: &str) -> Option<&'static str> {
         "named_as_successor" => "Et andet system er registreret som afløst af dette system; fjern henvisningen først.",
         "no_exit_checklist" | "not_decommissioning" => "Systemet er ikke under afvikling.",
         "no_such_duty" => "Systemet har ikke denne opgave.",
+        "use_owner_handover" => {
+            "Systemet er i drift: systemejeren skiftes ved en overdragelse (POST /systems/{id}/owner-handover), der \
+             registrerer hvorfor."
+        }
         "org_unit_in_use" => "Enheden bruges stadig af systemer, personer eller underenheder.",
         "person_in_use" => "Personen er stadig systemejer eller systemforvalter for et system.",
         "processor_in_use" => "Databehandleren indgår stadig i en databehandleraftale.",
@@ -144,6 +148,7 @@ fn rule(code: &str) -> Option<&'static str> {
         "kle_code" => "skal være en KLE-kode, fx 05.01.00",
         "iso_duration" => "skal være en varighed på ISO 8601-form, fx P10Y",
         "not_self" => "kan ikke pege på systemet selv",
+        "changed" => "er allerede systemejer: angiv den person, der overtager",
         "no_loop" => "må ikke føre i ring",
         "not_owner" => "må ikke være systemets egen systemejer",
         "consistent_personal_data" => "hænger ikke sammen med, om systemet behandler personoplysninger",

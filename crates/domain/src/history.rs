@@ -61,6 +61,8 @@ string_enum! {
         Incident => "incident",
         /// The data protection officer's advice.
         DpoAdvice => "dpo_advice",
+        /// A handover of a system's ownership.
+        OwnerHandover => "owner_handover",
     }
 }
 

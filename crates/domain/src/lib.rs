@@ -32,8 +32,8 @@ pub use history::{AuditAction, AuditEvent, Deletion, EntityType, TransitionRecor
 pub use ids::{OrgUnitId, PersonId, ProcessorId, RecordId, SystemId};
 pub use lifecycle::{LifecycleState, Refusal, TransitionFacts, TransitionRequest, Unmet};
 pub use org::{
-    Language, NewOrgUnit, NewPerson, OrgUnit, OrgUnitChanges, OrgUnitKind, OwnerCandidate, OwnerIneligible, Person,
-    PersonChanges, Position,
+    Language, NewOrgUnit, NewPerson, OrgUnit, OrgUnitChanges, OrgUnitKind, OwnerCandidate, OwnerHandover,
+    OwnerHandoverRequest, OwnerIneligible, Person, PersonChanges, Position,
 };
 pub use system::{
     ArchiveStatus, Criticality, DataFormat, Delegate, DelegateRole, NewSystem, SelfServiceLink, System, SystemChanges,

@@ -413,3 +413,35 @@ impl PersonChanges {
         person
     }
 }
+
+/// A handover of a system's ownership (*overdragelse*), as asked for.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OwnerHandoverRequest {
+    /// The new owner (an active person the eligibility rule admits).
+    pub new_owner_id: PersonId,
+    /// Why (the owner left, changed position, the system moved to another area, ...).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 10000))]
+    pub reason: crate::Prose,
+}
+
+/// A handover of a system's ownership, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OwnerHandover {
+    /// Identifier.
+    pub id: crate::RecordId,
+    /// The system.
+    pub system_id: crate::SystemId,
+    /// Who owned it before, if anyone.
+    pub from_owner_id: Option<PersonId>,
+    /// Who owns it now.
+    pub to_owner_id: PersonId,
+    /// Why.
+    pub reason: String,
+    /// Who handed it over (an admin).
+    pub handed_over_by: String,
+    /// When.
+    pub handed_over_at: chrono::DateTime<chrono::Utc>,
+}

@@ -295,6 +295,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    owner_handovers (id) {
+        id -> Text,
+        system_id -> Text,
+        from_owner_id -> Nullable<Text>,
+        to_owner_id -> Text,
+        reason -> Text,
+        handed_over_by -> Text,
+        handed_over_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(system_delegates -> systems (system_id));
 diesel::joinable!(system_delegates -> people (person_id));
 diesel::joinable!(lifecycle_transitions -> systems (system_id));

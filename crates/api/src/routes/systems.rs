@@ -9,7 +9,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use systemejer_domain::lifecycle::{TransitionRequest, Unmet};
 use systemejer_domain::system::{NewSystem, System, SystemChanges};
-use systemejer_domain::{LifecycleState, OrgUnitId, PersonId, Prose, SystemId, TransitionRecord};
+use systemejer_domain::{
+    LifecycleState, OrgUnitId, OwnerHandover, OwnerHandoverRequest, PersonId, Prose, SystemId, TransitionRecord,
+};
 use systemejer_store::StoreError;
 use systemejer_store::{SystemFilter, UnitScope};
 use utoipa::{IntoParams, ToSchema};
@@ -21,7 +23,7 @@ use crate::error::ApiError;
 use crate::extract::{Body, Query, if_match};
 use crate::language::Reader;
 use crate::paging::{Page, PageParams};
-use crate::respond::{blocking, created_tagged, editable_system, tagged};
+use crate::respond::{blocking, created, created_tagged, editable_system, tagged};
 use crate::state::AppState;
 
 pub(super) fn register(cfg: &mut ServiceConfig) {
@@ -32,7 +34,9 @@ pub(super) fn register(cfg: &mut ServiceConfig) {
         .service(delete_system)
         .service(transition_system)
         .service(list_transitions)
-        .service(get_readiness);
+        .service(get_readiness)
+        .service(hand_over_owner)
+        .service(list_owner_handovers);
 }
 
 /// Filters for listing systems.
@@ -339,4 +343,58 @@ async fn get_readiness(
     reader.unmet(owner_ineligible.as_mut_slice());
     let answer = Readiness { from, to, ready: unmet.is_empty(), unmet, owner_ineligible };
     Ok(HttpResponse::Ok().insert_header(reader.content_language()).json(answer))
+}
+
+/// Hand a system over to a new owner (admin)
+///
+/// *Overdragelse*: the new owner (an active person the eligibility rule admits) takes over, and
+/// the register keeps who handed it over, from whom, to whom and why. A system past
+/// procurement changes owner only this way (a PATCH of its `owner_id` is refused with
+/// `use_owner_handover`). A delegate who becomes the owner stops being a delegate.
+#[utoipa::path(
+    tag = "systems",
+    params(("id" = SystemId, Path, description = "The system's id")),
+    request_body = OwnerHandoverRequest,
+    responses(
+        (status = 201, description = "The handover as recorded", body = OwnerHandover),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/systems/{id}/owner-handover")]
+async fn hand_over_owner(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<SystemId>,
+    body: Body<OwnerHandoverRequest>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_admin()?;
+    let id = id.into_inner();
+    let actor = caller.actor;
+    let handover = blocking(&state, move |s| s.hand_over_owner(id, &body.0, &actor)).await?;
+    Ok(created(format!("/api/v1/systems/{id}/owner-handovers"), &handover))
+}
+
+/// A system's handovers
+///
+/// Each time its ownership was handed over: from whom, to whom, by whom and why.
+#[utoipa::path(
+    tag = "systems",
+    params(("id" = SystemId, Path, description = "The system's id")),
+    responses((status = 200, description = "Every handover, oldest first", body = Page<OwnerHandover>), (status = 404, response = crate::openapi::NotFound)),
+    security(("bearer" = []))
+)]
+#[get("/systems/{id}/owner-handovers")]
+async fn list_owner_handovers(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<SystemId>,
+) -> Result<web::Json<Page<OwnerHandover>>, ApiError> {
+    caller.require_reader()?;
+    let id = id.into_inner();
+    Ok(web::Json(Page::whole(blocking(&state, move |s| s.list_owner_handovers(id)).await?)))
 }

@@ -7,13 +7,13 @@ use std::collections::BTreeSet;
 use systemejer_domain::exit::{ExitStep, ExitStepKind};
 use systemejer_domain::records::SystemChange;
 use systemejer_domain::{
-    AuditAction, EntityType, LifecycleState, NewSystem, PersonId, RecordId, System, SystemChanges, SystemId,
-    TransitionRecord, TransitionRequest, Violation,
+    AuditAction, EntityType, LifecycleState, NewSystem, OwnerHandover, OwnerHandoverRequest, PersonId, RecordId,
+    System, SystemChanges, SystemId, TransitionRecord, TransitionRequest, Violation,
 };
 
 use crate::audit::{self, Entry};
 use crate::facts::{self, Facts};
-use crate::tables::{exit_steps, org_units, people, system_changes, systems, transitions};
+use crate::tables::{exit_steps, org_units, owner_handovers, people, system_changes, systems, transitions};
 use crate::{AnyConnection, Store, StoreError, check_version, duties, new_id, now};
 
 /// Checks who the system refers to: an owner who exists and is eligible (checked when the
@@ -131,6 +131,20 @@ impl Store {
             let before = facts.system.clone();
             check_version(expected, before.version)?;
             let mut after = changes.apply(before.clone());
+            let live = matches!(
+                before.lifecycle_state,
+                LifecycleState::InUse | LifecycleState::Changing | LifecycleState::Decommissioning
+            );
+            if live && after.owner_id != before.owner_id {
+                return Err(StoreError::Conflict {
+                    code: "use_owner_handover",
+                    message: format!(
+                        "the system is {}: its owner changes through POST /systems/{id}/owner-handover, which records \
+                         why",
+                        before.lifecycle_state
+                    ),
+                });
+            }
             check_references(conn, &after, Some(&before))?;
             after.version = before.version + 1;
             after.updated_at = now();
@@ -148,6 +162,74 @@ impl Store {
                 Some(&after),
             )?;
             Ok(after)
+        })
+    }
+
+    /// Hands a system over to a new owner (*overdragelse*): records who handed it over, from
+    /// whom, to whom and why. The new owner must be eligible; a delegate who becomes the owner
+    /// stops being a delegate.
+    pub fn hand_over_owner(
+        &self,
+        id: SystemId,
+        request: &OwnerHandoverRequest,
+        actor: &str,
+    ) -> Result<OwnerHandover, StoreError> {
+        let today = self.today();
+        self.write(|conn| {
+            let mut facts = facts::load(conn, id)?;
+            let before = facts.system.clone();
+            if before.owner_id == Some(request.new_owner_id) {
+                return Err(StoreError::Invalid(vec![Violation::new(
+                    "new_owner_id",
+                    "changed",
+                    "is the owner already: name the person who takes over",
+                )]));
+            }
+            let mut after = before.clone();
+            after.owner_id = Some(request.new_owner_id);
+            after.delegates.retain(|d| d.person_id != request.new_owner_id);
+            if let Err(StoreError::Invalid(mut violations)) = check_references(conn, &after, Some(&before)) {
+                for v in &mut violations {
+                    if v.field == "owner_id" {
+                        "new_owner_id".clone_into(&mut v.field);
+                    }
+                }
+                return Err(StoreError::Invalid(violations));
+            }
+            after.version = before.version + 1;
+            after.updated_at = now();
+            systems::update(conn, &after)?;
+            if after.delegates != before.delegates {
+                systems::replace_delegates(conn, &after)?;
+            }
+            facts.system = after.clone();
+            duties::sync(conn, &mut facts, self.day_on(today))?;
+            let handover = OwnerHandover {
+                id: RecordId::from_uuid(new_id()),
+                system_id: id,
+                from_owner_id: before.owner_id,
+                to_owner_id: request.new_owner_id,
+                reason: request.reason.as_str().to_owned(),
+                handed_over_by: actor.to_owned(),
+                handed_over_at: after.updated_at,
+            };
+            owner_handovers::insert(conn, &handover)?;
+            let key = id.to_string();
+            let at = after.updated_at;
+            audit::record(
+                conn,
+                &Entry::new(at, actor, AuditAction::Update, EntityType::System, &key),
+                Some(&before),
+                Some(&after),
+            )?;
+            let handover_key = handover.id.to_string();
+            audit::record(
+                conn,
+                &Entry::new(at, actor, AuditAction::Create, EntityType::OwnerHandover, &handover_key),
+                None::<&OwnerHandover>,
+                Some(&handover),
+            )?;
+            Ok(handover)
         })
     }
 

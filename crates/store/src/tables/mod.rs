@@ -14,6 +14,7 @@ pub(crate) mod incidents;
 pub(crate) mod obligations;
 pub(crate) mod org_units;
 pub(crate) mod outbox;
+pub(crate) mod owner_handovers;
 pub(crate) mod people;
 pub(crate) mod processors;
 pub(crate) mod system_changes;

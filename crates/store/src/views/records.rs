@@ -96,4 +96,12 @@ impl Store {
             crate::tables::dpo_advice::of_system(conn, system)
         })
     }
+
+    /// The handovers of a system's ownership, oldest first.
+    pub fn list_owner_handovers(&self, system: SystemId) -> Result<Vec<systemejer_domain::OwnerHandover>, StoreError> {
+        self.read(|conn| {
+            systems::get(conn, system)?;
+            crate::tables::owner_handovers::of_system(conn, system)
+        })
+    }
 }
