@@ -106,6 +106,12 @@ async fn danish_for_people_codes_for_machines(app: TestApp) {
         "{problem}"
     );
 
+    // A rule with a general name reads right where it is used.
+    let both = app.call_with_headers(Method::GET, "/api/v1/systems?cursor=abc&offset=5", &admin, DA, None).await;
+    let problem = both.problem(400).clone();
+    assert_eq!(problem["errors"][0]["rule"], "exclusive", "{problem}");
+    assert!(!problem["errors"][0]["message"].as_str().unwrap().contains("registrerede"), "{problem}");
+
     // Not found, and a caller who may not: Danish too.
     let missing = "/api/v1/systems/0193a5b2-0000-7000-8000-000000000001";
     let gone = app.call_with_headers(Method::GET, missing, &admin, DA, None).await;

@@ -282,6 +282,29 @@ async fn software_updates_are_reviewed_with_the_version_in_use(app: TestApp) {
     let problem = later.problem(422);
     assert_eq!(problem["errors"][0]["field"], "evidence.last_updated_on");
     assert_eq!(problem["errors"][0]["rule"], "not_after_done_on");
+    let ancient = app
+        .post(
+            &completions,
+            &owner,
+            json!({"done_on": day(-1), "result": "passed",
+                   "evidence": {"type": "patch_review", "version_in_use": "4.2.1", "last_updated_on": "1850-01-01"}}),
+        )
+        .await;
+    assert_eq!(ancient.problem(422)["errors"][0]["rule"], "date_range", "the years 1900 to 9999, as every date");
+    // A review is done or not: it is no test that can fail.
+    let failed = app
+        .post(
+            &completions,
+            &owner,
+            json!({"done_on": day(-1), "result": "failed",
+                   "evidence": {"type": "patch_review", "version_in_use": "4.2.1", "last_updated_on": day(-2)}}),
+        )
+        .await;
+    let problem = failed.problem(422);
+    assert_eq!(
+        (problem["errors"][0]["field"].as_str(), problem["errors"][0]["rule"].as_str()),
+        (Some("result"), Some("passed_only"))
+    );
     let missing = app
         .post(&completions, &owner, json!({"done_on": day(-1), "result": "passed", "evidence": {"type": "patch_review", "version_in_use": "4.2.1"}}))
         .await;

@@ -31,6 +31,8 @@ on_both_backends!(
     a_mailbox_that_does_not_exist_fails_at_once,
     incidents_are_followed_up_until_closed_with_cause_and_measures,
     the_dpo_is_told_of_systems_with_personal_data,
+    a_coordinator_who_owns_a_system_is_told_as_its_owner,
+    a_handover_is_told_to_both_owners,
 );
 
 async fn worker(app: &TestApp, smtp: &SmtpServer, retry: RetryPolicy) -> Worker {
@@ -594,4 +596,78 @@ async fn the_dpo_is_told_of_systems_with_personal_data(app: TestApp) {
     // Told once: the next pass writes nothing.
     let again = w.dpo_notices_pass(Utc::now() + Duration::minutes(15)).await.unwrap();
     assert_eq!((again.duties_due, again.queued), (3, 0));
+}
+
+/// The coordinator who owns a system hears of its breach and its open incident as its owner
+/// (with the breach's page), once, not as the stand-in for an owner who is gone.
+async fn a_coordinator_who_owns_a_system_is_told_as_its_owner(app: TestApp) {
+    let smtp = SmtpServer::start().await;
+    let (sys, owner, _) = system_in_use(&app, "isk@randers.dk").await;
+    let system_id = sys.rsplit('/').next().unwrap().to_owned();
+    let w = worker(&app, &smtp, RetryPolicy::default()).await;
+    let now = Utc::now();
+    app.post(
+        "/api/v1/incidents",
+        &owner,
+        json!({"system_ids": [system_id], "discovered_at": (now - Duration::hours(1)).to_rfc3339(),
+               "description": "Borgerdata sendt til forkert modtager", "personal_data_breach": true}),
+    )
+    .await
+    .ok(201);
+    w.breach_pass(now).await.unwrap();
+    let mine: Vec<_> = smtp.received().into_iter().filter(|r| r.to == ["isk@randers.dk"]).collect();
+    assert_eq!(mine.len(), 1, "one alert to one address");
+    let text = MessageParser::default().parse(&mine[0].data).unwrap().body_text(0).unwrap().into_owned();
+    assert!(text.starts_with("Kære Owner"), "{text}");
+    assert!(text.contains("Registrér anmeldelsen eller beslutningen her: "), "the owner's page: {text}");
+
+    // A week on, the breach (still undecided) is reminded to its owner, with all closing takes.
+    let before = smtp.received().len();
+    let monday = today() + Duration::days(7 - i64::from(today().weekday().num_days_from_monday()));
+    w.incident_follow_up_pass(monday, now + Duration::days(8)).await.unwrap();
+    let reminder = smtp.received()[before..].iter().find(|r| r.to == ["isk@randers.dk"]).unwrap().clone();
+    let text = MessageParser::default().parse(&reminder.data).unwrap().body_text(0).unwrap().into_owned();
+    assert!(text.contains("En sikkerhedshændelse på et system, du er systemejer for, er stadig åben."), "{text}");
+    assert!(!text.contains("ingen aktiv systemejer"), "{text}");
+    assert!(
+        text.contains("Mangler for at lukke den: anmeldelsen til Datatilsynet eller beslutningen om ikke at anmelde, vurderingen af risikoen for de registrerede, årsagen og de trufne foranstaltninger."),
+        "{text}"
+    );
+}
+
+/// A handover (overdragelse) is told to both owners, once: the new owner's mail lists the
+/// systems they now answer for, with their duties due soon, and links to their list.
+async fn a_handover_is_told_to_both_owners(app: TestApp) {
+    let smtp = SmtpServer::start().await;
+    let admin = app.admin();
+    let (sys, _, _) = system_in_use(&app, "bo@randers.dk").await;
+    let (_, _, heir, due) = backup_due_in(&app, "eva@randers.dk", 10).await;
+    let w = worker(&app, &smtp, RetryPolicy::default()).await;
+    app.post(&format!("{sys}/owner-handover"), &admin, json!({"new_owner_id": heir, "reason": "Bo går på pension"}))
+        .await
+        .ok(201);
+    let told = w.handovers_pass(Utc::now()).await.unwrap();
+    assert_eq!((told.duties_due, told.queued, told.sent), (1, 2, 2), "{told:?}");
+    let received = smtp.received();
+    let mail = |who: &str| {
+        let r = received.iter().find(|r| r.to == [who]).unwrap();
+        let m = MessageParser::default().parse(&r.data).unwrap();
+        (m.subject().unwrap().to_owned(), m.body_text(0).unwrap().into_owned())
+    };
+    let (subject, text) = mail("eva@randers.dk");
+    assert_eq!(subject, "Du er nu systemejer for Vejregister");
+    assert!(text.contains("Begrundelse: Bo går på pension"), "{text}");
+    assert!(text.contains("(fra Owner)"), "{text}");
+    assert_eq!(text.lines().filter(|l| l.trim() == "Vejregister").count(), 2, "both her systems are listed: {text}");
+    let soon =
+        format!("* Test af gendannelse fra backup: {}", systemejer_mail::date_text(systemejer_mail::Lang::Da, due));
+    assert!(text.contains(&soon), "her backup test due in 10 days: {text}");
+    assert!(text.contains("(ingen opgaver forfalder de næste 30 dage)"), "the system handed over: {text}");
+    assert!(text.contains("Se og registrér dine opgaver her: "), "{text}");
+    let (subject, text) = mail("bo@randers.dk");
+    assert_eq!(subject, "Vejregister er overdraget til en ny systemejer");
+    assert!(text.contains("Du er ikke længere systemejer for systemet"), "{text}");
+    assert!(!text.contains("/l/"), "no link to the old owner: {text}");
+    let again = w.handovers_pass(Utc::now() + Duration::minutes(15)).await.unwrap();
+    assert_eq!(again.queued, 0, "told once");
 }

@@ -18,20 +18,27 @@ pub fn from_headers(headers: &HeaderMap) -> Language {
     let Some(raw) = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()) else {
         return Language::En;
     };
-    let weight = |wanted: &str| {
+    // Each tag with its weight (RFC 9110: q from 0 to 1, at most three decimals; a tag whose
+    // weight is not one is ignored). `*` stands for any language, English the default among them.
+    let weight = |wanted: &[&str]| {
         raw.split(',')
             .filter_map(|part| {
                 let mut pieces = part.split(';');
                 let tag = pieces.next()?.trim().to_ascii_lowercase();
                 let primary = tag.split('-').next().unwrap_or_default().to_owned();
-                let q = pieces
-                    .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()))
-                    .unwrap_or(1.0);
-                (primary == wanted).then_some(q)
+                let q = match pieces.map(str::trim).find(|p| p.starts_with("q=")) {
+                    None => 1.0,
+                    Some(q) => {
+                        let q = q.trim_start_matches("q=");
+                        let valid = q.len() <= 5 && q.chars().all(|c| c.is_ascii_digit() || c == '.');
+                        q.parse::<f32>().ok().filter(|q| valid && (0.0..=1.0).contains(q))?
+                    }
+                };
+                wanted.contains(&primary.as_str()).then_some(q)
             })
             .fold(0.0_f32, f32::max)
     };
-    let (da, en) = (weight("da"), weight("en"));
+    let (da, en) = (weight(&["da"]), weight(&["en", "*"]));
     if da > 0.0 && da > en { Language::Da } else { Language::En }
 }
 
@@ -141,6 +148,10 @@ fn in_danish(p: &mut Map<String, Value>) {
         "internal" => Some("Fejlen er logget; intet er ændret.".to_owned()),
         "unauthorized" => Some("Send et gyldigt adgangstoken i Authorization: Bearer …".to_owned()),
         "not_found" => Some(not_found(&detail)),
+        "rate_limited" => {
+            let wait: String = detail.chars().filter(char::is_ascii_digit).collect();
+            Some(format!("Sæt farten ned: prøv igen om {wait} s."))
+        }
         "forbidden" => forbidden(&detail).map(str::to_owned),
         _ => None,
     };
@@ -167,7 +178,7 @@ fn title(slug: &str, status: u64) -> Option<&'static str> {
         "validation" => "Forespørgslen bryder registrets regler",
         "unavailable" => "Registret er ikke tilgængeligt lige nu",
         "internal" => "Intern fejl",
-        "http" if status == 429 => "For mange forespørgsler",
+        "http" | "rate_limited" if status == 429 => "For mange forespørgsler",
         _ => return None,
     })
 }
@@ -238,6 +249,10 @@ mod tests {
         assert_eq!(language("de"), Language::En);
         assert_eq!(language("da;q=0"), Language::En);
         assert_eq!(language("*"), Language::En);
+        assert_eq!(language("da;q=0.5,*;q=0.9"), Language::En, "any language weighs more: the default");
+        for odd in ["da;q=abc", "da;q=1.5", "da;q=inf", "da;q=NaN", "da;q=-1"] {
+            assert_eq!(language(odd), Language::En, "{odd}: not a weight");
+        }
     }
 
     #[test]

@@ -128,7 +128,7 @@ impl Metrics {
         let pass_found = Family::<PassLabel, Gauge>::default();
         registry.register(
             "worker_last_pass_found",
-            "Duties (reminder pass) or breaches (breach watch) the latest pass found due",
+            "What the latest pass found: duties (reminder pass), breaches (breach watch), incidents, events or handovers (the notices)",
             pass_found.clone(),
         );
         let pass_succeeded = Family::<PassLabel, Gauge>::default();

@@ -81,6 +81,9 @@ pub fn gate(code: &str, field: Option<&str>, subject: Option<&str>) -> Option<St
 /// named beside it); a rule without Danish words keeps its English ones.
 pub fn violation(v: &Violation) -> String {
     match (v.field.as_str(), v.rule.as_str()) {
+        (field, "exclusive") if !field.starts_with("subjects_") => {
+            "kan ikke bruges sammen med et andet felt i samme forespørgsel: brug kun ét af dem".to_owned()
+        }
         ("evidence", "required") => "en gennemgang af softwareopdateringer registreres med versionen i drift og \
                                      datoen for seneste opdatering"
             .to_owned(),
@@ -181,6 +184,9 @@ fn rule(code: &str) -> Option<&'static str> {
             "de registrerede er enten underrettet, eller der er en begrundelse for ikke at underrette dem: ikke begge dele"
         }
         "required_to_close" => "skal registreres, før hændelsen lukkes",
+        "passed_only" => {
+            "opgaven er udført eller ej, ikke en test, der kan fejle: registrér den som `passed`, når den er udført"
+        }
         "owner_inactive" => "personen er ikke længere aktiv og kan ikke være systemejer",
         "owner_not_management" => {
             "systemejerskab er en ledelsesopgave: systemejeren skal være direktør, fagchef, stabschef eller en leder, \

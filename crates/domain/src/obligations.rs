@@ -670,7 +670,18 @@ impl NewCompletion {
             (Some(Evidence::BackupTest { .. }), ObligationKind::BackupTest) => true,
             (Some(Evidence::Supervision { .. }), ObligationKind::ProcessorSupervision) => true,
             (Some(Evidence::PatchReview { last_updated_on, .. }), ObligationKind::PatchReview) => {
-                if *last_updated_on > self.done_on {
+                use chrono::Datelike;
+                if !crate::values::YEARS.contains(&last_updated_on.year()) {
+                    out.push(Violation::new(
+                        "evidence.last_updated_on",
+                        "date_range",
+                        format!(
+                            "must fall in the years {} to {}",
+                            crate::values::YEARS.start(),
+                            crate::values::YEARS.end()
+                        ),
+                    ));
+                } else if *last_updated_on > self.done_on {
                     out.push(Violation::new(
                         "evidence.last_updated_on",
                         "not_after_done_on",
@@ -681,6 +692,13 @@ impl NewCompletion {
             }
             _ => false,
         };
+        if self.result == CompletionResult::Failed && !kind.reports_a_result() {
+            out.push(Violation::new(
+                "result",
+                "passed_only",
+                format!("a `{kind}` is done or not, not a test that can fail: record it as `passed` once it is done"),
+            ));
+        }
         if kind == ObligationKind::PatchReview && self.evidence.is_none() {
             out.push(Violation::new(
                 "evidence",

@@ -223,3 +223,39 @@ fn what_the_dpo_is_told_of_systems_with_personal_data() {
     insta::assert_snapshot!("dpo_notice_da_subject", out.subject);
     insta::assert_snapshot!("dpo_notice_da_text", out.text);
 }
+
+#[test]
+fn a_handover_told_to_the_new_owner() {
+    let notice = systemejer_mail::HandoverNotice {
+        name: "Eva Ejer".into(),
+        lang: Lang::Da,
+        system: "Vejregister".into(),
+        on: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        reason: "Bo går på pension".into(),
+        to_new_owner: true,
+        other: Some("Bo Ejer".into()),
+        portfolio: vec![
+            systemejer_mail::OwnedSystem { system: "Kortportal".into(), duties: vec![] },
+            systemejer_mail::OwnedSystem {
+                system: "Vejregister".into(),
+                duties: vec![("Test af gendannelse fra backup".into(), NaiveDate::from_ymd_opt(2026, 12, 12).unwrap())],
+            },
+        ],
+        link: Some("https://systemejer.randers.dk/l/mine".into()),
+        contact: Some("isk@randers.dk".into()),
+    };
+    let out = systemejer_mail::render_handover(&notice).unwrap();
+    insta::assert_snapshot!("handover_new_owner_da_subject", out.subject);
+    insta::assert_snapshot!("handover_new_owner_da_text", out.text);
+    let old = systemejer_mail::HandoverNotice {
+        name: "Bo Ejer".into(),
+        to_new_owner: false,
+        other: Some("Eva Ejer".into()),
+        portfolio: vec![],
+        link: None,
+        ..notice
+    };
+    let out = systemejer_mail::render_handover(&old).unwrap();
+    insta::assert_snapshot!("handover_old_owner_da_subject", out.subject);
+    insta::assert_snapshot!("handover_old_owner_da_text", out.text);
+}

@@ -49,7 +49,9 @@ pub use tables::people::PersonFilter;
 pub use tables::processors::ProcessorFilter;
 pub use tables::systems::SystemFilter;
 pub use tables::worker_passes::{PassKind, PassRecord};
-pub use views::due::{DpoEvent, DpoEventKind, DueDuty, DueSystem, FailedResult, OpenExitSteps, OpenIncident};
+pub use views::due::{
+    DpoEvent, DpoEventKind, DueDuty, DueSystem, FailedResult, HandoverNews, OpenExitSteps, OpenIncident,
+};
 pub use views::monitoring::{BreachDeadlines, PoolUse};
 pub use views::reports::ComplianceFilter;
 

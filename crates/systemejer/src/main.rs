@@ -29,8 +29,9 @@ enum Command {
     Serve,
     /// The worker only.
     Worker {
-        /// Run one reminder pass, one breach watch, the notices of failed tests and the weekly
-        /// exit-step reminders now, deliver what they wrote, and exit.
+        /// Run every pass once now (the reminders, the breach watch, the notices of failed tests,
+        /// of incidents recorded, of handovers and to the DPO, the weekly exit-step and
+        /// open-incident reminders), deliver what they wrote, and exit.
         #[arg(long)]
         once: bool,
         /// With --once: print the reminders that would be sent (not the breach alerts), and
@@ -305,6 +306,8 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
                     said("incident follow-up", "incidents open for a week or more", "reminders", &open);
                     let dpo = worker.dpo_notices_pass(now()).await?;
                     said("DPO notices", "events this week in systems with personal data", "notices", &dpo);
+                    let handed = worker.handovers_pass(now()).await?;
+                    said("handovers", "handovers this week", "mails", &handed);
                     return Ok(());
                 }
                 let (stop, stopped) = watch::channel(false);

@@ -50,7 +50,9 @@ pub fn plan(
             name: dpo.map(|(_, name)| name.clone()),
             language: Language::Da,
         }));
-        to.sort();
+        // One alert per address: an owner's (with the breach's page) before the same address
+        // as the coordinator's or the DPO's.
+        to.sort_by(|a, b| (&a.email, a.person.is_none()).cmp(&(&b.email, b.person.is_none())));
         to.dedup_by(|a, b| a.email == b.email);
         for addressee in to {
             out.push(PlannedAlert {

@@ -27,6 +27,8 @@ const FOLLOW_UP_AFTER_DAYS: i64 = 7;
 pub struct IncidentItem {
     key: String,
     open: OpenIncident,
+    /// Told to the coordinator because no owner of its systems is active.
+    for_coordinator: bool,
 }
 
 fn lang(l: Language) -> Lang {
@@ -43,13 +45,45 @@ fn render(
     recorded: bool,
     settings: &WorkerSettings,
 ) -> Result<NewMessage, MailError> {
-    let for_coordinator = settings.coordinator_email.as_deref() == Some(to.email.as_str());
+    // The coordinator stands in for the owners only where the letter says so: a coordinator
+    // who owns a system is told as its owner.
+    let for_coordinator = !recorded && items.iter().all(|i| i.for_coordinator);
     let da = to.language == Language::Da;
     let incidents = items
         .iter()
         .map(|item| {
             let i = &item.open.incident;
+            // Everything closing takes (`IncidentChanges::apply`), in the reader's words.
             let mut missing = Vec::new();
+            if i.awaits_decision() {
+                missing.push(
+                    if da {
+                        "anmeldelsen til Datatilsynet eller beslutningen om ikke at anmelde"
+                    } else {
+                        "the report to Datatilsynet or the decision not to report"
+                    }
+                    .to_owned(),
+                );
+            }
+            if i.personal_data_breach && i.risk_level.is_none() {
+                missing.push(
+                    if da {
+                        "vurderingen af risikoen for de registrerede"
+                    } else {
+                        "the assessment of the risk to the data subjects"
+                    }
+                    .to_owned(),
+                );
+            } else if !i.art_34_undecided().is_empty() {
+                missing.push(
+                    if da {
+                        "hvornår og hvordan de registrerede blev underrettet, eller hvorfor ikke (art. 34)"
+                    } else {
+                        "when and how the data subjects were told, or why not (art. 34)"
+                    }
+                    .to_owned(),
+                );
+            }
             if i.cause.is_none() {
                 missing.push(if da { "årsagen" } else { "the cause" }.to_owned());
             }
@@ -74,8 +108,8 @@ fn render(
         lang: lang(to.language),
         recorded,
         incidents,
-        for_coordinator: for_coordinator && !recorded,
-        contact: settings.coordinator_email.clone().filter(|_| !for_coordinator),
+        for_coordinator,
+        contact: settings.coordinator_email.clone().filter(|c| *c != to.email),
     })?;
     let listed = serde_json::json!(
         items
@@ -119,6 +153,7 @@ impl Pass for IncidentNotices {
                         items: vec![IncidentItem {
                             key: format!("incident/{}/recorded/{}", open.incident.id, to.email),
                             open: open.clone(),
+                            for_coordinator: true,
                         }],
                         to: to.clone(),
                     })
@@ -171,7 +206,8 @@ impl Pass for IncidentFollowUp {
                 .iter()
                 .filter_map(|(_, owner)| owner.as_ref().filter(|o| o.active).map(Addressee::from))
                 .collect();
-            if to.is_empty() {
+            let for_coordinator = to.is_empty();
+            if for_coordinator {
                 to.extend(settings.coordinator());
             }
             to.sort();
@@ -188,7 +224,7 @@ impl Pass for IncidentFollowUp {
                     .entry(addressee.email.clone())
                     .or_insert_with(|| Letter { to: addressee, items: Vec::new() })
                     .items
-                    .push(IncidentItem { key, open: incident.clone() });
+                    .push(IncidentItem { key, open: incident.clone(), for_coordinator });
             }
         }
         Ok(Planned { found: open.len(), letters: by_recipient.into_values().collect() })

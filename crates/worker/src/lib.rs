@@ -10,6 +10,7 @@
 
 mod breaches;
 mod dpo;
+mod handovers;
 mod incidents;
 mod notices;
 pub mod pass;

@@ -36,9 +36,9 @@ pub async fn run(worker: Worker, shutdown: watch::Receiver<bool>) {
     };
     tokio::join!(
         stopper,
-        // The weekly reminders (exit steps, open incidents) run with the reminder pass; a
-        // failed test's, a recorded incident's and the DPO's notices with the breach watch, so
-        // that they go out within minutes.
+        // The weekly reminders (exit steps, open incidents) run with the reminder pass; the
+        // notices of what happened (a failed test, an incident recorded, a handover, news for
+        // the DPO) with the breach watch, so that they go out within minutes.
         repeat("reminder pass", reminders, s1, move || {
             let w = w1.clone();
             async move {
@@ -55,6 +55,7 @@ pub async fn run(worker: Worker, shutdown: watch::Receiver<bool>) {
                 log_pass("failed results notice", w.failed_results_pass(Utc::now()).await);
                 log_pass("incident notices", w.incident_notices_pass(Utc::now()).await);
                 log_pass("DPO notices", w.dpo_notices_pass(Utc::now()).await);
+                log_pass("handovers", w.handovers_pass(Utc::now()).await);
                 breaches
             }
         }),

@@ -11,6 +11,7 @@ use systemejer_store::{Enqueued, PassKind, PassRecord, Store, StoreError, Stored
 
 use crate::breaches::BreachWatch;
 use crate::dpo::DpoNotices;
+use crate::handovers::Handovers;
 use crate::incidents::{IncidentFollowUp, IncidentNotices};
 use crate::notices::{ExitStepsReminder, FailedResults};
 use crate::pass::{Letter, Outcome, Pass, WorkerError};
@@ -128,6 +129,13 @@ impl Worker {
     pub async fn dpo_notices_pass(&self, now: DateTime<Utc>) -> Result<Outcome, WorkerError> {
         let today = now.with_timezone(&self.settings.timezone).date_naive();
         self.run_pass(DpoNotices, today, now).await
+    }
+
+    /// The mails of handovers of ownership in the last week, to the old and the new owner,
+    /// each once; then delivery.
+    pub async fn handovers_pass(&self, now: DateTime<Utc>) -> Result<Outcome, WorkerError> {
+        let today = now.with_timezone(&self.settings.timezone).date_naive();
+        self.run_pass(Handovers, today, now).await
     }
 
     /// Runs `pass` (plan, enqueue, deliver) and records the run, failed or not.

@@ -164,6 +164,9 @@ async fn get_incident(
 
 /// Change an incident
 ///
+/// An incident closes only with its `cause` and `measures` (`required_to_close`); a breach
+/// also only once reported or decided not to be (`breach_undecided`), with its `risk_level`
+/// assessed and, where high, the data subjects told or the art. 34(3) ground recorded.
 /// Record the decision not to report (`not_reported_reason`), that the data subjects were told
 /// (art. 34) or why not, the measures, and closing. A breach cannot be closed before it is
 /// reported or the decision not to report is recorded.

@@ -135,7 +135,7 @@ impl Store {
                 before.lifecycle_state,
                 LifecycleState::InUse | LifecycleState::Changing | LifecycleState::Decommissioning
             );
-            if live && after.owner_id != before.owner_id {
+            if live && after.owner_id.is_some() && after.owner_id != before.owner_id {
                 return Err(StoreError::Conflict {
                     code: "use_owner_handover",
                     message: format!(

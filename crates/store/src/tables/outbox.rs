@@ -33,11 +33,13 @@ pub enum MessageKind {
     IncidentFollowUp,
     /// What the DPO is told of systems with personal data (into use, a change, a processor).
     DpoNotice,
+    /// A handover of a system's ownership, told to the old and the new owner.
+    OwnerHandover,
 }
 
 impl MessageKind {
     /// Every kind.
-    pub const ALL: [MessageKind; 7] = [
+    pub const ALL: [MessageKind; 8] = [
         MessageKind::Reminder,
         MessageKind::BreachAlert,
         MessageKind::FailedResult,
@@ -45,6 +47,7 @@ impl MessageKind {
         MessageKind::IncidentRecorded,
         MessageKind::IncidentFollowUp,
         MessageKind::DpoNotice,
+        MessageKind::OwnerHandover,
     ];
 
     /// The stored name.
@@ -57,6 +60,7 @@ impl MessageKind {
             MessageKind::IncidentRecorded => "incident_recorded",
             MessageKind::IncidentFollowUp => "incident_follow_up",
             MessageKind::DpoNotice => "dpo_notice",
+            MessageKind::OwnerHandover => "owner_handover",
         }
     }
 }

@@ -44,6 +44,19 @@ pub(crate) fn of_system(conn: &mut AnyConnection, system: SystemId) -> Result<Ve
     rows.into_iter().map(HandoverRow::into_domain).collect()
 }
 
+/// The handovers made at or after `since`, oldest first (a few a week).
+pub(crate) fn made_since(
+    conn: &mut AnyConnection,
+    since: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<OwnerHandover>, StoreError> {
+    let rows: Vec<HandoverRow> = h::owner_handovers
+        .filter(h::handed_over_at.ge(since.naive_utc()))
+        .select(HandoverRow::as_select())
+        .order((h::handed_over_at.asc(), h::id.asc()))
+        .load(conn)?;
+    rows.into_iter().map(HandoverRow::into_domain).collect()
+}
+
 /// Writes a handover.
 pub(crate) fn insert(conn: &mut AnyConnection, x: &OwnerHandover) -> Result<(), StoreError> {
     let row = HandoverRow {

@@ -255,6 +255,16 @@ pub(crate) fn successor_of(conn: &mut AnyConnection, id: SystemId) -> Result<Opt
     found.map(|next| parse_opt("systems.successor_id", next.as_deref())).transpose()
 }
 
+/// The systems `owner` owns that are not retired, by name.
+pub(crate) fn owned_by(conn: &mut AnyConnection, owner: PersonId) -> Result<Vec<(String, String)>, StoreError> {
+    Ok(s::systems
+        .filter(s::owner_id.eq(owner.to_string()))
+        .filter(s::lifecycle_state.ne(LifecycleState::Retired.as_str()))
+        .order((s::name.asc(), s::id.asc()))
+        .select((s::id, s::name))
+        .load(conn)?)
+}
+
 /// The ids of every system, by name.
 pub(crate) fn ids_by_name(conn: &mut AnyConnection) -> Result<Vec<String>, StoreError> {
     Ok(s::systems.order((s::name.asc(), s::id.asc())).select(s::id).load(conn)?)

@@ -25,11 +25,13 @@ pub enum PassKind {
     IncidentFollowUp,
     /// Notices to the DPO of systems with personal data.
     DpoNotices,
+    /// The mails of handovers of ownership.
+    OwnerHandovers,
 }
 
 impl PassKind {
     /// Every pass, in a fixed order.
-    pub const ALL: [PassKind; 7] = [
+    pub const ALL: [PassKind; 8] = [
         PassKind::ReminderPass,
         PassKind::BreachWatch,
         PassKind::FailedResults,
@@ -37,6 +39,7 @@ impl PassKind {
         PassKind::IncidentNotices,
         PassKind::IncidentFollowUp,
         PassKind::DpoNotices,
+        PassKind::OwnerHandovers,
     ];
 
     /// The stored (and label) name.
@@ -49,6 +52,7 @@ impl PassKind {
             PassKind::IncidentNotices => "incident_notices",
             PassKind::IncidentFollowUp => "incident_follow_up",
             PassKind::DpoNotices => "dpo_notices",
+            PassKind::OwnerHandovers => "owner_handovers",
         }
     }
 }

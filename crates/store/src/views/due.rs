@@ -13,7 +13,8 @@ use systemejer_domain::{LifecycleState, Person, PersonId, SystemId};
 
 use crate::sql::parse;
 use crate::tables::{
-    agreements, exit_steps, incidents, obligations, people, processors, system_changes, systems, transitions,
+    agreements, exit_steps, incidents, obligations, owner_handovers, people, processors, system_changes, systems,
+    transitions,
 };
 use crate::{PageRequest, Store, StoreError, SystemFilter};
 
@@ -121,6 +122,29 @@ pub struct DpoEvent {
     /// Who did it.
     pub actor: String,
 }
+
+/// A handover of a system's ownership, with what the old and the new owner are told: the new
+/// owner's systems, each with its duties due within `OPEN_DAYS` or overdue.
+#[derive(Debug, Clone)]
+pub struct HandoverNews {
+    /// The handover.
+    pub handover: systemejer_domain::OwnerHandover,
+    /// The system handed over.
+    pub system: DueSystem,
+    /// Who owned it before.
+    pub from: Option<Party>,
+    /// Who owns it now.
+    pub to: Option<Party>,
+    /// The systems the new owner answers for, by name, each with its open duties (kind,
+    /// subject, due date), soonest first.
+    pub portfolio: Vec<(DueSystem, Vec<OpenDuty>)>,
+}
+
+/// A duty due soon or overdue: its kind, subject and due date.
+pub type OpenDuty = (ObligationKind, String, NaiveDate);
+
+/// How far ahead a handover's mail lists the new owner's duties.
+const HANDOVER_DUTY_DAYS: i64 = 30;
 
 /// People as a reminder names them, with their managers' ids.
 type Parties = HashMap<PersonId, (Arc<Party>, Option<PersonId>)>;
@@ -368,6 +392,49 @@ impl Store {
                 told(a.id.to_string(), DpoEventKind::NewProcessor { processor }, a.system_id, a.created_at, "");
             }
             out.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+            Ok(out)
+        })
+    }
+
+    /// The handovers since `since`, oldest first, with what their mails tell.
+    pub fn handovers_since(&self, since: DateTime<Utc>) -> Result<Vec<HandoverNews>, StoreError> {
+        let today = self.today();
+        self.read(|conn| {
+            let handovers = owner_handovers::made_since(conn, since)?;
+            let people_ids = handovers.iter().flat_map(|h| h.from_owner_id.into_iter().chain([h.to_owner_id]));
+            let people = people::get_many(conn, people_ids)?;
+            let mut out = Vec::new();
+            for handover in handovers {
+                let Ok(system) = systems::get(conn, handover.system_id) else { continue };
+                let mut portfolio = Vec::new();
+                let owned = systems::owned_by(conn, handover.to_owner_id)?;
+                let ids: Vec<String> = owned.iter().map(|(id, _)| id.clone()).collect();
+                let mut duties = obligations::of_systems(conn, &ids)?;
+                for (id, name) in owned {
+                    let mut open: Vec<OpenDuty> = duties
+                        .remove(&id)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter_map(|d| {
+                            let due = d.scheduled.next_due_on?;
+                            ((due - today).num_days() <= HANDOVER_DUTY_DAYS).then_some((
+                                d.scheduled.kind,
+                                d.scheduled.subject,
+                                due,
+                            ))
+                        })
+                        .collect();
+                    open.sort_by_key(|(kind, _, due)| (*due, kind.as_str()));
+                    portfolio.push((DueSystem { id: parse("systems.id", &id)?, name }, open));
+                }
+                out.push(HandoverNews {
+                    system: DueSystem { id: system.id, name: system.name.clone() },
+                    from: handover.from_owner_id.and_then(|p| people.get(&p)).map(party),
+                    to: people.get(&handover.to_owner_id).map(party),
+                    handover,
+                    portfolio,
+                });
+            }
             Ok(out)
         })
     }
