@@ -646,7 +646,7 @@ impl Generator {
         if state != LifecycleState::Retired {
             // Duties done: most on time, some late, now and then a failed test. Which duties
             // the system has, and how often each falls due, is the domain's rule.
-            for duty in obligations::required(&system, &records, &[]) {
+            for duty in obligations::required(&system, &records, &[], chrono_tz::Europe::Copenhagen) {
                 let Some(months) = duty.interval_months.filter(|_| !duty.kind.done_by_approval()) else { continue };
                 let done_on = self.days_ago(u64::from(months) * 30 * 11 / 10);
                 let failed = duty.kind != ObligationKind::ProcessorSupervision && self.rng.random_range(0..40) == 0;

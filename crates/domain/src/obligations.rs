@@ -232,10 +232,13 @@ pub fn is_high_risk(system: &System, records: &SystemRecords) -> bool {
 
 /// The obligations `system` has, given what is recorded about it, the dates of incidents
 /// recorded against it, and its own state. A system not (yet or any longer) in use has none.
+/// The days of approvals and events are those of the municipality's time zone `tz`: an
+/// approval at 00:30 in Copenhagen is that day's, not the day before's in UTC.
 pub fn required(
     system: &System,
     records: &SystemRecords,
     incidents_recorded_at: &[DateTime<Utc>],
+    tz: chrono_tz::Tz,
 ) -> Vec<RequiredObligation> {
     use ObligationKind::{
         AccessReview, BackupTest, ContingencyPlanTest, ContractRenewal, DeletionRun, DpiaReview, LogSample,
@@ -256,7 +259,7 @@ pub fn required(
     let latest = |times: Vec<Option<DateTime<Utc>>>| times.into_iter().flatten().max();
     // Due at once when the event came after the last approval that would have done it.
     let due_since = |event: Option<DateTime<Utc>>, approved: Option<DateTime<Utc>>| {
-        event.filter(|e| approved.is_none_or(|a| a < *e)).map(|e| e.date_naive())
+        event.filter(|e| approved.is_none_or(|a| a < *e)).map(|e| e.with_timezone(&tz).date_naive())
     };
 
     let mut out = Vec::new();
@@ -290,7 +293,7 @@ pub fn required(
         interval_months: RiskReassessment.interval_months(false),
         fixed_due_on: None,
         due_at_once_since: due_since(change_began.max(latest_incident), risk_approved),
-        done_by_approval_on: risk_approved.map(|t| t.date_naive()),
+        done_by_approval_on: risk_approved.map(|t| t.with_timezone(&tz).date_naive()),
     };
     out.push(risk.clone());
     if records.dpias.iter().any(super::records::Recorded::is_approved) {
@@ -298,7 +301,7 @@ pub fn required(
         risk.kind = DpiaReview;
         risk.interval_months = DpiaReview.interval_months(false);
         risk.due_at_once_since = due_since(change_began, dpia_approved);
-        risk.done_by_approval_on = dpia_approved.map(|t| t.date_naive());
+        risk.done_by_approval_on = dpia_approved.map(|t| t.with_timezone(&tz).date_naive());
         out.push(risk);
     }
     for agreement in &records.agreements {
@@ -768,6 +771,8 @@ mod tests {
     use crate::system::fixtures::complete_system;
     use proptest::prelude::*;
 
+    const CPH: chrono_tz::Tz = chrono_tz::Europe::Copenhagen;
+
     fn kinds(list: &[RequiredObligation]) -> Vec<(&'static str, Option<u32>)> {
         list.iter().map(|o| (o.kind.as_str(), o.interval_months)).collect()
     }
@@ -838,7 +843,7 @@ mod tests {
         let mut system = complete_system();
         for state in [LifecycleState::Procurement, LifecycleState::Retired] {
             system.lifecycle_state = state;
-            assert!(required(&system, &ready_records(), &[]).is_empty());
+            assert!(required(&system, &ready_records(), &[], CPH).is_empty());
         }
     }
 
@@ -849,7 +854,7 @@ mod tests {
         system.contract_notice_on = Some(day("2027-03-31"));
         // Critical (high) and sensitive data: backup every 6, access every 3 months.
         assert_eq!(
-            kinds(&required(&system, &ready_records(), &[])),
+            kinds(&required(&system, &ready_records(), &[], CPH)),
             vec![
                 ("backup_test", Some(6)),
                 ("access_review", Some(3)),
@@ -876,7 +881,7 @@ mod tests {
         records.dpias.clear();
         records.agreements.clear();
         assert_eq!(
-            kinds(&required(&system, &records, &[])),
+            kinds(&required(&system, &records, &[], CPH)),
             vec![
                 ("backup_test", Some(12)),
                 ("access_review", Some(6)),
@@ -924,7 +929,7 @@ mod tests {
         let mut records = ready_records();
         records.risk_assessments = vec![risk(RiskPerspective::InformationSecurity, Some("2026-05-01T10:00:00Z"))];
         let reassessment = |records: &SystemRecords, incidents: &[DateTime<Utc>]| {
-            required(&system, records, incidents)
+            required(&system, records, incidents, CPH)
                 .into_iter()
                 .find(|o| o.kind == ObligationKind::RiskReassessment)
                 .unwrap()
@@ -939,6 +944,26 @@ mod tests {
         let answered = reassessment(&records, &[incident]);
         assert_eq!(answered.due_at_once_since, None);
         assert_eq!(answered.done_by_approval_on, Some(day("2026-06-10")));
+    }
+
+    /// An approval just after midnight in Copenhagen (still the day before in UTC) is that
+    /// day's: the reassessment it does counts from the municipality's date.
+    #[test]
+    fn an_approval_is_dated_in_the_municipalitys_time_zone() {
+        let mut system = complete_system();
+        system.lifecycle_state = LifecycleState::InUse;
+        let mut records = ready_records();
+        records.risk_assessments = vec![risk(RiskPerspective::InformationSecurity, Some("2026-12-01T23:30:00Z"))];
+        let risk = required(&system, &records, &[], CPH)
+            .into_iter()
+            .find(|o| o.kind == ObligationKind::RiskReassessment)
+            .unwrap();
+        assert_eq!(risk.done_by_approval_on, Some(day("2026-12-02")));
+        let utc = required(&system, &records, &[], chrono_tz::UTC)
+            .into_iter()
+            .find(|o| o.kind == ObligationKind::RiskReassessment)
+            .unwrap();
+        assert_eq!(utc.done_by_approval_on, Some(day("2026-12-01")));
     }
 
     #[test]
@@ -1067,8 +1092,8 @@ mod tests {
             let read = records.clone().as_the_rules_read();
             prop_assert!(read.risk_assessments.len() <= records.risk_assessments.len());
             prop_assert_eq!(
-                required(&system, &read, &incidents),
-                required(&system, &records, &incidents)
+                required(&system, &read, &incidents, CPH),
+                required(&system, &records, &incidents, CPH)
             );
             prop_assert_eq!(
                 is_high_risk(&system, &read),

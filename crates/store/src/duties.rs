@@ -20,13 +20,15 @@ pub(crate) struct Day {
     pub today: NaiveDate,
     /// Days within which a failed test is due again.
     pub follow_up_days: u32,
+    /// The municipality's time zone, in which an approval or an event has its day.
+    pub timezone: chrono_tz::Tz,
 }
 
 /// The duties the facts call for, with their dates as of `day`: what is kept of each from
 /// before (when it appeared, the interval set for this system) counts; a duty not known before
 /// appears on `day`.
 pub(crate) fn derive(facts: &Facts, day: Day) -> Vec<Scheduled> {
-    let required = rules::required(&facts.system, &facts.records, &facts.incidents_recorded);
+    let required = rules::required(&facts.system, &facts.records, &facts.incidents_recorded, day.timezone);
     let known: HashMap<_, _> = facts
         .duties
         .iter()

@@ -163,7 +163,7 @@ impl Store {
 
     /// The day duties are worked out on: `today`, with this register's follow-up days.
     pub(crate) fn day_on(&self, today: chrono::NaiveDate) -> duties::Day {
-        duties::Day { today, follow_up_days: self.follow_up_days }
+        duties::Day { today, follow_up_days: self.follow_up_days, timezone: self.timezone }
     }
 
     /// The time zone "today" is read in.
