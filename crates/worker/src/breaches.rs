@@ -8,7 +8,7 @@ use systemejer_domain::incidents::breach_alert_stage;
 use systemejer_domain::reminders::Addressee;
 use systemejer_domain::{Language, PersonId};
 use systemejer_links::{Link, LinkTarget, breach_link_expiry};
-use systemejer_mail::{BreachAlert, Lang, MailError};
+use systemejer_mail::{BreachAlert, MailError};
 use systemejer_store::{MessageKind, NewMessage, OpenIncident, PassKind, Store, StoreError};
 
 use crate::pass::{Letter, Pass, Planned, new_message};
@@ -81,10 +81,7 @@ pub fn message(alert: &PlannedAlert, settings: &WorkerSettings, now: DateTime<Ut
                     (Language::En, false) => "data protection officer".into(),
                 }
             }),
-            lang: match lang {
-                Language::Da => Lang::Da,
-                Language::En => Lang::En,
-            },
+            lang: crate::pass::lang(lang),
             discovered_at: incident.discovered_at,
             deadline: incident.authority_deadline.unwrap_or(incident.discovered_at),
             systems: alert.breach.systems.iter().map(|(name, _)| name.clone()).collect(),

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use systemejer_domain::Language;
 use systemejer_domain::reminders::Addressee;
-use systemejer_mail::{DpoItem, DpoNotice, Lang, MailError};
+use systemejer_mail::{DpoItem, DpoNotice, MailError};
 use systemejer_store::{DpoEvent, DpoEventKind, MessageKind, NewMessage, PassKind, Store, StoreError};
 
 use crate::pass::{Letter, Pass, Planned, new_message};
@@ -102,10 +102,7 @@ impl Pass for DpoNotices {
                 Language::Da => "databeskyttelsesrådgiver".into(),
                 Language::En => "data protection officer".into(),
             }),
-            lang: match lang {
-                Language::Da => Lang::Da,
-                Language::En => Lang::En,
-            },
+            lang: crate::pass::lang(lang),
             items: items
                 .iter()
                 .map(|i| DpoItem {

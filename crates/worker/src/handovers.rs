@@ -3,10 +3,9 @@
 //! and its duties due soon or overdue, with a link to their "Mine opgaver".
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use systemejer_domain::Language;
 use systemejer_domain::reminders::Addressee;
 use systemejer_links::LinkTarget;
-use systemejer_mail::{HandoverNotice, Lang, MailError, OwnedSystem};
+use systemejer_mail::{HandoverNotice, MailError, OwnedSystem};
 use systemejer_store::{HandoverNews, MessageKind, NewMessage, PassKind, Store, StoreError};
 
 use crate::pass::{Letter, Pass, Planned, new_message};
@@ -67,10 +66,7 @@ impl Pass for Handovers {
         let other = if item.to_new_owner { news.from.as_ref() } else { news.to.as_ref() };
         let rendered = systemejer_mail::render_handover(&HandoverNotice {
             name: to.name.clone().unwrap_or_default(),
-            lang: match lang {
-                Language::Da => Lang::Da,
-                Language::En => Lang::En,
-            },
+            lang: crate::pass::lang(lang),
             system: news.system.name.clone(),
             on: news.handover.handed_over_at.with_timezone(&settings.timezone).date_naive(),
             reason: news.handover.reason.clone(),

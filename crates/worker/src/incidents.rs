@@ -9,10 +9,10 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use systemejer_domain::Language;
 use systemejer_domain::reminders::Addressee;
-use systemejer_mail::{IncidentNotice, IncidentSummary, Lang, MailError};
+use systemejer_mail::{IncidentNotice, IncidentSummary, MailError};
 use systemejer_store::{MessageKind, NewMessage, OpenIncident, PassKind, Store, StoreError};
 
-use crate::pass::{Letter, Pass, Planned, new_message};
+use crate::pass::{Letter, Pass, Planned, lang, new_message};
 use crate::settings::WorkerSettings;
 
 /// How far back the incidents told to the coordinator are looked for: a worker down for less
@@ -29,13 +29,6 @@ pub struct IncidentItem {
     open: OpenIncident,
     /// Told to the coordinator because no owner of its systems is active.
     for_coordinator: bool,
-}
-
-fn lang(l: Language) -> Lang {
-    match l {
-        Language::Da => Lang::Da,
-        Language::En => Lang::En,
-    }
 }
 
 /// The notice of `items` to `to`.

@@ -8,21 +8,14 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use systemejer_domain::Language;
 use systemejer_domain::reminders::Addressee;
 use systemejer_links::{Link, LinkTarget, duty_link_expiry};
-use systemejer_mail::{ExitStepsNotice, FailedResultNotice, Lang, MailError, OpenSteps};
+use systemejer_mail::{ExitStepsNotice, FailedResultNotice, MailError, OpenSteps};
 use systemejer_store::{FailedResult, MessageKind, NewMessage, OpenExitSteps, PassKind, Store, StoreError};
 
-use crate::pass::{Letter, Pass, Planned, new_message};
+use crate::pass::{Letter, Pass, Planned, lang, new_message};
 use crate::settings::WorkerSettings;
 
 /// How far back the failures told are looked for: a worker down for less than this loses none.
 const FAILURES_LOOKBACK_DAYS: i64 = 7;
-
-fn lang(l: Language) -> Lang {
-    match l {
-        Language::Da => Lang::Da,
-        Language::En => Lang::En,
-    }
-}
 
 fn greeting(to: &Addressee) -> String {
     to.name.clone().unwrap_or_else(|| match to.language {

@@ -57,6 +57,14 @@ pub trait Pass: Send + Sync + 'static {
     ) -> Result<NewMessage, systemejer_mail::MailError>;
 }
 
+/// The mail's language for a reader's.
+pub(crate) const fn lang(l: systemejer_domain::Language) -> systemejer_mail::Lang {
+    match l {
+        systemejer_domain::Language::Da => systemejer_mail::Lang::Da,
+        systemejer_domain::Language::En => systemejer_mail::Lang::En,
+    }
+}
+
 /// The outbox message of a rendered letter to `to`: its kind, what it tells of (as JSON, for
 /// the outbox's listing) and the systems it concerns.
 pub(crate) fn new_message(

@@ -187,7 +187,10 @@ fn duty_link(
         // month), and never beyond the longest lifetime.
         expires_at: duty_link_expiry(
             now,
-            item.interval_months.map(|m| systemejer_domain::obligations::add_months(now.date_naive(), m)),
+            // The municipality's day: done at 00:30 in Copenhagen is that day's, not UTC's.
+            item.interval_months.map(|m| {
+                systemejer_domain::obligations::add_months(now.with_timezone(&settings.timezone).date_naive(), m)
+            }),
             settings.link_max_days,
         ),
     };
