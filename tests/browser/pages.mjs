@@ -100,6 +100,8 @@ async function fill(form) {
   await set("restore_minutes", "40");
   await set("restored", "Hele databasen på testserveren");
   await set("conclusion", "Ingen bemærkninger");
+  await set("version_in_use", "2026.4 (build 1187)");
+  await set("last_updated_on", new Date(Date.now() - 7 * 86400000).toISOString().slice(0, 10));
   await set("notes", "Registreret fra mailen i browsertesten");
   const method = form.locator('select[name="report_kind"]');
   if ((await method.count()) > 0) await method.selectOption("isae_3402");
