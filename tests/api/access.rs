@@ -46,7 +46,11 @@ impl World {
         };
         path = path.replace("{id}", id);
         let rid = match template.split('/').nth(5) {
+            // Measures are listed on an approved assessment: the world's other one.
+            Some("risk-assessments") if template.ends_with("/measures") => self.ids["approved_risk"].as_str(),
             Some("risk-assessments") => self.ids["risk"].as_str(),
+            // The agreement terminated is another than the one changed and deleted.
+            Some("processing-agreements") if template.ends_with("/termination") => self.ids["ending"].as_str(),
             Some("dpias") => self.ids["dpia"].as_str(),
             Some("retention-rules") => self.ids["retention"].as_str(),
             Some("procedures") => self.ids["procedure"].as_str(),
@@ -55,6 +59,7 @@ impl World {
         };
         path.replace("{rid}", rid)
             .replace("{aid}", &self.ids["advice"])
+            .replace("{mid}", &self.ids["measure"])
             .replace("{kind}", "backup_test")
             .replace("{step}", "contract_terminated")
     }
@@ -85,6 +90,12 @@ impl World {
                 json!({"document_url": "https://intranet.randers.dk/c", "manual_procedures": "x"})
             }
             "add_processing_agreement" => json!({"processor_id": self.ids["processor"], "supervision_method": "other"}),
+            "update_processing_agreement" => json!({"document_url": "https://intranet.randers.dk/dba"}),
+            "terminate_processing_agreement" => json!({"terminated_on": "2026-01-01", "reason": "Ny leverandør"}),
+            "add_risk_measure" => {
+                json!({"measure": "Tofaktorlogin", "responsible_id": self.ids["owner"], "due_on": "2027-01-01"})
+            }
+            "update_risk_measure" => json!({"due_on": "2027-02-01"}),
             "update_exit_step" => json!({"status": "done", "done_on": "2026-01-01"}),
             "update_obligation" => json!({"interval_months": 3}),
             "add_completion" => json!({"done_on": "2026-01-01", "result": "passed"}),
@@ -155,6 +166,31 @@ async fn world(app: &TestApp) -> World {
         .await;
     ids.insert("incident", incident.ok(201)["id"].as_str().unwrap().to_owned());
     ids.insert("owner", owner.clone());
+    // An approved assessment with a measure; an agreement with a second processor, to end.
+    let owner_token = app.token("owner@randers.dk", &[]);
+    let approved = app
+        .post(&format!("{sys}/risk-assessments"), &admin, w.body("add_risk_assessment").unwrap())
+        .await
+        .ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.post(&format!("{sys}/risk-assessments/{approved}/approve"), &owner_token, json!({})).await.ok(200);
+    let w = World { ids: ids.clone() };
+    let measure = app
+        .post(&format!("{sys}/risk-assessments/{approved}/measures"), &admin, w.body("add_risk_measure").unwrap())
+        .await;
+    ids.insert("measure", measure.ok(201)["id"].as_str().unwrap().to_owned());
+    ids.insert("approved_risk", approved);
+    let second = app.create("/api/v1/processors", json!({"name": "Anden leverandør"})).await;
+    let ending = app
+        .post(
+            &format!("{sys}/processing-agreements"),
+            &admin,
+            json!({"processor_id": second, "signed_on": "2025-01-01", "supervision_method": "other"}),
+        )
+        .await;
+    ids.insert("ending", ending.ok(201)["id"].as_str().unwrap().to_owned());
     let dpo = app.token("dpo@randers.dk", &[Role::Dpo]);
     let advice = app.post(&format!("{sys}/dpo-advice"), &dpo, w.body("add_dpo_advice").unwrap()).await;
     ids.insert("advice", advice.ok(201)["id"].as_str().unwrap().to_owned());
@@ -177,6 +213,14 @@ fn expected(op: &str, method: &Method, nth: usize) -> u16 {
         "add_processing_agreement" => 409,
         // The processor is still named by that agreement.
         "delete_processor" => 409,
+        // The first allowed caller ends it; for the next it has ended.
+        "terminate_processing_agreement" => {
+            if nth == 0 {
+                200
+            } else {
+                409
+            }
+        }
         // The first allowed caller deletes it; for the next it is gone.
         _ if *method == Method::DELETE => {
             if nth == 0 {

@@ -37,7 +37,7 @@ async fn from_procurement_to_retirement(app: TestApp) {
             json!({
                 "name": "Nexus", "kind": "it_system", "owner_id": owner_id, "org_unit_id": unit,
                 "purpose": "Omsorgsjournal", "description": "Journal for hjemmepleje og sygepleje",
-                "vendor": "Systematic", "hosting": "Leverandørens datacenter",
+                "vendor": "Systematic", "hosting": "Leverandørens datacenter", "hosted_at": "external",
                 "business_processes": ["Hjemmepleje"], "data_formats": ["text"],
                 "processes_personal_data": true, "processes_sensitive_data": true, "processes_cpr_numbers": true,
                 "kle_codes": ["27.24.00"], "criticality": "critical", "archive_status": "preserve",
@@ -57,6 +57,8 @@ async fn from_procurement_to_retirement(app: TestApp) {
         "risk_assessment_information_security_missing",
         "dpia_decision_missing",
         "risk_assessment_data_subject_missing",
+        // The vendor runs it: its processor, under an agreement.
+        "processing_agreement_missing",
         "retention_rule_missing",
         "processing_record_missing",
         "data_subject_rights_missing",

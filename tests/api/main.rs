@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod access;
+mod agreements;
 mod bad_input;
 mod common;
 mod contract;
@@ -13,6 +14,7 @@ mod faults;
 mod incidents;
 mod lifecycle;
 mod lists;
+mod measures;
 mod metrics;
 mod obligations;
 mod owners;

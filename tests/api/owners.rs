@@ -34,6 +34,21 @@ async fn a_system_whose_owner_left_or_changed_role_is_flagged(app: TestApp) {
     let planned_owner = app.get(&planned, &admin).await.ok(200)["owner_id"].as_str().unwrap().to_owned();
     app.patch(&format!("/api/v1/people/{planned_owner}"), &admin, json!({"active": false})).await.ok(200);
 
+    // A handover is now a duty of each live system, due at once; not of the planned one.
+    let handover_duty = |sys: String| {
+        let admin = admin.clone();
+        let app = &app;
+        async move {
+            let list = app.get(&format!("{sys}/obligations"), &admin).await.ok(200).clone();
+            list["items"].as_array().unwrap().iter().find(|o| o["kind"] == "owner_handover").cloned()
+        }
+    };
+    for sys in [&moved, &left] {
+        let duty = handover_duty(sys.clone()).await.expect("a handover duty");
+        assert_eq!(duty["next_due_on"], systemejer_e2e::fixtures::day(0).as_str(), "{duty}");
+    }
+    assert!(handover_duty(planned.clone()).await.is_none());
+
     let readiness = app.get(&format!("{moved}/readiness"), &admin).await.ok(200).clone();
     assert_eq!(readiness["owner_ineligible"]["code"], "owner_not_management", "{readiness}");
     assert_eq!(readiness["owner_ineligible"]["field"], "owner_id");
@@ -105,4 +120,6 @@ async fn a_system_whose_owner_left_or_changed_role_is_flagged(app: TestApp) {
     let report = app.get(flagged, &admin).await.ok(200).clone();
     assert_eq!(report["totals"]["owner_ineligible"], 1);
     assert!(row(&report, &left).is_none());
+    assert!(handover_duty(left.clone()).await.is_none(), "handed over: the duty is done");
+    assert!(handover_duty(moved.clone()).await.is_some(), "not yet handed over");
 }

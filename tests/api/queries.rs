@@ -18,19 +18,21 @@ on_both_backends!(write_requests_cost_a_fixed_small_number_of_round_trips);
 /// when a transition read the system three times and the records kind by kind, twice), and the
 /// most it may send now (measured, then held).
 const HELD: &[(&str, u64, u64)] = &[
-    ("create_system", 24, 9),
-    ("update_system", 22, 15),
-    ("add_risk_assessment", 21, 14),
-    ("approve_risk_assessment", 22, 14),
-    ("put_dpia_decision", 23, 14),
-    ("add_retention_rule", 21, 14),
-    ("put_processing_record", 23, 14),
-    ("add_procedure", 21, 14),
-    ("add_processing_agreement", 23, 15),
-    ("transition_into_use", 40, 17),
-    ("add_completion", 28, 15),
-    ("delete_retention_rule", 29, 15),
-    ("transition_into_decommissioning", 48, 17),
+    // A system's facts include its risk measures and its owner's eligibility (two queries more
+    // since they came; a transition read the owner apart before).
+    ("create_system", 24, 10),
+    ("update_system", 22, 17),
+    ("add_risk_assessment", 21, 16),
+    ("approve_risk_assessment", 22, 16),
+    ("put_dpia_decision", 23, 16),
+    ("add_retention_rule", 21, 16),
+    ("put_processing_record", 23, 16),
+    ("add_procedure", 21, 16),
+    ("add_processing_agreement", 23, 17),
+    ("transition_into_use", 40, 18),
+    ("add_completion", 28, 17),
+    ("delete_retention_rule", 29, 17),
+    ("transition_into_decommissioning", 48, 18),
     ("update_exit_step", 8, 8),
 ];
 
@@ -75,7 +77,8 @@ async fn write_requests_cost_a_fixed_small_number_of_round_trips(app: TestApp) {
             "name": "Borgerportal", "kind": "it_system", "owner_id": owner_id, "org_unit_id": unit,
             "delegates": [{"person_id": delegate_id, "role": "systemforvalter"}],
             "purpose": "Selvbetjening", "description": "Borgernes indgang", "vendor": "Leverandør A/S",
-            "hosting": "Leverandørens datacenter", "business_processes": ["Borgerservice"], "data_formats": ["text"],
+            "hosting": "Leverandørens datacenter", "hosted_at": "external",
+            "business_processes": ["Borgerservice"], "data_formats": ["text"],
             "processes_personal_data": true, "processes_sensitive_data": false, "processes_cpr_numbers": true,
             "data_subject_rights": ["access", "rectification"], "kle_codes": ["00.01.00"], "criticality": "medium",
             "archive_status": "discard"

@@ -14,11 +14,11 @@ use diesel::connection::SimpleConnection;
 use diesel::result::{DatabaseErrorKind, Error};
 use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use systemejer_domain::exit::{ExitStepKind, ExitStepStatus};
-use systemejer_domain::gdpr::{SUPERVISION_INTERVALS_MONTHS, SupervisionMethod};
+use systemejer_domain::gdpr::{SUPERVISION_INTERVALS_MONTHS, SupervisionMethod, TransferBasis};
 use systemejer_domain::obligations::{CompletionResult, INTERVAL_OVERRIDE_MONTHS, ObligationKind, Via};
-use systemejer_domain::risk::RiskLevel;
+use systemejer_domain::risk::{MeasureStatus, RiskLevel};
 use systemejer_domain::{
-    ArchiveStatus, Criticality, DelegateRole, Language, LifecycleState, OrgUnitKind, Position, SystemKind,
+    ArchiveStatus, Criticality, DelegateRole, HostedAt, Language, LifecycleState, OrgUnitKind, Position, SystemKind,
 };
 use systemejer_e2e::{Backend, TestDb};
 use systemejer_store::{DocumentKind, MessageKind, MessageStatus, PassKind, PassRecord};
@@ -46,6 +46,7 @@ fn checked() -> Vec<Checked> {
         c("systems", "criticality", "id", text(Criticality::ALL.iter().copied(), Criticality::as_str)),
         c("systems", "lifecycle_state", "id", text(LifecycleState::ALL.iter().copied(), LifecycleState::as_str)),
         c("systems", "archive_status", "id", text(ArchiveStatus::ALL.iter().copied(), ArchiveStatus::as_str)),
+        c("systems", "hosted_at", "id", text(HostedAt::ALL.iter().copied(), HostedAt::as_str)),
         c("system_delegates", "role", "system_id", text(DelegateRole::ALL.iter().copied(), DelegateRole::as_str)),
         c(
             "processing_agreements",
@@ -59,6 +60,13 @@ fn checked() -> Vec<Checked> {
             "id",
             SUPERVISION_INTERVALS_MONTHS.iter().map(ToString::to_string).collect(),
         ),
+        c(
+            "processing_agreements",
+            "transfer_basis",
+            "id",
+            text(TransferBasis::ALL.iter().copied(), TransferBasis::as_str),
+        ),
+        c("risk_measures", "status", "id", text(MeasureStatus::ALL.iter().copied(), MeasureStatus::as_str)),
         c("system_records", "kind", "id", text(DocumentKind::ALL.iter().copied(), |k| k.entity().as_str())),
         c("exit_steps", "step", "system_id", text(ExitStepKind::ALL.iter().copied(), ExitStepKind::as_str)),
         c("exit_steps", "status", "system_id", text(ExitStepStatus::ALL.iter().copied(), ExitStepStatus::as_str)),

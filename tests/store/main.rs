@@ -407,7 +407,7 @@ fn a_pool_of_one_finds_the_due_duties(backend: Backend) {
     let options = PoolOptions { max_connections: 1, acquire_timeout: std::time::Duration::from_secs(2) };
     let one = systemejer_store::Store::connect(&db.url, &options).unwrap();
     let horizon = today + chrono::Duration::days(3650);
-    let (with_one, with_four) = (one.due_duties(horizon).unwrap(), usual.due_duties(horizon).unwrap());
+    let (with_one, with_four) = (one.due_duties(horizon, &[]).unwrap(), usual.due_duties(horizon, &[]).unwrap());
     assert!(!with_one.is_empty());
     assert_eq!(with_one.len(), with_four.len());
 }

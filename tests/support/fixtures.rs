@@ -88,3 +88,44 @@ pub fn obligation<'a>(list: &'a Value, kind: &str) -> &'a Value {
         .find(|o| o["kind"] == kind)
         .unwrap_or_else(|| panic!("no {kind} obligation in {list}"))
 }
+
+/// The same system in procurement, but processing personal data (CPR numbers, no sensitive
+/// data) and run as `hosted_at` says, with everything personal data asks of its go-live but a
+/// processor: the data subjects' risk assessment, a retention rule, the record of processing.
+pub async fn personal_data_ready(app: &TestApp, owner_email: &str, hosted_at: &str) -> (String, String, String) {
+    let (sys, owner, owner_id) = system_ready(app, owner_email).await;
+    let version = app.get(&sys, &owner).await.ok(200)["version"].as_i64().unwrap();
+    app.call_with_headers(
+        reqwest::Method::PATCH,
+        &sys,
+        &owner,
+        &[("if-match", &format!("\"v{version}\""))],
+        Some(json!({
+            "processes_personal_data": true, "processes_sensitive_data": false, "processes_cpr_numbers": true,
+            "data_subject_rights": ["access"], "hosted_at": hosted_at
+        })),
+    )
+    .await
+    .ok(200);
+    let body = json!({"perspective": "data_subject", "performed_on": day(-5), "risk_level": "low", "summary": "Lav"});
+    let rid =
+        app.post(&format!("{sys}/risk-assessments"), &owner, body).await.ok(201)["id"].as_str().unwrap().to_owned();
+    app.post(&format!("{sys}/risk-assessments/{rid}/approve"), &owner, json!({})).await.ok(200);
+    app.post(
+        &format!("{sys}/retention-rules"),
+        &owner,
+        json!({"data_category": "Sager", "retention_period": "P5Y", "legal_basis": "Arkivloven"}),
+    )
+    .await
+    .ok(201);
+    app.call(
+        reqwest::Method::PUT,
+        &format!("{sys}/processing-record"),
+        Some(&owner),
+        Some(json!({"purposes": ["Vejdrift"], "data_subject_categories": ["Borgere"], "personal_data_categories": ["CPR"],
+                    "retention_summary": "5 år", "security_measures": "Adgangsstyring"})),
+    )
+    .await
+    .ok(200);
+    (sys, owner, owner_id)
+}

@@ -33,6 +33,9 @@ on_both_backends!(
     the_dpo_is_told_of_systems_with_personal_data,
     a_coordinator_who_owns_a_system_is_told_as_its_owner,
     a_handover_is_told_to_both_owners,
+    an_expiring_agreement_is_told_to_the_owner_and_the_dpo,
+    a_risk_measure_is_reminded_to_whoever_is_responsible,
+    a_system_whose_owner_left_is_reminded_until_handed_over,
 );
 
 async fn worker(app: &TestApp, smtp: &SmtpServer, retry: RetryPolicy) -> Worker {
@@ -670,4 +673,132 @@ async fn a_handover_is_told_to_both_owners(app: TestApp) {
     assert!(!text.contains("/l/"), "no link to the old owner: {text}");
     let again = w.handovers_pass(Utc::now() + Duration::minutes(15)).await.unwrap();
     assert_eq!(again.queued, 0, "told once");
+}
+
+/// An expiring processing agreement is told to the owner (not the delegate), with the DPO
+/// copied, 90 and 30 days before and on the day; renewed, it is told no more.
+async fn an_expiring_agreement_is_told_to_the_owner_and_the_dpo(app: TestApp) {
+    let smtp = SmtpServer::start().await;
+    let (sys, owner, _) = system_in_use(&app, "ane@randers.dk").await;
+    let vendor = app.create("/api/v1/processors", json!({"name": "KMD A/S"})).await;
+    let expires = today() + Duration::days(85);
+    let aid = app
+        .post(
+            &format!("{sys}/processing-agreements"),
+            &owner,
+            json!({"processor_id": vendor, "signed_on": today() - Duration::days(300), "expires_on": expires, "supervision_method": "isae_3402"}),
+        )
+        .await
+        .ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let w = worker(&app, &smtp, RetryPolicy::default()).await;
+    let expiry_mails = |smtp: &SmtpServer| -> Vec<(String, String)> {
+        smtp.received()
+            .iter()
+            .filter_map(|r| {
+                let m = MessageParser::default().parse(&r.data).unwrap();
+                let text = m.body_text(0).unwrap().into_owned();
+                text.contains("Databehandleraftalen udløber").then(|| (r.to[0].clone(), text))
+            })
+            .collect()
+    };
+    // 85 days ahead: within 90, so told now, to the owner and the DPO.
+    w.run_once(today(), Utc::now()).await.unwrap();
+    let told = expiry_mails(&smtp);
+    let to: Vec<&str> = told.iter().map(|(to, _)| to.as_str()).collect();
+    assert_eq!(to, ["ane@randers.dk", "dpo@randers.dk"], "the owner's own duty, with a copy to the DPO");
+    assert!(told[0].1.contains("Databehandleraftalen udløber: KMD A/S"), "{}", told[0].1);
+    assert!(told[1].1.contains("Du får en kopi som databeskyttelsesrådgiver"), "{}", told[1].1);
+    // The same stage is not told twice; 30 days before it is told again.
+    w.run_once(today() + Duration::days(1), Utc::now()).await.unwrap();
+    assert_eq!(expiry_mails(&smtp).len(), 2);
+    w.run_once(expires - Duration::days(30), Utc::now()).await.unwrap();
+    assert_eq!(expiry_mails(&smtp).len(), 4, "30 days before");
+    // Renewed: the next stage (the day itself) no longer comes.
+    app.patch(
+        &format!("{sys}/processing-agreements/{aid}"),
+        &owner,
+        json!({"expires_on": expires + Duration::days(365)}),
+    )
+    .await
+    .ok(200);
+    w.run_once(expires, Utc::now()).await.unwrap();
+    assert_eq!(expiry_mails(&smtp).len(), 4, "renewed: nothing on the old day");
+}
+
+/// A planned risk measure is reminded to the person responsible for it, naming the measure.
+async fn a_risk_measure_is_reminded_to_whoever_is_responsible(app: TestApp) {
+    let smtp = SmtpServer::start().await;
+    let (sys, owner, _) = system_in_use(&app, "rie@randers.dk").await;
+    let it = app
+        .create("/api/v1/people", json!({"name": "Ulla IT", "email": "ulla@randers.dk", "position": "employee"}))
+        .await;
+    let assessment = app.get(&format!("{sys}/risk-assessments"), &owner).await.ok(200)["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.post(
+        &format!("{sys}/risk-assessments/{assessment}/measures"),
+        &owner,
+        json!({"measure": "Tofaktorlogin for administratorer", "responsible_id": it, "due_on": today() + Duration::days(5)}),
+    )
+    .await
+    .ok(201);
+    let w = worker(&app, &smtp, RetryPolicy::default()).await;
+    w.run_once(today(), Utc::now()).await.unwrap();
+    let received = smtp.received();
+    let mail = received.iter().find(|r| r.to == ["ulla@randers.dk"]).expect("the person responsible is told");
+    let text = MessageParser::default().parse(&mail.data).unwrap().body_text(0).unwrap().into_owned();
+    assert!(text.contains("Risikoforanstaltning: Tofaktorlogin for administratorer"), "{text}");
+    assert!(text.contains("gennemført, eller den er fravalgt med en begrundelse"), "{text}");
+}
+
+/// An owner who leaves leaves a handover: the coordinator and the owner's manager are told the
+/// day it appears and weekly until a new owner is set; the owner who left is not mailed.
+async fn a_system_whose_owner_left_is_reminded_until_handed_over(app: TestApp) {
+    let smtp = SmtpServer::start().await;
+    let admin = app.admin();
+    let (sys, _, owner_id) = system_in_use(&app, "leo@randers.dk").await;
+    let director = app
+        .create(
+            "/api/v1/people",
+            json!({"name": "Dorte Direktør", "email": "dorte@randers.dk", "position": "director"}),
+        )
+        .await;
+    app.patch(&format!("/api/v1/people/{owner_id}"), &admin, json!({"manager_id": director})).await.ok(200);
+    let w = worker(&app, &smtp, RetryPolicy::default()).await;
+    w.run_once(today(), Utc::now()).await.unwrap();
+    let handover_mails = |smtp: &SmtpServer| -> Vec<(String, String)> {
+        smtp.received()
+            .iter()
+            .filter_map(|r| {
+                let m = MessageParser::default().parse(&r.data).unwrap();
+                let text = m.body_text(0).unwrap().into_owned();
+                text.contains("Overdragelse til ny systemejer").then(|| (r.to[0].clone(), text))
+            })
+            .collect()
+    };
+    assert!(handover_mails(&smtp).is_empty(), "an eligible owner: nothing to hand over");
+
+    app.patch(&format!("/api/v1/people/{owner_id}"), &admin, json!({"active": false})).await.ok(200);
+    w.run_once(today(), Utc::now()).await.unwrap();
+    let told = handover_mails(&smtp);
+    let mut to: Vec<&str> = told.iter().map(|(to, _)| to.as_str()).collect();
+    to.sort_unstable();
+    assert_eq!(to, ["dorte@randers.dk", "isk@randers.dk"], "{told:?}");
+    assert!(told.iter().all(|(_, text)| text.contains("skal overdrages til en ny systemejer")), "{told:?}");
+    // A week later, still not handed over: told again.
+    w.run_once(today() + Duration::days(7), Utc::now()).await.unwrap();
+    assert_eq!(handover_mails(&smtp).len(), 4);
+    // Handed over: no more.
+    let heir = app
+        .create("/api/v1/people", json!({"name": "Hans Arving", "email": "hans@randers.dk", "position": "director"}))
+        .await;
+    app.post(&format!("{sys}/owner-handover"), &admin, json!({"new_owner_id": heir, "reason": "Leo er stoppet"}))
+        .await
+        .ok(201);
+    w.run_once(today() + Duration::days(14), Utc::now()).await.unwrap();
+    assert_eq!(handover_mails(&smtp).len(), 4, "handed over: told no more");
 }

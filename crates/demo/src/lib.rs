@@ -18,17 +18,19 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use systemejer_domain::gdpr::{
     CountryCode, Cvr, DataSubjectRight, IsoDuration, ProcessingAgreement, ProcessingRecord, Processor, RetentionRule,
-    SupervisionMethod,
+    SubProcessor, SupervisionMethod, TransferBasis,
 };
 use systemejer_domain::incidents::{AuthorityReport, IncidentChanges, NewIncident};
 use systemejer_domain::obligations::{self, Completion, CompletionResult, Evidence, ObligationKind, Via};
 use systemejer_domain::operations::{ContingencyPlan, Procedure, ProcedureKind};
 use systemejer_domain::records::{Recorded, SystemChange, SystemRecords};
-use systemejer_domain::risk::{Dpia, DpiaDecision, RiskAssessment, RiskLevel, RiskPerspective};
+use systemejer_domain::risk::{
+    Dpia, DpiaDecision, MeasureStatus, RiskAssessment, RiskLevel, RiskMeasure, RiskPerspective,
+};
 use systemejer_domain::{
-    ArchiveStatus, Criticality, DataFormat, Delegate, DelegateRole, EmailAddress, KleCode, Language, LifecycleState,
-    Name, OrgUnit, OrgUnitId, OrgUnitKind, Person, PersonId, Position, ProcessorId, Prose, RecordId, System, SystemId,
-    SystemKind, WebUrl,
+    ArchiveStatus, Criticality, DataFormat, Delegate, DelegateRole, EmailAddress, HostedAt, KleCode, Language,
+    LifecycleState, Name, OrgUnit, OrgUnitId, OrgUnitKind, Person, PersonId, Position, ProcessorId, Prose, RecordId,
+    System, SystemId, SystemKind, WebUrl,
 };
 use systemejer_store::{Bulk, BulkCounts, BulkSystem};
 use systemejer_store::{OrgUnitFilter, PageRequest, PersonFilter, Store, StoreError, SystemFilter};
@@ -76,6 +78,7 @@ pub fn load(store: &Store, options: Options) -> Result<Summary, StoreError> {
     let mut summary = Summary::default();
     summary.counts += store.write_bulk(&generator.organisation(), ACTOR)?;
     let mut breached = Vec::new();
+    let mut left_us = None;
     let mut succeeded = false;
     let mut left = options.systems;
     while left > 0 {
@@ -100,10 +103,23 @@ pub fn load(store: &Store, options: Options) -> Result<Summary, StoreError> {
                 .map(|s| s.system.id)
                 .take(2usize.saturating_sub(breached.len())),
         );
+        if left_us.is_none() {
+            left_us = systems
+                .iter()
+                .rev()
+                .find(|s| s.system.lifecycle_state == LifecycleState::InUse)
+                .and_then(|s| s.system.owner_id);
+        }
         summary.counts += store.write_bulk(&Bulk { systems, ..Bulk::default() }, ACTOR)?;
         left -= n;
     }
     store.analyze()?;
+    if let Some(owner) = left_us {
+        // An owner who left: the systems they owned need a handover (*overdragelse*).
+        let changes = serde_json::from_value(serde_json::json!({"active": false}))
+            .map_err(|e| StoreError::internal_from("the demo person change does not parse", e))?;
+        store.update_person(owner, &changes, None, ACTOR)?;
+    }
     for (i, system) in breached.iter().enumerate() {
         let discovered = generator.at(options.today - Days::new(1 + 20 * i as u64), 9);
         let description = [
@@ -202,6 +218,8 @@ pub struct Generator {
     departments: Vec<Department>,
     wanted_departments: usize,
     processors: Vec<ProcessorId>,
+    /// A processor established outside the EU/EEA (a cloud service in the United States).
+    abroad: Option<ProcessorId>,
     next_system: usize,
 }
 
@@ -291,6 +309,10 @@ fn prose(text: &str) -> Prose {
     Prose::parse(text).expect("the demo's texts parse")
 }
 
+fn sub_processor(company: &str, country: &str, basis: Option<TransferBasis>) -> SubProcessor {
+    SubProcessor { name: name(company), country: parsed(CountryCode::parse(country)), transfer_basis: basis }
+}
+
 #[allow(clippy::expect_used)]
 fn url(path: &str) -> WebUrl {
     WebUrl::parse(&format!("https://intranet.demo-kommune.dk/{path}")).expect("the demo's URLs parse")
@@ -323,6 +345,7 @@ impl Generator {
             departments: Vec::new(),
             wanted_departments: wanted,
             processors: Vec::new(),
+            abroad: None,
             next_system: 0,
         }
     }
@@ -447,6 +470,19 @@ impl Generator {
                 updated_at: created,
             });
         }
+        // A cloud service established in a third country: a transfer under chapter V.
+        let abroad = ProcessorId::from_uuid(self.id());
+        self.abroad = Some(abroad);
+        bulk.processors.push(Processor {
+            id: abroad,
+            name: "Northwind Cloud Inc.".into(),
+            cvr: None,
+            country: parsed(CountryCode::parse("US")),
+            contact: Some("privacy@northwind-cloud.example".into()),
+            version: 1,
+            created_at: created,
+            updated_at: created,
+        });
         bulk
     }
 
@@ -509,6 +545,8 @@ impl Generator {
             description: Some(format!("{purpose} i {}.", department.area)),
             vendor: Some(vendor.into()),
             hosting: Some(if hosted_by_vendor { format!("Hos {vendor}") } else { "Kommunens datacenter".into() }),
+            hosted_at: Some(if hosted_by_vendor { HostedAt::External } else { HostedAt::OnPremises }),
+            no_processor_reason: None,
             business_processes: vec![purpose.into()],
             data_formats: vec![DataFormat::Text],
             processes_personal_data: Some(personal),
@@ -543,6 +581,18 @@ impl Generator {
             let on = self.days_ago(30);
             let draft = self.risk(RiskPerspective::InformationSecurity, on);
             records.risk_assessments.push(self.recorded(id, draft, on, None));
+            if personal
+                && hosted_by_vendor
+                && let Some(abroad) = self.abroad.filter(|_| number.is_multiple_of(2))
+            {
+                // Being negotiated with a cloud service abroad: no transfer basis yet, for the
+                // processor nor for its support desk in India.
+                let mut agreement = self.agreement(id, abroad, on, None);
+                agreement.signed_on = None;
+                agreement.sub_processors = vec![sub_processor("Northwind Support Pvt. Ltd.", "IN", None)];
+                records.processor_countries.insert(abroad, parsed(CountryCode::parse("US")));
+                records.agreements.push(agreement);
+            }
             return BulkSystem { system, records, completions };
         }
         // Through the gate into use: everything it asks for, approved by the owner.
@@ -597,18 +647,22 @@ impl Generator {
             };
             records.processing_record = Some(self.recorded(id, processing, decided, None));
             if hosted_by_vendor {
-                let processor = *self.processors.choose(&mut self.rng).unwrap_or(&self.processors[0]);
-                records.agreements.push(ProcessingAgreement {
-                    id: RecordId::from_uuid(self.id()),
-                    system_id: id,
-                    processor_id: processor,
-                    signed_on: Some(decided),
-                    expires_on: None,
-                    document_url: Some(url(&format!("databehandleraftaler/{id}"))),
-                    supervision_method: SupervisionMethod::Isae3000,
-                    supervision_interval_months: 12,
-                    created_at: self.at(decided, 11),
-                });
+                let drawn = *self.processors.choose(&mut self.rng).unwrap_or(&self.processors[0]);
+                // Now and then the cloud service abroad, under the Commission's standard clauses.
+                let processor = self.abroad.filter(|_| number % 10 == 3).unwrap_or(drawn);
+                // Some agreements run out within the next months: their expiry is a duty.
+                let expires = (number.is_multiple_of(6)).then(|| self.today + Days::new(10 + (number as u64 * 13) % 150));
+                let mut agreement = self.agreement(id, processor, decided, expires);
+                if Some(processor) == self.abroad {
+                    agreement.transfer_basis = Some(TransferBasis::StandardContractualClauses);
+                    records.processor_countries.insert(processor, parsed(CountryCode::parse("US")));
+                } else {
+                    records.processor_countries.insert(processor, parsed(CountryCode::parse("DK")));
+                }
+                if number.is_multiple_of(4) {
+                    agreement.sub_processors = vec![sub_processor("Nordisk Datacenter AB", "SE", None)];
+                }
+                records.agreements.push(agreement);
             }
         }
         for (kind, title) in [
@@ -631,6 +685,39 @@ impl Generator {
             };
             records.contingency_plan = Some(self.recorded(id, plan, decided, Some(owner)));
         }
+        if number.is_multiple_of(3) && state != LifecycleState::Retired {
+            // The assessment's measures: one in place, one under way; now and then one late.
+            let assessment = records.risk_assessments[0].id;
+            let responsible = delegates.first().map_or(owner, |d| d.person_id);
+            let mut measures = vec![
+                ("Tofaktorlogin for administratorer", assessed + Days::new(30), true),
+                ("Kryptering af backup hos leverandøren", self.today + Days::new(5 + number as u64 % 60), false),
+            ];
+            if number.is_multiple_of(9) {
+                measures.push((
+                    "Logning af opslag på følsomme sager",
+                    self.today - Days::new(20 + number as u64 % 30),
+                    false,
+                ));
+            }
+            for (what, due_on, done) in measures {
+                let at = self.at(assessed, 16);
+                records.risk_measures.push(RiskMeasure {
+                    id: RecordId::from_uuid(self.id()),
+                    system_id: id,
+                    risk_assessment_id: assessment,
+                    measure: what.into(),
+                    responsible_id: responsible,
+                    due_on,
+                    status: if done { MeasureStatus::Implemented } else { MeasureStatus::Planned },
+                    implemented_on: done.then_some(due_on.min(self.today)),
+                    rejection_reason: None,
+                    version: 1,
+                    created_at: at,
+                    updated_at: at,
+                });
+            }
+        }
         if state == LifecycleState::Changing {
             let began = self.days_ago(60);
             records.open_change = Some(SystemChange {
@@ -646,7 +733,9 @@ impl Generator {
         if state != LifecycleState::Retired {
             // Duties done: most on time, some late, now and then a failed test. Which duties
             // the system has, and how often each falls due, is the domain's rule.
-            for duty in obligations::required(&system, &records, &[], chrono_tz::Europe::Copenhagen) {
+            // Only the recurring duties are done here: the one-offs (and whether the owner is
+            // eligible, which only a handover duty asks) do not matter.
+            for duty in obligations::required(&system, &records, &[], None, chrono_tz::Europe::Copenhagen) {
                 let Some(months) = duty.interval_months.filter(|_| !duty.kind.done_by_approval()) else { continue };
                 let done_on = self.days_ago(u64::from(months) * 30 * 11 / 10);
                 let failed = duty.kind != ObligationKind::ProcessorSupervision && self.rng.random_range(0..40) == 0;
@@ -656,6 +745,30 @@ impl Generator {
             }
         }
         BulkSystem { system, records, completions }
+    }
+
+    fn agreement(
+        &mut self,
+        system: SystemId,
+        processor: ProcessorId,
+        signed_on: NaiveDate,
+        expires_on: Option<NaiveDate>,
+    ) -> ProcessingAgreement {
+        ProcessingAgreement {
+            id: RecordId::from_uuid(self.id()),
+            system_id: system,
+            processor_id: processor,
+            signed_on: Some(signed_on),
+            expires_on,
+            document_url: Some(url(&format!("databehandleraftaler/{system}"))),
+            supervision_method: SupervisionMethod::Isae3000,
+            supervision_interval_months: 12,
+            transfer_basis: None,
+            sub_processors: Vec::new(),
+            terminated_on: None,
+            termination_reason: None,
+            created_at: self.at(signed_on, 11),
+        }
     }
 
     fn completion(

@@ -49,6 +49,20 @@ pub fn gate(code: &str, field: Option<&str>, subject: Option<&str>) -> Option<St
         "processing_agreement_not_in_force" => {
             format!("Databehandleraftalen med databehandler {subject} er ikke underskrevet eller ikke i kraft.")
         }
+        "processing_agreement_missing" => "Systemet drives af andre: registrér databehandleren med en underskrevet \
+                                           aftale, der er i kraft, eller dokumentér i `no_processor_reason`, hvorfor \
+                                           ingen databehandler er involveret."
+            .into(),
+        "transfer_basis_missing" => {
+            let who = match subject.split_once('/') {
+                Some((_, name)) => format!("Underdatabehandleren {name}"),
+                None => format!("Databehandler {subject}"),
+            };
+            format!(
+                "{who} behandler data i et land uden for EU/EØS: registrér overførselsgrundlaget \
+                 (tilstrækkelighedsafgørelse, standardkontraktbestemmelser, ...) på aftalen."
+            )
+        }
         "retention_rule_missing" => "Dokumentér mindst én slettefrist.".into(),
         "processing_record_missing" => {
             "Skriv systemets del af fortegnelsen over behandlingsaktiviteter (art. 30).".into()
@@ -95,6 +109,7 @@ pub fn violation(v: &Violation) -> String {
 pub fn conflict(code: &str) -> Option<&'static str> {
     Some(match code {
         "agreement_exists" => "Systemet har allerede en databehandleraftale med denne databehandler.",
+        "agreement_terminated" => "Aftalen er opsagt og kan ikke ændres længere.",
         "already_approved" => "Dokumentet er allerede godkendt.",
         "already_recorded" => "Opgaven er allerede registreret som udført for denne periode.",
         "cvr_taken" => "En anden databehandler har allerede dette CVR-nummer.",
@@ -162,6 +177,10 @@ fn rule(code: &str) -> Option<&'static str> {
         "done_by_approval" => {
             "opgaven udføres ved, at systemejeren godkender en ny vurdering, ikke ved at registrere den som udført"
         }
+        "done_by_update" => {
+            "opgaven udføres ved at forny aftalen (ny udløbsdato) eller opsige den, ikke ved at registrere den som udført"
+        }
+        "third_country_only" => "et overførselsgrundlag angives kun for lande uden for EU/EØS",
         "not_after_done_on" => "den seneste opdatering kan ikke ligge efter datoen for udførelse",
         "archive_required" => "systemets data skal bevares: aflevering til arkivet er altid relevant",
         "archive_before_deletion" => "data skal afleveres til arkivet, før leverandøren sletter dem",
@@ -232,8 +251,30 @@ mod tests {
         system.archive_status = crate::system::ArchiveStatus::Preserve;
         system.archive_body = None;
         system.data_subject_rights.clear();
+        let processor = crate::ids::ProcessorId::from_uuid(uuid::Uuid::from_u128(3));
+        let unsigned_abroad = crate::gdpr::ProcessingAgreement {
+            id: crate::ids::RecordId::from_uuid(uuid::Uuid::from_u128(9)),
+            system_id: system.id,
+            processor_id: processor,
+            signed_on: None,
+            expires_on: None,
+            document_url: None,
+            supervision_method: crate::gdpr::SupervisionMethod::Soc2,
+            supervision_interval_months: 12,
+            transfer_basis: None,
+            sub_processors: vec![crate::gdpr::SubProcessor {
+                name: crate::values::Name::parse("Support Inc").unwrap(),
+                country: crate::gdpr::CountryCode::parse("US").unwrap(),
+                transfer_basis: None,
+            }],
+            terminated_on: None,
+            termination_reason: None,
+            created_at: chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
+        };
         let bare = SystemRecords {
             exit_steps: ExitStepKind::ALL.iter().map(|k| crate::exit::ExitStep::open(*k)).collect(),
+            agreements: vec![unsigned_abroad],
+            processor_countries: [(processor, crate::gdpr::CountryCode::parse("IN").unwrap())].into(),
             ..SystemRecords::default()
         };
         let employee = crate::org::OwnerCandidate {
@@ -266,6 +307,9 @@ mod tests {
             }
         }
         assert!(found.len() > 15, "{found:?}");
+        for code in ["processing_agreement_missing", "processing_agreement_not_in_force", "transfer_basis_missing"] {
+            assert!(found.iter().any(|u| u.code == code), "{code} is among those checked");
+        }
         for u in &found {
             let da = unmet(u);
             assert_ne!(da, u.message, "{} has no Danish words", u.code);

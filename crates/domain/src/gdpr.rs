@@ -192,8 +192,44 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// The basis under GDPR chapter V for transferring personal data to a country outside the
+    /// EU/EEA (*overførselsgrundlag*).
+    pub enum TransferBasis {
+        /// The Commission found the country's protection adequate (art. 45).
+        AdequacyDecision => "adequacy_decision",
+        /// The Commission's standard contractual clauses (art. 46(2)(c)).
+        StandardContractualClauses => "standard_contractual_clauses",
+        /// Binding corporate rules approved by a supervisory authority (art. 47).
+        BindingCorporateRules => "binding_corporate_rules",
+        /// An approved code of conduct or certification (art. 46(2)(e) and (f)).
+        CodeOfConductOrCertification => "code_of_conduct_or_certification",
+        /// A derogation for a specific situation (art. 49).
+        Derogation => "derogation",
+    }
+}
+
+/// A sub-processor (*underdatabehandler*): a company the processor uses for the processing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SubProcessor {
+    /// Company name.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 200, example = "Microsoft Ireland Operations Ltd"))]
+    pub name: Name,
+    /// Where it processes the data.
+    pub country: CountryCode,
+    /// The transfer basis, where `country` is outside the EU/EEA.
+    #[serde(default)]
+    pub transfer_basis: Option<TransferBasis>,
+}
+
+/// The most sub-processors one agreement lists.
+pub const MAX_SUB_PROCESSORS: usize = 100;
+
 /// A data processing agreement (*databehandleraftale*, GDPR art. 28) for one system with one
-/// processor. Registered when the processor is known; it counts once signed and unexpired.
+/// processor. Registered when the processor is known; it counts once signed, until it expires
+/// or is terminated (*opsagt*).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProcessingAgreement {
@@ -205,7 +241,8 @@ pub struct ProcessingAgreement {
     pub processor_id: ProcessorId,
     /// When it was signed; `null` while it is not.
     pub signed_on: Option<NaiveDate>,
-    /// When it expires; `null` when it runs until terminated.
+    /// When it expires; `null` when it runs until terminated. On a system in use, an expiry
+    /// date is a duty (`agreement_expiry`), reminded 90 and 30 days before and on the day.
     pub expires_on: Option<NaiveDate>,
     /// Where it is kept.
     pub document_url: Option<WebUrl>,
@@ -213,14 +250,61 @@ pub struct ProcessingAgreement {
     pub supervision_method: SupervisionMethod,
     /// How often, in months: 6, 12 or 24, by risk.
     pub supervision_interval_months: u8,
+    /// The transfer basis for the processor itself, where it is established outside the EU/EEA.
+    #[serde(default)]
+    pub transfer_basis: Option<TransferBasis>,
+    /// The sub-processors the processor uses.
+    #[serde(default)]
+    pub sub_processors: Vec<SubProcessor>,
+    /// The last day it applies, once terminated; `null` while it is not.
+    #[serde(default)]
+    pub terminated_on: Option<NaiveDate>,
+    /// Why it was terminated.
+    #[serde(default)]
+    pub termination_reason: Option<String>,
     /// When it was registered.
     pub created_at: DateTime<Utc>,
 }
 
+/// A transfer to a country outside the EU/EEA through one agreement: by the processor, or by
+/// one of its sub-processors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transfer {
+    /// Who receives the data: `processor` for the processor, else the sub-processor's name.
+    pub recipient: Option<String>,
+    /// Where.
+    pub country: CountryCode,
+    /// On what basis; `None` is a transfer without one.
+    pub basis: Option<TransferBasis>,
+}
+
 impl ProcessingAgreement {
-    /// Whether it is signed and not expired on `today`.
+    /// Whether it is signed, not expired and not terminated on `today`.
     pub fn is_in_force(&self, today: NaiveDate) -> bool {
-        self.signed_on.is_some_and(|s| s <= today) && self.expires_on.is_none_or(|e| e >= today)
+        self.signed_on.is_some_and(|s| s <= today)
+            && self.expires_on.is_none_or(|e| e >= today)
+            && self.terminated_on.is_none_or(|t| t >= today)
+    }
+
+    /// Whether it has been terminated (the day may still lie ahead).
+    pub const fn is_terminated(&self) -> bool {
+        self.terminated_on.is_some()
+    }
+
+    /// The transfers to third countries it makes, given the processor's country: the
+    /// processor's own (recipient `None`), then each sub-processor's.
+    pub fn third_country_transfers(&self, processor_country: Option<&CountryCode>) -> Vec<Transfer> {
+        let own = processor_country.filter(|c| c.is_third_country()).map(|c| Transfer {
+            recipient: None,
+            country: c.clone(),
+            basis: self.transfer_basis,
+        });
+        let subs = self.sub_processors.iter().filter(|s| s.country.is_third_country()).map(|s| Transfer {
+            recipient: Some(s.name.as_str().to_owned()),
+            country: s.country.clone(),
+            basis: s.transfer_basis,
+        });
+        own.into_iter().chain(subs).collect()
     }
 }
 
@@ -245,6 +329,13 @@ pub struct NewProcessingAgreement {
     /// 6, 12 (default) or 24 months.
     #[serde(default = "twelve")]
     pub supervision_interval_months: u8,
+    /// The transfer basis, where the processor is established outside the EU/EEA.
+    #[serde(default)]
+    pub transfer_basis: Option<TransferBasis>,
+    /// The sub-processors the processor uses (at most 100).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 100))]
+    pub sub_processors: Vec<SubProcessor>,
 }
 
 /// How often a processor may be supervised, in months (risk-based; 12 unless set).
@@ -255,7 +346,28 @@ fn twelve() -> u8 {
 }
 
 impl NewProcessingAgreement {
-    /// The rules a new agreement breaks on `today`.
+    /// The agreement as registered.
+    pub fn into_agreement(self, id: RecordId, system_id: SystemId, now: DateTime<Utc>) -> ProcessingAgreement {
+        ProcessingAgreement {
+            id,
+            system_id,
+            processor_id: self.processor_id,
+            signed_on: self.signed_on,
+            expires_on: self.expires_on,
+            document_url: self.document_url,
+            supervision_method: self.supervision_method,
+            supervision_interval_months: self.supervision_interval_months,
+            transfer_basis: self.transfer_basis,
+            sub_processors: self.sub_processors,
+            terminated_on: None,
+            termination_reason: None,
+            created_at: now,
+        }
+    }
+}
+
+impl ProcessingAgreement {
+    /// The rules the agreement as it stands breaks on `today`.
     pub fn violations(&self, today: NaiveDate) -> Vec<Violation> {
         let mut out = Vec::new();
         if !SUPERVISION_INTERVALS_MONTHS.contains(&self.supervision_interval_months) {
@@ -269,7 +381,113 @@ impl NewProcessingAgreement {
         {
             out.push(Violation::new("expires_on", "after_signed_on", "cannot be before signed_on"));
         }
+        if self.sub_processors.len() > MAX_SUB_PROCESSORS {
+            out.push(Violation::new("sub_processors", "max_items", "at most 100 sub-processors"));
+        }
+        for (i, sub) in self.sub_processors.iter().enumerate() {
+            if sub.transfer_basis.is_some() && !sub.country.is_third_country() {
+                out.push(Violation::new(
+                    format!("sub_processors[{i}].transfer_basis"),
+                    "third_country_only",
+                    "a transfer basis is for a country outside the EU/EEA",
+                ));
+            }
+        }
         out
+    }
+}
+
+/// Changes to an agreement (`PATCH`): a renewal (a new expiry date), a new document, a new
+/// supervision rhythm, the sub-processors or a transfer basis. Fields left out keep their value.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ProcessingAgreementChanges {
+    /// When it was signed; `null` clears.
+    #[serde(default, deserialize_with = "crate::values::patch_field")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<NaiveDate>, nullable))]
+    pub signed_on: Option<Option<NaiveDate>>,
+    /// When it expires; `null`: it runs until terminated.
+    #[serde(default, deserialize_with = "crate::values::patch_field")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<NaiveDate>, nullable))]
+    pub expires_on: Option<Option<NaiveDate>>,
+    /// Where it is kept; `null` clears.
+    #[serde(default, deserialize_with = "crate::values::patch_field")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable))]
+    pub document_url: Option<Option<WebUrl>>,
+    /// How the processor is supervised.
+    #[serde(default, deserialize_with = "crate::values::present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = SupervisionMethod))]
+    pub supervision_method: Option<SupervisionMethod>,
+    /// 6, 12 or 24 months.
+    #[serde(default, deserialize_with = "crate::values::present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = u8))]
+    pub supervision_interval_months: Option<u8>,
+    /// The processor's transfer basis; `null` clears.
+    #[serde(default, deserialize_with = "crate::values::patch_field")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<TransferBasis>, nullable))]
+    pub transfer_basis: Option<Option<TransferBasis>>,
+    /// Replaces the sub-processors.
+    #[serde(default, deserialize_with = "crate::values::present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<SubProcessor>, max_items = 100))]
+    pub sub_processors: Option<Vec<SubProcessor>>,
+}
+
+impl ProcessingAgreementChanges {
+    /// The agreement with these changes made.
+    pub fn apply(&self, mut a: ProcessingAgreement) -> ProcessingAgreement {
+        if let Some(v) = self.signed_on {
+            a.signed_on = v;
+        }
+        if let Some(v) = self.expires_on {
+            a.expires_on = v;
+        }
+        if let Some(v) = &self.document_url {
+            a.document_url.clone_from(v);
+        }
+        if let Some(v) = self.supervision_method {
+            a.supervision_method = v;
+        }
+        if let Some(v) = self.supervision_interval_months {
+            a.supervision_interval_months = v;
+        }
+        if let Some(v) = self.transfer_basis {
+            a.transfer_basis = v;
+        }
+        if let Some(v) = &self.sub_processors {
+            a.sub_processors.clone_from(v);
+        }
+        a
+    }
+}
+
+/// The termination of an agreement (*opsigelse*): its last day and why.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AgreementTermination {
+    /// The last day the agreement applies (may lie ahead: notice given).
+    pub terminated_on: NaiveDate,
+    /// Why, e.g. the processor was replaced, or the system no longer uses it.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 10000))]
+    pub reason: Prose,
+}
+
+impl AgreementTermination {
+    /// The rules the termination of `agreement` breaks.
+    pub fn violations(&self, agreement: &ProcessingAgreement) -> Vec<Violation> {
+        let mut out = Vec::new();
+        if agreement.signed_on.is_some_and(|s| self.terminated_on < s) {
+            out.push(Violation::new("terminated_on", "after_signed_on", "cannot be before the agreement was signed"));
+        }
+        out
+    }
+
+    /// The agreement, terminated.
+    pub fn apply(&self, mut a: ProcessingAgreement) -> ProcessingAgreement {
+        a.terminated_on = Some(self.terminated_on);
+        a.termination_reason = Some(self.reason.as_str().to_owned());
+        a
     }
 }
 
@@ -392,6 +610,10 @@ mod tests {
             document_url: None,
             supervision_method: SupervisionMethod::Isae3402,
             supervision_interval_months: 12,
+            transfer_basis: None,
+            sub_processors: vec![],
+            terminated_on: None,
+            termination_reason: None,
             created_at: DateTime::<Utc>::UNIX_EPOCH,
         };
         assert!(!a.is_in_force(day("2026-11-28")), "unsigned");
@@ -400,5 +622,45 @@ mod tests {
         a.expires_on = Some(day("2026-11-28"));
         assert!(a.is_in_force(day("2026-11-28")), "in force on its last day");
         assert!(!a.is_in_force(day("2026-11-29")));
+        a.expires_on = None;
+        a.terminated_on = Some(day("2026-12-31"));
+        assert!(a.is_in_force(day("2026-12-31")), "notice given: in force to its last day");
+        assert!(!a.is_in_force(day("2027-01-01")));
+    }
+
+    #[test]
+    fn transfers_outside_the_eea_are_the_processors_and_its_sub_processors() {
+        let mut a = ProcessingAgreement {
+            id: RecordId::from_uuid(uuid::Uuid::from_u128(1)),
+            system_id: SystemId::from_uuid(uuid::Uuid::from_u128(2)),
+            processor_id: ProcessorId::from_uuid(uuid::Uuid::from_u128(3)),
+            signed_on: None,
+            expires_on: None,
+            document_url: None,
+            supervision_method: SupervisionMethod::Isae3402,
+            supervision_interval_months: 12,
+            transfer_basis: None,
+            sub_processors: vec![],
+            terminated_on: None,
+            termination_reason: None,
+            created_at: DateTime::<Utc>::UNIX_EPOCH,
+        };
+        let country = |c: &str| CountryCode::parse(c).unwrap();
+        assert!(a.third_country_transfers(Some(&country("DK"))).is_empty());
+        a.sub_processors = vec![
+            SubProcessor { name: Name::parse("Hosting ApS").unwrap(), country: country("SE"), transfer_basis: None },
+            SubProcessor {
+                name: Name::parse("Support Inc").unwrap(),
+                country: country("US"),
+                transfer_basis: Some(TransferBasis::StandardContractualClauses),
+            },
+        ];
+        let t = a.third_country_transfers(Some(&country("IN")));
+        assert_eq!(t.len(), 2, "the processor in India and the American sub-processor; not the Swede");
+        assert_eq!((t[0].recipient.as_deref(), t[0].basis), (None, None));
+        assert_eq!(
+            (t[1].recipient.as_deref(), t[1].basis),
+            (Some("Support Inc"), Some(TransferBasis::StandardContractualClauses))
+        );
     }
 }

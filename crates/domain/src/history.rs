@@ -63,6 +63,8 @@ string_enum! {
         DpoAdvice => "dpo_advice",
         /// A handover of a system's ownership.
         OwnerHandover => "owner_handover",
+        /// A measure a risk assessment calls for.
+        RiskMeasure => "risk_measure",
     }
 }
 

@@ -36,7 +36,7 @@ pub use org::{
     OwnerHandoverRequest, OwnerIneligible, Person, PersonChanges, Position,
 };
 pub use system::{
-    ArchiveStatus, Criticality, DataFormat, Delegate, DelegateRole, NewSystem, SelfServiceLink, System, SystemChanges,
-    SystemKind,
+    ArchiveStatus, Criticality, DataFormat, Delegate, DelegateRole, HostedAt, NewSystem, SelfServiceLink, System,
+    SystemChanges, SystemKind,
 };
 pub use values::{EmailAddress, KleCode, Name, ParseError, Prose, Text, Violation, WebUrl};

@@ -43,6 +43,16 @@ string_enum! {
         /// *Opdatering af anvendt software*: check that the software in use is kept up to date
         /// and record the version in use and the day it was last updated.
         PatchReview => "patch_review",
+        /// *Udløb af databehandleraftale*: a processing agreement expires; renew it or end the
+        /// processing (once per expiry date, on a system in use).
+        AgreementExpiry => "agreement_expiry",
+        /// *Risikoforanstaltning*: a measure an approved risk assessment calls for, to be put in
+        /// place by its day (once per measure, while it is planned).
+        RiskMeasure => "risk_measure",
+        /// *Overdragelse*: the owner left or no longer holds a management position; the system
+        /// is to be handed over to a new owner. Due the day it appears, and reminded to the
+        /// coordinator and the owner's manager until the handover is made.
+        OwnerHandover => "owner_handover",
     }
 }
 
@@ -80,8 +90,9 @@ impl ObligationKind {
     /// How often the duty falls due.
     pub const fn recurrence(self) -> Recurrence {
         use ObligationKind::{
-            AccessReview, BackupTest, ContingencyPlanTest, ContractRenewal, DeletionRun, DpiaReview, LogSample,
-            PatchReview, ProcedureReview, ProcessorSupervision, RiskReassessment,
+            AccessReview, AgreementExpiry, BackupTest, ContingencyPlanTest, ContractRenewal, DeletionRun, DpiaReview,
+            LogSample, OwnerHandover, PatchReview, ProcedureReview, ProcessorSupervision, RiskMeasure,
+            RiskReassessment,
         };
         const fn every(months: u32) -> Recurrence {
             Recurrence::Months { usual: months, stricter: months }
@@ -93,7 +104,7 @@ impl ObligationKind {
             RiskReassessment | ContingencyPlanTest | DeletionRun | ProcedureReview => every(12),
             DpiaReview => every(24),
             ProcessorSupervision => Recurrence::PerAgreement,
-            ContractRenewal => Recurrence::Once,
+            ContractRenewal | AgreementExpiry | RiskMeasure | OwnerHandover => Recurrence::Once,
         }
     }
 
@@ -112,6 +123,23 @@ impl ObligationKind {
         matches!(self, ObligationKind::RiskReassessment | ObligationKind::DpiaReview)
     }
 
+    /// Whether the duty is done by changing what it is about rather than by a completion: an
+    /// agreement renewed with a new expiry date or terminated; a measure implemented or rejected;
+    /// a system handed over to a new owner.
+    pub const fn done_by_update(self) -> bool {
+        matches!(self, ObligationKind::AgreementExpiry | ObligationKind::RiskMeasure | ObligationKind::OwnerHandover)
+    }
+
+    /// The days before its due date that the duty is reminded of, where they are its own
+    /// rather than the municipality's policy: an expiring agreement takes months to renew or
+    /// replace, so it is told 90 and 30 days ahead (and on the day).
+    pub const fn own_reminder_days(self) -> Option<&'static [u32]> {
+        match self {
+            ObligationKind::AgreementExpiry => Some(&[90, 30]),
+            _ => None,
+        }
+    }
+
     /// Whether doing the duty can fail (a test): its completion reports passed or failed. The
     /// others are done or not, and a completion of them is recorded as passed.
     pub const fn reports_a_result(self) -> bool {
@@ -122,8 +150,9 @@ impl ObligationKind {
     pub const fn title(self, lang: crate::org::Language) -> &'static str {
         use crate::org::Language::{Da, En};
         use ObligationKind::{
-            AccessReview, BackupTest, ContingencyPlanTest, ContractRenewal, DeletionRun, DpiaReview, LogSample,
-            PatchReview, ProcedureReview, ProcessorSupervision, RiskReassessment,
+            AccessReview, AgreementExpiry, BackupTest, ContingencyPlanTest, ContractRenewal, DeletionRun, DpiaReview,
+            LogSample, OwnerHandover, PatchReview, ProcedureReview, ProcessorSupervision, RiskMeasure,
+            RiskReassessment,
         };
         match (self, lang) {
             (BackupTest, Da) => "Test af gendannelse fra backup",
@@ -148,14 +177,62 @@ impl ObligationKind {
             (ContractRenewal, En) => "Decision on the contract",
             (PatchReview, Da) => "Opdatering af anvendt software",
             (PatchReview, En) => "Software update review",
+            (AgreementExpiry, Da) => "Databehandleraftalen udløber",
+            (AgreementExpiry, En) => "A data processing agreement expires",
+            (RiskMeasure, Da) => "Risikoforanstaltning",
+            (RiskMeasure, En) => "Risk measure",
+            (OwnerHandover, Da) => "Overdragelse til ny systemejer",
+            (OwnerHandover, En) => "Handover to a new owner",
         }
+    }
+
+    /// How the duty is done where it is not recorded as done (by a form, or `POST
+    /// .../completions`), in `lang`: what the owner does in the register instead.
+    pub const fn done_elsewhere(self, lang: crate::org::Language) -> Option<&'static str> {
+        use crate::org::Language::{Da, En};
+        Some(match (self, lang) {
+            (ObligationKind::RiskReassessment | ObligationKind::DpiaReview, Da) => {
+                "Denne opgave løses ved, at systemejeren godkender en ny vurdering i registret. Kontakt koordinatoren, \
+                 hvis du har brug for hjælp."
+            }
+            (ObligationKind::RiskReassessment | ObligationKind::DpiaReview, En) => {
+                "This duty is done by the system owner approving a new assessment in the register. Contact the \
+                 coordinator if you need help."
+            }
+            (ObligationKind::AgreementExpiry, Da) => {
+                "Denne opgave løses ved at forny aftalen (en ny udløbsdato) eller opsige den i registret. \
+                 Databeskyttelsesrådgiveren får en kopi af påmindelsen."
+            }
+            (ObligationKind::AgreementExpiry, En) => {
+                "This duty is done by renewing the agreement (a new expiry date) or terminating it in the register. \
+                 The data protection officer gets a copy of the reminder."
+            }
+            (ObligationKind::RiskMeasure, Da) => {
+                "Denne opgave løses ved at registrere foranstaltningen som gennemført, eller som fravalgt med en \
+                 begrundelse, i registret."
+            }
+            (ObligationKind::RiskMeasure, En) => {
+                "This duty is done by recording the measure as implemented, or as rejected with a reason, in the \
+                 register."
+            }
+            (ObligationKind::OwnerHandover, Da) => {
+                "Denne opgave løses ved, at en administrator overdrager systemet til en ny systemejer i registret \
+                 (overdragelse med begrundelse)."
+            }
+            (ObligationKind::OwnerHandover, En) => {
+                "This duty is done by an administrator handing the system over to a new owner in the register (a \
+                 handover, with its reason)."
+            }
+            _ => return None,
+        })
     }
 
     /// What "done" means, in `lang`.
     pub const fn done_means(self, lang: crate::org::Language) -> &'static str {
         use ObligationKind::{
-            AccessReview, BackupTest, ContingencyPlanTest, ContractRenewal, DeletionRun, DpiaReview, LogSample,
-            PatchReview, ProcedureReview, ProcessorSupervision, RiskReassessment,
+            AccessReview, AgreementExpiry, BackupTest, ContingencyPlanTest, ContractRenewal, DeletionRun, DpiaReview,
+            LogSample, OwnerHandover, PatchReview, ProcedureReview, ProcessorSupervision, RiskMeasure,
+            RiskReassessment,
         };
         match lang {
             crate::org::Language::Da => self.done_means_da(),
@@ -171,6 +248,9 @@ impl ObligationKind {
                 ProcedureReview => "The procedures have been reviewed and updated.",
                 ContractRenewal => "A decision on the contract was made before the notice date.",
                 PatchReview => "The software in use is up to date; its version and last update are recorded.",
+                AgreementExpiry => "The agreement is renewed (a new expiry date is recorded) or terminated.",
+                RiskMeasure => "The measure is in place (implemented), or rejected with a reason.",
+                OwnerHandover => "The system is handed over to a new, eligible owner.",
             },
         }
     }
@@ -178,8 +258,9 @@ impl ObligationKind {
     /// What "done" means, for owners (Danish, as reminders show it).
     pub const fn done_means_da(self) -> &'static str {
         use ObligationKind::{
-            AccessReview, BackupTest, ContingencyPlanTest, ContractRenewal, DeletionRun, DpiaReview, LogSample,
-            PatchReview, ProcedureReview, ProcessorSupervision, RiskReassessment,
+            AccessReview, AgreementExpiry, BackupTest, ContingencyPlanTest, ContractRenewal, DeletionRun, DpiaReview,
+            LogSample, OwnerHandover, PatchReview, ProcedureReview, ProcessorSupervision, RiskMeasure,
+            RiskReassessment,
         };
         match self {
             BackupTest => "En gendannelse fra backup er testet, og resultatet er noteret.",
@@ -193,6 +274,9 @@ impl ObligationKind {
             ProcedureReview => "Procedurerne er gennemgået og opdateret.",
             ContractRenewal => "Der er taget stilling til kontrakten før opsigelsesfristen.",
             PatchReview => "Den anvendte software er opdateret; versionen og datoen for seneste opdatering er noteret.",
+            AgreementExpiry => "Aftalen er fornyet (en ny udløbsdato er registreret) eller opsagt.",
+            RiskMeasure => "Foranstaltningen er gennemført, eller den er fravalgt med en begrundelse.",
+            OwnerHandover => "Systemet er overdraget til en ny systemejer, der opfylder kravene til en systemejer.",
         }
     }
 }
@@ -202,7 +286,7 @@ impl ObligationKind {
 pub struct RequiredObligation {
     /// The duty.
     pub kind: ObligationKind,
-    /// For `processor_supervision`: the agreement supervised; otherwise empty.
+    /// For `processor_supervision` and `agreement_expiry`: the agreement supervised; otherwise empty.
     pub subject: String,
     /// The interval in months after the stricter rules; `None` for the one-off duty.
     pub interval_months: Option<u32>,
@@ -231,18 +315,20 @@ pub fn is_high_risk(system: &System, records: &SystemRecords) -> bool {
 }
 
 /// The obligations `system` has, given what is recorded about it, the dates of incidents
-/// recorded against it, and its own state. A system not (yet or any longer) in use has none.
+/// recorded against it, its owner as the eligibility rule sees them, and its own state. A
+/// system not (yet or any longer) in use has none.
 /// The days of approvals and events are those of the municipality's time zone `tz`: an
 /// approval at 00:30 in Copenhagen is that day's, not the day before's in UTC.
 pub fn required(
     system: &System,
     records: &SystemRecords,
     incidents_recorded_at: &[DateTime<Utc>],
+    owner: Option<crate::org::OwnerCandidate>,
     tz: chrono_tz::Tz,
 ) -> Vec<RequiredObligation> {
     use ObligationKind::{
-        AccessReview, BackupTest, ContingencyPlanTest, ContractRenewal, DeletionRun, DpiaReview, LogSample,
-        PatchReview, ProcedureReview, ProcessorSupervision, RiskReassessment,
+        AccessReview, AgreementExpiry, BackupTest, ContingencyPlanTest, ContractRenewal, DeletionRun, DpiaReview,
+        LogSample, OwnerHandover, PatchReview, ProcedureReview, ProcessorSupervision, RiskMeasure, RiskReassessment,
     };
     let live = matches!(
         system.lifecycle_state,
@@ -304,11 +390,43 @@ pub fn required(
         risk.done_by_approval_on = dpia_approved.map(|t| t.with_timezone(&tz).date_naive());
         out.push(risk);
     }
-    for agreement in &records.agreements {
+    // A terminated agreement is supervised no more, and does not expire: it has ended.
+    for agreement in records.agreements.iter().filter(|a| !a.is_terminated()) {
         out.push(RequiredObligation {
             kind: ProcessorSupervision,
             subject: agreement.id.to_string(),
             interval_months: Some(u32::from(agreement.supervision_interval_months)),
+            fixed_due_on: None,
+            due_at_once_since: None,
+            done_by_approval_on: None,
+        });
+        if let Some(expires) = agreement.expires_on.filter(|_| agreement.signed_on.is_some()) {
+            out.push(RequiredObligation {
+                kind: AgreementExpiry,
+                subject: agreement.id.to_string(),
+                interval_months: None,
+                fixed_due_on: Some(expires),
+                due_at_once_since: None,
+                done_by_approval_on: None,
+            });
+        }
+    }
+    for measure in records.risk_measures.iter().filter(|m| m.is_open()) {
+        out.push(RequiredObligation {
+            kind: RiskMeasure,
+            subject: measure.id.to_string(),
+            interval_months: None,
+            fixed_due_on: Some(measure.due_on),
+            due_at_once_since: None,
+            done_by_approval_on: None,
+        });
+    }
+    if crate::lifecycle::owner_ineligible(system, owner).is_some() {
+        // Due the day it appears: a system without an accountable owner waits for no one.
+        out.push(RequiredObligation {
+            kind: OwnerHandover,
+            subject: String::new(),
+            interval_months: None,
             fixed_due_on: None,
             due_at_once_since: None,
             done_by_approval_on: None,
@@ -336,7 +454,8 @@ pub fn add_months(date: NaiveDate, months: u32) -> NaiveDate {
 /// The next due date of a recurring duty: one interval after it was last done, or after it
 /// appeared when it was never done; at once (the day it became so) when something made it
 /// due that has not been answered since (`due_at_once_since`, worked out by [`required`]).
-/// `None` once a one-off duty is done.
+/// A one-off duty is due on its own date, or the day it appeared where it has none; `None`
+/// once it is done.
 pub fn next_due_on(
     interval_months: Option<u32>,
     fixed_due_on: Option<NaiveDate>,
@@ -345,7 +464,7 @@ pub fn next_due_on(
     due_at_once_since: Option<NaiveDate>,
 ) -> Option<NaiveDate> {
     let Some(interval) = interval_months else {
-        return if last_done_on.is_some() { None } else { fixed_due_on };
+        return if last_done_on.is_some() { None } else { fixed_due_on.or(Some(appeared_on)) };
     };
     let regular = add_months(last_done_on.unwrap_or(appeared_on), interval);
     Some(due_at_once_since.map_or(regular, |since| regular.min(since)))
@@ -432,7 +551,7 @@ pub fn status(due_on: Option<NaiveDate>, today: NaiveDate) -> ObligationStatus {
 pub struct Scheduled {
     /// The duty.
     pub kind: ObligationKind,
-    /// For `processor_supervision`: the agreement; otherwise empty.
+    /// For `processor_supervision` and `agreement_expiry`: the agreement; otherwise empty.
     pub subject: String,
     /// The interval in use (an override, else the rule's), `None` for the one-off duty.
     pub interval_months: Option<u32>,
@@ -523,7 +642,7 @@ pub struct Obligation {
     pub system_id: SystemId,
     /// The duty.
     pub kind: ObligationKind,
-    /// For `processor_supervision`: the agreement's id; otherwise absent.
+    /// For `processor_supervision` and `agreement_expiry`: the agreement's id; otherwise absent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// The interval in use, in months (`null` for the one-off duty).
@@ -636,7 +755,7 @@ pub struct NewCompletion {
     pub done_on: NaiveDate,
     /// Passed or failed.
     pub result: CompletionResult,
-    /// For `processor_supervision`: the agreement's id.
+    /// For `processor_supervision` and `agreement_expiry`: the agreement's id.
     #[serde(default)]
     pub subject: Option<RecordId>,
     /// Evidence fitting the duty.
@@ -726,6 +845,13 @@ impl NewCompletion {
                 format!("`{kind}` is done by the owner approving a new assessment, not by a completion"),
             ));
         }
+        if kind.done_by_update() {
+            out.push(Violation::new(
+                "kind",
+                "done_by_update",
+                format!("`{kind}` is done by renewing the agreement (a new expires_on) or terminating it, not by a completion"),
+            ));
+        }
         out
     }
 }
@@ -740,7 +866,7 @@ pub struct Completion {
     pub system_id: SystemId,
     /// The duty.
     pub kind: ObligationKind,
-    /// For `processor_supervision`: the agreement's id.
+    /// For `processor_supervision` and `agreement_expiry`: the agreement's id.
     pub subject: Option<String>,
     /// The day it was done.
     pub done_on: NaiveDate,
@@ -838,12 +964,76 @@ mod tests {
         assert_eq!(done.failed, Some(day("2026-11-20")), "the latest failure counts");
     }
 
+    #[allow(clippy::unnecessary_wraps, reason = "what `required` takes")]
+    fn eligible() -> Option<crate::org::OwnerCandidate> {
+        Some(crate::org::OwnerCandidate {
+            id: crate::ids::PersonId::from_uuid(uuid::Uuid::from_u128(1)),
+            position: crate::org::Position::Director,
+            active: true,
+            manager_position: None,
+        })
+    }
+
+    /// What the agreements, the measures and the owner add: an expiry on its day, a measure
+    /// still planned on its day, and a handover due at once when the owner is no longer
+    /// eligible; none of them once renewed, terminated, done or handed over.
+    #[test]
+    fn expiries_measures_and_handovers_are_one_off_duties() {
+        let mut system = complete_system();
+        system.lifecycle_state = LifecycleState::InUse;
+        let mut records = ready_records();
+        records.agreements[0].expires_on = Some(day("2027-06-30"));
+        let measure = |status: crate::risk::MeasureStatus| crate::risk::RiskMeasure {
+            id: RecordId::from_uuid(uuid::Uuid::from_u128(77)),
+            system_id: system.id,
+            risk_assessment_id: RecordId::from_uuid(uuid::Uuid::from_u128(10)),
+            measure: "Tofaktorlogin".into(),
+            responsible_id: crate::ids::PersonId::from_uuid(uuid::Uuid::from_u128(1)),
+            due_on: day("2027-01-15"),
+            status,
+            implemented_on: None,
+            rejection_reason: None,
+            version: 1,
+            created_at: at("2026-01-01T00:00:00Z"),
+            updated_at: at("2026-01-01T00:00:00Z"),
+        };
+        records.risk_measures = vec![measure(crate::risk::MeasureStatus::Planned)];
+        let one_offs = |owner, records: &SystemRecords| -> Vec<(ObligationKind, Option<NaiveDate>)> {
+            required(&system, records, &[], owner, CPH)
+                .into_iter()
+                .filter(|d| d.interval_months.is_none())
+                .map(|d| (d.kind, d.fixed_due_on))
+                .collect()
+        };
+        assert_eq!(
+            one_offs(eligible(), &records),
+            [
+                (ObligationKind::AgreementExpiry, Some(day("2027-06-30"))),
+                (ObligationKind::RiskMeasure, Some(day("2027-01-15")))
+            ]
+        );
+        let left = eligible().map(|o| crate::org::OwnerCandidate { active: false, ..o });
+        assert_eq!(
+            one_offs(left, &records).last(),
+            Some(&(ObligationKind::OwnerHandover, None)),
+            "the owner left: a handover"
+        );
+        assert_eq!(
+            next_due_on(None, None, None, day("2026-12-02"), None),
+            Some(day("2026-12-02")),
+            "due the day it appears"
+        );
+        records.agreements[0].terminated_on = Some(day("2026-12-31"));
+        records.risk_measures = vec![measure(crate::risk::MeasureStatus::Rejected)];
+        assert!(one_offs(eligible(), &records).is_empty(), "terminated and rejected: no duties");
+    }
+
     #[test]
     fn a_system_in_procurement_or_retired_has_no_duties() {
         let mut system = complete_system();
         for state in [LifecycleState::Procurement, LifecycleState::Retired] {
             system.lifecycle_state = state;
-            assert!(required(&system, &ready_records(), &[], CPH).is_empty());
+            assert!(required(&system, &ready_records(), &[], eligible(), CPH).is_empty());
         }
     }
 
@@ -854,7 +1044,7 @@ mod tests {
         system.contract_notice_on = Some(day("2027-03-31"));
         // Critical (high) and sensitive data: backup every 6, access every 3 months.
         assert_eq!(
-            kinds(&required(&system, &ready_records(), &[], CPH)),
+            kinds(&required(&system, &ready_records(), &[], eligible(), CPH)),
             vec![
                 ("backup_test", Some(6)),
                 ("access_review", Some(3)),
@@ -881,7 +1071,7 @@ mod tests {
         records.dpias.clear();
         records.agreements.clear();
         assert_eq!(
-            kinds(&required(&system, &records, &[], CPH)),
+            kinds(&required(&system, &records, &[], eligible(), CPH)),
             vec![
                 ("backup_test", Some(12)),
                 ("access_review", Some(6)),
@@ -929,7 +1119,7 @@ mod tests {
         let mut records = ready_records();
         records.risk_assessments = vec![risk(RiskPerspective::InformationSecurity, Some("2026-05-01T10:00:00Z"))];
         let reassessment = |records: &SystemRecords, incidents: &[DateTime<Utc>]| {
-            required(&system, records, incidents, CPH)
+            required(&system, records, incidents, eligible(), CPH)
                 .into_iter()
                 .find(|o| o.kind == ObligationKind::RiskReassessment)
                 .unwrap()
@@ -954,12 +1144,12 @@ mod tests {
         system.lifecycle_state = LifecycleState::InUse;
         let mut records = ready_records();
         records.risk_assessments = vec![risk(RiskPerspective::InformationSecurity, Some("2026-12-01T23:30:00Z"))];
-        let risk = required(&system, &records, &[], CPH)
+        let risk = required(&system, &records, &[], eligible(), CPH)
             .into_iter()
             .find(|o| o.kind == ObligationKind::RiskReassessment)
             .unwrap();
         assert_eq!(risk.done_by_approval_on, Some(day("2026-12-02")));
-        let utc = required(&system, &records, &[], chrono_tz::UTC)
+        let utc = required(&system, &records, &[], eligible(), chrono_tz::UTC)
             .into_iter()
             .find(|o| o.kind == ObligationKind::RiskReassessment)
             .unwrap();
@@ -1092,8 +1282,8 @@ mod tests {
             let read = records.clone().as_the_rules_read();
             prop_assert!(read.risk_assessments.len() <= records.risk_assessments.len());
             prop_assert_eq!(
-                required(&system, &read, &incidents, CPH),
-                required(&system, &records, &incidents, CPH)
+                required(&system, &read, &incidents, eligible(), CPH),
+                required(&system, &records, &incidents, eligible(), CPH)
             );
             prop_assert_eq!(
                 is_high_risk(&system, &read),

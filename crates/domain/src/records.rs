@@ -164,6 +164,10 @@ pub struct SystemRecords {
     pub dpias: Vec<Recorded<Dpia>>,
     /// Agreements with processors.
     pub agreements: Vec<ProcessingAgreement>,
+    /// Where each processor of those agreements is established.
+    pub processor_countries: std::collections::HashMap<crate::ids::ProcessorId, crate::gdpr::CountryCode>,
+    /// The measures the system's risk assessments call for.
+    pub risk_measures: Vec<crate::risk::RiskMeasure>,
     /// Retention rules.
     pub retention_rules: Vec<Recorded<RetentionRule>>,
     /// The record of processing, if written.

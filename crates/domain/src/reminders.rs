@@ -10,6 +10,7 @@
 use chrono::NaiveDate;
 
 use crate::ids::PersonId;
+use crate::obligations::ObligationKind;
 use crate::org::Language;
 
 /// How reminders are timed.
@@ -32,6 +33,26 @@ impl ReminderPolicy {
     pub fn horizon_days(&self) -> u32 {
         self.days_before.iter().copied().max().unwrap_or(0)
     }
+
+    /// The policy for a duty of `kind`: its own days before, where it has them
+    /// ([`ObligationKind::own_reminder_days`]), else these.
+    pub fn for_duty(&self, kind: ObligationKind) -> std::borrow::Cow<'_, ReminderPolicy> {
+        match kind.own_reminder_days() {
+            Some(days) => std::borrow::Cow::Owned(ReminderPolicy { days_before: days.to_vec(), ..self.clone() }),
+            None => std::borrow::Cow::Borrowed(self),
+        }
+    }
+}
+
+/// Whether a duty of `kind` is the owner's own, whoever it is assigned to: the agreement with
+/// a processor is the owner's to renew or end (and the DPO is copied, [`copies_the_dpo`]).
+pub const fn owners_own(kind: ObligationKind) -> bool {
+    matches!(kind, ObligationKind::AgreementExpiry)
+}
+
+/// Whether the data protection officer is copied on a duty of `kind`'s reminders.
+pub const fn copies_the_dpo(kind: ObligationKind) -> bool {
+    matches!(kind, ObligationKind::AgreementExpiry)
 }
 
 /// A stage of a duty's reminders.
@@ -117,6 +138,10 @@ pub enum Because {
     OwnerInactive,
     /// Long overdue: escalated.
     Escalated,
+    /// The data protection officer, copied.
+    CopiedToDpo,
+    /// The system needs a new owner: the coordinator and the owner's manager see to it.
+    HandoverNeeded,
 }
 
 /// The people around one duty.
@@ -172,6 +197,41 @@ pub fn recipients(
     out
 }
 
+/// Who is told of a duty of `kind`: [`recipients`], with the owner in the assignee's place
+/// for the owner's own duties, and the DPO (`dpo`, a mailbox) copied where the duty says so; a
+/// handover goes to the coordinator and the owner's manager.
+pub fn recipients_of(
+    kind: ObligationKind,
+    people: &DutyPeople<'_>,
+    days_overdue: i64,
+    policy: &ReminderPolicy,
+    coordinator: Option<&str>,
+    dpo: Option<&str>,
+) -> Vec<(Addressee, Because)> {
+    if kind == ObligationKind::OwnerHandover {
+        // Not the owner who left or changed position: those who can find the next one.
+        let mut out: Vec<(Addressee, Because)> = coordinator
+            .map(|c| Addressee { person: None, email: c.to_owned(), name: None, language: Language::Da })
+            .into_iter()
+            .chain(people.owner_manager.filter(|m| m.active).map(Addressee::from))
+            .map(|a| (a, Because::HandoverNeeded))
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|(a, _)| seen.insert(a.email.clone()));
+        return out;
+    }
+    let people =
+        if owners_own(kind) { DutyPeople { assignee: people.owner, ..people.clone() } } else { people.clone() };
+    let mut out = recipients(&people, days_overdue, policy, coordinator);
+    if let Some(dpo) = dpo.filter(|d| copies_the_dpo(kind) && !out.iter().any(|(a, _)| a.email == *d)) {
+        out.push((
+            Addressee { person: None, email: dpo.to_owned(), name: None, language: Language::Da },
+            Because::CopiedToDpo,
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,6 +280,45 @@ mod tests {
         assert_eq!(emails(1), ["forvalter@k.dk", "ejer@k.dk"]);
         assert_eq!(emails(30), ["forvalter@k.dk", "ejer@k.dk"]);
         assert_eq!(emails(31), ["forvalter@k.dk", "ejer@k.dk", "isk@k.dk", "chef@k.dk"]);
+    }
+
+    #[test]
+    fn an_expiring_agreement_goes_to_the_owner_with_the_dpo_copied() {
+        let p = ReminderPolicy::default();
+        let (owner, delegate) = (party(1, "ejer@k.dk", true), party(2, "forvalter@k.dk", true));
+        let people = DutyPeople { owner: Some(&owner), assignee: Some(&delegate), owner_manager: None };
+        let told = |kind| -> Vec<String> {
+            recipients_of(kind, &people, -90, &p, Some("isk@k.dk"), Some("dpo@k.dk"))
+                .into_iter()
+                .map(|(a, _)| a.email)
+                .collect()
+        };
+        assert_eq!(told(ObligationKind::AgreementExpiry), ["ejer@k.dk", "dpo@k.dk"]);
+        assert_eq!(told(ObligationKind::BackupTest), ["forvalter@k.dk"], "the others as before");
+        let expiry = p.for_duty(ObligationKind::AgreementExpiry);
+        let due = day("2027-03-31");
+        assert_eq!(stage(due, day("2026-12-30"), &expiry), None, "91 days before");
+        assert_eq!(stage(due, day("2026-12-31"), &expiry), Some(Stage::Before(90)));
+        assert_eq!(stage(due, day("2027-03-01"), &expiry), Some(Stage::Before(30)));
+        assert_eq!(stage(due, day("2027-03-31"), &expiry), Some(Stage::DueDay));
+        assert_eq!(stage(due, day("2027-03-01"), &p), Some(Stage::Before(30)), "the policy itself is unchanged");
+    }
+
+    #[test]
+    fn a_handover_goes_to_the_coordinator_and_the_owners_manager() {
+        let p = ReminderPolicy::default();
+        let (gone, delegate, manager) =
+            (party(1, "ejer@k.dk", false), party(2, "forvalter@k.dk", true), party(3, "chef@k.dk", true));
+        let people = DutyPeople { owner: Some(&gone), assignee: Some(&delegate), owner_manager: Some(&manager) };
+        let told: Vec<(String, Because)> =
+            recipients_of(ObligationKind::OwnerHandover, &people, 0, &p, Some("isk@k.dk"), Some("dpo@k.dk"))
+                .into_iter()
+                .map(|(a, why)| (a.email, why))
+                .collect();
+        assert_eq!(
+            told,
+            [("isk@k.dk".to_owned(), Because::HandoverNeeded), ("chef@k.dk".to_owned(), Because::HandoverNeeded)]
+        );
     }
 
     #[test]

@@ -51,6 +51,12 @@ pub struct ComplianceRow {
     /// For a system past procurement: its owner is missing, or no longer eligible (left, or
     /// changed position), with the rule broken; it needs a handover (*overdragelse*).
     pub owner_ineligible: Option<Unmet>,
+    /// Transfers of personal data outside the EU/EEA, by a processor or a sub-processor,
+    /// without a basis under GDPR chapter V (one per transfer; empty when there are none).
+    pub transfer_basis_missing: Vec<Unmet>,
+    /// The measures its risk assessments call for that are still planned, and how many of
+    /// them are past their day.
+    pub risk_measures: MeasureCounts,
     /// Personal data breaches still awaiting the report or the decision not to report.
     pub open_breaches: Vec<RecordId>,
 }
@@ -77,6 +83,16 @@ impl StatusCounts {
     }
 }
 
+/// Risk measures still to be done (*foranstaltninger*), and those of them past their day.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MeasureCounts {
+    /// Planned, not yet implemented or rejected.
+    pub open: u32,
+    /// Of those, past their day.
+    pub overdue: u32,
+}
+
 /// Totals of the overview.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -89,6 +105,10 @@ pub struct ComplianceTotals {
     pub open_breaches: u32,
     /// Systems past procurement whose owner is missing or no longer eligible.
     pub owner_ineligible: u32,
+    /// Systems with a transfer outside the EU/EEA that has no basis.
+    pub transfer_basis_missing: u32,
+    /// Risk measures, over the systems listed.
+    pub risk_measures: MeasureCounts,
 }
 
 string_enum! {
@@ -126,9 +146,16 @@ impl ComplianceReport {
             }
             totals.open_breaches += u32::try_from(row.open_breaches.len()).unwrap_or(u32::MAX);
             totals.owner_ineligible += u32::from(row.owner_ineligible.is_some());
+            totals.transfer_basis_missing += u32::from(!row.transfer_basis_missing.is_empty());
+            totals.risk_measures.open += row.risk_measures.open;
+            totals.risk_measures.overdue += row.risk_measures.overdue;
         }
         Self { as_of, source, totals, systems }
     }
+}
+
+fn count<T>(items: impl Iterator<Item = T>) -> u32 {
+    u32::try_from(items.count()).unwrap_or(u32::MAX)
 }
 
 /// Works out one system's row as of `today`.
@@ -182,6 +209,15 @@ pub fn compliance_row(
         next_transition: next,
         open_gates,
         owner_ineligible: lifecycle::owner_ineligible(system, owner),
+        risk_measures: MeasureCounts {
+            open: count(records.risk_measures.iter().filter(|m| m.is_open())),
+            overdue: count(records.risk_measures.iter().filter(|m| m.is_overdue(today))),
+        },
+        transfer_basis_missing: if system.lifecycle_state == LifecycleState::Retired {
+            Vec::new()
+        } else {
+            lifecycle::transfer_basis_missing(records)
+        },
         open_breaches,
     }
 }

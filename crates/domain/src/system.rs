@@ -13,6 +13,28 @@ use crate::lifecycle::LifecycleState;
 use crate::values::{KleCode, Name, ParseError, Prose, Text, parse_web_url};
 
 string_enum! {
+    /// Who runs the system (*driftsform*; Kitos calls it `hostedAt`). Whether a data processor
+    /// is involved depends on it: data the municipality's own operation holds is processed by no
+    /// one else.
+    pub enum HostedAt {
+        /// The municipality's own operation (*egen drift*): its data centre or its staff.
+        OnPremises => "on_premises",
+        /// A vendor's or a cloud service's operation (*ekstern drift*).
+        External => "external",
+        /// Partly the municipality's own, partly external.
+        Hybrid => "hybrid",
+    }
+}
+
+impl HostedAt {
+    /// Whether someone other than the municipality runs (part of) it: then whoever does
+    /// processes its personal data as a data processor.
+    pub const fn by_others(self) -> bool {
+        matches!(self, HostedAt::External | HostedAt::Hybrid)
+    }
+}
+
+string_enum! {
     /// What kind of system it is, in the guidance's words.
     pub enum SystemKind {
         /// *It-system*: an application.
@@ -144,6 +166,13 @@ pub struct System {
     pub vendor: Option<String>,
     /// Where and by whom it is run (on premises, at the vendor, a cloud service, ...).
     pub hosting: Option<String>,
+    /// Who runs it: the municipality itself, or others. `null` until decided.
+    #[serde(default)]
+    pub hosted_at: Option<HostedAt>,
+    /// For a system run by others: the documented decision that no data processor is involved
+    /// after all, and why (e.g. the vendor runs it on encrypted data it cannot read).
+    #[serde(default)]
+    pub no_processor_reason: Option<String>,
     /// The business processes it supports.
     pub business_processes: Vec<String>,
     /// The formats of the data it handles.
@@ -200,11 +229,14 @@ impl System {
     pub fn missing_description_fields(&self) -> Vec<&'static str> {
         let blank = |s: &Option<String>| s.as_deref().is_none_or(|s| s.trim().is_empty());
         let personal = self.processes_personal_data == Some(true);
-        let checks: [(&'static str, bool); 12] = [
+        let checks: [(&'static str, bool); 13] = [
             ("purpose", blank(&self.purpose)),
             ("description", blank(&self.description)),
             ("vendor", blank(&self.vendor)),
             ("hosting", blank(&self.hosting)),
+            // Where personal data is processed, who runs the system says whether a processor
+            // needs an agreement.
+            ("hosted_at", personal && self.hosted_at.is_none()),
             ("business_processes", self.business_processes.is_empty()),
             ("data_formats", self.data_formats.is_empty()),
             ("processes_personal_data", self.processes_personal_data.is_none()),
@@ -260,6 +292,8 @@ pub(crate) mod fixtures {
             description: Some("Journal for home care".into()),
             vendor: Some("Systematic".into()),
             hosting: Some("vendor".into()),
+            hosted_at: Some(HostedAt::External),
+            no_processor_reason: None,
             business_processes: vec!["Hjemmepleje".into()],
             data_formats: vec![DataFormat::Text],
             processes_personal_data: Some(true),
@@ -350,6 +384,13 @@ pub struct NewSystem {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 200))]
     pub hosting: Option<Name>,
+    /// Who runs it: the municipality itself, or others.
+    #[serde(default)]
+    pub hosted_at: Option<HostedAt>,
+    /// For a system run by others: why no data processor is involved, where none is.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 10000))]
+    pub no_processor_reason: Option<Prose>,
     /// The business processes it supports.
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
@@ -413,6 +454,8 @@ impl NewSystem {
             description: self.description.map(Text::into_string),
             vendor: self.vendor.map(Text::into_string),
             hosting: self.hosting.map(Text::into_string),
+            hosted_at: self.hosted_at,
+            no_processor_reason: self.no_processor_reason.map(Text::into_string),
             business_processes: self.business_processes.into_iter().map(Text::into_string).collect(),
             data_formats: dedup(self.data_formats),
             processes_personal_data: self.processes_personal_data,
@@ -469,6 +512,14 @@ pub struct SystemChanges {
     #[serde(default, deserialize_with = "crate::values::patch_field")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, min_length = 1, max_length = 200))]
     pub hosting: Option<Option<Name>>,
+    /// Who runs it; `null` clears.
+    #[serde(default, deserialize_with = "crate::values::patch_field")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<HostedAt>, nullable))]
+    pub hosted_at: Option<Option<HostedAt>>,
+    /// Why no data processor is involved; `null` clears.
+    #[serde(default, deserialize_with = "crate::values::patch_field")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, min_length = 1, max_length = 10000))]
+    pub no_processor_reason: Option<Option<Prose>>,
     /// Replaces the business processes.
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     #[serde(default, deserialize_with = "crate::values::present")]
@@ -556,6 +607,8 @@ impl SystemChanges {
         set(&mut s.description, &self.description, text);
         set(&mut s.vendor, &self.vendor, name);
         set(&mut s.hosting, &self.hosting, name);
+        set(&mut s.hosted_at, &self.hosted_at, |v| v);
+        set(&mut s.no_processor_reason, &self.no_processor_reason, text);
         set(&mut s.business_processes, &self.business_processes, |v| v.into_iter().map(Text::into_string).collect());
         set(&mut s.data_formats, &self.data_formats, dedup);
         set(&mut s.processes_personal_data, &self.processes_personal_data, |v| v);

@@ -259,3 +259,81 @@ fn a_handover_told_to_the_new_owner() {
     insta::assert_snapshot!("handover_old_owner_da_subject", out.subject);
     insta::assert_snapshot!("handover_old_owner_da_text", out.text);
 }
+
+/// An expiring processing agreement, told 90 days ahead to the owner and copied to the DPO (who
+/// is sent to the register, not to a page); and a risk measure, told to the one responsible.
+#[test]
+fn an_expiring_agreement_copied_to_the_dpo_and_a_measure() {
+    let mut expiry = item(
+        "Borgerportal",
+        "Databehandleraftalen udløber: KMD A/S",
+        "2027-03-01",
+        89,
+        "Du får en kopi som databeskyttelsesrådgiver; systemejer er Ole Olsen.",
+        None,
+    );
+    expiry.done_means = "Aftalen er fornyet (en ny udløbsdato er registreret) eller opsagt.".into();
+    expiry.page = false;
+    expiry.by_approval = true;
+    expiry.link =
+        "https://systemejer.randers.dk/api/v1/systems/0193a5b2-0000-7000-8000-000000000001/obligations".into();
+    let to_dpo = Reminder {
+        name: "databeskyttelsesrådgiver".into(),
+        lang: Lang::Da,
+        items: vec![expiry],
+        my_duties: None,
+        contact: Some("isk@randers.dk".into()),
+    };
+    let out = render_reminder(&to_dpo, at("2026-12-02T06:00:00Z")).unwrap();
+    insta::assert_snapshot!("agreement_expiry_dpo_da_subject", out.subject);
+    insta::assert_snapshot!("agreement_expiry_dpo_da_text", out.text);
+    let mut measure = item(
+        "ESDH",
+        "Risikoforanstaltning: Tofaktorlogin for administratorer",
+        "2026-12-07",
+        5,
+        "Du er systemforvalter; systemejer er Ole Olsen.",
+        None,
+    );
+    measure.done_means = "Foranstaltningen er gennemført, eller den er fravalgt med en begrundelse.".into();
+    measure.by_approval = true;
+    let to_responsible = Reminder {
+        name: "Ulla IT".into(),
+        lang: Lang::Da,
+        items: vec![measure],
+        my_duties: Some("https://systemejer.randers.dk/l/mine".into()),
+        contact: Some("isk@randers.dk".into()),
+    };
+    let out = render_reminder(&to_responsible, at("2026-12-02T06:00:00Z")).unwrap();
+    insta::assert_snapshot!("risk_measure_da_text", out.text);
+}
+
+/// A system whose owner left: the handover told to the owner's manager.
+#[test]
+fn a_handover_told_to_the_owners_manager() {
+    let mut due = item(
+        "Vejregister",
+        "Overdragelse til ny systemejer",
+        "2026-12-02",
+        0,
+        "Systemejeren har været Leo Larsen.",
+        Some(
+            "Systemejeren er ikke længere aktiv eller ikke længere leder: systemet skal overdrages til en ny \
+             systemejer, og du får denne for at finde og indsætte den nye.",
+        ),
+    );
+    due.page = false;
+    due.by_approval = true;
+    due.done_means = "Systemet er overdraget til en ny systemejer, der opfylder kravene til en systemejer.".into();
+    due.link = "https://systemejer.randers.dk/api/v1/systems/0193a5b2-0000-7000-8000-000000000002/obligations".into();
+    let to_manager = Reminder {
+        name: "Dorte Direktør".into(),
+        lang: Lang::Da,
+        items: vec![due],
+        my_duties: None,
+        contact: Some("isk@randers.dk".into()),
+    };
+    let out = render_reminder(&to_manager, at("2026-12-02T06:00:00Z")).unwrap();
+    insta::assert_snapshot!("handover_due_manager_da_subject", out.subject);
+    insta::assert_snapshot!("handover_due_manager_da_text", out.text);
+}

@@ -36,7 +36,8 @@ pub struct DutyView {
     pub when: Option<String>,
     pub late: bool,
     pub history: Vec<HistoryRow>,
-    pub by_approval: bool,
+    /// How the duty is done, where it is not by the form.
+    pub done_elsewhere: Option<&'static str>,
     pub recorded: Option<Recorded>,
     pub failed: Option<String>,
     pub form: Option<FormView>,
@@ -372,8 +373,8 @@ fn render(
             }),
             _ => None,
         };
-    let by_approval = key.kind.done_by_approval();
-    let form = (recorded.is_none() && !by_approval).then(|| {
+    let done_elsewhere = key.kind.done_elsewhere(lang);
+    let form = (recorded.is_none() && done_elsewhere.is_none()).then(|| {
         let action = session::page_path(&session.link.target);
         let csrf = pages.settings.keys.form_token(&session.token);
         new_form(Place { action, csrf, id: String::new() }, key.kind, cycle, today, lang, typed)
@@ -401,7 +402,7 @@ fn render(
         when: due.filter(|_| recorded.is_none()).map(|d| texts::when(d, today, lang)),
         late: recorded.is_none() && due.is_some_and(|d| d < today),
         history,
-        by_approval,
+        done_elsewhere,
         recorded,
         failed,
         form,
@@ -425,14 +426,25 @@ pub fn duty_title(
     lang: Language,
 ) -> Result<String, StoreError> {
     let title = kind.title(lang);
-    if kind != ObligationKind::ProcessorSupervision || subject.is_empty() {
+    if subject.is_empty() {
         return Ok(title.to_owned());
     }
-    let agreement = pages.store.list_agreements(system)?.into_iter().find(|a| a.id.to_string() == subject);
-    Ok(match agreement {
-        Some(a) => format!("{title} ({})", pages.store.get_processor(a.processor_id)?.name),
-        None => title.to_owned(),
-    })
+    let named = match kind {
+        ObligationKind::ProcessorSupervision | ObligationKind::AgreementExpiry => {
+            match pages.store.list_agreements(system)?.into_iter().find(|a| a.id.to_string() == subject) {
+                Some(a) => Some(pages.store.get_processor(a.processor_id)?.name),
+                None => None,
+            }
+        }
+        ObligationKind::RiskMeasure => pages
+            .store
+            .list_risk_measures(system, None)?
+            .into_iter()
+            .find(|m| m.id.to_string() == subject)
+            .map(|m| m.measure),
+        _ => None,
+    };
+    Ok(named.map_or_else(|| title.to_owned(), |name| format!("{title} ({name})")))
 }
 
 /// The reader's role for the system, in words: the owner, or a delegate and who the owner is.

@@ -65,6 +65,8 @@ pub struct MineDuty {
     pub late: bool,
     pub open: bool,
     pub form: Option<FormView>,
+    /// How the duty is done, where it is not by the form.
+    pub done_elsewhere: Option<&'static str>,
 }
 
 /// One open exit step on the list.
@@ -283,7 +285,7 @@ fn render_list(
             } else {
                 format!("/mine-opgaver/opgave/{}/{}/{}", key.system, key.kind, subject)
             };
-            let form = (!o.kind.done_by_approval() && !read_only)
+            let form = (o.kind.done_elsewhere(lang).is_none() && !read_only)
                 .then(|| new_form(Place { action, csrf: csrf.clone(), id }, o.kind, due, today, lang, mine));
             shown.push(MineDuty {
                 title,
@@ -293,6 +295,7 @@ fn render_list(
                 late: due < today,
                 open,
                 form,
+                done_elsewhere: o.kind.done_elsewhere(lang),
             });
         }
         let mut exit = Vec::new();

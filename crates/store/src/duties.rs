@@ -8,9 +8,11 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use systemejer_domain::System;
 use systemejer_domain::obligations::{self as rules, Obligation, Scheduled};
+use systemejer_domain::risk::RiskMeasure;
 
 use crate::facts::Facts;
 use crate::tables::obligations::{self, StoredDuty};
+use crate::tables::people;
 use crate::{AnyConnection, StoreError};
 
 /// The day duties are worked out on, with the register's follow-up after a failed test.
@@ -28,7 +30,7 @@ pub(crate) struct Day {
 /// before (when it appeared, the interval set for this system) counts; a duty not known before
 /// appears on `day`.
 pub(crate) fn derive(facts: &Facts, day: Day) -> Vec<Scheduled> {
-    let required = rules::required(&facts.system, &facts.records, &facts.incidents_recorded, day.timezone);
+    let required = rules::required(&facts.system, &facts.records, &facts.incidents_recorded, facts.owner, day.timezone);
     let known: HashMap<_, _> = facts
         .duties
         .iter()
@@ -48,6 +50,13 @@ pub(crate) fn derive(facts: &Facts, day: Day) -> Vec<Scheduled> {
 /// then holds the duties as stored.
 pub(crate) fn sync(conn: &mut AnyConnection, facts: &mut Facts, day: Day) -> Result<(), StoreError> {
     let id = facts.system.id;
+    // The owner changed with this change (a handover): their eligibility is read again.
+    if facts.owner.map(|o| o.id) != facts.system.owner_id {
+        facts.owner = match facts.system.owner_id {
+            Some(owner) => people::candidates(conn, [owner])?.remove(&owner),
+            None => None,
+        };
+    }
     let derived = derive(facts, day);
     let same = |a: &Scheduled, b: &Scheduled| a.kind == b.kind && a.subject == b.subject;
     let mut appeared = Vec::new();
@@ -72,9 +81,20 @@ pub(crate) fn sync(conn: &mut AnyConnection, facts: &mut Facts, day: Day) -> Res
 }
 
 /// A system's duties as the register shows them on `today`: each with who is reminded (set for
-/// the duty, else the system's default assignee), where it stands, and what done means.
-pub(crate) fn shown(system: &System, stored: &[StoredDuty], today: NaiveDate) -> Vec<Obligation> {
+/// the duty, else the person responsible for a risk measure, else the system's default
+/// assignee), where it stands, and what done means. `measures` are the system's risk measures.
+pub(crate) fn shown(
+    system: &System,
+    stored: &[StoredDuty],
+    measures: &[RiskMeasure],
+    today: NaiveDate,
+) -> Vec<Obligation> {
     let default_assignee = rules::default_assignee(system);
+    let responsible = |s: &Scheduled| {
+        (s.kind == rules::ObligationKind::RiskMeasure)
+            .then(|| measures.iter().find(|m| m.id.to_string() == s.subject).map(|m| m.responsible_id))
+            .flatten()
+    };
     let mut out: Vec<Obligation> = stored
         .iter()
         .map(|d| {
@@ -85,7 +105,7 @@ pub(crate) fn shown(system: &System, stored: &[StoredDuty], today: NaiveDate) ->
                 subject: (!s.subject.is_empty()).then(|| s.subject.clone()),
                 interval_months: s.interval_months,
                 interval_override_months: d.interval_override_months,
-                assignee_id: d.assignee_id.or(default_assignee),
+                assignee_id: d.assignee_id.or_else(|| responsible(s)).or(default_assignee),
                 last_done_on: s.last_done_on,
                 next_due_on: s.next_due_on,
                 status: rules::status(s.next_due_on, today),

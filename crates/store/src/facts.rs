@@ -1,7 +1,7 @@
 //! Everything the domain's rules know about a system, read at once: the system with its
-//! delegates, its records (documents, agreements, exit checklist, open change), when incidents
+//! delegates, its records (documents, agreements, risk measures, exit checklist, open change), when incidents
 //! touched it, when each duty was last done, and its stored duties. For one system or many,
-//! in a fixed number of queries (seven per 500 systems, after the systems themselves), so that
+//! in a fixed number of queries (eight per 500 systems, after the systems themselves), so that
 //! a change reads each fact once and a report does not read system by system.
 
 use std::collections::HashMap;
@@ -13,7 +13,9 @@ use systemejer_domain::{LifecycleState, OwnerCandidate, PersonId, System, System
 
 use crate::tables::documents::Reading;
 use crate::tables::obligations::{LastPassed, StoredDuty};
-use crate::tables::{agreements, documents, exit_steps, incidents, obligations, people, system_changes, systems};
+use crate::tables::{
+    agreements, documents, exit_steps, incidents, obligations, people, risk_measures, system_changes, systems,
+};
 use crate::{AnyConnection, StoreError};
 
 /// What is known of one system.
@@ -21,6 +23,9 @@ use crate::{AnyConnection, StoreError};
 pub(crate) struct Facts {
     /// The system, with its delegates.
     pub system: System,
+    /// Its owner as the eligibility rule sees them (`None`: no owner, or none the register
+    /// knows); `duties::sync` reads it again when the system's owner changed.
+    pub owner: Option<OwnerCandidate>,
     /// What is recorded about it.
     pub records: SystemRecords,
     /// When each incident that touched it was recorded.
@@ -36,6 +41,7 @@ impl Facts {
     pub fn new(system: System) -> Self {
         Self {
             system,
+            owner: None,
             records: SystemRecords::default(),
             incidents_recorded: Vec::new(),
             last_passed: LastPassed::new(),
@@ -48,14 +54,13 @@ impl Facts {
     /// requirement unmet.
     pub fn evaluate(
         &self,
-        owner: Option<OwnerCandidate>,
         request: &TransitionRequest,
         by: Option<PersonId>,
         today: NaiveDate,
     ) -> Result<LifecycleState, Refusal> {
         let facts = TransitionFacts {
             system: &self.system,
-            owner,
+            owner: self.owner,
             records: &self.records,
             reason: request.reason.as_ref().map(systemejer_domain::Text::as_str),
             change_description: request.change_description.as_ref().map(systemejer_domain::Text::as_str),
@@ -87,8 +92,10 @@ pub(crate) fn of(conn: &mut AnyConnection, systems: Vec<System>, reading: Readin
         let mut incidents = incidents::recorded_at_of_systems(conn, &ids)?;
         let mut passed = obligations::last_passed_of_systems(conn, &ids, None, None)?;
         let mut duties = obligations::of_systems(conn, &ids)?;
+        let owners = people::candidates(conn, chunk.iter().filter_map(|s| s.owner_id))?;
         for (system, key) in chunk.into_iter().zip(ids) {
             out.push(Facts {
+                owner: system.owner_id.and_then(|o| owners.get(&o).copied()),
                 system,
                 records: records.remove(&key).unwrap_or_default(),
                 incidents_recorded: incidents.remove(&key).unwrap_or_default(),
@@ -101,8 +108,8 @@ pub(crate) fn of(conn: &mut AnyConnection, systems: Vec<System>, reading: Readin
 }
 
 /// What is recorded about each of the systems `ids` (at most 500): documents (as much as
-/// `reading` takes), agreements, exit checklist and open change, in four or five queries. The
-/// one way records are read.
+/// `reading` takes), agreements (with their processors' countries), risk measures, exit
+/// checklist and open change, in five or six queries. The one way records are read.
 pub(crate) fn records_of(
     conn: &mut AnyConnection,
     ids: &[String],
@@ -111,22 +118,20 @@ pub(crate) fn records_of(
     let mut records: HashMap<String, SystemRecords> =
         ids.iter().map(|id| (id.clone(), SystemRecords::default())).collect();
     documents::place_all(conn, ids, reading, &mut records)?;
-    let mut agreements = agreements::of_systems(conn, ids)?;
+    let mut agreements = agreements::with_countries_of_systems(conn, ids)?;
+    let mut measures = risk_measures::of_systems(conn, ids)?;
     let mut steps = exit_steps::of_systems(conn, ids)?;
     let mut changes = system_changes::open_of_systems(conn, ids)?;
     for (key, r) in &mut records {
-        r.agreements = agreements.remove(key).unwrap_or_default();
+        for (agreement, country) in agreements.remove(key).unwrap_or_default() {
+            if let Some(country) = country {
+                r.processor_countries.insert(agreement.processor_id, country);
+            }
+            r.agreements.push(agreement);
+        }
+        r.risk_measures = measures.remove(key).unwrap_or_default();
         r.exit_steps = steps.remove(key).unwrap_or_default();
         r.open_change = changes.remove(key);
     }
     Ok(records)
-}
-
-/// What the owner rule needs to know of the system's owner, when it has one.
-pub(crate) fn owner(conn: &mut AnyConnection, system: &System) -> Result<Option<OwnerCandidate>, StoreError> {
-    let Some(id) = system.owner_id else { return Ok(None) };
-    match people::candidate(conn, id)? {
-        Some((_, candidate)) => Ok(Some(candidate)),
-        None => Err(StoreError::NotFound { entity: "person", id: id.to_string() }),
-    }
 }

@@ -57,6 +57,8 @@ diesel::table! {
         archive_notified_on -> Nullable<Date>,
         contract_notice_on -> Nullable<Date>,
         successor_id -> Nullable<Text>,
+        hosted_at -> Nullable<Text>,
+        no_processor_reason -> Nullable<Text>,
     }
 }
 
@@ -126,6 +128,10 @@ diesel::table! {
         supervision_method -> Text,
         supervision_interval_months -> Integer,
         created_at -> Timestamp,
+        transfer_basis -> Nullable<Text>,
+        sub_processors -> Text,
+        terminated_on -> Nullable<Date>,
+        termination_reason -> Nullable<Text>,
     }
 }
 
@@ -307,6 +313,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    risk_measures (id) {
+        id -> Text,
+        system_id -> Text,
+        risk_assessment_id -> Text,
+        measure -> Text,
+        responsible_id -> Text,
+        due_on -> Date,
+        status -> Text,
+        implemented_on -> Nullable<Date>,
+        rejection_reason -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(system_delegates -> systems (system_id));
 diesel::joinable!(system_delegates -> people (person_id));
 diesel::joinable!(lifecycle_transitions -> systems (system_id));
@@ -330,4 +353,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     incident_systems,
     outbox,
     reminder_keys,
+    risk_measures,
 );

@@ -27,7 +27,7 @@ pub struct PlannedItem {
     pub system: String,
     /// The duty.
     pub kind: String,
-    /// For `processor_supervision`: the agreement.
+    /// For `processor_supervision` and `agreement_expiry`: the agreement.
     pub subject: String,
     /// What the subject is called (the agreement's processor).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -41,7 +41,8 @@ pub struct PlannedItem {
     /// Why this recipient gets it.
     pub because: String,
     /// The recipient's role for the system: `owner`, `assignee` (a delegate, or the person the
-    /// duty is assigned to), `manager` (the owner's, on escalation) or `coordinator`.
+    /// duty is assigned to), `manager` (the owner's, on escalation), `coordinator`, `dpo` (a
+    /// copy) or `handover` (the coordinator or the manager, told that it needs a new owner).
     pub role: String,
     /// The owner's name, where the recipient is not the owner.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -86,6 +87,8 @@ fn because(b: Because) -> &'static str {
         Because::AssigneeInactive => "assignee_inactive",
         Because::OwnerInactive => "owner_inactive",
         Because::Escalated => "escalated",
+        Because::CopiedToDpo => "copied_to_dpo",
+        Because::HandoverNeeded => "handover_needed",
     }
 }
 
@@ -93,7 +96,8 @@ fn because(b: Because) -> &'static str {
 pub fn plan(duties: &[DueDuty], today: NaiveDate, settings: &WorkerSettings) -> Vec<Plan> {
     let mut by_recipient: BTreeMap<String, Plan> = BTreeMap::new();
     for duty in duties {
-        let Some(stage) = rules::stage(duty.due_on, today, &settings.policy) else { continue };
+        let policy = settings.policy.for_duty(duty.kind);
+        let Some(stage) = rules::stage(duty.due_on, today, &policy) else { continue };
         let days_left = (duty.due_on - today).num_days();
         let people = DutyPeople {
             owner: duty.owner.as_deref(),
@@ -104,7 +108,8 @@ pub fn plan(duties: &[DueDuty], today: NaiveDate, settings: &WorkerSettings) -> 
         // reminder, not on the days between the due day and it.
         let days_overdue = if matches!(stage, Stage::Overdue(_)) { -days_left } else { 0 };
         let coordinator = settings.coordinator_email.as_deref();
-        for (to, why) in rules::recipients(&people, days_overdue, &settings.policy, coordinator) {
+        let dpo = settings.dpo_email.as_deref();
+        for (to, why) in rules::recipients_of(duty.kind, &people, days_overdue, &policy, coordinator, dpo) {
             let item = PlannedItem {
                 key: key(duty, stage, &to.email),
                 system_id: duty.system.id.to_string(),
@@ -140,8 +145,12 @@ pub fn plan(duties: &[DueDuty], today: NaiveDate, settings: &WorkerSettings) -> 
 /// The recipient's role for the duty's system.
 fn role(to: &Addressee, why: Because, people: &DutyPeople<'_>) -> &'static str {
     let is = |p: Option<&systemejer_domain::reminders::Party>| to.person.is_some() && to.person == p.map(|p| p.id);
-    if is(people.owner) {
+    if why == Because::HandoverNeeded {
+        "handover"
+    } else if is(people.owner) {
         "owner"
+    } else if why == Because::CopiedToDpo {
+        "dpo"
     } else if to.person.is_none() {
         "coordinator"
     } else if why == Because::Escalated && is(people.owner_manager) {
@@ -164,6 +173,14 @@ fn role_text(role: &str, owner: Option<&str>, lang: Language) -> String {
         ("manager", _, Language::Da) => "Du er leder for systemejeren.".into(),
         ("manager", Some(o), Language::En) => format!("You are the manager of the system owner, {o}."),
         ("manager", _, Language::En) => "You are the manager of the system owner.".into(),
+        ("handover", Some(o), Language::Da) => format!("Systemejeren har været {o}."),
+        ("handover", None, Language::Da) => "Systemet har ingen systemejer.".into(),
+        ("handover", Some(o), Language::En) => format!("The owner has been {o}."),
+        ("handover", None, Language::En) => "The system has no owner.".into(),
+        ("dpo", Some(o), Language::Da) => format!("Du får en kopi som databeskyttelsesrådgiver; systemejer er {o}."),
+        ("dpo", None, Language::Da) => "Du får en kopi som databeskyttelsesrådgiver.".into(),
+        ("dpo", Some(o), Language::En) => format!("You get a copy as data protection officer; the owner is {o}."),
+        ("dpo", None, Language::En) => "You get a copy as data protection officer.".into(),
         (_, Some(o), Language::Da) => format!("Du får den som informationssikkerhedskoordinator; systemejer er {o}."),
         (_, None, Language::Da) => "Du får den som informationssikkerhedskoordinator.".into(),
         (_, Some(o), Language::En) => format!("You get it as information security coordinator; the owner is {o}."),
@@ -240,6 +257,14 @@ fn note(because: &str, lang: Language) -> Option<String> {
         ("owner_inactive", Language::En) => "The system owner is no longer active: the system needs a new owner.",
         ("escalated", Language::Da) => "Opgaven er overskredet i lang tid og er derfor eskaleret.",
         ("escalated", Language::En) => "The duty has been overdue for long and is escalated.",
+        ("handover_needed", Language::Da) => {
+            "Systemejeren er ikke længere aktiv eller ikke længere leder: systemet skal overdrages til en ny \
+             systemejer, og du får denne for at finde og indsætte den nye."
+        }
+        ("handover_needed", Language::En) => {
+            "The owner is no longer active or no longer a manager: the system must be handed over to a new owner, \
+             and you get this to find and appoint them."
+        }
         _ => return None,
     };
     Some(text.to_owned())
@@ -257,9 +282,12 @@ pub fn message(
         Language::Da => Lang::Da,
         Language::En => Lang::En,
     };
-    let name = to.name.clone().unwrap_or_else(|| match lang {
-        Language::Da => "informationssikkerhedskoordinator".into(),
-        Language::En => "information security coordinator".into(),
+    let to_dpo = items.iter().all(|i| i.role == "dpo");
+    let name = to.name.clone().unwrap_or_else(|| match (lang, to_dpo) {
+        (Language::Da, true) => "databeskyttelsesrådgiver".into(),
+        (Language::En, true) => "data protection officer".into(),
+        (Language::Da, false) => "informationssikkerhedskoordinator".into(),
+        (Language::En, false) => "information security coordinator".into(),
     });
     let listed = items.iter().map(|i| reminder_item(to, i, settings, now)).collect::<Result<Vec<_>, MailError>>()?;
     // The coordinator's digest is not addressed as if the coordinator were an owner: it is
@@ -329,7 +357,7 @@ fn reminder_item(
         link: page.unwrap_or_else(|| format!("{}/api/v1/systems/{}/obligations", settings.public_url, i.system_id)),
         role: role_text(&i.role, i.owner.as_deref(), lang),
         page: is_page,
-        by_approval: kind.done_by_approval(),
+        by_approval: kind.done_elsewhere(lang).is_some(),
         note: (!parts.is_empty()).then(|| parts.join(" ")),
     })
 }
@@ -386,8 +414,16 @@ pub struct PassPlan {
 /// every key, so a key another worker takes meanwhile is not sent twice.
 pub(crate) fn plan_pass(store: &Store, settings: &WorkerSettings, today: NaiveDate) -> Result<PassPlan, StoreError> {
     let horizon = today + Duration::days(i64::from(settings.policy.horizon_days()));
+    // The duties told farther ahead than the policy's horizon (an expiring agreement).
+    let farther: Vec<(ObligationKind, NaiveDate)> = ObligationKind::ALL
+        .iter()
+        .filter_map(|k| {
+            let days = settings.policy.for_duty(*k).horizon_days();
+            (days > settings.policy.horizon_days()).then(|| (*k, today + Duration::days(i64::from(days))))
+        })
+        .collect();
     let started = Instant::now();
-    let duties = store.due_duties(horizon)?;
+    let duties = store.due_duties(horizon, &farther)?;
     let found = started.elapsed();
     let plans = plan(&duties, today, settings);
     let planned = started.elapsed();

@@ -1,9 +1,11 @@
 //! The routes: `/healthz`, `/readyz`, and the register under `/api/v1`.
 
 mod advice;
+mod agreements;
 mod audit;
 mod health;
 mod incidents;
+mod measures;
 mod notifications;
 mod obligations;
 mod org_units;
@@ -24,6 +26,8 @@ pub(crate) fn register(cfg: &mut ServiceConfig) {
         systems::register(cfg);
         records::register(cfg);
         advice::register(cfg);
+        agreements::register(cfg);
+        measures::register(cfg);
         processors::register(cfg);
         obligations::register(cfg);
         incidents::register(cfg);

@@ -277,7 +277,18 @@ fn gate_personal_data(facts: &TransitionFacts<'_>) -> Vec<Unmet> {
             "the owner has not approved a risk assessment from the data subjects' point of view",
         ));
     }
-    for agreement in r.agreements.iter().filter(|a| !a.is_in_force(facts.today)) {
+    let run_by_others = facts.system.hosted_at.is_some_and(crate::system::HostedAt::by_others);
+    let no_processor = facts.system.no_processor_reason.as_deref().is_some_and(|r| !r.trim().is_empty());
+    if run_by_others && !no_processor && !r.agreements.iter().any(|a| a.is_in_force(facts.today)) {
+        out.push(Unmet::on_field(
+            "processing_agreement_missing",
+            "hosted_at",
+            "others run the system: register the data processor with a signed agreement in force, or document in \
+             `no_processor_reason` why no processor is involved",
+        ));
+    }
+    // A terminated agreement is history, not a gap.
+    for agreement in r.agreements.iter().filter(|a| !a.is_terminated() && !a.is_in_force(facts.today)) {
         let why = if agreement.signed_on.is_none() { "is not signed" } else { "is not in force" };
         out.push(Unmet::about(
             "processing_agreement_not_in_force",
@@ -285,6 +296,7 @@ fn gate_personal_data(facts: &TransitionFacts<'_>) -> Vec<Unmet> {
             format!("the data processing agreement with processor {} {why}", agreement.processor_id),
         ));
     }
+    out.extend(transfer_basis_missing(r));
     if r.retention_rules.is_empty() {
         out.push(Unmet::new("retention_rule_missing", "document at least one retention period (slettefrist)"));
     }
@@ -302,6 +314,38 @@ fn gate_personal_data(facts: &TransitionFacts<'_>) -> Vec<Unmet> {
         ));
     }
     out
+}
+
+/// Every transfer of personal data outside the EU/EEA that has no basis under GDPR chapter V:
+/// by a processor established in a third country, or by one of its sub-processors, through an
+/// agreement not terminated. Open on a system in any state: a transfer without a basis is
+/// unlawful while it goes on, not only at the go-live.
+pub fn transfer_basis_missing(records: &SystemRecords) -> Vec<Unmet> {
+    records
+        .agreements
+        .iter()
+        .filter(|a| !a.is_terminated())
+        .flat_map(|a| {
+            a.third_country_transfers(records.processor_countries.get(&a.processor_id))
+                .into_iter()
+                .filter(|t| t.basis.is_none())
+                .map(move |t| {
+                    let country = String::from(t.country);
+                    let (subject, who) = match t.recipient {
+                        None => (a.processor_id.to_string(), format!("processor {}", a.processor_id)),
+                        Some(name) => (format!("{}/{name}", a.processor_id), format!("sub-processor {name}")),
+                    };
+                    Unmet::about(
+                        "transfer_basis_missing",
+                        subject,
+                        format!(
+                            "{who} processes the data in {country}, outside the EU/EEA: record the transfer basis \
+                             (adequacy decision, standard contractual clauses, ...) on the agreement"
+                        ),
+                    )
+                })
+        })
+        .collect()
 }
 
 /// Approved procedures for user administration, access reviews and backup.
@@ -475,8 +519,18 @@ pub(crate) mod fixtures {
                 document_url: None,
                 supervision_method: SupervisionMethod::Isae3402,
                 supervision_interval_months: 12,
+                transfer_basis: None,
+                sub_processors: vec![],
+                terminated_on: None,
+                termination_reason: None,
                 created_at: at("2025-06-01T00:00:00Z"),
             }],
+            processor_countries: [(
+                ProcessorId::from_uuid(uuid::Uuid::from_u128(30)),
+                crate::gdpr::CountryCode::parse("DK").unwrap(),
+            )]
+            .into(),
+            risk_measures: vec![],
             retention_rules: vec![recorded(
                 RetentionRule {
                     data_category: Text::parse("Journaler").unwrap(),
@@ -601,6 +655,7 @@ mod tests {
                 "risk_assessment_information_security_missing",
                 "dpia_decision_missing",
                 "risk_assessment_data_subject_missing",
+                "processing_agreement_missing",
                 "retention_rule_missing",
                 "processing_record_missing",
                 "data_subject_rights_missing",
@@ -630,11 +685,59 @@ mod tests {
             vec![
                 ("risk_assessment_information_security_missing", None),
                 ("dpia_missing", None),
+                ("processing_agreement_missing", Some("hosted_at".to_owned())),
                 ("processing_agreement_not_in_force", Some(records.agreements[0].processor_id.to_string())),
                 ("procedure_missing", Some("access_review".to_owned())),
                 ("contingency_plan_missing", None),
             ]
         );
+    }
+
+    /// A system others run, with personal data, needs a processor under an agreement in force,
+    /// or the documented decision that none is involved; each transfer outside the EU/EEA needs
+    /// its basis.
+    #[test]
+    fn others_run_it_so_a_processor_agreement_or_a_reason_and_a_basis_for_transfers() {
+        use crate::gdpr::{CountryCode, SubProcessor, TransferBasis};
+        use crate::system::HostedAt;
+        let mut system = complete_system();
+        let mut records = ready_records();
+        let processor = records.agreements[0].processor_id;
+        records.agreements.clear();
+        let found = |s: &System, r: &SystemRecords| codes(evaluate(Procurement, InUse, &facts(s, r)));
+        assert_eq!(found(&system, &records), [("processing_agreement_missing", Some("hosted_at".to_owned()))]);
+        system.no_processor_reason = Some("Leverandøren driver kun krypterede data, som den ikke kan læse".into());
+        assert_eq!(evaluate(Procurement, InUse, &facts(&system, &records)), Ok(InUse), "a documented decision");
+        system.no_processor_reason = None;
+        system.hosted_at = Some(HostedAt::OnPremises);
+        assert_eq!(evaluate(Procurement, InUse, &facts(&system, &records)), Ok(InUse), "run by the municipality");
+        system.hosted_at = None;
+        assert_eq!(found(&system, &records), [("description_incomplete", Some("hosted_at".to_owned()))]);
+        system.hosted_at = Some(HostedAt::Hybrid);
+
+        // A processor in the United States, with a sub-processor in India; neither has a basis.
+        records = ready_records();
+        records.processor_countries.insert(processor, CountryCode::parse("US").unwrap());
+        records.agreements[0].sub_processors = vec![SubProcessor {
+            name: crate::values::Name::parse("Support Pvt").unwrap(),
+            country: CountryCode::parse("IN").unwrap(),
+            transfer_basis: None,
+        }];
+        assert_eq!(
+            found(&system, &records),
+            [
+                ("transfer_basis_missing", Some(processor.to_string())),
+                ("transfer_basis_missing", Some(format!("{processor}/Support Pvt"))),
+            ]
+        );
+        assert_eq!(transfer_basis_missing(&records).len(), 2, "the same, as the compliance report shows it");
+        records.agreements[0].transfer_basis = Some(TransferBasis::AdequacyDecision);
+        records.agreements[0].sub_processors[0].transfer_basis = Some(TransferBasis::StandardContractualClauses);
+        assert_eq!(evaluate(Procurement, InUse, &facts(&system, &records)), Ok(InUse));
+
+        // A terminated agreement no longer counts, and is no gap of its own.
+        records.agreements[0].terminated_on = Some(day("2026-11-27"));
+        assert_eq!(found(&system, &records), [("processing_agreement_missing", Some("hosted_at".to_owned()))]);
     }
 
     #[test]

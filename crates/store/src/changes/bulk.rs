@@ -6,17 +6,20 @@
 //! the same rules as every other change), in one transaction: a batch lands whole or not at
 //! all. Each table is written in multi-row statements.
 
+use std::collections::{BTreeSet, HashMap};
+
 use serde::Serialize;
 use systemejer_domain::exit::{ExitStep, ExitStepKind};
 use systemejer_domain::gdpr::Processor;
 use systemejer_domain::obligations::Completion;
 use systemejer_domain::records::SystemRecords;
-use systemejer_domain::{EntityType, LifecycleState, OrgUnit, Person, System};
+use systemejer_domain::{EntityType, LifecycleState, OrgUnit, OwnerCandidate, Person, PersonId, System};
 
 use crate::audit::Batch;
 use crate::facts::Facts;
 use crate::tables::{
-    agreements, documents, exit_steps, obligations, org_units, people, processors, system_changes, systems,
+    agreements, documents, exit_steps, obligations, org_units, people, processors, risk_measures, system_changes,
+    systems,
 };
 use crate::{Store, StoreError, duties};
 
@@ -57,7 +60,7 @@ pub struct BulkCounts {
     pub processors: usize,
     /// Systems.
     pub systems: usize,
-    /// Records (assessments, decisions, plans, procedures, rules, agreements).
+    /// Records (assessments, decisions, plans, procedures, rules, agreements, risk measures).
     pub records: usize,
     /// Completions of duties.
     pub completions: usize,
@@ -79,8 +82,9 @@ impl std::ops::AddAssign for BulkCounts {
 
 /// The facts of a new system of a batch: what it carries, and its passed completions (no
 /// incident names it yet, and nothing is stored of it).
-fn facts_of(item: &BulkSystem) -> Facts {
+fn facts_of(item: &BulkSystem, owners: &HashMap<PersonId, OwnerCandidate>) -> Facts {
     let mut facts = Facts::new(item.system.clone());
+    facts.owner = item.system.owner_id.and_then(|o| owners.get(&o).copied());
     facts.records = item.records.clone();
     let passed = item.completions.iter().map(|c| (c.kind, c.subject.clone().unwrap_or_default(), c.result, c.done_on));
     facts.last_passed = obligations::last_passed(passed);
@@ -88,6 +92,48 @@ fn facts_of(item: &BulkSystem) -> Facts {
 }
 
 impl Store {
+    /// What the owner rule needs to know of the owners of the batch's systems: of people in
+    /// the batch (with their managers, in it or stored) or already stored.
+    fn owners_of(&self, bulk: &Bulk) -> Result<HashMap<PersonId, OwnerCandidate>, StoreError> {
+        let owner_ids: BTreeSet<PersonId> = bulk.systems.iter().filter_map(|s| s.system.owner_id).collect();
+        let in_batch: HashMap<PersonId, &Person> = bulk.people.iter().map(|p| (p.id, p)).collect();
+        let from_store: Vec<PersonId> = owner_ids
+            .iter()
+            .copied()
+            .filter(|o| !in_batch.contains_key(o))
+            .chain(
+                owner_ids
+                    .iter()
+                    .filter_map(|o| in_batch.get(o).and_then(|p| p.manager_id))
+                    .filter(|m| !in_batch.contains_key(m)),
+            )
+            .collect();
+        let stored = if from_store.is_empty() {
+            HashMap::new()
+        } else {
+            self.read(|conn| people::candidates(conn, from_store.iter().copied()))?
+        };
+        let mut out = HashMap::new();
+        for owner in owner_ids {
+            let candidate = match in_batch.get(&owner) {
+                Some(p) => OwnerCandidate {
+                    id: p.id,
+                    position: p.position,
+                    active: p.active,
+                    manager_position: p.manager_id.and_then(|m| {
+                        in_batch.get(&m).map(|m| m.position).or_else(|| stored.get(&m).map(|m| m.position))
+                    }),
+                },
+                None => match stored.get(&owner) {
+                    Some(c) => *c,
+                    None => continue,
+                },
+            };
+            out.insert(owner, candidate);
+        }
+        Ok(out)
+    }
+
     /// Writes `bulk` in one transaction, with an audit event (by `actor`) for every entity and
     /// each system's duties as of today. Each table is written in multi-row statements, so a
     /// batch costs a few dozen round trips, not a few per row. Fails, writing nothing, if an id
@@ -111,11 +157,13 @@ impl Store {
         for processor in &bulk.processors {
             audit.created(processor.created_at, EntityType::Processor, &processor.id.to_string(), processor);
         }
+        let owners = self.owners_of(bulk)?;
         let units = org_units::rows(&bulk.org_units);
         let people = people::rows(&bulk.people);
         let (system_rows, delegates) = systems::rows(&bulk.systems.iter().map(|b| &b.system).collect::<Vec<_>>());
         let mut documents = Vec::new();
         let mut agreement_rows = Vec::new();
+        let mut measure_rows = Vec::new();
         let mut completions = Vec::new();
         let mut steps = Vec::new();
         let mut duty_rows = Vec::new();
@@ -143,12 +191,17 @@ impl Store {
                 agreement_rows.push(agreements::values(agreement));
                 counts.records += 1;
             }
+            for measure in &item.records.risk_measures {
+                audit.created(measure.created_at, EntityType::RiskMeasure, &measure.id.to_string(), measure);
+                measure_rows.push(risk_measures::MeasureRow::from_domain(measure));
+                counts.records += 1;
+            }
             for completion in &item.completions {
                 completions.push(obligations::completion_values(completion));
                 audit.created(completion.recorded_at, EntityType::Completion, &completion.id.to_string(), completion);
             }
             counts.completions += item.completions.len();
-            let mut facts = facts_of(item);
+            let mut facts = facts_of(item, &owners);
             if system.lifecycle_state == LifecycleState::Decommissioning && item.records.exit_steps.is_empty() {
                 steps.extend(exit_steps::checklist_values(system.id));
                 facts.records.exit_steps = ExitStepKind::ALL.iter().map(|k| ExitStep::open(*k)).collect();
@@ -167,6 +220,7 @@ impl Store {
             systems::insert_rows(conn, &system_rows, &delegates)?;
             documents::insert_rows(conn, &documents)?;
             agreements::insert_rows(conn, &agreement_rows)?;
+            risk_measures::insert_rows(conn, &measure_rows)?;
             obligations::insert_completion_rows(conn, &completions)?;
             exit_steps::insert_rows(conn, &steps)?;
             obligations::insert_rows(conn, &duty_rows)?;

@@ -7,6 +7,7 @@
 pub(crate) mod advice;
 pub(crate) mod bulk;
 pub(crate) mod incidents;
+pub(crate) mod measures;
 pub(crate) mod obligations;
 pub(crate) mod org_units;
 pub(crate) mod people;

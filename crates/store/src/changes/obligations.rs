@@ -57,7 +57,7 @@ impl Store {
             }
             let mut facts = facts::load(conn, system)?;
             let of_kind = |list: Vec<Obligation>| list.into_iter().filter(|x| x.kind == kind).collect::<Vec<_>>();
-            let before = of_kind(duties::shown(&facts.system, &facts.duties, today));
+            let before = of_kind(duties::shown(&facts.system, &facts.duties, &facts.records.risk_measures, today));
             if before.is_empty() {
                 return Err(StoreError::NotFound { entity: "obligation", id: format!("{kind} of system {system}") });
             }
@@ -91,7 +91,7 @@ impl Store {
                 }
             }
             duties::sync(conn, &mut facts, self.day_on(today))?;
-            let after = of_kind(duties::shown(&facts.system, &facts.duties, today));
+            let after = of_kind(duties::shown(&facts.system, &facts.duties, &facts.records.risk_measures, today));
             let key = format!("{system}/{kind}");
             audit::record(
                 conn,

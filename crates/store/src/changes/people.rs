@@ -3,8 +3,9 @@
 use systemejer_domain::{AuditAction, EmailAddress, EntityType, NewPerson, Person, PersonChanges, PersonId};
 
 use crate::audit::{self, Entry};
-use crate::tables::{org_units, people, systems};
-use crate::{AnyConnection, Store, StoreError, check_version, new_id, now};
+use crate::facts;
+use crate::tables::{org_units, people, risk_measures, systems};
+use crate::{AnyConnection, Store, StoreError, check_version, duties, new_id, now};
 
 fn check_email_free(
     conn: &mut AnyConnection,
@@ -101,6 +102,21 @@ impl Store {
             after.version = before.version + 1;
             after.updated_at = at;
             people::update(conn, &after)?;
+            // Whether an owner may still own: their own systems, and (when their position
+            // changed) those of the leaders under them, whose eligibility follows it.
+            let eligibility =
+                (before.active, before.position, before.manager_id) != (after.active, after.position, after.manager_id);
+            if eligibility {
+                let mut owners = vec![id];
+                if before.position != after.position {
+                    owners.extend(people::managed_by(conn, id)?);
+                }
+                let day = self.day_on(self.today());
+                for system in systems::ids_owned_by_any(conn, &owners)? {
+                    let mut facts = facts::load(conn, system)?;
+                    duties::sync(conn, &mut facts, day)?;
+                }
+            }
             let key = id.to_string();
             audit::record(
                 conn,
@@ -120,11 +136,12 @@ impl Store {
             check_version(expected, before.version)?;
             let (owns, delegated) = systems::count_roles_of(conn, id)?;
             let reports = people::count_managed_by(conn, id)?;
-            if owns + delegated + reports > 0 {
+            let measures = risk_measures::count_responsible(conn, &id.to_string())?;
+            if owns + delegated + reports + measures > 0 {
                 return Err(StoreError::Conflict {
                     code: "person_in_use",
                     message: format!(
-                        "the person owns {owns} system(s), is a delegate for {delegated} and manages {reports} person(s); hand these over first, or set `active` to false"
+                        "the person owns {owns} system(s), is a delegate for {delegated}, manages {reports} person(s) and is responsible for {measures} risk measure(s); hand these over first, or set `active` to false"
                     ),
                 });
             }

@@ -1,6 +1,10 @@
 //! Data processors, and the agreements that tie them to systems.
 
-use systemejer_domain::gdpr::{NewProcessingAgreement, NewProcessor, ProcessingAgreement, Processor};
+use chrono::NaiveDate;
+use systemejer_domain::gdpr::{
+    AgreementTermination, NewProcessingAgreement, NewProcessor, ProcessingAgreement, ProcessingAgreementChanges,
+    Processor,
+};
 use systemejer_domain::{AuditAction, EntityType, ProcessorId, RecordId, SystemId, Violation};
 
 use crate::audit::{self, Entry};
@@ -113,43 +117,116 @@ impl Store {
         let today = self.today();
         self.write(|conn| {
             let mut facts = facts::load(conn, system)?;
-            let mut violations = new.violations(today);
-            if !processors::exists(conn, new.processor_id)? {
-                violations.push(Violation::new(
-                    "processor_id",
-                    "exists",
-                    format!("no processor has the id {}", new.processor_id),
-                ));
-            }
+            let processor = new.processor_id;
+            let agreement = new.into_agreement(RecordId::from_uuid(new_id()), system, now());
+            let mut violations = agreement.violations(today);
+            let country = match processors::get(conn, processor) {
+                Ok(p) => Some(p.country),
+                Err(StoreError::NotFound { .. }) => {
+                    violations.push(Violation::new(
+                        "processor_id",
+                        "exists",
+                        format!("no processor has the id {processor}"),
+                    ));
+                    None
+                }
+                Err(e) => return Err(e),
+            };
             if !violations.is_empty() {
                 return Err(StoreError::Invalid(violations));
             }
-            if facts.records.agreements.iter().any(|a| a.processor_id == new.processor_id) {
+            if facts.records.agreements.iter().any(|a| a.processor_id == processor) {
                 return Err(StoreError::Conflict {
                     code: "agreement_exists",
-                    message: "the system already has an agreement with this processor; delete it to register a new one"
+                    message: "the system already has an agreement with this processor; change it (PATCH) or delete it"
                         .into(),
                 });
             }
-            let agreement = ProcessingAgreement {
-                id: RecordId::from_uuid(new_id()),
-                system_id: system,
-                processor_id: new.processor_id,
-                signed_on: new.signed_on,
-                expires_on: new.expires_on,
-                document_url: new.document_url,
-                supervision_method: new.supervision_method,
-                supervision_interval_months: new.supervision_interval_months,
-                created_at: now(),
-            };
             agreements::insert(conn, &agreement)?;
             facts.records.agreements.push(agreement.clone());
+            if let Some(country) = country {
+                facts.records.processor_countries.insert(processor, country);
+            }
             duties::sync(conn, &mut facts, self.day_on(today))?;
             let key = agreement.id.to_string();
             let entry =
                 Entry::new(agreement.created_at, actor, AuditAction::Create, EntityType::ProcessingAgreement, &key);
             audit::record(conn, &entry, None::<&()>, Some(&agreement))?;
             Ok(agreement)
+        })
+    }
+
+    /// Changes an agreement: renews it (a new expiry date), or corrects it. A terminated
+    /// agreement is history and no longer changes.
+    pub fn update_agreement(
+        &self,
+        system: SystemId,
+        id: RecordId,
+        changes: &ProcessingAgreementChanges,
+        actor: &str,
+    ) -> Result<ProcessingAgreement, StoreError> {
+        self.change_agreement(system, id, actor, |before, today| {
+            let after = changes.apply(before.clone());
+            let violations = after.violations(today);
+            if violations.is_empty() { Ok(after) } else { Err(StoreError::Invalid(violations)) }
+        })
+    }
+
+    /// Terminates an agreement (*opsigelse*): it is in force until its last day, then no more;
+    /// it is supervised no more, and its expiry is no longer a duty.
+    pub fn terminate_agreement(
+        &self,
+        system: SystemId,
+        id: RecordId,
+        termination: &AgreementTermination,
+        actor: &str,
+    ) -> Result<ProcessingAgreement, StoreError> {
+        self.change_agreement(system, id, actor, |before, _| {
+            let violations = termination.violations(before);
+            if violations.is_empty() {
+                Ok(termination.apply(before.clone()))
+            } else {
+                Err(StoreError::Invalid(violations))
+            }
+        })
+    }
+
+    /// Changes the agreement `id` of `system` as `change` says, unless it is terminated; brings
+    /// the system's duties in step, and audits.
+    fn change_agreement(
+        &self,
+        system: SystemId,
+        id: RecordId,
+        actor: &str,
+        change: impl FnOnce(&ProcessingAgreement, NaiveDate) -> Result<ProcessingAgreement, StoreError>,
+    ) -> Result<ProcessingAgreement, StoreError> {
+        let today = self.today();
+        let missing = || StoreError::NotFound { entity: "processing agreement", id: id.to_string() };
+        self.write(|conn| {
+            let mut facts = match facts::load(conn, system) {
+                Err(StoreError::NotFound { .. }) => return Err(missing()),
+                other => other?,
+            };
+            let before = facts.records.agreements.iter().find(|x| x.id == id).cloned().ok_or_else(missing)?;
+            if before.is_terminated() {
+                return Err(StoreError::Conflict {
+                    code: "agreement_terminated",
+                    message: "the agreement is terminated and no longer changes; register a new one".into(),
+                });
+            }
+            let after = change(&before, today)?;
+            if after == before {
+                return Ok(after);
+            }
+            agreements::update(conn, &after)?;
+            if let Some(slot) = facts.records.agreements.iter_mut().find(|x| x.id == id) {
+                slot.clone_from(&after);
+            }
+            duties::sync(conn, &mut facts, self.day_on(today))?;
+            let key = id.to_string();
+            let entry = Entry::new(now(), actor, AuditAction::Update, EntityType::ProcessingAgreement, &key);
+            audit::record(conn, &entry, Some(&before), Some(&after))?;
+            Ok(after)
         })
     }
 

@@ -114,6 +114,14 @@ impl Store {
                 .find(Some(id))
                 .cloned()
                 .ok_or_else(|| documents::not_found::<D>(system, Some(id)))?;
+            if facts.records.risk_measures.iter().any(|m| m.risk_assessment_id == id) {
+                return Err(StoreError::Conflict {
+                    code: "has_measures",
+                    message: "the risk assessment lists measures: they are its record of what was decided; it cannot \
+                              be deleted"
+                        .into(),
+                });
+            }
             documents::delete(conn, id)?;
             D::slot(&mut facts.records).remove(id);
             duties::sync(conn, &mut facts, self.day_on(today))?;

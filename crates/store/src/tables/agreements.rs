@@ -4,15 +4,25 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use systemejer_domain::gdpr::ProcessingAgreement;
+use systemejer_domain::gdpr::{CountryCode, ProcessingAgreement};
 use systemejer_domain::{ProcessorId, RecordId, SystemId, WebUrl};
 
 use crate::schema::processing_agreements::dsl as a;
-use crate::sql::{insert_all, parse};
+use crate::sql::{from_json, insert_all, parse, parse_opt, to_json};
 use crate::{AnyConnection, StoreError};
 
-type AgreementRow =
-    (String, String, String, Option<NaiveDate>, Option<NaiveDate>, Option<String>, String, i32, NaiveDateTime);
+type AgreementRow = (
+    String,
+    String,
+    String,
+    Option<NaiveDate>,
+    Option<NaiveDate>,
+    Option<String>,
+    String,
+    i32,
+    NaiveDateTime,
+    (Option<String>, String, Option<NaiveDate>, Option<String>),
+);
 
 #[allow(clippy::type_complexity)]
 fn columns() -> (
@@ -25,6 +35,7 @@ fn columns() -> (
     a::supervision_method,
     a::supervision_interval_months,
     a::created_at,
+    (a::transfer_basis, a::sub_processors, a::terminated_on, a::termination_reason),
 ) {
     (
         a::id,
@@ -36,6 +47,7 @@ fn columns() -> (
         a::supervision_method,
         a::supervision_interval_months,
         a::created_at,
+        (a::transfer_basis, a::sub_processors, a::terminated_on, a::termination_reason),
     )
 }
 
@@ -55,6 +67,10 @@ fn decode(row: AgreementRow) -> Result<ProcessingAgreement, StoreError> {
         supervision_interval_months: u8::try_from(row.7)
             .map_err(|e| StoreError::corrupt("processing_agreements.supervision_interval_months", e))?,
         created_at: row.8.and_utc(),
+        transfer_basis: parse_opt("processing_agreements.transfer_basis", row.9.0.as_deref())?,
+        sub_processors: from_json("processing_agreements.sub_processors", &row.9.1)?,
+        terminated_on: row.9.2,
+        termination_reason: row.9.3,
     })
 }
 
@@ -68,15 +84,33 @@ pub(crate) fn of_systems(
     conn: &mut AnyConnection,
     ids: &[String],
 ) -> Result<HashMap<String, Vec<ProcessingAgreement>>, StoreError> {
-    let rows: Vec<AgreementRow> = a::processing_agreements
+    Ok(with_countries_of_systems(conn, ids)?
+        .into_iter()
+        .map(|(system, list)| (system, list.into_iter().map(|(agreement, _)| agreement).collect()))
+        .collect())
+}
+
+/// An agreement with the country its processor is established in.
+pub(crate) type WithCountry = (ProcessingAgreement, Option<CountryCode>);
+
+/// The agreements of each of the systems `ids` (at most 500), oldest first, each with the
+/// country its processor is established in (read in the same query).
+pub(crate) fn with_countries_of_systems(
+    conn: &mut AnyConnection,
+    ids: &[String],
+) -> Result<HashMap<String, Vec<WithCountry>>, StoreError> {
+    use crate::schema::processors::dsl as p;
+    let rows: Vec<(AgreementRow, Option<String>)> = a::processing_agreements
+        .left_join(p::processors.on(p::id.eq(a::processor_id)))
         .filter(a::system_id.eq_any(ids))
-        .select(columns())
+        .select((columns(), p::country.nullable()))
         .order((a::created_at.asc(), a::id.asc()))
         .load(conn)?;
-    let mut out: HashMap<String, Vec<ProcessingAgreement>> = HashMap::new();
-    for row in rows {
+    let mut out: HashMap<String, Vec<WithCountry>> = HashMap::new();
+    for (row, country) in rows {
         let agreement = decode(row)?;
-        out.entry(agreement.system_id.to_string()).or_default().push(agreement);
+        let country = parse_opt("processors.country", country.as_deref())?;
+        out.entry(agreement.system_id.to_string()).or_default().push((agreement, country));
     }
     Ok(out)
 }
@@ -110,6 +144,10 @@ pub(crate) type AgreementValues = (
     diesel::dsl::Eq<a::supervision_method, &'static str>,
     diesel::dsl::Eq<a::supervision_interval_months, i32>,
     diesel::dsl::Eq<a::created_at, NaiveDateTime>,
+    diesel::dsl::Eq<a::transfer_basis, Option<&'static str>>,
+    diesel::dsl::Eq<a::sub_processors, String>,
+    diesel::dsl::Eq<a::terminated_on, Option<NaiveDate>>,
+    diesel::dsl::Eq<a::termination_reason, Option<String>>,
 );
 
 /// The row of an agreement.
@@ -124,6 +162,10 @@ pub(crate) fn values(agreement: &ProcessingAgreement) -> AgreementValues {
         a::supervision_method.eq(agreement.supervision_method.as_str()),
         a::supervision_interval_months.eq(i32::from(agreement.supervision_interval_months)),
         a::created_at.eq(agreement.created_at.naive_utc()),
+        a::transfer_basis.eq(agreement.transfer_basis.map(systemejer_domain::gdpr::TransferBasis::as_str)),
+        a::sub_processors.eq(to_json(&agreement.sub_processors)),
+        a::terminated_on.eq(agreement.terminated_on),
+        a::termination_reason.eq(agreement.termination_reason.clone()),
     )
 }
 
@@ -135,6 +177,24 @@ pub(crate) fn insert(conn: &mut AnyConnection, agreement: &ProcessingAgreement) 
 /// Writes many rows, in multi-row statements.
 pub(crate) fn insert_rows(conn: &mut AnyConnection, rows: &[AgreementValues]) -> Result<(), StoreError> {
     insert_all!(conn, a::processing_agreements, rows, 500);
+    Ok(())
+}
+
+/// Writes an agreement's changed row (its id, system and processor never change).
+pub(crate) fn update(conn: &mut AnyConnection, agreement: &ProcessingAgreement) -> Result<(), StoreError> {
+    diesel::update(a::processing_agreements.filter(a::id.eq(agreement.id.to_string())))
+        .set((
+            a::signed_on.eq(agreement.signed_on),
+            a::expires_on.eq(agreement.expires_on),
+            a::document_url.eq(agreement.document_url.as_ref().map(|u| u.as_str().to_owned())),
+            a::supervision_method.eq(agreement.supervision_method.as_str()),
+            a::supervision_interval_months.eq(i32::from(agreement.supervision_interval_months)),
+            a::transfer_basis.eq(agreement.transfer_basis.map(systemejer_domain::gdpr::TransferBasis::as_str)),
+            a::sub_processors.eq(to_json(&agreement.sub_processors)),
+            a::terminated_on.eq(agreement.terminated_on),
+            a::termination_reason.eq(agreement.termination_reason.clone()),
+        ))
+        .execute(conn)?;
     Ok(())
 }
 

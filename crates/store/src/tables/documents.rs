@@ -194,6 +194,8 @@ pub(crate) fn documents_of(records: &SystemRecords) -> Vec<Document> {
         dpia_decision,
         dpias,
         agreements: _,
+        processor_countries: _,
+        risk_measures: _,
         retention_rules,
         processing_record,
         procedures,

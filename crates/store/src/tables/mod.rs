@@ -17,6 +17,7 @@ pub(crate) mod outbox;
 pub(crate) mod owner_handovers;
 pub(crate) mod people;
 pub(crate) mod processors;
+pub(crate) mod risk_measures;
 pub(crate) mod system_changes;
 pub(crate) mod systems;
 pub(crate) mod transitions;

@@ -171,19 +171,29 @@ pub(crate) type DueRow = (
     Option<NaiveDate>,
     String,
     Option<String>,
-    (Option<i32>, Option<NaiveDate>, NaiveDate, String, Option<String>),
+    (Option<i32>, Option<NaiveDate>, NaiveDate, String, Option<String>, Option<String>, Option<String>),
 );
 
-/// Duties due on or before `until` in systems not retired, with the few columns of their
-/// systems a reminder needs (one join; no system is read whole).
-pub(crate) fn due(conn: &mut AnyConnection, until: NaiveDate) -> Result<Vec<DueRow>, StoreError> {
-    use crate::schema::{processing_agreements::dsl as a, processors::dsl as p};
+/// Duties due on or before `until` in systems not retired (and those of the kinds in
+/// `farther` due on or before the latest day there), with the few columns of their systems a
+/// reminder needs (one join; no system is read whole).
+pub(crate) fn due(
+    conn: &mut AnyConnection,
+    until: NaiveDate,
+    farther: &[(ObligationKind, NaiveDate)],
+) -> Result<Vec<DueRow>, StoreError> {
+    use crate::schema::{processing_agreements::dsl as a, processors::dsl as p, risk_measures::dsl as m};
+    let far_kinds: Vec<&str> = farther.iter().map(|(k, _)| k.as_str()).collect();
+    let far_until = farther.iter().map(|(_, d)| *d).max().unwrap_or(until);
     Ok(o::obligations
-        .filter(o::next_due_on.le(until))
+        .filter(o::next_due_on.le(until).or(o::kind.eq_any(far_kinds).and(o::next_due_on.le(far_until))))
         .inner_join(s::systems)
         // A supervision's subject is an agreement: the reminder names its processor.
         .left_join(a::processing_agreements.on(a::id.eq(o::subject)))
         .left_join(p::processors.on(p::id.eq(a::processor_id)))
+        // A risk measure's subject is the measure: the reminder says what it is, and goes to
+        // the person responsible for it.
+        .left_join(m::risk_measures.on(m::id.eq(o::subject)))
         .filter(s::lifecycle_state.ne(LifecycleState::Retired.as_str()))
         .select((
             o::system_id,
@@ -193,7 +203,15 @@ pub(crate) fn due(conn: &mut AnyConnection, until: NaiveDate) -> Result<Vec<DueR
             o::next_due_on,
             s::name,
             s::owner_id,
-            (o::interval_months, o::last_done_on, o::appeared_on, s::lifecycle_state, p::name.nullable()),
+            (
+                o::interval_months,
+                o::last_done_on,
+                o::appeared_on,
+                s::lifecycle_state,
+                p::name.nullable(),
+                m::measure.nullable(),
+                m::responsible_id.nullable(),
+            ),
         ))
         .load(conn)?)
 }

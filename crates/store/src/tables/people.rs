@@ -143,6 +143,41 @@ pub(crate) fn candidate(
     Ok(Some((person, candidate)))
 }
 
+/// What the owner rule needs to know of each of these people (their manager's position), by
+/// id, in one query per 500; people who do not exist are left out.
+pub(crate) fn candidates(
+    conn: &mut AnyConnection,
+    ids: impl IntoIterator<Item = PersonId>,
+) -> Result<HashMap<PersonId, OwnerCandidate>, StoreError> {
+    let managers = diesel::alias!(crate::schema::people as managers);
+    let ids: Vec<String> = ids.into_iter().map(|id| id.to_string()).collect::<BTreeSet<_>>().into_iter().collect();
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(String, String, bool, Option<String>)> = p::people
+            .left_join(managers.on(p::manager_id.eq(managers.field(p::id).nullable())))
+            .filter(p::id.eq_any(chunk))
+            .select((p::id, p::position, p::active, managers.field(p::position).nullable()))
+            .load(conn)?;
+        for (id, position, active, manager_position) in rows {
+            let id: PersonId = parse("people.id", &id)?;
+            let candidate = OwnerCandidate {
+                id,
+                position: parse("people.position", &position)?,
+                active,
+                manager_position: parse_opt("people.position", manager_position.as_deref())?,
+            };
+            out.insert(id, candidate);
+        }
+    }
+    Ok(out)
+}
+
+/// The ids of the people whose manager is `id`.
+pub(crate) fn managed_by(conn: &mut AnyConnection, id: PersonId) -> Result<Vec<PersonId>, StoreError> {
+    let rows: Vec<String> = p::people.filter(p::manager_id.eq(id.to_string())).select(p::id).load(conn)?;
+    rows.iter().map(|r| parse("people.id", r)).collect()
+}
+
 /// The ids of these people that exist.
 pub(crate) fn existing(conn: &mut AnyConnection, ids: &[PersonId]) -> Result<BTreeSet<PersonId>, StoreError> {
     let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();

@@ -53,12 +53,6 @@ pub(crate) fn get(conn: &mut AnyConnection, id: ProcessorId) -> Result<Processor
     decode(row.ok_or_else(|| StoreError::NotFound { entity: "processor", id: id.to_string() })?)
 }
 
-/// Whether the processor exists.
-pub(crate) fn exists(conn: &mut AnyConnection, id: ProcessorId) -> Result<bool, StoreError> {
-    let found: i64 = p::processors.filter(p::id.eq(id.to_string())).count().get_result(conn)?;
-    Ok(found > 0)
-}
-
 /// The names of these processors, by id.
 pub(crate) fn names(conn: &mut AnyConnection, ids: &[String]) -> Result<HashMap<String, String>, StoreError> {
     let mut out = HashMap::new();

@@ -62,6 +62,8 @@ pub(crate) struct SystemRow {
     pub archive_notified_on: Option<NaiveDate>,
     pub contract_notice_on: Option<NaiveDate>,
     pub successor_id: Option<String>,
+    pub hosted_at: Option<String>,
+    pub no_processor_reason: Option<String>,
 }
 
 impl SystemRow {
@@ -94,6 +96,8 @@ impl SystemRow {
             archive_notified_on: s.archive_notified_on,
             contract_notice_on: s.contract_notice_on,
             successor_id: s.successor_id.map(|x| x.to_string()),
+            hosted_at: s.hosted_at.map(|h| h.as_str().to_owned()),
+            no_processor_reason: s.no_processor_reason.clone(),
         }
     }
 
@@ -107,6 +111,8 @@ impl SystemRow {
             description: self.description,
             vendor: self.vendor,
             hosting: self.hosting,
+            hosted_at: parse_opt("systems.hosted_at", self.hosted_at.as_deref())?,
+            no_processor_reason: self.no_processor_reason,
             business_processes: from_json("systems.business_processes", &self.business_processes)?,
             data_formats: from_json("systems.data_formats", &self.data_formats)?,
             processes_personal_data: self.processes_personal_data,
@@ -263,6 +269,13 @@ pub(crate) fn owned_by(conn: &mut AnyConnection, owner: PersonId) -> Result<Vec<
         .order((s::name.asc(), s::id.asc()))
         .select((s::id, s::name))
         .load(conn)?)
+}
+
+/// The systems any of `owners` owns, retired or not.
+pub(crate) fn ids_owned_by_any(conn: &mut AnyConnection, owners: &[PersonId]) -> Result<Vec<SystemId>, StoreError> {
+    let keys: Vec<String> = owners.iter().map(ToString::to_string).collect();
+    let found: Vec<String> = s::systems.filter(s::owner_id.eq_any(keys)).order(s::id).select(s::id).load(conn)?;
+    found.iter().map(|id| parse("systems.id", id)).collect()
 }
 
 /// The ids of every system, by name.

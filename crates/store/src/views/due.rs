@@ -25,9 +25,9 @@ pub struct DueDuty {
     pub system: Arc<DueSystem>,
     /// The duty.
     pub kind: ObligationKind,
-    /// For `processor_supervision`: the agreement.
+    /// For `processor_supervision` and `agreement_expiry`: the agreement.
     pub subject: String,
-    /// What the subject is called: the processor of the agreement.
+    /// What the subject is called: the processor of the agreement; the measure, in short.
     pub subject_name: Option<String>,
     /// When it is due.
     pub due_on: NaiveDate,
@@ -41,6 +41,16 @@ pub struct DueDuty {
     pub early: Option<DueEarly>,
     /// Its interval in months (`None` for the one-off duty).
     pub interval_months: Option<u32>,
+}
+
+/// A measure as a reminder names it: its first line, at most 120 characters.
+fn measure_title(measure: &str) -> String {
+    let line = measure.lines().next().unwrap_or_default().trim();
+    if line.chars().count() > 120 {
+        format!("{}…", line.chars().take(119).collect::<String>())
+    } else {
+        line.to_owned()
+    }
 }
 
 /// What a reminder tells of a system.
@@ -191,13 +201,19 @@ impl Store {
     /// particular (beside it, on a second connection), and the people (in batches of a few
     /// thousand). The cost follows the due items, not the register, and no system is read
     /// whole; the domain's rule picks the assignee.
-    pub fn due_duties(&self, until: NaiveDate) -> Result<Vec<DueDuty>, StoreError> {
+    /// Duties of the kinds in `farther` are read up to the latest day there instead (an
+    /// expiring agreement is told 90 days ahead).
+    pub fn due_duties(
+        &self,
+        until: NaiveDate,
+        farther: &[(ObligationKind, NaiveDate)],
+    ) -> Result<Vec<DueDuty>, StoreError> {
         // The delegates are read on a second connection while the due rows are read: the two
         // queries do not depend on each other. (Two reads one after the other, not nested, so
         // a pool of one connection serves them in turn.)
         let (rows, delegates) = std::thread::scope(|scope| {
             let delegates = scope.spawn(|| self.read(|conn| systems::delegates_of_unassigned_due(conn, until)));
-            let rows = self.read(|conn| obligations::due(conn, until));
+            let rows = self.read(|conn| obligations::due(conn, until, farther));
             let delegates =
                 delegates.join().unwrap_or_else(|_| Err(StoreError::internal("reading the delegates failed")));
             Ok::<_, StoreError>((rows?, delegates?))
@@ -206,14 +222,17 @@ impl Store {
         // Each system once, shared by its due duties.
         let mut systems_by_id: HashMap<&str, (Arc<DueSystem>, Option<PersonId>)> = HashMap::new();
         let mut assignees = Vec::with_capacity(rows.len());
-        for (system_id, _, _, assignee, _, name, owner, _) in &rows {
+        for (system_id, kind, _, assignee, _, name, owner, (.., responsible)) in &rows {
             if !systems_by_id.contains_key(system_id.as_str()) {
                 let system = DueSystem { id: parse("obligations.system_id", system_id)?, name: name.clone() };
                 let owner = person_id("systems.owner_id", owner.as_deref())?;
                 systems_by_id.insert(system_id, (Arc::new(system), owner));
             }
             let owner = systems_by_id[system_id.as_str()].1;
-            let assignee = match person_id("obligations.assignee_id", assignee.as_deref())? {
+            // A measure goes to the person responsible for it, unless the duty was assigned.
+            let responsible = person_id("risk_measures.responsible_id", responsible.as_deref())?
+                .filter(|_| kind == ObligationKind::RiskMeasure.as_str());
+            let assignee = match person_id("obligations.assignee_id", assignee.as_deref())?.or(responsible) {
                 Some(explicit) => Some(explicit),
                 None => default_assignee_among(delegates.get(system_id).map_or(&[], Vec::as_slice), owner),
             };
@@ -231,7 +250,7 @@ impl Store {
         };
         let mut out = Vec::with_capacity(rows.len());
         for (
-            (system_id, kind, subject, _, due, _, _, (interval, last_done, appeared, state, subject_name)),
+            (system_id, kind, subject, _, due, _, _, (interval, last_done, appeared, state, processor, measure, _)),
             assignee_id,
         ) in rows.iter().zip(assignees)
         {
@@ -247,7 +266,7 @@ impl Store {
                 early,
                 interval_months: interval,
                 subject: subject.clone(),
-                subject_name: subject_name.clone(),
+                subject_name: processor.clone().or_else(|| measure.as_deref().map(measure_title)),
                 due_on,
                 owner: owner_id.map(party).transpose()?,
                 assignee: assignee_id.map(party).transpose()?,

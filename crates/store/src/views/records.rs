@@ -6,10 +6,11 @@ use systemejer_domain::gdpr::ProcessingAgreement;
 use systemejer_domain::lifecycle::{Refusal, TransitionRequest, Unmet};
 use systemejer_domain::obligations::{Completion, Obligation, ObligationKind};
 use systemejer_domain::records::Recorded;
+use systemejer_domain::risk::RiskMeasure;
 use systemejer_domain::{PersonId, RecordId, SystemId};
 
 use crate::tables::documents::{self, RecordKind};
-use crate::tables::{agreements, exit_steps, obligations, systems};
+use crate::tables::{agreements, exit_steps, obligations, risk_measures, systems};
 use crate::{Store, StoreError, duties, facts};
 
 impl Store {
@@ -37,6 +38,38 @@ impl Store {
         })
     }
 
+    /// One agreement of a system.
+    pub fn get_agreement(&self, system: SystemId, id: RecordId) -> Result<ProcessingAgreement, StoreError> {
+        self.list_agreements(system)?
+            .into_iter()
+            .find(|a| a.id == id)
+            .ok_or_else(|| StoreError::NotFound { entity: "processing agreement", id: id.to_string() })
+    }
+
+    /// The measures of a system's risk assessments, by their day; of one assessment only when
+    /// `assessment` is given.
+    pub fn list_risk_measures(
+        &self,
+        system: SystemId,
+        assessment: Option<RecordId>,
+    ) -> Result<Vec<RiskMeasure>, StoreError> {
+        self.read(|conn| {
+            systems::get(conn, system)?;
+            let mut all =
+                risk_measures::of_systems(conn, &[system.to_string()])?.remove(&system.to_string()).unwrap_or_default();
+            all.retain(|m| assessment.is_none_or(|a| m.risk_assessment_id == a));
+            Ok(all)
+        })
+    }
+
+    /// One measure of a system.
+    pub fn get_risk_measure(&self, system: SystemId, id: RecordId) -> Result<RiskMeasure, StoreError> {
+        self.list_risk_measures(system, None)?
+            .into_iter()
+            .find(|m| m.id == id)
+            .ok_or_else(|| StoreError::NotFound { entity: "risk measure", id: id.to_string() })
+    }
+
     /// The exit checklist of a system (empty until it is being shut down).
     pub fn exit_checklist(&self, system: SystemId) -> Result<Vec<ExitStep>, StoreError> {
         self.read(|conn| {
@@ -54,8 +87,10 @@ impl Store {
         let today = self.today();
         self.read(|conn| {
             let found = systems::get(conn, system)?;
-            let stored = obligations::of_systems(conn, &[system.to_string()])?.remove(&system.to_string());
-            Ok(duties::shown(&found, &stored.unwrap_or_default(), today))
+            let key = system.to_string();
+            let stored = obligations::of_systems(conn, std::slice::from_ref(&key))?.remove(&key);
+            let measures = risk_measures::of_systems(conn, std::slice::from_ref(&key))?.remove(&key);
+            Ok(duties::shown(&found, &stored.unwrap_or_default(), &measures.unwrap_or_default(), today))
         })
     }
 
@@ -79,9 +114,8 @@ impl Store {
         let today = self.today();
         self.read(|conn| {
             let facts = facts::load(conn, id)?;
-            let owner = facts::owner(conn, &facts.system)?;
-            let flagged = systemejer_domain::lifecycle::owner_ineligible(&facts.system, owner);
-            match facts.evaluate(owner, request, by, today) {
+            let flagged = systemejer_domain::lifecycle::owner_ineligible(&facts.system, facts.owner);
+            match facts.evaluate(request, by, today) {
                 Ok(_) => Ok((Vec::new(), flagged)),
                 Err(Refusal::Unmet(unmet)) => Ok((unmet, flagged)),
                 Err(refusal @ Refusal::NotAllowed { .. }) => Err(StoreError::Refused(refusal)),

@@ -6,13 +6,16 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 use serde::de::DeserializeOwned;
 use systemejer_domain::exit::{ExitStep, ExitStepKind};
-use systemejer_domain::gdpr::{ProcessingAgreement, ProcessingRecord};
+use systemejer_domain::gdpr::{CountryCode, ProcessingAgreement, ProcessingRecord};
 use systemejer_domain::incidents::Incident;
 use systemejer_domain::obligations::{ObligationKind, ObligationStatus, Scheduled};
 use systemejer_domain::org::{UnitScope, unit_and_below};
 use systemejer_domain::records::{Recorded, SystemRecords};
 use systemejer_domain::reports::{ComplianceReport, ComplianceRow, ProcessingRecordRow, ReportSource, compliance_row};
-use systemejer_domain::{EntityType, LifecycleState, OrgUnitId, OwnerCandidate, Person, PersonId, System, SystemId};
+use systemejer_domain::risk::RiskMeasure;
+use systemejer_domain::{
+    EntityType, LifecycleState, OrgUnitId, OwnerCandidate, Person, PersonId, ProcessorId, System, SystemId,
+};
 
 use crate::facts::{self, Facts};
 use crate::sql::{from_json, parse};
@@ -126,23 +129,34 @@ impl Store {
                 .map(|system| {
                     let recorded = records.remove(&system.id.to_string()).unwrap_or_default();
                     let owner = system.owner_id.and_then(|o| owners.get(&o));
-                    let processors = recorded
-                        .agreements
-                        .iter()
-                        .map(|a| names.get(&a.processor_id.to_string()).cloned().unwrap_or_default())
-                        .collect();
-                    processing_row(system, owner, &recorded, processors)
+                    processing_row(system, owner, &recorded, &names)
                 })
                 .collect())
         })
     }
 }
 
+/// The transfers outside the EU/EEA that the system's agreements make (by the processor or a
+/// sub-processor), each as `who (country): basis`, where a missing basis says so.
+fn agreement_transfers<'a>(
+    facts: &'a SystemRecords,
+    names: &'a HashMap<String, String>,
+) -> impl Iterator<Item = String> + 'a {
+    facts.agreements.iter().filter(|a| !a.is_terminated()).flat_map(move |a| {
+        let processor = names.get(&a.processor_id.to_string()).cloned().unwrap_or_else(|| a.processor_id.to_string());
+        a.third_country_transfers(facts.processor_countries.get(&a.processor_id)).into_iter().map(move |t| {
+            let who = t.recipient.map_or_else(|| processor.clone(), |sub| format!("{sub} (for {processor})"));
+            let basis = t.basis.map_or("transfer basis missing", |b| b.as_str());
+            format!("{who} ({}): {basis}", String::from(t.country))
+        })
+    })
+}
+
 fn processing_row(
     system: &System,
     owner: Option<&Person>,
     facts: &SystemRecords,
-    processors: Vec<String>,
+    processor_names: &HashMap<String, String>,
 ) -> ProcessingRecordRow {
     let record: Option<&ProcessingRecord> = facts.processing_record.as_ref().map(|r| &r.record);
     let names = |list: &[systemejer_domain::Name]| list.iter().map(|n| n.as_str().to_owned()).collect::<Vec<_>>();
@@ -159,15 +173,23 @@ fn processing_row(
         sensitive_data: system.processes_sensitive_data,
         cpr_numbers: system.processes_cpr_numbers,
         recipients: record.map(|r| names(&r.recipients)).unwrap_or_default(),
-        processors,
+        processors: facts
+            .agreements
+            .iter()
+            .filter(|a| !a.is_terminated())
+            .map(|a| processor_names.get(&a.processor_id.to_string()).cloned().unwrap_or_default())
+            .collect(),
         third_country_transfers: record
             .map(|r| {
                 r.third_country_transfers
                     .iter()
                     .map(|t| format!("{}: {}", String::from(t.country.clone()), t.safeguard.as_str()))
-                    .collect()
+                    .collect::<Vec<_>>()
             })
-            .unwrap_or_default(),
+            .unwrap_or_default()
+            .into_iter()
+            .chain(agreement_transfers(facts, processor_names))
+            .collect(),
         retention_periods: facts
             .retention_rules
             .iter()
@@ -279,6 +301,13 @@ impl Snapshot {
     }
 }
 
+/// What the compliance report needs of a processor as the audit log kept it.
+#[derive(serde::Deserialize)]
+struct ProcessorCountry {
+    id: ProcessorId,
+    country: CountryCode,
+}
+
 fn past_report(
     conn: &mut AnyConnection,
     filter: &ComplianceFilter,
@@ -293,6 +322,13 @@ fn past_report(
     let mut agreements: HashMap<SystemId, Vec<ProcessingAgreement>> = HashMap::new();
     for (_, agreement) in snap.all::<ProcessingAgreement>(EntityType::ProcessingAgreement)? {
         agreements.entry(agreement.system_id).or_default().push(agreement);
+    }
+    // A processor's country as it stood then (the audit keeps the whole processor).
+    let countries: HashMap<ProcessorId, CountryCode> =
+        snap.all::<ProcessorCountry>(EntityType::Processor)?.into_iter().map(|(_, p)| (p.id, p.country)).collect();
+    let mut measures: HashMap<SystemId, Vec<RiskMeasure>> = HashMap::new();
+    for (_, measure) in snap.all::<RiskMeasure>(EntityType::RiskMeasure)? {
+        measures.entry(measure.system_id).or_default().push(measure);
     }
     let mut steps: HashMap<SystemId, HashMap<ExitStepKind, ExitStep>> = HashMap::new();
     for (key, step) in snap.all::<ExitStep>(EntityType::ExitStep)? {
@@ -334,8 +370,17 @@ fn past_report(
     for system in systems {
         let id = system.id;
         let mut facts = Facts::new(system);
+        facts.owner = owner_of(&facts.system, &people);
         facts.records = records.remove(&id).unwrap_or_default();
         facts.records.agreements = agreements.remove(&id).unwrap_or_default();
+        facts.records.processor_countries = facts
+            .records
+            .agreements
+            .iter()
+            .filter_map(|a| Some((a.processor_id, countries.get(&a.processor_id)?.clone())))
+            .collect();
+        facts.records.risk_measures = measures.remove(&id).unwrap_or_default();
+        facts.records.risk_measures.sort_by_key(|m| (m.due_on, m.created_at, m.id));
         facts.records.exit_steps = match facts.system.lifecycle_state {
             LifecycleState::Decommissioning | LifecycleState::Retired => {
                 let done = steps.remove(&id).unwrap_or_default();
@@ -370,8 +415,7 @@ fn past_report(
             })
             .collect();
         let scheduled = duties::derive(&facts, on);
-        let row =
-            compliance_row(&facts.system, owner_of(&facts.system, &people), &facts.records, &scheduled, breaches, day);
+        let row = compliance_row(&facts.system, facts.owner, &facts.records, &scheduled, breaches, day);
         if filter.keeps_row(&row) {
             rows.push(row);
         }

@@ -1,0 +1,102 @@
+//! `/systems/{id}/processing-agreements/{rid}`: one data processing agreement, changed (a
+//! renewal, the sub-processors, a transfer basis) and terminated. Registering and listing them
+//! is with the system's other records.
+
+use actix_web::{get, patch, post, web};
+use systemejer_domain::gdpr::{AgreementTermination, ProcessingAgreement, ProcessingAgreementChanges};
+use systemejer_domain::{RecordId, SystemId};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::caller::Caller;
+use crate::error::ApiError;
+use crate::extract::Body;
+use crate::respond::{blocking, editable_system};
+use crate::state::AppState;
+
+pub(super) fn register(cfg: &mut ServiceConfig) {
+    cfg.service(get_processing_agreement).service(update_processing_agreement).service(terminate_processing_agreement);
+}
+
+/// One processing agreement
+#[utoipa::path(
+    tag = "gdpr",
+    params(("id" = SystemId, Path, description = "The system's id"), ("rid" = RecordId, Path, description = "The agreement's id")),
+    responses((status = 200, description = "The agreement", body = ProcessingAgreement), (status = 404, response = crate::openapi::NotFound)),
+    security(("bearer" = []))
+)]
+#[get("/systems/{id}/processing-agreements/{rid}")]
+async fn get_processing_agreement(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(SystemId, RecordId)>,
+) -> Result<web::Json<ProcessingAgreement>, ApiError> {
+    caller.require_reader()?;
+    let (id, rid) = path.into_inner();
+    Ok(web::Json(blocking(&state, move |s| s.get_agreement(id, rid)).await?))
+}
+
+/// Change a processing agreement
+///
+/// Renew it (a new `expires_on`: its `agreement_expiry` duty moves with it), record its
+/// signing, its sub-processors or the transfer basis for a processor outside the EU/EEA. Fields
+/// left out keep their value. A terminated agreement no longer changes (409
+/// `agreement_terminated`).
+#[utoipa::path(
+    tag = "gdpr",
+    params(("id" = SystemId, Path, description = "The system's id"), ("rid" = RecordId, Path, description = "The agreement's id")),
+    request_body = ProcessingAgreementChanges,
+    responses(
+        (status = 200, description = "The agreement as changed", body = ProcessingAgreement),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/systems/{id}/processing-agreements/{rid}")]
+async fn update_processing_agreement(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(SystemId, RecordId)>,
+    body: Body<ProcessingAgreementChanges>,
+) -> Result<web::Json<ProcessingAgreement>, ApiError> {
+    let (id, rid) = path.into_inner();
+    editable_system(&state, &caller, id).await?;
+    let actor = caller.actor;
+    Ok(web::Json(blocking(&state, move |s| s.update_agreement(id, rid, &body.0, &actor)).await?))
+}
+
+/// Terminate a processing agreement (*opsigelse*)
+///
+/// It stays in force to `terminated_on` (which may lie ahead: notice given), then no longer
+/// counts; it is supervised no more, and its expiry is no longer a duty. It is kept as history.
+#[utoipa::path(
+    tag = "gdpr",
+    params(("id" = SystemId, Path, description = "The system's id"), ("rid" = RecordId, Path, description = "The agreement's id")),
+    request_body = AgreementTermination,
+    responses(
+        (status = 200, description = "The agreement, terminated", body = ProcessingAgreement),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::Conflict),
+        (status = 413, response = crate::openapi::PayloadTooLarge),
+        (status = 415, response = crate::openapi::UnsupportedMediaType),
+        (status = 422, response = crate::openapi::Unprocessable),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/systems/{id}/processing-agreements/{rid}/termination")]
+async fn terminate_processing_agreement(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(SystemId, RecordId)>,
+    body: Body<AgreementTermination>,
+) -> Result<web::Json<ProcessingAgreement>, ApiError> {
+    let (id, rid) = path.into_inner();
+    editable_system(&state, &caller, id).await?;
+    let actor = caller.actor;
+    Ok(web::Json(blocking(&state, move |s| s.terminate_agreement(id, rid, &body.0, &actor)).await?))
+}
