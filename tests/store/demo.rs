@@ -32,6 +32,16 @@ fn loads_whole_and_agrees_with_its_audit_log(backend: Backend) {
     assert!(duties.ok > 0 && duties.due_soon > 0 && duties.overdue > 0, "{duties:?}");
     assert!(duties.overdue < duties.ok, "most duties are kept: {duties:?}");
     assert_eq!(live.totals.open_breaches, 2);
+    // What the DPO and the coordinator look for shows up: a transfer abroad without its basis,
+    // risk measures open and overdue, an owner who left, agreements that run out.
+    assert!(live.totals.transfer_basis_missing >= 1, "{:?}", live.totals);
+    assert!(live.totals.risk_measures.open > live.totals.risk_measures.overdue, "{:?}", live.totals);
+    assert!(live.totals.risk_measures.overdue >= 1, "{:?}", live.totals);
+    assert!(live.totals.owner_ineligible >= 1, "{:?}", live.totals);
+    let kinds: Vec<_> = live.systems.iter().flat_map(|r| r.obligations.iter().map(|d| d.kind.as_str())).collect();
+    for kind in ["agreement_expiry", "risk_measure", "owner_handover"] {
+        assert!(kinds.contains(&kind), "the demo has a {kind} duty");
+    }
     // Every row the bulk load wrote has its audit event: the overview rebuilt from the audit
     // log for today is the live one.
     let rebuilt = store.compliance_report_rebuilt(&filter, store.today()).unwrap();
