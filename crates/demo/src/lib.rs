@@ -651,7 +651,8 @@ impl Generator {
                 // Now and then the cloud service abroad, under the Commission's standard clauses.
                 let processor = self.abroad.filter(|_| number % 10 == 3).unwrap_or(drawn);
                 // Some agreements run out within the next months: their expiry is a duty.
-                let expires = (number.is_multiple_of(6)).then(|| self.today + Days::new(10 + (number as u64 * 13) % 150));
+                let expires =
+                    (number.is_multiple_of(6)).then(|| self.today + Days::new(10 + (number as u64 * 13) % 150));
                 let mut agreement = self.agreement(id, processor, decided, expires);
                 if Some(processor) == self.abroad {
                     agreement.transfer_basis = Some(TransferBasis::StandardContractualClauses);

@@ -11,6 +11,7 @@
 mod macros;
 
 pub mod advice;
+pub mod calendar;
 pub mod danish;
 pub mod exit;
 pub mod gdpr;
