@@ -213,14 +213,6 @@ fn expected(op: &str, method: &Method, nth: usize) -> u16 {
         "add_processing_agreement" => 409,
         // The processor is still named by that agreement.
         "delete_processor" => 409,
-        // The first allowed caller ends it; for the next it has ended.
-        "terminate_processing_agreement" => {
-            if nth == 0 {
-                200
-            } else {
-                409
-            }
-        }
         // The first allowed caller deletes it; for the next it is gone.
         _ if *method == Method::DELETE => {
             if nth == 0 {

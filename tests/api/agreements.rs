@@ -106,6 +106,18 @@ async fn a_system_others_run_needs_its_processor_and_each_transfer_its_basis(app
     let flagged = &row(&report, &sys)["transfer_basis_missing"];
     assert_eq!(flagged.as_array().unwrap().len(), 1, "{flagged}");
     assert_eq!(flagged[0]["subject"], format!("{cloud}/Analytics LLC"));
+    assert_eq!(flagged[0]["subject_name"], "Analytics LLC");
+    let danish = app
+        .call_with_headers(
+            reqwest::Method::GET,
+            "/api/v1/reports/compliance?lifecycle_state=in_use",
+            &admin,
+            &[("accept-language", "da")],
+            None,
+        )
+        .await;
+    let said = row(&danish.ok(200).clone(), &sys)["transfer_basis_missing"][0]["message"].as_str().unwrap().to_owned();
+    assert!(said.starts_with("Underdatabehandleren Analytics LLC behandler data i et land uden for EU/EØS"), "{said}");
     let dpo = app.token("dpo@randers.dk", &[systemejer_api::Role::Dpo]);
     let record = app.get("/api/v1/reports/processing-records", &dpo).await.ok(200).clone();
     let ours = record["systems"]
@@ -122,15 +134,16 @@ async fn a_system_others_run_needs_its_processor_and_each_transfer_its_basis(app
     assert_eq!(
         transfers,
         [
-            "Northwind Cloud Inc. (US): standard_contractual_clauses",
-            "Northwind Support Pvt. Ltd. (for Northwind Cloud Inc.) (IN): standard_contractual_clauses",
-            "Analytics LLC (for Northwind Cloud Inc.) (US): transfer basis missing",
+            "Northwind Cloud Inc. (US): standardkontraktbestemmelser",
+            "Northwind Support Pvt. Ltd. (underdatabehandler for Northwind Cloud Inc.) (IN): standardkontraktbestemmelser",
+            "Analytics LLC (underdatabehandler for Northwind Cloud Inc.) (US): overførselsgrundlag mangler",
         ]
     );
     let (status, _, csv) = app.get_bytes("/api/v1/reports/processing-records.csv", &dpo).await;
     assert_eq!(status, 200);
+    let csv = String::from_utf8_lossy(&csv).into_owned();
     assert!(
-        String::from_utf8_lossy(&csv).contains("Analytics LLC (for Northwind Cloud Inc.) (US): transfer basis missing")
+        csv.contains("Analytics LLC (underdatabehandler for Northwind Cloud Inc.) (US): overførselsgrundlag mangler")
     );
 
     // The alternative to a processor: the documented decision that none is involved.
@@ -188,6 +201,8 @@ async fn an_agreement_is_renewed_or_terminated_and_its_expiry_is_a_duty(app: Tes
         )
         .await;
     assert_eq!(refused.problem(422)["errors"][0]["rule"], "done_by_update");
+    let said = refused.problem(422)["errors"][0]["message"].as_str().unwrap().to_owned();
+    assert!(said.contains("renewing the agreement"), "{said}");
 
     // Renewed: the duty moves with the new expiry date. Read back the same.
     let renewed = app.patch(&path, &owner, json!({"expires_on": day(400)})).await.ok(200).clone();
@@ -202,6 +217,9 @@ async fn an_agreement_is_renewed_or_terminated_and_its_expiry_is_a_duty(app: Tes
     let early =
         app.post(&format!("{path}/termination"), &owner, json!({"terminated_on": day(-400), "reason": "x"})).await;
     assert_eq!(early.problem(422)["errors"][0]["field"], "terminated_on");
+    let late =
+        app.post(&format!("{path}/termination"), &owner, json!({"terminated_on": day(401), "reason": "x"})).await;
+    assert_eq!(late.problem(422)["errors"][0]["rule"], "not_after_expiry");
     assert_eq!(app.get(&path, &owner).await.ok(200).clone(), renewed);
 
     // Terminated: no longer supervised, its expiry no longer a duty; kept as history.
@@ -219,8 +237,35 @@ async fn an_agreement_is_renewed_or_terminated_and_its_expiry_is_a_duty(app: Tes
     assert!(duty(&list, "agreement_expiry").is_none() && duty(&list, "processor_supervision").is_none(), "{list}");
     let again = app.patch(&path, &owner, json!({"expires_on": day(500)})).await;
     assert_eq!(again.problem(409)["code"], "agreement_terminated");
-    let twice = app.post(&format!("{path}/termination"), &owner, json!({"terminated_on": day(0), "reason": "x"})).await;
-    assert_eq!(twice.problem(409)["code"], "agreement_terminated");
+    // Terminating again corrects the reason; a stale If-Match is refused.
+    let version = ended["version"].as_i64().unwrap();
+    let termination = format!("{path}/termination");
+    let tag = format!("\"v{version}\"");
+    let corrected = app
+        .call_with_headers(
+            reqwest::Method::POST,
+            &termination,
+            &owner,
+            &[("if-match", &tag)],
+            Some(json!({"terminated_on": day(0), "reason": "Kommunen driver nu selv systemet"})),
+        )
+        .await;
+    assert_eq!(corrected.ok(200)["termination_reason"], "Kommunen driver nu selv systemet");
+    let stale = app
+        .call_with_headers(
+            reqwest::Method::POST,
+            &termination,
+            &owner,
+            &[("if-match", &tag)],
+            Some(json!({"terminated_on": day(0), "reason": "x"})),
+        )
+        .await;
+    stale.problem(412);
+    // Its successor with the same processor is registered beside it; the ended one is history.
+    let new_one = json!({"processor_id": vendor, "signed_on": day(0), "supervision_method": "isae_3402"});
+    app.post(&format!("{sys}/processing-agreements"), &owner, new_one.clone()).await.ok(201);
+    let twice = app.post(&format!("{sys}/processing-agreements"), &owner, new_one).await;
+    assert_eq!(twice.problem(409)["code"], "agreement_exists", "one in force per processor");
     let listed = app.get(&format!("{sys}/processing-agreements"), &owner).await.ok(200).clone();
-    assert_eq!(listed["items"].as_array().unwrap().len(), 1, "kept as history");
+    assert_eq!(listed["items"].as_array().unwrap().len(), 2, "the ended one kept as history");
 }

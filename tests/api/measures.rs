@@ -85,6 +85,8 @@ async fn an_approved_assessment_lists_its_measures_until_they_are_done(app: Test
         )
         .await;
     assert_eq!(refused.problem(422)["errors"][0]["rule"], "done_by_update");
+    let said = refused.problem(422)["errors"][0]["message"].as_str().unwrap().to_owned();
+    assert!(said.contains("recording the measure implemented"), "each duty says how it is done: {said}");
 
     // Implemented needs its day; a stale If-Match is refused; then it is done.
     let path = format!("{sys}/risk-measures/{mid}");

@@ -753,6 +753,27 @@ async fn a_risk_measure_is_reminded_to_whoever_is_responsible(app: TestApp) {
     let text = MessageParser::default().parse(&mail.data).unwrap().body_text(0).unwrap().into_owned();
     assert!(text.contains("Risikoforanstaltning: Tofaktorlogin for administratorer"), "{text}");
     assert!(text.contains("gennemført, eller den er fravalgt med en begrundelse"), "{text}");
+    assert!(text.contains("Du er ansvarlig for foranstaltningen; systemejer er Owner."), "{text}");
+
+    // She records it from the mail, without an account: the measure is implemented, its duty ends.
+    let at = text.find("Tofaktorlogin").unwrap();
+    let recorded_at = text[at..].lines().find(|l| l.trim_start().starts_with("Registrér opgaven her: ")).unwrap();
+    let link = recorded_at.trim_start().trim_start_matches("Registrér opgaven her: ").to_owned();
+    let visitor = systemejer_e2e::visitor::Visitor::new(&app.base);
+    let page = visitor.open(&link).await;
+    assert_eq!(page.status, reqwest::StatusCode::OK, "{}", page.html);
+    let action = page.url.trim_start_matches(&app.base).to_owned();
+    let csrf = page.field_after(&format!("action=\"{action}\""), "csrf").unwrap();
+    let future = (today() + Duration::days(3)).to_string();
+    let wrong = visitor.post(&action, &[("csrf", &csrf), ("done_on", &future)]).await;
+    assert_eq!(wrong.status, reqwest::StatusCode::UNPROCESSABLE_ENTITY, "{}", wrong.html);
+    let done = visitor.post(&action, &[("csrf", &csrf), ("done_on", &today().to_string())]).await;
+    assert!(done.html.contains("Foranstaltningen er registreret"), "{}", done.html);
+    let measures = app.get(&format!("{sys}/risk-measures"), &owner).await.ok(200).clone();
+    assert_eq!(measures["items"][0]["status"], "implemented");
+    assert_eq!(measures["items"][0]["implemented_on"], today().to_string().as_str());
+    let duties = app.get(&format!("{sys}/obligations"), &owner).await.ok(200).clone();
+    assert!(!duties.to_string().contains("risk_measure"), "{duties}");
 }
 
 /// An owner who leaves leaves a handover: the coordinator and the owner's manager are told the
@@ -788,7 +809,14 @@ async fn a_system_whose_owner_left_is_reminded_until_handed_over(app: TestApp) {
     let mut to: Vec<&str> = told.iter().map(|(to, _)| to.as_str()).collect();
     to.sort_unstable();
     assert_eq!(to, ["dorte@randers.dk", "isk@randers.dk"], "{told:?}");
-    assert!(told.iter().all(|(_, text)| text.contains("skal overdrages til en ny systemejer")), "{told:?}");
+    assert!(
+        told.iter().all(|(_, text)| text.contains(
+            "ikke længere aktiv i registret: find en ny systemejer, og bed en \
+                                                   administrator om at overdrage systemet"
+        )),
+        "{told:?}"
+    );
+    assert!(told.iter().all(|(_, text)| text.contains("Til orientering")), "{told:?}");
     // A week later, still not handed over: told again.
     w.run_once(today() + Duration::days(7), Utc::now()).await.unwrap();
     assert_eq!(handover_mails(&smtp).len(), 4);

@@ -125,7 +125,10 @@ fn in_danish(p: &mut Map<String, Value>) {
         unmet_count = unmet.len();
         for u in unmet.iter_mut().filter_map(Value::as_object_mut) {
             let (code, field, subject) = (text(u, "code"), u.get("field"), u.get("subject"));
-            if let Some(words) = danish::gate(&code, field.and_then(Value::as_str), subject.and_then(Value::as_str)) {
+            let name = u.get("subject_name").and_then(Value::as_str);
+            if let Some(words) =
+                danish::gate(&code, field.and_then(Value::as_str), subject.and_then(Value::as_str), name)
+            {
                 u.insert("message".into(), words.into());
             }
         }

@@ -768,6 +768,7 @@ impl Generator {
             sub_processors: Vec::new(),
             terminated_on: None,
             termination_reason: None,
+            version: 1,
             created_at: self.at(signed_on, 11),
         }
     }

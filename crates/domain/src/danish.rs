@@ -13,13 +13,15 @@ use crate::values::Violation;
 
 /// What a lifecycle gate found unmet, in Danish.
 pub fn unmet(u: &Unmet) -> String {
-    gate(u.code, u.field, u.subject.as_deref()).unwrap_or_else(|| u.message.clone())
+    gate(u.code, u.field, u.subject.as_deref(), u.subject_name.as_deref()).unwrap_or_else(|| u.message.clone())
 }
 
-/// The Danish sentence of the gate `code` (on `field`, about `subject`), where it has one.
-pub fn gate(code: &str, field: Option<&str>, subject: Option<&str>) -> Option<String> {
+/// The Danish sentence of the gate `code` (on `field`, about `subject`, called `name`), where
+/// it has one.
+pub fn gate(code: &str, field: Option<&str>, subject: Option<&str>, name: Option<&str>) -> Option<String> {
     let field = field.unwrap_or_default();
     let subject = subject.unwrap_or_default();
+    let named = name.unwrap_or(subject);
     Some(match code {
         "owner_missing" => {
             "Systemet har ingen systemejer; ethvert system i drift skal have en ansvarlig systemejer.".into()
@@ -47,7 +49,7 @@ pub fn gate(code: &str, field: Option<&str>, subject: Option<&str>) -> Option<St
             "Systemejeren har ikke godkendt en risikovurdering set fra de registreredes side.".into()
         }
         "processing_agreement_not_in_force" => {
-            format!("Databehandleraftalen med databehandler {subject} er ikke underskrevet eller ikke i kraft.")
+            format!("Databehandleraftalen med databehandleren {named} er ikke underskrevet eller ikke i kraft.")
         }
         "processing_agreement_missing" => "Systemet drives af andre: registrér databehandleren med en underskrevet \
                                            aftale, der er i kraft, eller dokumentér i `no_processor_reason`, hvorfor \
@@ -55,8 +57,8 @@ pub fn gate(code: &str, field: Option<&str>, subject: Option<&str>) -> Option<St
             .into(),
         "transfer_basis_missing" => {
             let who = match subject.split_once('/') {
-                Some((_, name)) => format!("Underdatabehandleren {name}"),
-                None => format!("Databehandler {subject}"),
+                Some((_, sub)) => format!("Underdatabehandleren {}", name.unwrap_or(sub)),
+                None => format!("Databehandleren {named}"),
             };
             format!(
                 "{who} behandler data i et land uden for EU/EØS: registrér overførselsgrundlaget \
@@ -110,6 +112,12 @@ pub fn conflict(code: &str) -> Option<&'static str> {
     Some(match code {
         "agreement_exists" => "Systemet har allerede en databehandleraftale med denne databehandler.",
         "agreement_terminated" => "Aftalen er opsagt og kan ikke ændres længere.",
+        "has_measures" => {
+            "Risikovurderingen har foranstaltninger, der dokumenterer, hvad der blev besluttet: den kan ikke slettes."
+        }
+        "not_approved" => {
+            "Foranstaltninger knyttes til en risikovurdering, som systemejeren har godkendt: godkend den først."
+        }
         "already_approved" => "Dokumentet er allerede godkendt.",
         "already_recorded" => "Opgaven er allerede registreret som udført for denne periode.",
         "cvr_taken" => "En anden databehandler har allerede dette CVR-nummer.",
@@ -122,7 +130,10 @@ pub fn conflict(code: &str) -> Option<&'static str> {
              registrerer hvorfor."
         }
         "org_unit_in_use" => "Enheden bruges stadig af systemer, personer eller underenheder.",
-        "person_in_use" => "Personen er stadig systemejer eller systemforvalter for et system.",
+        "person_in_use" => {
+            "Personen er stadig systemejer eller systemforvalter for et system, leder for andre eller ansvarlig for en \
+             risikoforanstaltning."
+        }
         "processor_in_use" => "Databehandleren indgår stadig i en databehandleraftale.",
         "transition_not_allowed" => "Livscyklussen har ikke dette skift.",
         "stale" => "Ressourcen er ændret, siden du læste den: læs den igen, og send dens nye ETag i If-Match.",
@@ -178,8 +189,16 @@ fn rule(code: &str) -> Option<&'static str> {
             "opgaven udføres ved, at systemejeren godkender en ny vurdering, ikke ved at registrere den som udført"
         }
         "done_by_update" => {
-            "opgaven udføres ved at forny aftalen (ny udløbsdato) eller opsige den, ikke ved at registrere den som udført"
+            "opgaven udføres ved at opdatere det, den handler om (forny eller opsig aftalen, registrér \
+             foranstaltningen som gennemført eller fravalgt, eller overdrag systemet til en ny systemejer), ikke ved \
+             at registrere den som udført"
         }
+        "no_duplicates" => "står der to gange",
+        "recurring_only" => "kun en tilbagevendende opgave har et interval",
+        "not_after_expiry" => "kan ikke ligge efter aftalens udløb: den ophører alligevel da",
+        "implemented_only" => "kun en gennemført foranstaltning har en dato for gennemførelse",
+        "rejected_only" => "kun en fravalgt foranstaltning har en begrundelse for fravalget",
+        "active" => "personen er ikke længere aktiv",
         "third_country_only" => "et overførselsgrundlag angives kun for lande uden for EU/EØS",
         "not_after_done_on" => "den seneste opdatering kan ikke ligge efter datoen for udførelse",
         "archive_required" => "systemets data skal bevares: aflevering til arkivet er altid relevant",
@@ -269,6 +288,7 @@ mod tests {
             }],
             terminated_on: None,
             termination_reason: None,
+            version: 1,
             created_at: chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
         };
         let bare = SystemRecords {
@@ -327,6 +347,7 @@ mod tests {
             code: "exit_step_open",
             field: None,
             subject: Some("contract_terminated".into()),
+            subject_name: None,
             message: String::new(),
         };
         assert!(unmet(&step).contains("Kontrakten er opsagt"), "{}", unmet(&step));

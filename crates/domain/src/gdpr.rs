@@ -209,6 +209,19 @@ string_enum! {
     }
 }
 
+impl TransferBasis {
+    /// The basis in Danish, as the record of processing names it.
+    pub const fn title_da(self) -> &'static str {
+        match self {
+            TransferBasis::AdequacyDecision => "tilstrækkelighedsafgørelse",
+            TransferBasis::StandardContractualClauses => "standardkontraktbestemmelser",
+            TransferBasis::BindingCorporateRules => "bindende virksomhedsregler",
+            TransferBasis::CodeOfConductOrCertification => "adfærdskodeks eller certificering",
+            TransferBasis::Derogation => "undtagelse efter art. 49",
+        }
+    }
+}
+
 /// A sub-processor (*underdatabehandler*): a company the processor uses for the processing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -262,8 +275,15 @@ pub struct ProcessingAgreement {
     /// Why it was terminated.
     #[serde(default)]
     pub termination_reason: Option<String>,
+    /// Increases with every change; the basis of optimistic concurrency (`ETag`, `If-Match`).
+    #[serde(default = "first_version")]
+    pub version: i64,
     /// When it was registered.
     pub created_at: DateTime<Utc>,
+}
+
+const fn first_version() -> i64 {
+    1
 }
 
 /// A transfer to a country outside the EU/EEA through one agreement: by the processor, or by
@@ -361,6 +381,7 @@ impl NewProcessingAgreement {
             sub_processors: self.sub_processors,
             terminated_on: None,
             termination_reason: None,
+            version: 1,
             created_at: now,
         }
     }
@@ -385,6 +406,10 @@ impl ProcessingAgreement {
             out.push(Violation::new("sub_processors", "max_items", "at most 100 sub-processors"));
         }
         for (i, sub) in self.sub_processors.iter().enumerate() {
+            let twin = |o: &SubProcessor| o.name.as_str().to_lowercase() == sub.name.as_str().to_lowercase();
+            if self.sub_processors[..i].iter().any(twin) {
+                out.push(Violation::new(format!("sub_processors[{i}].name"), "no_duplicates", "is listed twice"));
+            }
             if sub.transfer_basis.is_some() && !sub.country.is_third_country() {
                 out.push(Violation::new(
                     format!("sub_processors[{i}].transfer_basis"),
@@ -461,7 +486,8 @@ impl ProcessingAgreementChanges {
     }
 }
 
-/// The termination of an agreement (*opsigelse*): its last day and why.
+/// The termination of an agreement (*opsigelse*): its last day and why. Terminating a
+/// terminated agreement again corrects the day or the reason.
 #[derive(Debug, Clone, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -479,6 +505,13 @@ impl AgreementTermination {
         let mut out = Vec::new();
         if agreement.signed_on.is_some_and(|s| self.terminated_on < s) {
             out.push(Violation::new("terminated_on", "after_signed_on", "cannot be before the agreement was signed"));
+        }
+        if agreement.expires_on.is_some_and(|e| self.terminated_on > e) {
+            out.push(Violation::new(
+                "terminated_on",
+                "not_after_expiry",
+                "cannot be after the agreement expires: it ends then anyway",
+            ));
         }
         out
     }
@@ -614,6 +647,7 @@ mod tests {
             sub_processors: vec![],
             terminated_on: None,
             termination_reason: None,
+            version: 1,
             created_at: DateTime::<Utc>::UNIX_EPOCH,
         };
         assert!(!a.is_in_force(day("2026-11-28")), "unsigned");
@@ -643,6 +677,7 @@ mod tests {
             sub_processors: vec![],
             terminated_on: None,
             termination_reason: None,
+            version: 1,
             created_at: DateTime::<Utc>::UNIX_EPOCH,
         };
         let country = |c: &str| CountryCode::parse(c).unwrap();

@@ -207,14 +207,6 @@ impl ObligationKind {
                 "This duty is done by renewing the agreement (a new expiry date) or terminating it in the register. \
                  The data protection officer gets a copy of the reminder."
             }
-            (ObligationKind::RiskMeasure, Da) => {
-                "Denne opgave løses ved at registrere foranstaltningen som gennemført, eller som fravalgt med en \
-                 begrundelse, i registret."
-            }
-            (ObligationKind::RiskMeasure, En) => {
-                "This duty is done by recording the measure as implemented, or as rejected with a reason, in the \
-                 register."
-            }
             (ObligationKind::OwnerHandover, Da) => {
                 "Denne opgave løses ved, at en administrator overdrager systemet til en ny systemejer i registret \
                  (overdragelse med begrundelse)."
@@ -846,11 +838,12 @@ impl NewCompletion {
             ));
         }
         if kind.done_by_update() {
-            out.push(Violation::new(
-                "kind",
-                "done_by_update",
-                format!("`{kind}` is done by renewing the agreement (a new expires_on) or terminating it, not by a completion"),
-            ));
+            let how = match kind {
+                ObligationKind::AgreementExpiry => "by renewing the agreement (a new expires_on) or terminating it",
+                ObligationKind::RiskMeasure => "by recording the measure implemented, or rejected with a reason",
+                _ => "by handing the system over to a new owner (POST /systems/{id}/owner-handover)",
+            };
+            out.push(Violation::new("kind", "done_by_update", format!("`{kind}` is done {how}, not by a completion")));
         }
         out
     }

@@ -166,6 +166,8 @@ pub struct SystemRecords {
     pub agreements: Vec<ProcessingAgreement>,
     /// Where each processor of those agreements is established.
     pub processor_countries: std::collections::HashMap<crate::ids::ProcessorId, crate::gdpr::CountryCode>,
+    /// What each processor of those agreements is called.
+    pub processor_names: std::collections::HashMap<crate::ids::ProcessorId, String>,
     /// The measures the system's risk assessments call for.
     pub risk_measures: Vec<crate::risk::RiskMeasure>,
     /// Retention rules.

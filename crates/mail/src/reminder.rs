@@ -56,6 +56,9 @@ pub struct Reminder {
     pub my_duties: Option<String>,
     /// Whom to write to with questions (the information security coordinator), if configured.
     pub contact: Option<String>,
+    /// Whether the reader follows these duties for others (the DPO's copy, a handover for the
+    /// coordinator or the owner's manager to see to) rather than doing them.
+    pub for_others: bool,
 }
 
 /// A rendered mail: what is stored in the outbox and sent.
@@ -93,6 +96,8 @@ struct View<'a> {
     contact: Option<&'a str>,
     /// Whether any item links to its page.
     pages: bool,
+    /// Whether the reader follows the duties for others.
+    others: bool,
 }
 
 #[derive(Template)]
@@ -159,6 +164,30 @@ pub fn when_text(lang: Lang, days_left: i64) -> String {
     }
 }
 
+/// The subject of duties the reader follows for others: for their information.
+fn subject_for_others(lang: Lang, items: &[ReminderItem]) -> String {
+    let overdue = items.iter().filter(|i| i.days_left < 0).count();
+    let n = items.len();
+    match lang {
+        Lang::Da => {
+            let tasks = if n == 1 { "1 opgave".to_owned() } else { format!("{n} opgaver") };
+            if overdue > 0 {
+                format!("Til orientering: {tasks} i systemejer-registret, {overdue} er overskredet")
+            } else {
+                format!("Til orientering: {tasks} i systemejer-registret forfalder snart")
+            }
+        }
+        Lang::En => {
+            let tasks = if n == 1 { "1 duty".to_owned() } else { format!("{n} duties") };
+            if overdue > 0 {
+                format!("For your information: {tasks} in the systemejer register, {overdue} overdue")
+            } else {
+                format!("For your information: {tasks} in the systemejer register due soon")
+            }
+        }
+    }
+}
+
 fn subject(lang: Lang, items: &[ReminderItem]) -> String {
     let overdue = items.iter().filter(|i| i.days_left < 0).count();
     let today = items.iter().filter(|i| i.days_left == 0).count();
@@ -215,7 +244,7 @@ pub fn render_reminder(reminder: &Reminder, now: DateTime<Utc>) -> Result<Render
             note: i.note.as_deref(),
         })
         .collect();
-    let subject = subject(lang, &items);
+    let subject = if reminder.for_others { subject_for_others(lang, &items) } else { subject(lang, &items) };
     let fail = |e: askama::Error| MailError::Render(e.to_string());
     let v = View {
         subject: &subject,
@@ -224,6 +253,7 @@ pub fn render_reminder(reminder: &Reminder, now: DateTime<Utc>) -> Result<Render
         my_duties: reminder.my_duties.as_deref(),
         contact: reminder.contact.as_deref(),
         pages: items.iter().any(|i| i.page),
+        others: reminder.for_others,
     };
     let (text, html) = match lang {
         Lang::Da => (DaText { v: &v }.render().map_err(fail)?, DaHtml { v: &v }.render().map_err(fail)?),
@@ -284,7 +314,7 @@ mod tests {
     }
 
     fn reminder(lang: Lang, items: Vec<ReminderItem>) -> Reminder {
-        Reminder { name: "Dorte".into(), lang, items, my_duties: None, contact: None }
+        Reminder { name: "Dorte".into(), lang, items, my_duties: None, contact: None, for_others: false }
     }
 
     #[test]

@@ -51,6 +51,7 @@ fn reminder(lang: Lang) -> Reminder {
         ],
         my_duties: Some("https://systemejer.randers.dk/l/mine".into()),
         contact: Some("isk@randers.dk".into()),
+        for_others: false,
     }
 }
 
@@ -283,6 +284,7 @@ fn an_expiring_agreement_copied_to_the_dpo_and_a_measure() {
         items: vec![expiry],
         my_duties: None,
         contact: Some("isk@randers.dk".into()),
+        for_others: true,
     };
     let out = render_reminder(&to_dpo, at("2026-12-02T06:00:00Z")).unwrap();
     insta::assert_snapshot!("agreement_expiry_dpo_da_subject", out.subject);
@@ -292,17 +294,18 @@ fn an_expiring_agreement_copied_to_the_dpo_and_a_measure() {
         "Risikoforanstaltning: Tofaktorlogin for administratorer",
         "2026-12-07",
         5,
-        "Du er systemforvalter; systemejer er Ole Olsen.",
+        "Du er ansvarlig for foranstaltningen; systemejer er Ole Olsen.",
         None,
     );
     measure.done_means = "Foranstaltningen er gennemført, eller den er fravalgt med en begrundelse.".into();
-    measure.by_approval = true;
+    measure.link = "https://systemejer.randers.dk/l/maaling".into();
     let to_responsible = Reminder {
         name: "Ulla IT".into(),
         lang: Lang::Da,
         items: vec![measure],
         my_duties: Some("https://systemejer.randers.dk/l/mine".into()),
         contact: Some("isk@randers.dk".into()),
+        for_others: false,
     };
     let out = render_reminder(&to_responsible, at("2026-12-02T06:00:00Z")).unwrap();
     insta::assert_snapshot!("risk_measure_da_text", out.text);
@@ -318,8 +321,8 @@ fn a_handover_told_to_the_owners_manager() {
         0,
         "Systemejeren har været Leo Larsen.",
         Some(
-            "Systemejeren er ikke længere aktiv eller ikke længere leder: systemet skal overdrages til en ny \
-             systemejer, og du får denne for at finde og indsætte den nye.",
+            "Systemejeren er ikke længere aktiv i registret: find en ny systemejer, og bed en administrator om at \
+             overdrage systemet til vedkommende (med begrundelse).",
         ),
     );
     due.page = false;
@@ -332,6 +335,7 @@ fn a_handover_told_to_the_owners_manager() {
         items: vec![due],
         my_duties: None,
         contact: Some("isk@randers.dk".into()),
+        for_others: true,
     };
     let out = render_reminder(&to_manager, at("2026-12-02T06:00:00Z")).unwrap();
     insta::assert_snapshot!("handover_due_manager_da_subject", out.subject);

@@ -190,6 +190,12 @@ pub async fn record(req: HttpRequest, pages: web::Data<Pages>, body: web::Bytes)
             Ok(duty) => duty,
             Err(r) => return Ok(refused(pages, &r, person.language)),
         };
+        if key.kind == ObligationKind::RiskMeasure {
+            return match implement(pages, &person, &key, &posted)? {
+                Ok(on) => Ok(implemented_page(pages, &person, on)),
+                Err(problems) => render(pages, &key, &session, Some((posted, problems)), false),
+            };
+        }
         match save(pages, &person, &key, (due_on, duty.interval_months), &posted)? {
             Ok(CompletionResult::Failed) => Ok(Reply::SeeOther(format!("{path}?fejlet=1"))),
             Ok(CompletionResult::Passed) => Ok(Reply::SeeOther(path)),
@@ -208,6 +214,10 @@ pub fn save(
     (cycle, interval): (chrono::NaiveDate, Option<u32>),
     posted: &Posted,
 ) -> Result<Result<CompletionResult, Problems>, StoreError> {
+    // A measure is done by recording it implemented, not by a completion.
+    if key.kind == ObligationKind::RiskMeasure {
+        return Ok(implement(pages, person, key, posted)?.map(|_| CompletionResult::Passed));
+    }
     let subject = if key.subject.is_empty() { None } else { key.subject.parse::<RecordId>().ok() };
     let new = match form::completion(key.kind, subject, posted, person.language) {
         Ok(new) => new,
@@ -239,6 +249,56 @@ pub fn save(
         }
         Err(e) => Err(e),
     }
+}
+
+/// Records the risk measure `key` names as implemented on the day posted; the form's problems,
+/// or the day. (Rejecting a measure is the owner's decision, with a reason: in the register.)
+fn implement(
+    pages: &Pages,
+    person: &Person,
+    key: &DutyKey,
+    posted: &Posted,
+) -> Result<Result<chrono::NaiveDate, Problems>, StoreError> {
+    let on = match form::implemented_on(posted, person.language) {
+        Ok(on) => on,
+        Err(problems) => return Ok(Err(problems)),
+    };
+    let Ok(measure) = key.subject.parse::<RecordId>() else {
+        return Ok(Err(Problems::from([(String::new(), texts_of(person).no_next_due.to_owned())])));
+    };
+    let changes = systemejer_domain::risk::RiskMeasureChanges {
+        status: Some(systemejer_domain::risk::MeasureStatus::Implemented),
+        implemented_on: Some(Some(on)),
+        ..Default::default()
+    };
+    match pages.store.update_risk_measure(key.system, measure, &changes, None, person.email.as_str()) {
+        Ok(_) => Ok(Ok(on)),
+        Err(StoreError::Invalid(list)) => Ok(Err(form::violations(&list, person.language))),
+        Err(e) => Err(e),
+    }
+}
+
+/// What the person responsible sees once a measure is recorded: its duty has ended.
+fn implemented_page(pages: &Pages, person: &Person, on: chrono::NaiveDate) -> Reply {
+    let day = texts::date(on, person.language);
+    let (title, text) = match person.language {
+        Language::Da => (
+            "Foranstaltningen er registreret",
+            format!("Foranstaltningen er registreret som gennemført den {day}. Påmindelserne om den stopper."),
+        ),
+        Language::En => (
+            "The measure is recorded",
+            format!("The measure is recorded as implemented on {day}. The reminders about it stop."),
+        ),
+    };
+    let body = crate::views::MessagePage {
+        f: crate::views::Frame::new(pages, person.language, Some(person.name.clone())),
+        title: title.into(),
+        text,
+    }
+    .render()
+    .unwrap_or_default();
+    Reply::Page(StatusCode::OK, body)
 }
 
 fn texts_of(person: &Person) -> &'static Texts {

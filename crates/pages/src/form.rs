@@ -47,6 +47,25 @@ fn say(lang: Language, da: &str, en: &str) -> String {
     }
 }
 
+/// Reads the day a risk measure was put in place: a day not in the future.
+pub fn implemented_on(posted: &Posted, lang: Language) -> Result<NaiveDate, Problems> {
+    let problem = |text: String| Problems::from([("done_on".to_owned(), text)]);
+    match posted.get("done_on") {
+        "" => Err(problem(say(
+            lang,
+            "Skriv datoen, foranstaltningen blev gennemført.",
+            "Enter the day the measure was put in place.",
+        ))),
+        raw => date(raw).ok_or_else(|| {
+            problem(say(
+                lang,
+                "Skriv datoen som år-måned-dag, for eksempel 2026-12-01.",
+                "Enter the date as year-month-day, for example 2026-12-01.",
+            ))
+        }),
+    }
+}
+
 /// Reads the completion of `kind` (of the agreement `subject`, for a supervision) that was
 /// posted, or every problem with it.
 pub fn completion(

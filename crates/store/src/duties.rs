@@ -105,7 +105,12 @@ pub(crate) fn shown(
                 subject: (!s.subject.is_empty()).then(|| s.subject.clone()),
                 interval_months: s.interval_months,
                 interval_override_months: d.interval_override_months,
-                assignee_id: d.assignee_id.or_else(|| responsible(s)).or(default_assignee),
+                // A handover is no one's on the system: the coordinator and the owner's manager.
+                assignee_id: if s.kind == rules::ObligationKind::OwnerHandover {
+                    None
+                } else {
+                    d.assignee_id.or_else(|| responsible(s)).or(default_assignee)
+                },
                 last_done_on: s.last_done_on,
                 next_due_on: s.next_due_on,
                 status: rules::status(s.next_due_on, today),

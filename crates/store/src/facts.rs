@@ -123,9 +123,10 @@ pub(crate) fn records_of(
     let mut steps = exit_steps::of_systems(conn, ids)?;
     let mut changes = system_changes::open_of_systems(conn, ids)?;
     for (key, r) in &mut records {
-        for (agreement, country) in agreements.remove(key).unwrap_or_default() {
-            if let Some(country) = country {
+        for (agreement, processor) in agreements.remove(key).unwrap_or_default() {
+            if let Some((name, country)) = processor {
                 r.processor_countries.insert(agreement.processor_id, country);
+                r.processor_names.insert(agreement.processor_id, name);
             }
             r.agreements.push(agreement);
         }

@@ -132,6 +132,7 @@ diesel::table! {
         sub_processors -> Text,
         terminated_on -> Nullable<Date>,
         termination_reason -> Nullable<Text>,
+        version -> BigInt,
     }
 }
 

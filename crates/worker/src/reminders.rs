@@ -42,7 +42,8 @@ pub struct PlannedItem {
     pub because: String,
     /// The recipient's role for the system: `owner`, `assignee` (a delegate, or the person the
     /// duty is assigned to), `manager` (the owner's, on escalation), `coordinator`, `dpo` (a
-    /// copy) or `handover` (the coordinator or the manager, told that it needs a new owner).
+    /// copy), `handover` (the coordinator or the manager, told that it needs a new owner) or
+    /// `responsible` (for a risk measure).
     pub role: String,
     /// The owner's name, where the recipient is not the owner.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -88,7 +89,7 @@ fn because(b: Because) -> &'static str {
         Because::OwnerInactive => "owner_inactive",
         Because::Escalated => "escalated",
         Because::CopiedToDpo => "copied_to_dpo",
-        Because::HandoverNeeded => "handover_needed",
+        Because::HandoverNeeded => "handover_left",
     }
 }
 
@@ -120,8 +121,14 @@ pub fn plan(duties: &[DueDuty], today: NaiveDate, settings: &WorkerSettings) -> 
                 due_on: duty.due_on,
                 days_left,
                 stage: stage.key(),
-                because: because(why).to_owned(),
-                role: role(&to, why, &people).to_owned(),
+                because: match why {
+                    // Why the system needs a new owner: they left, or hold no management position.
+                    Because::HandoverNeeded if duty.owner.as_ref().is_some_and(|o| o.active) => "handover_position",
+                    Because::HandoverNeeded => "handover_left",
+                    _ => because(why),
+                }
+                .to_owned(),
+                role: role(&to, why, &people, duty.kind).to_owned(),
                 owner: duty.owner.as_ref().filter(|o| to.person != Some(o.id)).map(|o| o.name.clone()),
                 early: duty.early.map(|e| e.as_str().to_owned()),
                 interval_months: duty.interval_months,
@@ -143,7 +150,7 @@ pub fn plan(duties: &[DueDuty], today: NaiveDate, settings: &WorkerSettings) -> 
 }
 
 /// The recipient's role for the duty's system.
-fn role(to: &Addressee, why: Because, people: &DutyPeople<'_>) -> &'static str {
+fn role(to: &Addressee, why: Because, people: &DutyPeople<'_>, kind: ObligationKind) -> &'static str {
     let is = |p: Option<&systemejer_domain::reminders::Party>| to.person.is_some() && to.person == p.map(|p| p.id);
     if why == Because::HandoverNeeded {
         "handover"
@@ -155,6 +162,8 @@ fn role(to: &Addressee, why: Because, people: &DutyPeople<'_>) -> &'static str {
         "coordinator"
     } else if why == Because::Escalated && is(people.owner_manager) {
         "manager"
+    } else if kind == ObligationKind::RiskMeasure {
+        "responsible"
     } else {
         "assignee"
     }
@@ -173,6 +182,10 @@ fn role_text(role: &str, owner: Option<&str>, lang: Language) -> String {
         ("manager", _, Language::Da) => "Du er leder for systemejeren.".into(),
         ("manager", Some(o), Language::En) => format!("You are the manager of the system owner, {o}."),
         ("manager", _, Language::En) => "You are the manager of the system owner.".into(),
+        ("responsible", Some(o), Language::Da) => format!("Du er ansvarlig for foranstaltningen; systemejer er {o}."),
+        ("responsible", None, Language::Da) => "Du er ansvarlig for foranstaltningen.".into(),
+        ("responsible", Some(o), Language::En) => format!("You are responsible for the measure; its owner is {o}."),
+        ("responsible", None, Language::En) => "You are responsible for the measure.".into(),
         ("handover", Some(o), Language::Da) => format!("Systemejeren har været {o}."),
         ("handover", None, Language::Da) => "Systemet har ingen systemejer.".into(),
         ("handover", Some(o), Language::En) => format!("The owner has been {o}."),
@@ -257,13 +270,21 @@ fn note(because: &str, lang: Language) -> Option<String> {
         ("owner_inactive", Language::En) => "The system owner is no longer active: the system needs a new owner.",
         ("escalated", Language::Da) => "Opgaven er overskredet i lang tid og er derfor eskaleret.",
         ("escalated", Language::En) => "The duty has been overdue for long and is escalated.",
-        ("handover_needed", Language::Da) => {
-            "Systemejeren er ikke længere aktiv eller ikke længere leder: systemet skal overdrages til en ny \
-             systemejer, og du får denne for at finde og indsætte den nye."
+        ("handover_left", Language::Da) => {
+            "Systemejeren er ikke længere aktiv i registret: find en ny systemejer, og bed en administrator om at \
+             overdrage systemet til vedkommende (med begrundelse)."
         }
-        ("handover_needed", Language::En) => {
-            "The owner is no longer active or no longer a manager: the system must be handed over to a new owner, \
-             and you get this to find and appoint them."
+        ("handover_left", Language::En) => {
+            "The owner is no longer active in the register: find a new owner and ask an administrator to hand the \
+             system over to them (with the reason)."
+        }
+        ("handover_position", Language::Da) => {
+            "Systemejeren har ikke længere en lederstilling, der kan bære systemejerskabet: find en ny systemejer, og \
+             bed en administrator om at overdrage systemet til vedkommende (med begrundelse)."
+        }
+        ("handover_position", Language::En) => {
+            "The owner no longer holds a management position that can carry the ownership: find a new owner and ask \
+             an administrator to hand the system over to them (with the reason)."
         }
         _ => return None,
     };
@@ -307,9 +328,11 @@ pub fn message(
             items: listed,
             my_duties: to
                 .person
-                .filter(|_| items.iter().any(|i| matches!(i.role.as_str(), "owner" | "assignee")))
+                .filter(|_| items.iter().any(|i| matches!(i.role.as_str(), "owner" | "assignee" | "responsible")))
                 .map(|person| settings.list_url(person, LinkTarget::MyDuties, now)),
             contact: settings.coordinator_email.clone(),
+            // The DPO's copies and the handovers to see to are followed, not done, by the reader.
+            for_others: items.iter().all(|i| matches!(i.role.as_str(), "dpo" | "handover")),
         };
         systemejer_mail::render_reminder(&reminder, now)?
     };
@@ -331,7 +354,9 @@ fn reminder_item(
     let lang = to.language;
     let kind: ObligationKind = i.kind.parse().map_err(|e| MailError::Render(format!("duty {:?}: {e}", i.kind)))?;
     let page = match to.person {
-        Some(person) if matches!(i.role.as_str(), "owner" | "assignee") => duty_link(settings, person, i, kind, now),
+        Some(person) if matches!(i.role.as_str(), "owner" | "assignee" | "responsible") => {
+            duty_link(settings, person, i, kind, now)
+        }
         _ => None,
     };
     let is_page = page.is_some();

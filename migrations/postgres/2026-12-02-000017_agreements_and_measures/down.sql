@@ -1,4 +1,8 @@
 DROP TABLE risk_measures;
+DELETE FROM processing_agreements WHERE terminated_on IS NOT NULL;
+DROP INDEX processing_agreements_one_in_force;
+ALTER TABLE processing_agreements ADD CONSTRAINT processing_agreements_system_id_processor_id_key UNIQUE (system_id, processor_id);
+ALTER TABLE processing_agreements DROP COLUMN version;
 ALTER TABLE processing_agreements DROP COLUMN termination_reason;
 ALTER TABLE processing_agreements DROP COLUMN terminated_on;
 ALTER TABLE processing_agreements DROP COLUMN sub_processors;

@@ -9,6 +9,12 @@ ALTER TABLE processing_agreements ADD COLUMN transfer_basis TEXT
 ALTER TABLE processing_agreements ADD COLUMN sub_processors TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE processing_agreements ADD COLUMN terminated_on DATE;
 ALTER TABLE processing_agreements ADD COLUMN termination_reason TEXT;
+-- A version for optimistic concurrency; one agreement in force per processor and system (a
+-- terminated one is kept as history beside its successor).
+ALTER TABLE processing_agreements ADD COLUMN version BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE processing_agreements DROP CONSTRAINT processing_agreements_system_id_processor_id_key;
+CREATE UNIQUE INDEX processing_agreements_one_in_force ON processing_agreements (system_id, processor_id)
+    WHERE terminated_on IS NULL;
 
 -- The measures an approved risk assessment calls for (foranstaltninger).
 CREATE TABLE risk_measures (

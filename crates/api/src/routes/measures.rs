@@ -116,7 +116,9 @@ async fn get_risk_measure(
 ///
 /// Record it `implemented` (with `implemented_on`) or `rejected` (with `rejection_reason`),
 /// move its day, or give it to someone else. Its duty follows: it ends when the measure is no
-/// longer planned. `If-Match` with the ETag read guards against overwriting another's change.
+/// longer planned. Admins, the owner and delegates change it, and so does the person
+/// responsible for it. `If-Match` with the ETag read guards against overwriting another's
+/// change.
 #[utoipa::path(
     tag = "records",
     params(("id" = SystemId, Path, description = "The system's id"), ("mid" = RecordId, Path, description = "The measure's id")),
@@ -141,7 +143,14 @@ async fn update_risk_measure(
     body: Body<RiskMeasureChanges>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, mid) = path.into_inner();
-    editable_system(&state, &caller, id).await?;
+    // The person responsible records their own measure, as the owner and delegates do.
+    if let Err(refused) = editable_system(&state, &caller, id).await {
+        let Some(me) = caller.person.as_ref().map(|p| p.id) else { return Err(refused) };
+        let measure = blocking(&state, move |s| s.get_risk_measure(id, mid)).await?;
+        if measure.responsible_id != me {
+            return Err(refused);
+        }
+    }
     let (_, IfMatch(expected)) = if_match(&req)?;
     let actor = caller.actor;
     let measure = blocking(&state, move |s| s.update_risk_measure(id, mid, &body.0, expected, &actor)).await?;

@@ -105,6 +105,7 @@ async fn compliance_report(
     for row in &mut report.systems {
         reader.unmet(&mut row.open_gates);
         reader.unmet(row.owner_ineligible.as_mut_slice());
+        reader.unmet(&mut row.transfer_basis_missing);
     }
     Ok(actix_web::HttpResponse::Ok().insert_header(reader.content_language()).json(report))
 }

@@ -55,21 +55,28 @@ pub struct Unmet {
     /// exit step.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    /// What the subject is called, where it has a name people know (a processor's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject_name: Option<String>,
     /// What is missing, in plain English.
     pub message: String,
 }
 
 impl Unmet {
     fn new(code: &'static str, message: impl Into<String>) -> Self {
-        Self { code, field: None, subject: None, message: message.into() }
+        Self { code, field: None, subject: None, subject_name: None, message: message.into() }
     }
 
     fn on_field(code: &'static str, field: &'static str, message: impl Into<String>) -> Self {
-        Self { code, field: Some(field), subject: None, message: message.into() }
+        Self { code, field: Some(field), subject: None, subject_name: None, message: message.into() }
     }
 
     fn about(code: &'static str, subject: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { code, field: None, subject: Some(subject.into()), message: message.into() }
+        Self { code, field: None, subject: Some(subject.into()), subject_name: None, message: message.into() }
+    }
+
+    fn named(self, name: Option<String>) -> Self {
+        Self { subject_name: name, ..self }
     }
 }
 
@@ -290,11 +297,16 @@ fn gate_personal_data(facts: &TransitionFacts<'_>) -> Vec<Unmet> {
     // A terminated agreement is history, not a gap.
     for agreement in r.agreements.iter().filter(|a| !a.is_terminated() && !a.is_in_force(facts.today)) {
         let why = if agreement.signed_on.is_none() { "is not signed" } else { "is not in force" };
-        out.push(Unmet::about(
-            "processing_agreement_not_in_force",
-            agreement.processor_id.to_string(),
-            format!("the data processing agreement with processor {} {why}", agreement.processor_id),
-        ));
+        let name = r.processor_names.get(&agreement.processor_id).cloned();
+        let who = name.clone().unwrap_or_else(|| agreement.processor_id.to_string());
+        out.push(
+            Unmet::about(
+                "processing_agreement_not_in_force",
+                agreement.processor_id.to_string(),
+                format!("the data processing agreement with processor {who} {why}"),
+            )
+            .named(name),
+        );
     }
     out.extend(transfer_basis_missing(r));
     if r.retention_rules.is_empty() {
@@ -331,9 +343,15 @@ pub fn transfer_basis_missing(records: &SystemRecords) -> Vec<Unmet> {
                 .filter(|t| t.basis.is_none())
                 .map(move |t| {
                     let country = String::from(t.country);
-                    let (subject, who) = match t.recipient {
-                        None => (a.processor_id.to_string(), format!("processor {}", a.processor_id)),
-                        Some(name) => (format!("{}/{name}", a.processor_id), format!("sub-processor {name}")),
+                    let processor = records.processor_names.get(&a.processor_id).cloned();
+                    let processor_shown = processor.clone().unwrap_or_else(|| a.processor_id.to_string());
+                    let (subject, who, name) = match t.recipient {
+                        None => (a.processor_id.to_string(), format!("processor {processor_shown}"), processor),
+                        Some(sub) => (
+                            format!("{}/{sub}", a.processor_id),
+                            format!("sub-processor {sub} (for {processor_shown})"),
+                            Some(sub),
+                        ),
                     };
                     Unmet::about(
                         "transfer_basis_missing",
@@ -343,6 +361,7 @@ pub fn transfer_basis_missing(records: &SystemRecords) -> Vec<Unmet> {
                              (adequacy decision, standard contractual clauses, ...) on the agreement"
                         ),
                     )
+                    .named(name)
                 })
         })
         .collect()
@@ -523,6 +542,7 @@ pub(crate) mod fixtures {
                 sub_processors: vec![],
                 terminated_on: None,
                 termination_reason: None,
+                version: 1,
                 created_at: at("2025-06-01T00:00:00Z"),
             }],
             processor_countries: [(
@@ -530,6 +550,7 @@ pub(crate) mod fixtures {
                 crate::gdpr::CountryCode::parse("DK").unwrap(),
             )]
             .into(),
+            processor_names: [(ProcessorId::from_uuid(uuid::Uuid::from_u128(30)), "Systematic A/S".to_owned())].into(),
             risk_measures: vec![],
             retention_rules: vec![recorded(
                 RetentionRule {

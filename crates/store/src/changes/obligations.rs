@@ -55,6 +55,14 @@ impl Store {
             if !violations.is_empty() {
                 return Err(StoreError::Invalid(violations));
             }
+            let once = kind.recurrence() == systemejer_domain::obligations::Recurrence::Once;
+            if once && changes.interval_months.is_some_and(|m| m.is_some()) {
+                return Err(StoreError::invalid(
+                    "interval_months",
+                    "recurring_only",
+                    format!("`{kind}` is not recurring: it has no interval to set"),
+                ));
+            }
             let mut facts = facts::load(conn, system)?;
             let of_kind = |list: Vec<Obligation>| list.into_iter().filter(|x| x.kind == kind).collect::<Vec<_>>();
             let before = of_kind(duties::shown(&facts.system, &facts.duties, &facts.records.risk_measures, today));

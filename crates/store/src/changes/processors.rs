@@ -120,8 +120,8 @@ impl Store {
             let processor = new.processor_id;
             let agreement = new.into_agreement(RecordId::from_uuid(new_id()), system, now());
             let mut violations = agreement.violations(today);
-            let country = match processors::get(conn, processor) {
-                Ok(p) => Some(p.country),
+            let known = match processors::get(conn, processor) {
+                Ok(p) => Some((p.name, p.country)),
                 Err(StoreError::NotFound { .. }) => {
                     violations.push(Violation::new(
                         "processor_id",
@@ -135,17 +135,20 @@ impl Store {
             if !violations.is_empty() {
                 return Err(StoreError::Invalid(violations));
             }
-            if facts.records.agreements.iter().any(|a| a.processor_id == processor) {
+            if facts.records.agreements.iter().any(|a| a.processor_id == processor && !a.is_terminated()) {
                 return Err(StoreError::Conflict {
                     code: "agreement_exists",
-                    message: "the system already has an agreement with this processor; change it (PATCH) or delete it"
-                        .into(),
+                    message:
+                        "the system already has an agreement with this processor: change it (PATCH), or terminate \
+                              it to register its successor"
+                            .into(),
                 });
             }
             agreements::insert(conn, &agreement)?;
             facts.records.agreements.push(agreement.clone());
-            if let Some(country) = country {
+            if let Some((name, country)) = known {
                 facts.records.processor_countries.insert(processor, country);
+                facts.records.processor_names.insert(processor, name);
             }
             duties::sync(conn, &mut facts, self.day_on(today))?;
             let key = agreement.id.to_string();
@@ -163,9 +166,16 @@ impl Store {
         system: SystemId,
         id: RecordId,
         changes: &ProcessingAgreementChanges,
+        expected: Option<i64>,
         actor: &str,
     ) -> Result<ProcessingAgreement, StoreError> {
-        self.change_agreement(system, id, actor, |before, today| {
+        self.change_agreement(system, id, expected, actor, |before, today| {
+            if before.is_terminated() {
+                return Err(StoreError::Conflict {
+                    code: "agreement_terminated",
+                    message: "the agreement is terminated and no longer changes; register its successor".into(),
+                });
+            }
             let after = changes.apply(before.clone());
             let violations = after.violations(today);
             if violations.is_empty() { Ok(after) } else { Err(StoreError::Invalid(violations)) }
@@ -173,15 +183,17 @@ impl Store {
     }
 
     /// Terminates an agreement (*opsigelse*): it is in force until its last day, then no more;
-    /// it is supervised no more, and its expiry is no longer a duty.
+    /// it is supervised no more, and its expiry is no longer a duty. Terminating it again
+    /// corrects the day or the reason.
     pub fn terminate_agreement(
         &self,
         system: SystemId,
         id: RecordId,
         termination: &AgreementTermination,
+        expected: Option<i64>,
         actor: &str,
     ) -> Result<ProcessingAgreement, StoreError> {
-        self.change_agreement(system, id, actor, |before, _| {
+        self.change_agreement(system, id, expected, actor, |before, _| {
             let violations = termination.violations(before);
             if violations.is_empty() {
                 Ok(termination.apply(before.clone()))
@@ -191,12 +203,13 @@ impl Store {
         })
     }
 
-    /// Changes the agreement `id` of `system` as `change` says, unless it is terminated; brings
-    /// the system's duties in step, and audits.
+    /// Changes the agreement `id` of `system` (at version `expected`, when given) as `change`
+    /// says; brings the system's duties in step, and audits.
     fn change_agreement(
         &self,
         system: SystemId,
         id: RecordId,
+        expected: Option<i64>,
         actor: &str,
         change: impl FnOnce(&ProcessingAgreement, NaiveDate) -> Result<ProcessingAgreement, StoreError>,
     ) -> Result<ProcessingAgreement, StoreError> {
@@ -208,16 +221,12 @@ impl Store {
                 other => other?,
             };
             let before = facts.records.agreements.iter().find(|x| x.id == id).cloned().ok_or_else(missing)?;
-            if before.is_terminated() {
-                return Err(StoreError::Conflict {
-                    code: "agreement_terminated",
-                    message: "the agreement is terminated and no longer changes; register a new one".into(),
-                });
-            }
-            let after = change(&before, today)?;
+            check_version(expected, before.version)?;
+            let mut after = change(&before, today)?;
             if after == before {
                 return Ok(after);
             }
+            after.version = before.version + 1;
             agreements::update(conn, &after)?;
             if let Some(slot) = facts.records.agreements.iter_mut().find(|x| x.id == id) {
                 slot.clone_from(&after);

@@ -21,7 +21,7 @@ type AgreementRow = (
     String,
     i32,
     NaiveDateTime,
-    (Option<String>, String, Option<NaiveDate>, Option<String>),
+    (Option<String>, String, Option<NaiveDate>, Option<String>, i64),
 );
 
 #[allow(clippy::type_complexity)]
@@ -35,7 +35,7 @@ fn columns() -> (
     a::supervision_method,
     a::supervision_interval_months,
     a::created_at,
-    (a::transfer_basis, a::sub_processors, a::terminated_on, a::termination_reason),
+    (a::transfer_basis, a::sub_processors, a::terminated_on, a::termination_reason, a::version),
 ) {
     (
         a::id,
@@ -47,7 +47,7 @@ fn columns() -> (
         a::supervision_method,
         a::supervision_interval_months,
         a::created_at,
-        (a::transfer_basis, a::sub_processors, a::terminated_on, a::termination_reason),
+        (a::transfer_basis, a::sub_processors, a::terminated_on, a::termination_reason, a::version),
     )
 }
 
@@ -71,6 +71,7 @@ fn decode(row: AgreementRow) -> Result<ProcessingAgreement, StoreError> {
         sub_processors: from_json("processing_agreements.sub_processors", &row.9.1)?,
         terminated_on: row.9.2,
         termination_reason: row.9.3,
+        version: row.9.4,
     })
 }
 
@@ -90,27 +91,27 @@ pub(crate) fn of_systems(
         .collect())
 }
 
-/// An agreement with the country its processor is established in.
-pub(crate) type WithCountry = (ProcessingAgreement, Option<CountryCode>);
+/// An agreement with its processor's name and the country it is established in.
+pub(crate) type WithCountry = (ProcessingAgreement, Option<(String, CountryCode)>);
 
-/// The agreements of each of the systems `ids` (at most 500), oldest first, each with the
-/// country its processor is established in (read in the same query).
+/// The agreements of each of the systems `ids` (at most 500), oldest first, each with its
+/// processor's name and country (read in the same query).
 pub(crate) fn with_countries_of_systems(
     conn: &mut AnyConnection,
     ids: &[String],
 ) -> Result<HashMap<String, Vec<WithCountry>>, StoreError> {
     use crate::schema::processors::dsl as p;
-    let rows: Vec<(AgreementRow, Option<String>)> = a::processing_agreements
+    let rows: Vec<(AgreementRow, Option<String>, Option<String>)> = a::processing_agreements
         .left_join(p::processors.on(p::id.eq(a::processor_id)))
         .filter(a::system_id.eq_any(ids))
-        .select((columns(), p::country.nullable()))
+        .select((columns(), p::name.nullable(), p::country.nullable()))
         .order((a::created_at.asc(), a::id.asc()))
         .load(conn)?;
     let mut out: HashMap<String, Vec<WithCountry>> = HashMap::new();
-    for (row, country) in rows {
+    for (row, name, country) in rows {
         let agreement = decode(row)?;
-        let country = parse_opt("processors.country", country.as_deref())?;
-        out.entry(agreement.system_id.to_string()).or_default().push((agreement, country));
+        let country: Option<CountryCode> = parse_opt("processors.country", country.as_deref())?;
+        out.entry(agreement.system_id.to_string()).or_default().push((agreement, name.zip(country)));
     }
     Ok(out)
 }
@@ -148,6 +149,7 @@ pub(crate) type AgreementValues = (
     diesel::dsl::Eq<a::sub_processors, String>,
     diesel::dsl::Eq<a::terminated_on, Option<NaiveDate>>,
     diesel::dsl::Eq<a::termination_reason, Option<String>>,
+    diesel::dsl::Eq<a::version, i64>,
 );
 
 /// The row of an agreement.
@@ -166,6 +168,7 @@ pub(crate) fn values(agreement: &ProcessingAgreement) -> AgreementValues {
         a::sub_processors.eq(to_json(&agreement.sub_processors)),
         a::terminated_on.eq(agreement.terminated_on),
         a::termination_reason.eq(agreement.termination_reason.clone()),
+        a::version.eq(agreement.version),
     )
 }
 
@@ -193,6 +196,7 @@ pub(crate) fn update(conn: &mut AnyConnection, agreement: &ProcessingAgreement) 
             a::sub_processors.eq(to_json(&agreement.sub_processors)),
             a::terminated_on.eq(agreement.terminated_on),
             a::termination_reason.eq(agreement.termination_reason.clone()),
+            a::version.eq(agreement.version),
         ))
         .execute(conn)?;
     Ok(())

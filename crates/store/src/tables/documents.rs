@@ -195,6 +195,7 @@ pub(crate) fn documents_of(records: &SystemRecords) -> Vec<Document> {
         dpias,
         agreements: _,
         processor_countries: _,
+        processor_names: _,
         risk_measures: _,
         retention_rules,
         processing_record,

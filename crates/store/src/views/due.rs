@@ -233,6 +233,8 @@ impl Store {
             let responsible = person_id("risk_measures.responsible_id", responsible.as_deref())?
                 .filter(|_| kind == ObligationKind::RiskMeasure.as_str());
             let assignee = match person_id("obligations.assignee_id", assignee.as_deref())?.or(responsible) {
+                // A handover is no one's on the system: the coordinator and the owner's manager.
+                _ if kind == ObligationKind::OwnerHandover.as_str() => None,
                 Some(explicit) => Some(explicit),
                 None => default_assignee_among(delegates.get(system_id).map_or(&[], Vec::as_slice), owner),
             };

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 use serde::de::DeserializeOwned;
 use systemejer_domain::exit::{ExitStep, ExitStepKind};
-use systemejer_domain::gdpr::{CountryCode, ProcessingAgreement, ProcessingRecord};
+use systemejer_domain::gdpr::{CountryCode, ProcessingAgreement, ProcessingRecord, TransferBasis};
 use systemejer_domain::incidents::Incident;
 use systemejer_domain::obligations::{ObligationKind, ObligationStatus, Scheduled};
 use systemejer_domain::org::{UnitScope, unit_and_below};
@@ -137,7 +137,7 @@ impl Store {
 }
 
 /// The transfers outside the EU/EEA that the system's agreements make (by the processor or a
-/// sub-processor), each as `who (country): basis`, where a missing basis says so.
+/// sub-processor), each as `who (country): basis` in Danish, where a missing basis says so.
 fn agreement_transfers<'a>(
     facts: &'a SystemRecords,
     names: &'a HashMap<String, String>,
@@ -145,8 +145,11 @@ fn agreement_transfers<'a>(
     facts.agreements.iter().filter(|a| !a.is_terminated()).flat_map(move |a| {
         let processor = names.get(&a.processor_id.to_string()).cloned().unwrap_or_else(|| a.processor_id.to_string());
         a.third_country_transfers(facts.processor_countries.get(&a.processor_id)).into_iter().map(move |t| {
-            let who = t.recipient.map_or_else(|| processor.clone(), |sub| format!("{sub} (for {processor})"));
-            let basis = t.basis.map_or("transfer basis missing", |b| b.as_str());
+            // In Danish, as the record is read (it goes to Datatilsynet as it is).
+            let who = t
+                .recipient
+                .map_or_else(|| processor.clone(), |sub| format!("{sub} (underdatabehandler for {processor})"));
+            let basis = t.basis.map_or("overførselsgrundlag mangler", TransferBasis::title_da);
             format!("{who} ({}): {basis}", String::from(t.country))
         })
     })
@@ -305,6 +308,7 @@ impl Snapshot {
 #[derive(serde::Deserialize)]
 struct ProcessorCountry {
     id: ProcessorId,
+    name: String,
     country: CountryCode,
 }
 
@@ -323,9 +327,9 @@ fn past_report(
     for (_, agreement) in snap.all::<ProcessingAgreement>(EntityType::ProcessingAgreement)? {
         agreements.entry(agreement.system_id).or_default().push(agreement);
     }
-    // A processor's country as it stood then (the audit keeps the whole processor).
-    let countries: HashMap<ProcessorId, CountryCode> =
-        snap.all::<ProcessorCountry>(EntityType::Processor)?.into_iter().map(|(_, p)| (p.id, p.country)).collect();
+    // A processor's name and country as they stood then (the audit keeps the whole processor).
+    let processors: HashMap<ProcessorId, ProcessorCountry> =
+        snap.all::<ProcessorCountry>(EntityType::Processor)?.into_iter().map(|(_, p)| (p.id, p)).collect();
     let mut measures: HashMap<SystemId, Vec<RiskMeasure>> = HashMap::new();
     for (_, measure) in snap.all::<RiskMeasure>(EntityType::RiskMeasure)? {
         measures.entry(measure.system_id).or_default().push(measure);
@@ -373,12 +377,12 @@ fn past_report(
         facts.owner = owner_of(&facts.system, &people);
         facts.records = records.remove(&id).unwrap_or_default();
         facts.records.agreements = agreements.remove(&id).unwrap_or_default();
-        facts.records.processor_countries = facts
-            .records
-            .agreements
-            .iter()
-            .filter_map(|a| Some((a.processor_id, countries.get(&a.processor_id)?.clone())))
-            .collect();
+        for agreement in &facts.records.agreements {
+            if let Some(p) = processors.get(&agreement.processor_id) {
+                facts.records.processor_countries.insert(p.id, p.country.clone());
+                facts.records.processor_names.insert(p.id, p.name.clone());
+            }
+        }
         facts.records.risk_measures = measures.remove(&id).unwrap_or_default();
         facts.records.risk_measures.sort_by_key(|m| (m.due_on, m.created_at, m.id));
         facts.records.exit_steps = match facts.system.lifecycle_state {
