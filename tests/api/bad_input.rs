@@ -21,6 +21,19 @@ async fn malformed_and_mistyped_bodies(app: TestApp) {
         app.call_raw(Method::POST, "/api/v1/systems", &admin, "application/json", b"{\"name\": ".to_vec()).await;
     assert!(malformed.problem(400)["detail"].as_str().unwrap().contains("malformed JSON"));
 
+    // A choice given null or a number is a field of the wrong type (the JSON itself is fine),
+    // named with its rule: not a 400 about the JSON.
+    for (body, field) in [
+        (json!({"name": "Ny", "kind": null}), "kind"),
+        (json!({"name": "Ny", "kind": 5}), "kind"),
+        (json!({"name": "Ny", "kind": "app", "hosted_at": 1}), "hosted_at"),
+        (json!({"name": "Ny", "kind": "app", "criticality": [1]}), "criticality"),
+    ] {
+        let reply = app.post("/api/v1/systems", &admin, body.clone()).await;
+        let p = reply.problem(422);
+        assert_eq!(p["errors"][0]["field"], field, "{body}: {p}");
+    }
+
     // One object, then another: nothing is created from the first.
     let before = app.get("/api/v1/org-units", &admin).await.ok(200)["total"].clone();
     for trailing in [

@@ -146,6 +146,16 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                         None => vec![first],
                     }))
                 }
+                // The bytes are JSON, yet the reader stopped as if they were not: an enum given a
+                // `null` or a number. Read as a value, that is a field of the wrong type.
+                _ if parsed.is_some() => {
+                    let value = parsed.unwrap_or_default();
+                    let first = match serde_path_to_error::deserialize::<_, T>(crate::strict::Strict(&value)) {
+                        Err(e) => violation(&e.path().to_string(), &e.into_inner().to_string()),
+                        Ok(_) => violation(&path, &inner.to_string()),
+                    };
+                    Err(ApiError::Invalid(crate::body_problems::every_problem::<T>(value, first, violation)))
+                }
                 _ => Err(ApiError::BadRequest { detail: format!("malformed JSON: {inner}"), errors: vec![] }),
             }
         }

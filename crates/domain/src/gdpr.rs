@@ -631,10 +631,9 @@ mod tests {
         assert!(CountryCode::parse("DNK").is_err());
     }
 
-    #[test]
-    fn an_agreement_is_in_force_between_signing_and_expiry() {
-        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-        let mut a = ProcessingAgreement {
+    /// An agreement with processor 3 on system 2, not yet signed.
+    fn unsigned() -> ProcessingAgreement {
+        ProcessingAgreement {
             id: RecordId::from_uuid(uuid::Uuid::from_u128(1)),
             system_id: SystemId::from_uuid(uuid::Uuid::from_u128(2)),
             processor_id: ProcessorId::from_uuid(uuid::Uuid::from_u128(3)),
@@ -649,7 +648,13 @@ mod tests {
             termination_reason: None,
             version: 1,
             created_at: DateTime::<Utc>::UNIX_EPOCH,
-        };
+        }
+    }
+
+    #[test]
+    fn an_agreement_is_in_force_between_signing_and_expiry() {
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let mut a = unsigned();
         assert!(!a.is_in_force(day("2026-11-28")), "unsigned");
         a.signed_on = Some(day("2025-01-01"));
         assert!(a.is_in_force(day("2026-11-28")));
@@ -664,22 +669,7 @@ mod tests {
 
     #[test]
     fn transfers_outside_the_eea_are_the_processors_and_its_sub_processors() {
-        let mut a = ProcessingAgreement {
-            id: RecordId::from_uuid(uuid::Uuid::from_u128(1)),
-            system_id: SystemId::from_uuid(uuid::Uuid::from_u128(2)),
-            processor_id: ProcessorId::from_uuid(uuid::Uuid::from_u128(3)),
-            signed_on: None,
-            expires_on: None,
-            document_url: None,
-            supervision_method: SupervisionMethod::Isae3402,
-            supervision_interval_months: 12,
-            transfer_basis: None,
-            sub_processors: vec![],
-            terminated_on: None,
-            termination_reason: None,
-            version: 1,
-            created_at: DateTime::<Utc>::UNIX_EPOCH,
-        };
+        let mut a = unsigned();
         let country = |c: &str| CountryCode::parse(c).unwrap();
         assert!(a.third_country_transfers(Some(&country("DK"))).is_empty());
         a.sub_processors = vec![
