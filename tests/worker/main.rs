@@ -754,6 +754,7 @@ async fn a_risk_measure_is_reminded_to_whoever_is_responsible(app: TestApp) {
     assert!(text.contains("Risikoforanstaltning: Tofaktorlogin for administratorer"), "{text}");
     assert!(text.contains("gennemført, eller den er fravalgt med en begrundelse"), "{text}");
     assert!(text.contains("Du er ansvarlig for foranstaltningen; systemejer er Owner."), "{text}");
+    assert!(!text.contains("Alle dine åbne opgaver"), "her list holds no system of hers: {text}");
 
     // She records it from the mail, without an account: the measure is implemented, its duty ends.
     let at = text.find("Tofaktorlogin").unwrap();

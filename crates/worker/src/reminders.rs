@@ -328,7 +328,9 @@ pub fn message(
             items: listed,
             my_duties: to
                 .person
-                .filter(|_| items.iter().any(|i| matches!(i.role.as_str(), "owner" | "assignee" | "responsible")))
+                // "Mine opgaver" lists the systems one owns or is a delegate of: not a measure
+                // one is only responsible for (its own link records it).
+                .filter(|_| items.iter().any(|i| matches!(i.role.as_str(), "owner" | "assignee")))
                 .map(|person| settings.list_url(person, LinkTarget::MyDuties, now)),
             contact: settings.coordinator_email.clone(),
             // The DPO's copies and the handovers to see to are followed, not done, by the reader.
