@@ -613,6 +613,23 @@ pub fn default_assignee(system: &System) -> Option<PersonId> {
     default_assignee_among(&system.delegates, system.owner_id)
 }
 
+/// Who a duty of `kind` is reminded to on the system: no one for a handover (the coordinator
+/// and the owner's manager see to it); else the person it was assigned to (`assigned`); else,
+/// for a risk measure, the person responsible for it; else the system's default assignee
+/// (`default`, see [`default_assignee`]).
+pub fn assignee_of(
+    kind: ObligationKind,
+    assigned: Option<PersonId>,
+    responsible: Option<PersonId>,
+    default: impl FnOnce() -> Option<PersonId>,
+) -> Option<PersonId> {
+    match kind {
+        ObligationKind::OwnerHandover => None,
+        ObligationKind::RiskMeasure => assigned.or(responsible).or_else(default),
+        _ => assigned.or_else(default),
+    }
+}
+
 /// [`default_assignee`] from a system's delegates (in the register's order) and owner alone.
 pub fn default_assignee_among(delegates: &[Delegate], owner: Option<PersonId>) -> Option<PersonId> {
     delegates

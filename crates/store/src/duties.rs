@@ -90,11 +90,7 @@ pub(crate) fn shown(
     today: NaiveDate,
 ) -> Vec<Obligation> {
     let default_assignee = rules::default_assignee(system);
-    let responsible = |s: &Scheduled| {
-        (s.kind == rules::ObligationKind::RiskMeasure)
-            .then(|| measures.iter().find(|m| m.id.to_string() == s.subject).map(|m| m.responsible_id))
-            .flatten()
-    };
+    let responsible = |s: &Scheduled| measures.iter().find(|m| m.id.to_string() == s.subject).map(|m| m.responsible_id);
     let mut out: Vec<Obligation> = stored
         .iter()
         .map(|d| {
@@ -105,12 +101,7 @@ pub(crate) fn shown(
                 subject: (!s.subject.is_empty()).then(|| s.subject.clone()),
                 interval_months: s.interval_months,
                 interval_override_months: d.interval_override_months,
-                // A handover is no one's on the system: the coordinator and the owner's manager.
-                assignee_id: if s.kind == rules::ObligationKind::OwnerHandover {
-                    None
-                } else {
-                    d.assignee_id.or_else(|| responsible(s)).or(default_assignee)
-                },
+                assignee_id: rules::assignee_of(s.kind, d.assignee_id, responsible(s), || default_assignee),
                 last_done_on: s.last_done_on,
                 next_due_on: s.next_due_on,
                 status: rules::status(s.next_due_on, today),

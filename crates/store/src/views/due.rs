@@ -7,7 +7,9 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use systemejer_domain::exit::{ExitStepKind, ExitStepStatus};
 use systemejer_domain::incidents::Incident;
-use systemejer_domain::obligations::{Completion, DueEarly, ObligationKind, default_assignee_among, due_early};
+use systemejer_domain::obligations::{
+    Completion, DueEarly, ObligationKind, assignee_of, default_assignee_among, due_early,
+};
 use systemejer_domain::reminders::Party;
 use systemejer_domain::{LifecycleState, Person, PersonId, SystemId};
 
@@ -229,15 +231,12 @@ impl Store {
                 systems_by_id.insert(system_id, (Arc::new(system), owner));
             }
             let owner = systems_by_id[system_id.as_str()].1;
-            // A measure goes to the person responsible for it, unless the duty was assigned.
-            let responsible = person_id("risk_measures.responsible_id", responsible.as_deref())?
-                .filter(|_| kind == ObligationKind::RiskMeasure.as_str());
-            let assignee = match person_id("obligations.assignee_id", assignee.as_deref())?.or(responsible) {
-                // A handover is no one's on the system: the coordinator and the owner's manager.
-                _ if kind == ObligationKind::OwnerHandover.as_str() => None,
-                Some(explicit) => Some(explicit),
-                None => default_assignee_among(delegates.get(system_id).map_or(&[], Vec::as_slice), owner),
-            };
+            let assignee = assignee_of(
+                parse("obligations.kind", kind)?,
+                person_id("obligations.assignee_id", assignee.as_deref())?,
+                person_id("risk_measures.responsible_id", responsible.as_deref())?,
+                || default_assignee_among(delegates.get(system_id).map_or(&[], Vec::as_slice), owner),
+            );
             assignees.push(assignee);
         }
         let owners = systems_by_id.values().filter_map(|(_, owner)| *owner);
