@@ -5,20 +5,24 @@ use serde_json::{Value, json};
 use systemejer_e2e::{TestApp, on_both_backends};
 
 use crate::common::{day, obligation, system_in_use, today};
+use systemejer_e2e::fixtures::due_on;
 
 on_both_backends!(
     due_dates_follow_completions_and_facts,
     a_failed_test_is_due_again_within_thirty_days,
-    software_updates_are_reviewed_with_the_version_in_use
+    software_updates_are_reviewed_with_the_version_in_use,
+    a_duty_counted_to_a_holiday_is_due_the_working_day_before
 );
 
 fn kinds(list: &Value) -> Vec<String> {
     list["items"].as_array().unwrap().iter().map(|o| o["kind"].as_str().unwrap().to_owned()).collect()
 }
 
+/// When a duty done on `date` with an interval of `months` is next due: that many calendar
+/// months later, on the working day on or before it.
 fn months_later(date: &str, months: u32) -> String {
     let d: chrono::NaiveDate = date.parse().unwrap();
-    d.checked_add_months(chrono::Months::new(months)).unwrap().to_string()
+    due_on(&d.checked_add_months(chrono::Months::new(months)).unwrap().to_string())
 }
 
 async fn due_dates_follow_completions_and_facts(app: TestApp) {
@@ -58,7 +62,7 @@ async fn due_dates_follow_completions_and_facts(app: TestApp) {
     .ok(201);
     let list = app.get(&obligations, &owner).await.ok(200).clone();
     assert_eq!(obligation(&list, "backup_test")["last_done_on"], done_on);
-    assert_eq!(obligation(&list, "backup_test")["next_due_on"], day(29));
+    assert_eq!(obligation(&list, "backup_test")["next_due_on"], due_on(&day(29)));
     let history = app.get(&format!("{obligations}/backup_test/completions"), &owner).await;
     assert_eq!(history.ok(200)["items"].as_array().unwrap().len(), 2);
     assert_eq!(history.body["items"][0]["result"], "failed", "newest first");
@@ -167,7 +171,7 @@ async fn due_dates_follow_completions_and_facts(app: TestApp) {
     assert_eq!(supervision["subject"], agreement.as_str());
     assert_eq!(supervision["interval_months"], 24);
     let renewal = obligation(&list, "contract_renewal");
-    assert_eq!(renewal["next_due_on"], day(20));
+    assert_eq!(renewal["next_due_on"], due_on(&day(20)));
     assert_eq!(renewal["status"], "due_soon");
     let no_subject = app
         .post(
@@ -231,7 +235,7 @@ async fn a_failed_test_is_due_again_within_thirty_days(app: TestApp) {
     app.post(&completions, &owner, json!({"done_on": day(-1), "result": "failed"})).await.ok(201);
     let failed = app.get(&obligations, &owner).await.ok(200).clone();
     let backup = obligation(&failed, "backup_test");
-    assert_eq!(backup["next_due_on"], day(29), "{backup}");
+    assert_eq!(backup["next_due_on"], due_on(&day(29)), "{backup}");
     assert_eq!(backup["status"], "due_soon");
     assert_eq!(backup["last_done_on"], day(-10), "a failure is not a pass");
     // A register set to a shorter follow-up (SYSTEMEJER_FAILED_TEST_FOLLOW_UP_DAYS=14).
@@ -245,7 +249,7 @@ async fn a_failed_test_is_due_again_within_thirty_days(app: TestApp) {
         .add_completion(id, systemejer_domain::obligations::ObligationKind::BackupTest, failed, "ove@randers.dk")
         .unwrap();
     let shorter = app.get(&obligations, &owner).await.ok(200).clone();
-    assert_eq!(obligation(&shorter, "backup_test")["next_due_on"], day(14), "{shorter}");
+    assert_eq!(obligation(&shorter, "backup_test")["next_due_on"], due_on(&day(14)), "{shorter}");
 
     // Passed again: back to the yearly rhythm from the new pass.
     app.post(&completions, &owner, json!({"done_on": today().to_string(), "result": "passed"})).await.ok(201);
@@ -330,4 +334,35 @@ async fn software_updates_are_reviewed_with_the_version_in_use(app: TestApp) {
     let list = app.get(&obligations, &owner).await.ok(200).clone();
     assert_eq!(obligation(&list, "patch_review")["interval_months"], 3);
     assert_eq!(obligation(&list, "patch_review")["next_due_on"], months_later(&day(-2), 3));
+}
+
+/// A date counted ahead that falls on a holiday, a weekend or a day the municipality keeps
+/// closed moves to the working day before; other closed days (`SYSTEMEJER_CLOSED_DAYS`) move
+/// the stored dates when the service starts with them.
+async fn a_duty_counted_to_a_holiday_is_due_the_working_day_before(app: TestApp) {
+    let (sys, owner, _) = system_in_use(&app, "hella@randers.dk").await;
+    let obligations = format!("{sys}/obligations");
+    // Tested on Juledag 2025, yearly: Juledag 2026 is a Friday, Juleaftensdag before it is
+    // kept closed, so the test is due on Wednesday 23 December 2026.
+    app.post(
+        &format!("{obligations}/backup_test/completions"),
+        &owner,
+        json!({"done_on": "2025-12-25", "result": "passed"}),
+    )
+    .await
+    .ok(201);
+    let list = app.get(&obligations, &owner).await.ok(200).clone();
+    assert_eq!(obligation(&list, "backup_test")["next_due_on"], "2026-12-23");
+
+    // A municipality that keeps 24 December open: started again with no closed days, the
+    // stored date is worked out again (once), and the test is due on Thursday 24 December.
+    let open_on_the_24th = app.store.clone().with_calendar(systemejer_domain::calendar::Calendar::new());
+    assert!(open_on_the_24th.keep_duties_in_step(false).unwrap().is_some_and(|n| n >= 1));
+    assert_eq!(open_on_the_24th.keep_duties_in_step(false).unwrap(), None, "nothing to do a second time");
+    let list = app.get(&obligations, &owner).await.ok(200).clone();
+    assert_eq!(obligation(&list, "backup_test")["next_due_on"], "2026-12-24");
+    // Back to the usual days.
+    assert!(app.store.keep_duties_in_step(false).unwrap().is_some());
+    let list = app.get(&obligations, &owner).await.ok(200).clone();
+    assert_eq!(obligation(&list, "backup_test")["next_due_on"], "2026-12-23");
 }

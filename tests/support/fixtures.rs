@@ -15,6 +15,17 @@ pub fn day(days: i64) -> String {
     (today() + chrono::Duration::days(days)).to_string()
 }
 
+/// The working days of the service under test (the usual closed days, as by default).
+pub fn calendar() -> systemejer_domain::calendar::Calendar {
+    systemejer_domain::calendar::Calendar::with_closed_days(systemejer_domain::calendar::USUAL_CLOSED_DAYS)
+}
+
+/// The day a duty counted to `date` (ISO) falls due: `date`, or the working day before it.
+pub fn due_on(date: &str) -> String {
+    let date: chrono::NaiveDate = date.parse().unwrap_or_else(|e| panic!("{date}: {e}"));
+    calendar().on_or_before(date).to_string()
+}
+
 /// An information security risk assessment of the system at path `sys`, performed on `on`,
 /// recorded with `token`; answers its id.
 pub async fn risk_assessment(app: &TestApp, sys: &str, token: &str, on: &str, summary: &str) -> String {

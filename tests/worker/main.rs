@@ -4,12 +4,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use chrono::{Datelike, Duration, Months, NaiveDate, Utc};
+use chrono::{Datelike, Duration, Months, NaiveDate, Utc, Weekday};
 use icalendar::Component;
 use mail_parser::{MessageParser, MimeHeaders};
 use serde_json::json;
 use systemejer_api::Role;
-use systemejer_e2e::fixtures::{day, obligation, system_in_use, today};
+use systemejer_domain::calendar::Calendar;
+use systemejer_e2e::fixtures::{calendar, day, obligation, system_in_use, today};
 use systemejer_e2e::smtp::{Mode, SmtpServer};
 use systemejer_e2e::{TestApp, on_both_backends};
 use systemejer_mail::{Mailer, MailerSettings};
@@ -36,6 +37,7 @@ on_both_backends!(
     an_expiring_agreement_is_told_to_the_owner_and_the_dpo,
     a_risk_measure_is_reminded_to_whoever_is_responsible,
     a_system_whose_owner_left_is_reminded_until_handed_over,
+    reminders_wait_for_a_working_day,
 );
 
 async fn worker(app: &TestApp, smtp: &SmtpServer, retry: RetryPolicy) -> Worker {
@@ -54,10 +56,30 @@ async fn worker_with_timeout(
 
 /// A worker sending to the SMTP server at `url`.
 fn worker_for(app: &TestApp, url: &str, retry: RetryPolicy, timeout: std::time::Duration) -> Worker {
+    worker_on(app, url, settings_for(app, retry, timeout))
+}
+
+/// A worker with `settings` sending to the SMTP server at `url`.
+fn worker_on(app: &TestApp, url: &str, settings: WorkerSettings) -> Worker {
+    let timeout = settings.send_timeout / 2;
     let mailer =
         Mailer::new(&MailerSettings { smtp_url: Some(url.to_owned()), outbox_dir: std::env::temp_dir(), timeout })
             .unwrap();
-    let settings = WorkerSettings {
+    Worker::new(app.store.clone(), mailer, settings)
+}
+
+/// How a reminder says when a duty `days` ahead is due.
+fn in_days(days: i64) -> String {
+    match days {
+        0 => "(i dag)".to_owned(),
+        1 => "(i morgen)".to_owned(),
+        n => format!("(om {n} dage)"),
+    }
+}
+
+/// The worker's settings in these suites.
+fn settings_for(app: &TestApp, retry: RetryPolicy, timeout: std::time::Duration) -> WorkerSettings {
+    WorkerSettings {
         send_timeout: timeout * 2,
         coordinator_email: Some("isk@randers.dk".into()),
         dpo_email: Some("dpo@randers.dk".into()),
@@ -65,9 +87,11 @@ fn worker_for(app: &TestApp, url: &str, retry: RetryPolicy, timeout: std::time::
         public_url: app.base.clone(),
         link_keys: app.link_keys.clone(),
         retry,
+        // These suites run passes on days counted from today, whatever weekday today is; the
+        // working-day rule has its own test (`reminders_wait_for_a_working_day`).
+        calendar: Calendar::open_every_day(),
         ..WorkerSettings::default()
-    };
-    Worker::new(app.store.clone(), mailer, settings)
+    }
 }
 
 /// A system in use whose backup test falls due in `days` days; answers its path, the owner's
@@ -105,7 +129,8 @@ async fn a_reminder_reaches_the_assignee_once_with_a_calendar(app: TestApp) {
     assert!(message.message_id().is_some() && message.date().is_some());
     let text = message.body_text(0).unwrap();
     assert!(text.contains("Test af gendannelse fra backup"), "{text}");
-    assert!(text.contains("om 5 dage"), "{text}");
+    // Due in 5 days, or on the working day before.
+    assert!(text.contains(&in_days((due - today()).num_days())), "{text}");
     assert!(text.contains(&format!("Registrér opgaven her: {}/l/", app.base)), "{text}");
     assert!(text.contains("Du er systemejer."), "{text}");
     assert!(text.contains(&format!("Alle dine åbne opgaver: {}/l/", app.base)), "{text}");
@@ -830,4 +855,35 @@ async fn a_system_whose_owner_left_is_reminded_until_handed_over(app: TestApp) {
         .ok(201);
     w.run_once(today() + Duration::days(14), Utc::now()).await.unwrap();
     assert_eq!(handover_mails(&smtp).len(), 4, "handed over: told no more");
+}
+
+/// Reminders go out on the municipality's working days only: a stage reached on a weekend is
+/// sent on the next working day, once, and nothing is lost meanwhile.
+async fn reminders_wait_for_a_working_day(app: TestApp) {
+    let smtp = SmtpServer::start().await;
+    let (_, _, _, due) = backup_due_in(&app, "vera@randers.dk", 20).await;
+    let usual = calendar();
+    assert!(usual.is_working_day(due), "{due} is a working day");
+    let settings = WorkerSettings {
+        calendar: usual,
+        ..settings_for(&app, RetryPolicy::default(), std::time::Duration::from_secs(10))
+    };
+    let w = worker_on(&app, &smtp.url, settings);
+    // The Saturday and Sunday of the week before the due date: its 7-day stage is reached.
+    let saturday = (1..=7).map(|n| due - Duration::days(n)).find(|d| d.weekday() == Weekday::Sat).unwrap();
+    for closed in [saturday, saturday + Duration::days(1)] {
+        let outcome = w.run_once(closed, Utc::now()).await.unwrap();
+        assert_eq!((outcome.duties_due, outcome.queued, outcome.sent), (0, 0, 0), "{closed}: {outcome:?}");
+    }
+    assert!(smtp.received().is_empty());
+    // The next working day (a Monday, or later after a holiday; never after the due date).
+    let next = (1..=10).map(|n| saturday + Duration::days(n)).find(|d| usual.is_working_day(*d)).unwrap();
+    assert!(next <= due);
+    let outcome = w.run_once(next, Utc::now()).await.unwrap();
+    assert_eq!((outcome.queued, outcome.sent), (1, 1), "{next}: {outcome:?}");
+    let text = MessageParser::default().parse(&smtp.received()[0].data).unwrap().body_text(0).unwrap().into_owned();
+    let when = in_days((due - next).num_days());
+    assert!(text.contains(&when), "{when}: {text}");
+    let again = w.run_once(next, Utc::now()).await.unwrap();
+    assert_eq!((again.queued, again.sent), (0, 0), "once");
 }

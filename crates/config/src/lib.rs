@@ -11,6 +11,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use serde::Deserialize;
+use systemejer_domain::calendar::{Calendar, ClosedDay, USUAL_CLOSED_DAYS};
 use systemejer_domain::reports::Controller;
 
 /// The default database: an SQLite file in `./data`, nothing to install.
@@ -181,6 +182,8 @@ pub struct WorkerConfig {
     pub dpo_email: Option<String>,
     /// Days within which a failed test is due again.
     pub failed_test_follow_up_days: u32,
+    /// The working days: duties fall due on them and reminders go out on them.
+    pub calendar: Calendar,
 }
 
 /// Every problem found in the settings, one per line.
@@ -213,6 +216,7 @@ struct Raw {
     link_previous_secret: Option<String>,
     link_ttl_days: Option<String>,
     failed_test_follow_up_days: Option<String>,
+    closed_days: Option<String>,
     log: Option<String>,
     log_format: Option<String>,
     worker_schedule: Option<String>,
@@ -253,6 +257,7 @@ pub const KEYS: &[&str] = &[
     "link_previous_secret",
     "link_ttl_days",
     "failed_test_follow_up_days",
+    "closed_days",
     "log",
     "log_format",
     "worker_schedule",
@@ -294,6 +299,7 @@ impl Raw {
             "link_previous_secret" => &mut self.link_previous_secret,
             "link_ttl_days" => &mut self.link_ttl_days,
             "failed_test_follow_up_days" => &mut self.failed_test_follow_up_days,
+            "closed_days" => &mut self.closed_days,
             "log" => &mut self.log,
             "log_format" => &mut self.log_format,
             "worker_schedule" => &mut self.worker_schedule,
@@ -554,6 +560,21 @@ impl Config {
                 30
             }
         };
+        let calendar = match given(&raw.closed_days) {
+            None => Calendar::with_closed_days(USUAL_CLOSED_DAYS),
+            Some(text) if text.trim().eq_ignore_ascii_case("none") => Calendar::new(),
+            Some(text) => {
+                let days: Vec<Option<ClosedDay>> = text.split(',').map(ClosedDay::parse).collect();
+                if days.iter().all(Option::is_some) {
+                    Calendar::with_closed_days(days.into_iter().flatten())
+                } else {
+                    problems.push(format!(
+                        "SYSTEMEJER_CLOSED_DAYS: {text:?} is not a list of days as MM-DD such as \"06-05,12-24,12-31\" (or \"none\")"
+                    ));
+                    Calendar::with_closed_days(USUAL_CLOSED_DAYS)
+                }
+            }
+        };
         let mut address = |var: &str, value: &Option<String>| {
             let v = given(value).map(str::to_owned);
             if v.as_ref().is_some_and(|a| !a.contains('@') || a.contains(' ')) {
@@ -637,6 +658,7 @@ impl Config {
                 security_coordinator_email,
                 dpo_email,
                 failed_test_follow_up_days,
+                calendar,
             },
             mail: MailConfig {
                 smtp_url,
@@ -840,6 +862,24 @@ mod tests {
         assert_eq!(c.database.url, "postgres://app@db/reg");
         assert_eq!(c.http.listen.to_string(), "127.0.0.1:9001");
         assert!(c.worker.schedule.is_none());
+    }
+
+    #[test]
+    fn the_closed_days_are_the_usual_ones_unless_set() {
+        use systemejer_domain::calendar::ClosedDay;
+        let day = |month, day| ClosedDay { month, day };
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/reg.db", dir.path().display());
+        let with = |closed: Option<&str>| {
+            let mut vars = vec![("SYSTEMEJER_DATABASE_URL", url.as_str())];
+            vars.extend(closed.map(|c| ("SYSTEMEJER_CLOSED_DAYS", c)));
+            Config::load(None, env(&vars)).map(|c| c.worker.calendar)
+        };
+        assert_eq!(with(None).unwrap().closed_days(), vec![day(6, 5), day(12, 24), day(12, 31)]);
+        assert_eq!(with(Some("12-24, 05-01")).unwrap().closed_days(), vec![day(5, 1), day(12, 24)]);
+        assert!(with(Some("none")).unwrap().closed_days().is_empty());
+        let bad = with(Some("06-05,31-12")).err().unwrap();
+        assert!(bad.0.iter().any(|p| p.starts_with("SYSTEMEJER_CLOSED_DAYS: \"06-05,31-12\"")), "{bad}");
     }
 
     #[test]

@@ -77,9 +77,14 @@ pub fn public_holidays(year: i32) -> Vec<(NaiveDate, &'static str)> {
 
 /// The municipality's working days: Monday to Friday, except the public holidays and the days
 /// it keeps closed.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// `Copy`: the closed days are a bit per day of each month, so that the calendar travels with
+/// the day duties are worked out on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Calendar {
-    closed: Vec<ClosedDay>,
+    /// Bit `d` of `closed[m - 1]`: day `d` of month `m` is kept closed every year.
+    closed: [u32; 12],
+    /// Every day is a working day (see [`Calendar::open_every_day`]).
+    every_day: bool,
 }
 
 impl Calendar {
@@ -90,16 +95,43 @@ impl Calendar {
 
     /// With `days` kept closed every year as well.
     pub fn with_closed_days(days: impl IntoIterator<Item = ClosedDay>) -> Self {
-        let mut closed: Vec<ClosedDay> = days.into_iter().collect();
-        closed.sort_unstable();
-        closed.dedup();
-        Self { closed }
+        let mut closed = [0_u32; 12];
+        for day in days {
+            // A parsed `ClosedDay` has a month 1–12 and a day 1–31.
+            if let Some(bits) = closed.get_mut(day.month.wrapping_sub(1) as usize) {
+                *bits |= 1_u32.checked_shl(day.day).unwrap_or(0);
+            }
+        }
+        Self { closed, every_day: false }
+    }
+
+    /// Every day a working day, weekends and holidays too: for what is tested or planned on a
+    /// given day whatever day it is (a reminder's stages), never a municipality's setting.
+    pub fn open_every_day() -> Self {
+        Self { closed: [0; 12], every_day: true }
+    }
+
+    /// The days kept closed beyond the public holidays, in the year's order.
+    pub fn closed_days(&self) -> Vec<ClosedDay> {
+        (1..=12_u32)
+            .flat_map(|month| (1..=31_u32).map(move |day| ClosedDay { month, day }))
+            .filter(|d| self.is_closed(d.month, d.day))
+            .collect()
+    }
+
+    fn is_closed(&self, month: u32, day: u32) -> bool {
+        self.closed
+            .get(month.wrapping_sub(1) as usize)
+            .is_some_and(|bits| bits & 1_u32.checked_shl(day).unwrap_or(0) != 0)
     }
 
     /// Whether `date` is a working day.
     pub fn is_working_day(&self, date: NaiveDate) -> bool {
+        if self.every_day {
+            return true;
+        }
         let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
-        let closed = self.closed.iter().any(|c| c.month == date.month() && c.day == date.day());
+        let closed = self.is_closed(date.month(), date.day());
         !weekend && !closed && !public_holidays(date.year()).iter().any(|(d, _)| *d == date)
     }
 
@@ -173,6 +205,9 @@ mod tests {
         assert_eq!(ClosedDay::parse("06-05"), Some(ClosedDay { month: 6, day: 5 }));
         assert_eq!(ClosedDay::parse("02-30"), None);
         assert_eq!(ClosedDay::parse("juni"), None);
+        assert_eq!(usual.closed_days(), USUAL_CLOSED_DAYS.to_vec());
+        assert_eq!(plain.closed_days(), Vec::new());
+        assert_eq!(Calendar::open_every_day().on_or_before(day("2026-12-25")), day("2026-12-25"));
     }
 
     proptest! {

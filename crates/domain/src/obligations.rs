@@ -10,6 +10,7 @@
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::Calendar;
 use crate::ids::{PersonId, RecordId, SystemId};
 use crate::lifecycle::LifecycleState;
 use crate::records::SystemRecords;
@@ -448,18 +449,38 @@ pub fn add_months(date: NaiveDate, months: u32) -> NaiveDate {
 /// due that has not been answered since (`due_at_once_since`, worked out by [`required`]).
 /// A one-off duty is due on its own date, or the day it appeared where it has none; `None`
 /// once it is done.
+///
+/// A date counted ahead (an interval's, a one-off duty's own) that is not a working day in
+/// `calendar` moves to the working day before; a duty due at once is due the day it became
+/// so, whatever day that was (it is not made overdue the day it appears).
 pub fn next_due_on(
     interval_months: Option<u32>,
     fixed_due_on: Option<NaiveDate>,
     last_done_on: Option<NaiveDate>,
     appeared_on: NaiveDate,
     due_at_once_since: Option<NaiveDate>,
+    calendar: &Calendar,
 ) -> Option<NaiveDate> {
     let Some(interval) = interval_months else {
-        return if last_done_on.is_some() { None } else { fixed_due_on.or(Some(appeared_on)) };
+        return if last_done_on.is_some() {
+            None
+        } else {
+            Some(fixed_due_on.map_or(appeared_on, |d| calendar.on_or_before(d)))
+        };
     };
-    let regular = add_months(last_done_on.unwrap_or(appeared_on), interval);
+    let regular = regular_due_on(interval, last_done_on, appeared_on, calendar);
     Some(due_at_once_since.map_or(regular, |since| regular.min(since)))
+}
+
+/// The regular due date of a recurring duty: one interval after it was last done (or after it
+/// appeared), on the working day on or before that.
+pub fn regular_due_on(
+    interval_months: u32,
+    last_done_on: Option<NaiveDate>,
+    appeared_on: NaiveDate,
+    calendar: &Calendar,
+) -> NaiveDate {
+    calendar.on_or_before(add_months(last_done_on.unwrap_or(appeared_on), interval_months))
 }
 
 string_enum! {
@@ -484,8 +505,9 @@ pub fn due_early(
     appeared_on: NaiveDate,
     next_due_on: NaiveDate,
     changing: bool,
+    calendar: &Calendar,
 ) -> Option<DueEarly> {
-    let regular = add_months(last_done_on.unwrap_or(appeared_on), interval_months?);
+    let regular = regular_due_on(interval_months?, last_done_on, appeared_on, calendar);
     if next_due_on >= regular {
         return None;
     }
@@ -568,13 +590,14 @@ pub struct Known {
 /// (kind, subject) was last done with a passed result; `known` what is known from before; a
 /// duty not known before appears on `today`.
 /// A failure not yet answered by a pass makes the duty due within `follow_up_days` of it
-/// ([`FOLLOW_UP_DAYS`] by default).
+/// ([`FOLLOW_UP_DAYS`] by default). Dates counted ahead fall on `calendar`'s working days.
 pub fn schedule(
     required: &[RequiredObligation],
     last_done: &std::collections::HashMap<(ObligationKind, String), LastDone>,
     known: &std::collections::HashMap<(ObligationKind, String), Known>,
     today: NaiveDate,
     follow_up_days: u32,
+    calendar: &Calendar,
 ) -> Vec<Scheduled> {
     required
         .iter()
@@ -587,7 +610,7 @@ pub fn schedule(
             let last_done_on = done.passed.max(duty.done_by_approval_on);
             let follow_up = done
                 .unanswered_failure(duty.done_by_approval_on)
-                .map(|failed| failed + chrono::Duration::days(i64::from(follow_up_days)));
+                .map(|failed| calendar.on_or_before(failed + chrono::Duration::days(i64::from(follow_up_days))));
             Scheduled {
                 kind: duty.kind,
                 subject: duty.subject.clone(),
@@ -600,6 +623,7 @@ pub fn schedule(
                     last_done_on,
                     appeared_on,
                     duty.due_at_once_since,
+                    calendar,
                 )
                 .map(|next| follow_up.map_or(next, |f| next.min(f))),
             }
@@ -909,6 +933,10 @@ mod tests {
 
     const CPH: chrono_tz::Tz = chrono_tz::Europe::Copenhagen;
 
+    fn cal() -> Calendar {
+        Calendar::with_closed_days(crate::calendar::USUAL_CLOSED_DAYS)
+    }
+
     fn kinds(list: &[RequiredObligation]) -> Vec<(&'static str, Option<u32>)> {
         list.iter().map(|o| (o.kind.as_str(), o.interval_months)).collect()
     }
@@ -917,15 +945,19 @@ mod tests {
     fn a_duty_due_before_its_regular_date_says_why() {
         use ObligationKind::{BackupTest, DpiaReview, RiskReassessment};
         let (appeared, done) = (day("2025-01-01"), Some(day("2026-06-01")));
-        let early = |kind, due: &str, changing| due_early(kind, Some(12), done, appeared, day(due), changing);
+        let early = |kind, due: &str, changing| due_early(kind, Some(12), done, appeared, day(due), changing, &cal());
         assert_eq!(early(BackupTest, "2027-06-01", false), None, "on its regular date");
         assert_eq!(early(BackupTest, "2026-12-20", false), Some(DueEarly::FailedTest));
         assert_eq!(early(RiskReassessment, "2026-11-03", true), Some(DueEarly::ChangeBegan));
         assert_eq!(early(RiskReassessment, "2026-11-03", false), Some(DueEarly::Incident));
         assert_eq!(early(DpiaReview, "2026-11-03", true), Some(DueEarly::ChangeBegan));
-        assert_eq!(due_early(BackupTest, None, None, appeared, day("2026-01-01"), false), None, "a one-off duty");
         assert_eq!(
-            due_early(ObligationKind::ProcedureReview, Some(12), done, appeared, day("2026-11-03"), true),
+            due_early(BackupTest, None, None, appeared, day("2026-01-01"), false, &cal()),
+            None,
+            "a one-off duty"
+        );
+        assert_eq!(
+            due_early(ObligationKind::ProcedureReview, Some(12), done, appeared, day("2026-11-03"), true, &cal()),
             None,
             "no rule brings a procedure review forward"
         );
@@ -948,12 +980,15 @@ mod tests {
         )]);
         let next = |done: LastDone| {
             let last = std::collections::HashMap::from([(id.clone(), done)]);
-            schedule(std::slice::from_ref(&backup), &last, &known, day("2026-12-01"), FOLLOW_UP_DAYS)[0].next_due_on
+            schedule(std::slice::from_ref(&backup), &last, &known, day("2026-12-01"), FOLLOW_UP_DAYS, &cal())[0]
+                .next_due_on
         };
         let passed = Some(day("2026-06-01"));
         assert_eq!(next(LastDone { passed, failed: None }), Some(day("2027-06-01")));
-        // Failed after the last pass: due 30 days after the failure.
-        assert_eq!(next(LastDone { passed, failed: Some(day("2026-11-20")) }), Some(day("2026-12-20")));
+        // Failed after the last pass: due 30 days after the failure (20 December 2026 is a
+        // Sunday: the Friday before).
+        assert_eq!(next(LastDone { passed, failed: Some(day("2026-11-20")) }), Some(day("2026-12-18")));
+        assert_eq!(next(LastDone { passed, failed: Some(day("2026-11-18")) }), Some(day("2026-12-18")));
         // A pass after the failure answers it (the same day too).
         assert_eq!(
             next(LastDone { passed: Some(day("2026-11-25")), failed: Some(day("2026-11-20")) }),
@@ -961,12 +996,13 @@ mod tests {
         );
         assert_eq!(
             next(LastDone { passed: Some(day("2026-11-20")), failed: Some(day("2026-11-20")) }),
-            Some(day("2027-11-20"))
+            Some(day("2027-11-19")),
+            "a year on is a Saturday: the Friday before"
         );
         // A failure never makes a duty due later than it already was.
         assert_eq!(
-            next(LastDone { passed: Some(day("2025-11-01")), failed: Some(day("2026-11-20")) }),
-            Some(day("2026-11-01"))
+            next(LastDone { passed: Some(day("2025-11-03")), failed: Some(day("2026-11-20")) }),
+            Some(day("2026-11-03"))
         );
         let mut done = LastDone::default();
         done.record(CompletionResult::Failed, day("2026-11-20"));
@@ -1029,7 +1065,7 @@ mod tests {
             "the owner left: a handover"
         );
         assert_eq!(
-            next_due_on(None, None, None, day("2026-12-02"), None),
+            next_due_on(None, None, None, day("2026-12-02"), None, &cal()),
             Some(day("2026-12-02")),
             "due the day it appears"
         );
@@ -1113,13 +1149,26 @@ mod tests {
     fn due_dates_count_from_the_day_it_was_done() {
         let appeared = day("2026-01-15");
         // Never done: one interval after it appeared.
-        assert_eq!(next_due_on(Some(12), None, None, appeared, None), Some(day("2027-01-15")));
+        assert_eq!(next_due_on(Some(12), None, None, appeared, None, &cal()), Some(day("2027-01-15")));
         // Done late: counts from the day it was done, not from the old due date.
-        assert_eq!(next_due_on(Some(6), None, Some(day("2026-09-30")), appeared, None), Some(day("2027-03-30")));
+        assert_eq!(
+            next_due_on(Some(6), None, Some(day("2026-09-30")), appeared, None, &cal()),
+            Some(day("2027-03-30"))
+        );
         // Done early: likewise.
-        assert_eq!(next_due_on(Some(6), None, Some(day("2026-03-01")), appeared, None), Some(day("2026-09-01")));
-        // Month ends are kept within the month.
-        assert_eq!(next_due_on(Some(1), None, Some(day("2026-01-31")), appeared, None), Some(day("2026-02-28")));
+        assert_eq!(
+            next_due_on(Some(6), None, Some(day("2026-03-01")), appeared, None, &cal()),
+            Some(day("2026-09-01"))
+        );
+        // Month ends are kept within the month, and a Saturday moves to the Friday before.
+        assert_eq!(
+            next_due_on(Some(1), None, Some(day("2026-01-31")), appeared, None, &cal()),
+            Some(day("2026-02-27"))
+        );
+        assert_eq!(
+            next_due_on(Some(1), None, Some(day("2026-02-28")), appeared, None, &cal()),
+            Some(day("2026-03-27"))
+        );
     }
 
     #[test]
@@ -1137,7 +1186,8 @@ mod tests {
         let incident = crate::lifecycle::fixtures::at("2026-06-10T09:00:00Z");
         let due = reassessment(&records, &[incident]);
         assert_eq!(due.due_at_once_since, Some(day("2026-06-10")));
-        let next = next_due_on(Some(12), None, due.done_by_approval_on, day("2026-01-15"), due.due_at_once_since);
+        let next =
+            next_due_on(Some(12), None, due.done_by_approval_on, day("2026-01-15"), due.due_at_once_since, &cal());
         assert_eq!(next, Some(day("2026-06-10")));
         // An assessment approved after the incident (even the same day) answers it.
         records.risk_assessments.push(risk(RiskPerspective::InformationSecurity, Some("2026-06-10T15:00:00Z")));
@@ -1169,8 +1219,8 @@ mod tests {
     #[test]
     fn a_one_off_duty_is_due_on_its_date_until_done() {
         let appeared = day("2026-01-15");
-        assert_eq!(next_due_on(None, Some(day("2027-03-31")), None, appeared, None), Some(day("2027-03-31")));
-        assert_eq!(next_due_on(None, Some(day("2027-03-31")), Some(day("2027-02-01")), appeared, None), None);
+        assert_eq!(next_due_on(None, Some(day("2027-03-31")), None, appeared, None, &cal()), Some(day("2027-03-31")));
+        assert_eq!(next_due_on(None, Some(day("2027-03-31")), Some(day("2027-02-01")), appeared, None, &cal()), None);
     }
 
     #[test]
@@ -1215,7 +1265,7 @@ mod tests {
             let appeared = base + chrono::Duration::days(appeared_offset);
             let done = done_offset.map(|d| base + chrono::Duration::days(d));
             let at_once = at_once_offset.map(|d| base + chrono::Duration::days(d));
-            let due = next_due_on(Some(interval), None, done, appeared, at_once).unwrap();
+            let due = next_due_on(Some(interval), None, done, appeared, at_once, &cal()).unwrap();
             let from = done.unwrap_or(appeared);
             prop_assert!(due <= add_months(from, interval));
             if at_once.is_none() {

@@ -7,15 +7,22 @@
 
 use chrono::{Datelike, NaiveDate};
 use proptest::prelude::*;
+use systemejer_domain::calendar::{Calendar, USUAL_CLOSED_DAYS};
 use systemejer_domain::obligations::{add_months, next_due_on};
 
 fn day(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
-/// A duty done on `done` with an interval of `months`: its next due date.
+/// The working days of a municipality that closes the usual days.
+fn cal() -> Calendar {
+    Calendar::with_closed_days(USUAL_CLOSED_DAYS)
+}
+
+/// A duty done on `done` with an interval of `months`: the calendar date it comes round on
+/// (before the working-day rule moves it).
 fn due_after(done: NaiveDate, months: u32) -> NaiveDate {
-    next_due_on(Some(months), None, Some(done), done, None).unwrap()
+    add_months(done, months)
 }
 
 /// Done on the first date, every so many months: due on the last. Worked out from a calendar:
@@ -62,22 +69,44 @@ fn month_ends_fall_on_the_last_day_of_the_month_due() {
         if got != day(due) {
             wrong.push(format!("{done} + {months} months: {got}, not {due}"));
         }
-        assert_eq!(add_months(day(done), months), got, "the due date is the done date plus the interval");
+        // The duty is due on that date, or on the working day before it.
+        let due_on = next_due_on(Some(months), None, Some(day(done)), day(done), None, &cal()).unwrap();
+        assert_eq!(due_on, cal().on_or_before(got), "{done} + {months} months");
+        assert!(cal().is_working_day(due_on) && due_on <= got && (got - due_on).num_days() < 11);
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 #[test]
 fn a_duty_never_done_counts_from_the_day_it_appeared() {
-    assert_eq!(next_due_on(Some(1), None, None, day("2026-01-31"), None), Some(day("2026-02-28")));
-    // Made due at once (a failed test, a change begun): that day, if it is earlier.
+    // 28 February 2026 is a Saturday: due the Friday before.
+    assert_eq!(next_due_on(Some(1), None, None, day("2026-01-31"), None, &cal()), Some(day("2026-02-27")));
+    // Made due at once (a failed test, a change begun): that day, if it is earlier, even a
+    // Sunday (the day it became due; it is not overdue the day it appears).
     assert_eq!(
-        next_due_on(Some(12), None, Some(day("2026-01-31")), day("2025-01-01"), Some(day("2026-03-15"))),
+        next_due_on(Some(12), None, Some(day("2026-01-31")), day("2025-01-01"), Some(day("2026-03-15")), &cal()),
         Some(day("2026-03-15"))
     );
     // A one-off duty is due on its date until done, then never again.
-    assert_eq!(next_due_on(None, Some(day("2027-03-31")), None, day("2026-01-01"), None), Some(day("2027-03-31")));
-    assert_eq!(next_due_on(None, Some(day("2027-03-31")), Some(day("2027-03-01")), day("2026-01-01"), None), None);
+    assert_eq!(
+        next_due_on(None, Some(day("2027-03-31")), None, day("2026-01-01"), None, &cal()),
+        Some(day("2027-03-31"))
+    );
+    assert_eq!(
+        next_due_on(None, Some(day("2027-03-31")), Some(day("2027-03-01")), day("2026-01-01"), None, &cal()),
+        None
+    );
+    // Its own date on a holiday (2. juledag 2026, a Saturday after Juledag and
+    // Juleaftensdag): the working day before.
+    assert_eq!(
+        next_due_on(None, Some(day("2026-12-26")), None, day("2026-01-01"), None, &cal()),
+        Some(day("2026-12-23"))
+    );
+    // Done before Easter 2027 with a yearly interval: Skærtorsdag 25 March 2028 is not it.
+    assert_eq!(
+        next_due_on(Some(12), None, Some(day("2027-03-25")), day("2026-01-01"), None, &cal()),
+        Some(day("2028-03-24"))
+    );
 }
 
 /// The Gregorian rule, written out.

@@ -24,6 +24,8 @@ pub(crate) struct Day {
     pub follow_up_days: u32,
     /// The municipality's time zone, in which an approval or an event has its day.
     pub timezone: chrono_tz::Tz,
+    /// The municipality's working days, on which duties fall due.
+    pub calendar: systemejer_domain::calendar::Calendar,
 }
 
 /// The duties the facts call for, with their dates as of `day`: what is kept of each from
@@ -42,7 +44,7 @@ pub(crate) fn derive(facts: &Facts, day: Day) -> Vec<Scheduled> {
             ((d.scheduled.kind, d.scheduled.subject.clone()), known)
         })
         .collect();
-    rules::schedule(&required, &facts.last_passed, &known, day.today, day.follow_up_days)
+    rules::schedule(&required, &facts.last_passed, &known, day.today, day.follow_up_days, &day.calendar)
 }
 
 /// Brings the stored duties of the system in step with `facts` (as they stand after the

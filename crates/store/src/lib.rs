@@ -79,6 +79,8 @@ pub struct Store {
     timezone: chrono_tz::Tz,
     /// Days within which a failed test is due again.
     follow_up_days: u32,
+    /// The municipality's working days, on which duties fall due.
+    calendar: systemejer_domain::calendar::Calendar,
     /// SQLite allows one writer at a time; writers in this process queue here instead of
     /// racing for the file lock (a lock upgrade inside a transaction fails without waiting).
     sqlite_writer: Arc<Mutex<()>>,
@@ -147,6 +149,9 @@ impl Store {
             kind,
             timezone: chrono_tz::Europe::Copenhagen,
             follow_up_days: systemejer_domain::obligations::FOLLOW_UP_DAYS,
+            calendar: systemejer_domain::calendar::Calendar::with_closed_days(
+                systemejer_domain::calendar::USUAL_CLOSED_DAYS,
+            ),
             sqlite_writer: Arc::new(Mutex::new(())),
             writes: Arc::new(AtomicU64::new(0)),
             statements,
@@ -161,9 +166,22 @@ impl Store {
         self
     }
 
+    /// The same store, with duties due on `calendar`'s working days (default: the public
+    /// holidays, weekends and the usual closed days, see `calendar::USUAL_CLOSED_DAYS`).
+    #[must_use]
+    pub fn with_calendar(mut self, calendar: systemejer_domain::calendar::Calendar) -> Self {
+        self.calendar = calendar;
+        self
+    }
+
+    /// The municipality's working days.
+    pub fn calendar(&self) -> &systemejer_domain::calendar::Calendar {
+        &self.calendar
+    }
+
     /// The day duties are worked out on: `today`, with this register's follow-up days.
     pub(crate) fn day_on(&self, today: chrono::NaiveDate) -> duties::Day {
-        duties::Day { today, follow_up_days: self.follow_up_days, timezone: self.timezone }
+        duties::Day { today, follow_up_days: self.follow_up_days, timezone: self.timezone, calendar: self.calendar }
     }
 
     /// The time zone "today" is read in.

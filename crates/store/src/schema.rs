@@ -331,6 +331,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rule_settings (name) {
+        name -> Text,
+        value -> Text,
+    }
+}
+
 diesel::joinable!(system_delegates -> systems (system_id));
 diesel::joinable!(system_delegates -> people (person_id));
 diesel::joinable!(lifecycle_transitions -> systems (system_id));

@@ -65,6 +65,7 @@ pub fn worker_settings(config: &Config) -> Result<WorkerSettings, systemejer_lin
         link_max_days: config.links.max_days,
         send_timeout: config.mail.timeout,
         lease: chrono::Duration::from_std(config.mail.lease).unwrap_or_else(|_| chrono::Duration::minutes(2)),
+        calendar: config.worker.calendar,
         ..WorkerSettings::default()
     })
 }
@@ -85,14 +86,16 @@ pub fn open_store(config: &Config) -> Result<Store, StoreError> {
     let options = PoolOptions { max_connections: config.database.max_connections, ..PoolOptions::default() };
     let store = Store::connect(&config.database.url, &options)?
         .with_timezone(config.worker.timezone)
-        .with_follow_up_days(config.worker.failed_test_follow_up_days);
+        .with_follow_up_days(config.worker.failed_test_follow_up_days)
+        .with_calendar(config.worker.calendar);
     let applied = store.migrate()?;
     if !applied.is_empty() {
         tracing::info!(?applied, "database migrated");
-        // A new version may call for duties (a new kind, another interval) that the stored
-        // rows do not hold yet.
-        let systems = store.bring_duties_in_step()?;
-        tracing::info!(systems, "duties brought in step with the rules");
+    }
+    // A new version may call for duties (a new kind, another interval) that the stored rows do
+    // not hold yet; other closed days or follow-up days move the stored dates.
+    if let Some(systems) = store.keep_duties_in_step(!applied.is_empty())? {
+        tracing::info!(systems, "duties brought in step with the rules and the calendar");
     }
     Ok(store)
 }

@@ -255,6 +255,19 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
             let config = load_config(cli)?;
             systemejer::init_logging(&config);
             let store = systemejer::open_store(&config).context("opening the database")?;
+            let mut config = config;
+            if *once {
+                // An order to run now: the reminders go out whatever the day (the scheduled
+                // worker sends on working days only). Due dates keep the working-day rule.
+                let today = as_of.unwrap_or_else(|| store.today());
+                if !config.worker.calendar.is_working_day(today) {
+                    eprintln!(
+                        "{today} is not a working day: the scheduled worker would wait for the next one; \
+                         --once runs the reminder pass anyway"
+                    );
+                }
+                config.worker.calendar = systemejer_domain::calendar::Calendar::open_every_day();
+            }
             // The mailer's connection pool lives on the runtime: make it there.
             runtime()?.block_on(async move {
                 let worker = systemejer::worker(&config, store).context("setting up mail delivery")?;

@@ -185,6 +185,10 @@ impl Pass for IncidentFollowUp {
         today: NaiveDate,
         now: DateTime<Utc>,
     ) -> Result<Planned<IncidentItem>, StoreError> {
+        // A reminder: on a working day of the week only.
+        if !settings.calendar.is_working_day(today) {
+            return Ok(Planned { found: 0, letters: Vec::new() });
+        }
         let open: Vec<OpenIncident> = store
             .open_incidents()?
             .into_iter()

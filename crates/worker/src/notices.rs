@@ -129,6 +129,10 @@ impl Pass for ExitStepsReminder {
         today: NaiveDate,
         _now: DateTime<Utc>,
     ) -> Result<Planned<StepsItem>, StoreError> {
+        // A reminder: on a working day of the week only.
+        if !settings.calendar.is_working_day(today) {
+            return Ok(Planned { found: 0, letters: Vec::new() });
+        }
         let open = store.open_exit_steps()?;
         let week = today.iso_week();
         let mut by_recipient: BTreeMap<String, Letter<StepsItem>> = BTreeMap::new();

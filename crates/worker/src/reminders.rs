@@ -435,11 +435,21 @@ pub struct PassPlan {
     pub checked: StdDuration,
 }
 
-/// What a reminder pass on `today` is to send. What was sent before is left out here, in a
+/// What a reminder pass on `today` is to send: nothing on a day that is not a working day (the
+/// stage reached meanwhile goes out on the next one). What was sent before is left out here, in a
 /// few queries: on most days most of the horizon was told already, and claiming each of those
 /// keys again in its own transaction took 31 s over a national register. Writing still claims
 /// every key, so a key another worker takes meanwhile is not sent twice.
 pub(crate) fn plan_pass(store: &Store, settings: &WorkerSettings, today: NaiveDate) -> Result<PassPlan, StoreError> {
+    if !settings.calendar.is_working_day(today) {
+        return Ok(PassPlan {
+            plans: Vec::new(),
+            duties_due: 0,
+            found: StdDuration::ZERO,
+            planned: StdDuration::ZERO,
+            checked: StdDuration::ZERO,
+        });
+    }
     let horizon = today + Duration::days(i64::from(settings.policy.horizon_days()));
     // The duties told farther ahead than the policy's horizon (an expiring agreement).
     let farther: Vec<(ObligationKind, NaiveDate)> = ObligationKind::ALL

@@ -3,6 +3,7 @@
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
+use systemejer_domain::calendar::{Calendar, USUAL_CLOSED_DAYS};
 use systemejer_domain::reminders::ReminderPolicy;
 use systemejer_links::LinkKeys;
 use systemejer_store::RetryPolicy;
@@ -39,6 +40,8 @@ pub struct WorkerSettings {
     pub batch: i64,
     /// How long one delivery may take before it counts as failed (a server that hangs).
     pub send_timeout: StdDuration,
+    /// The municipality's working days: reminders go out on them only.
+    pub calendar: Calendar,
 }
 
 impl WorkerSettings {
@@ -87,6 +90,7 @@ impl Default for WorkerSettings {
             lease: Duration::minutes(2),
             batch: 1,
             send_timeout: StdDuration::from_secs(60),
+            calendar: Calendar::with_closed_days(USUAL_CLOSED_DAYS),
         }
     }
 }

@@ -6,7 +6,10 @@ use systemejer_domain::{AuditAction, EntityType, RecordId, SystemId};
 
 use crate::audit::{self, Entry};
 use crate::facts;
-use crate::tables::{obligations, people};
+use crate::tables::{obligations, people, rule_settings};
+
+/// The name the settings the stored due dates were worked out with are kept under.
+const DATES_WORKED_OUT_WITH: &str = "due_dates";
 use crate::{Store, StoreError, duties, new_id, now};
 
 impl Store {
@@ -39,6 +42,24 @@ impl Store {
             changed += usize::from(moved);
         }
         Ok(changed)
+    }
+
+    /// Brings the stored duties in step (see [`Store::bring_duties_in_step`]) when `upgraded`
+    /// (migrations were applied) or when the settings the stored dates were worked out with
+    /// (the working-day calendar, the follow-up after a failed test) differ from this
+    /// store's; then records this store's. Answers how many systems' duties changed, `None`
+    /// when nothing had to be worked out again.
+    pub fn keep_duties_in_step(&self, upgraded: bool) -> Result<Option<usize>, StoreError> {
+        let closed: Vec<String> =
+            self.calendar.closed_days().iter().map(|d| format!("{:02}-{:02}", d.month, d.day)).collect();
+        let settings = format!("closed_days={};follow_up_days={}", closed.join(","), self.follow_up_days);
+        let stored = self.read(|conn| rule_settings::get(conn, DATES_WORKED_OUT_WITH))?;
+        if !upgraded && stored.as_deref() == Some(settings.as_str()) {
+            return Ok(None);
+        }
+        let changed = self.bring_duties_in_step()?;
+        self.write(|conn| rule_settings::put(conn, DATES_WORKED_OUT_WITH, &settings))?;
+        Ok(Some(changed))
     }
 
     /// Sets the interval or the assignee of a system's obligations of one kind.

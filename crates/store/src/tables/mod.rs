@@ -18,6 +18,7 @@ pub(crate) mod owner_handovers;
 pub(crate) mod people;
 pub(crate) mod processors;
 pub(crate) mod risk_measures;
+pub(crate) mod rule_settings;
 pub(crate) mod system_changes;
 pub(crate) mod systems;
 pub(crate) mod transitions;

@@ -259,7 +259,7 @@ impl Store {
             let kind: ObligationKind = parse("obligations.kind", kind)?;
             let interval = interval.map(|m| u32::try_from(m).unwrap_or(0));
             let changing = state == LifecycleState::Changing.as_str();
-            let early = due_early(kind, interval, *last_done, *appeared, due_on, changing);
+            let early = due_early(kind, interval, *last_done, *appeared, due_on, changing, &self.calendar);
             let (system, owner_id) = &systems_by_id[system_id.as_str()];
             let manager = owner_id.and_then(|o| people.get(&o)).and_then(|(_, manager)| *manager);
             out.push(DueDuty {
