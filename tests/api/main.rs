@@ -23,5 +23,6 @@ mod queries;
 mod races;
 mod register;
 mod reports;
+mod spreadsheets;
 mod tokens;
 mod versions;

@@ -18,6 +18,7 @@ pub mod paging;
 mod person_cache;
 mod respond;
 mod routes;
+mod spreadsheets;
 mod state;
 mod strict;
 mod wording;

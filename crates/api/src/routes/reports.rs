@@ -1,7 +1,7 @@
 //! `/reports`: the compliance overview and the record of processing activities (art. 30).
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use systemejer_domain::obligations::ObligationStatus;
@@ -17,6 +17,7 @@ use crate::error::ApiError;
 use crate::extract::Query;
 use crate::language::Reader;
 use crate::respond::blocking;
+use crate::spreadsheets::{self, ReportFormat};
 use crate::state::AppState;
 
 pub(super) fn register(cfg: &mut ServiceConfig) {
@@ -43,6 +44,10 @@ pub struct ComplianceQuery {
     /// `true`: only the systems whose owner is missing or no longer eligible (who left, or
     /// changed position), which need a handover; `false`: only the others.
     owner_ineligible: Option<bool>,
+    /// `json` (the default) or `xlsx`: an Excel workbook, as a download (also chosen by
+    /// `Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`).
+    #[param(inline)]
+    format: Option<ReportFormat>,
 }
 
 /// The compliance overview
@@ -52,10 +57,22 @@ pub struct ComplianceQuery {
 /// `as_of`, the register as it stood at the end of that day (rebuilt from the audit log).
 /// Admins, auditors and the DPO see every system; an owner sees their own (`owner_id`).
 /// With `Accept-Language: da` the open gates' messages are in Danish (their codes are not).
+///
+/// With `format=xlsx` (or `Accept` naming the workbook's media type): the same overview, with
+/// the same filters, as an Excel workbook in Danish: a sheet of systems (with their owners' and
+/// units' names), one of their duties (the next due dates as dates), one of the open gates
+/// (with their Danish messages) and one of the breaches awaiting a decision.
 #[utoipa::path(
     tag = "reports",
     params(ComplianceQuery, ("Accept-Language" = Option<String>, Header, description = "`da` (weighing more than `en`) for the messages in Danish; codes never change")),
-    responses((status = 200, description = "The overview", body = ComplianceReport)),
+    responses((
+        status = 200,
+        description = "The overview: JSON, or with `format=xlsx` an Excel workbook (`Content-Disposition: attachment`)",
+        content(
+            (ComplianceReport = "application/json"),
+            (spreadsheets::Spreadsheet = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        )
+    )),
     security(("bearer" = []))
 )]
 #[get("/reports/compliance")]
@@ -64,8 +81,10 @@ async fn compliance_report(
     caller: Caller,
     query: Query<ComplianceQuery>,
     reader: Reader,
+    req: HttpRequest,
 ) -> Result<actix_web::HttpResponse, ApiError> {
     let q = query.0;
+    let format = ReportFormat::chosen(q.format, req.headers());
     let privileged = caller.has(Role::Admin) || caller.has(Role::Auditor) || caller.has(Role::Dpo);
     if !privileged {
         let me = caller.person.as_ref().filter(|p| p.active).map(|p| p.id);
@@ -102,12 +121,34 @@ async fn compliance_report(
     };
     let as_of = q.as_of;
     let mut report = blocking(&state, move |s| s.compliance_report(&filter, as_of)).await?;
+    if format == ReportFormat::Xlsx {
+        let (report, names) = blocking(&state, move |s| {
+            let names = spreadsheets::compliance::Names::gather(s, &report)?;
+            Ok((report, names))
+        })
+        .await?;
+        let filename = spreadsheets::compliance::filename(report.as_of);
+        let municipality = state.controller.name.clone();
+        let bytes =
+            spreadsheets::render(move || spreadsheets::compliance::build(&report, &names, municipality)).await?;
+        return Ok(spreadsheets::attachment(bytes, &filename));
+    }
     for row in &mut report.systems {
         reader.unmet(&mut row.open_gates);
         reader.unmet(row.owner_ineligible.as_mut_slice());
         reader.unmet(&mut row.transfer_basis_missing);
     }
     Ok(actix_web::HttpResponse::Ok().insert_header(reader.content_language()).json(report))
+}
+
+/// How the record of processing is answered.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProcessingRecordsQuery {
+    /// `json` (the default) or `xlsx`: an Excel workbook, as a download (also chosen by
+    /// `Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`).
+    #[param(inline)]
+    format: Option<ReportFormat>,
 }
 
 /// The record of processing activities (art. 30), with the controller and its DPO: a page of
@@ -129,21 +170,45 @@ pub struct RecordOfProcessing {
 ///
 /// The controller and its data protection officer, and one row per system that processes
 /// personal data (retired systems left out). Admins, auditors and the DPO. The same as a
-/// spreadsheet: `/reports/processing-records.csv`.
+/// spreadsheet: `/reports/processing-records.csv`, or with `format=xlsx` (or `Accept` naming the
+/// workbook's media type) an Excel workbook in Danish: a sheet of the record, lists joined by
+/// `; `, and a sheet naming the controller and its DPO.
 #[utoipa::path(
     tag = "reports",
-    responses((status = 200, description = "The record: the controller, and one row per system", body = RecordOfProcessing)),
+    params(ProcessingRecordsQuery),
+    responses((
+        status = 200,
+        description = "The record: the controller, and one row per system; with `format=xlsx` an Excel workbook (`Content-Disposition: attachment`)",
+        content(
+            (RecordOfProcessing = "application/json"),
+            (spreadsheets::Spreadsheet = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        )
+    )),
     security(("bearer" = []))
 )]
 #[get("/reports/processing-records")]
 async fn processing_records(
     state: web::Data<AppState>,
     caller: Caller,
-) -> Result<web::Json<RecordOfProcessing>, ApiError> {
+    query: Query<ProcessingRecordsQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     caller.require_any(&[Role::Auditor, Role::Dpo])?;
-    let items = blocking(&state, systemejer_store::Store::processing_records).await?;
+    let format = ReportFormat::chosen(query.0.format, req.headers());
+    let (items, today) = blocking(&state, |s| Ok((s.processing_records()?, s.today()))).await?;
+    if format == ReportFormat::Xlsx {
+        let controller = state.controller.clone();
+        let bytes =
+            spreadsheets::render(move || spreadsheets::processing_records::build(&controller, &items, today)).await?;
+        return Ok(spreadsheets::attachment(bytes, &spreadsheets::processing_records::filename(today)));
+    }
     let total = i64::try_from(items.len()).unwrap_or(i64::MAX);
-    Ok(web::Json(RecordOfProcessing { controller: state.controller.clone(), items, total, next_cursor: None }))
+    Ok(HttpResponse::Ok().json(RecordOfProcessing {
+        controller: state.controller.clone(),
+        items,
+        total,
+        next_cursor: None,
+    }))
 }
 
 /// The record of processing activities (art. 30), as CSV
