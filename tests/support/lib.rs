@@ -37,6 +37,7 @@ pub fn controller() -> systemejer_domain::reports::Controller {
 }
 
 pub mod fixtures;
+pub mod kitos;
 pub mod raw_sql;
 pub mod scratch_pg;
 pub mod smtp;
