@@ -6,7 +6,7 @@ use systemejer_api::Role;
 use systemejer_e2e::{TestApp, on_both_backends};
 use systemejer_store::ComplianceFilter;
 
-use crate::common::{day, system_in_use, today};
+use crate::common::{a_record_of_processing, day, system_in_use, today};
 
 on_both_backends!(the_compliance_overview, the_record_of_processing_as_csv, a_unit_filter_takes_the_units_below_it);
 
@@ -111,41 +111,9 @@ async fn the_compliance_overview(app: TestApp) {
 }
 
 async fn the_record_of_processing_as_csv(app: TestApp) {
-    let dpo = app.token("dpo@randers.dk", &[Role::Dpo]);
-    let owner_id = app
-        .create("/api/v1/people", json!({"name": "Åse Ærø", "email": "aase@randers.dk", "position": "director"}))
-        .await;
-    let owner = app.token("aase@randers.dk", &[]);
-    let sys = app
-        .create(
-            "/api/v1/systems",
-            json!({"name": "Børnesager; \"Nyt\"", "kind": "it_system", "owner_id": owner_id, "processes_personal_data": true,
-                   "processes_sensitive_data": true, "processes_cpr_numbers": true}),
-        )
-        .await;
+    let (dpo, owner, sys) = a_record_of_processing(&app).await;
     app.create("/api/v1/systems", json!({"name": "Vejdata", "kind": "database", "processes_personal_data": false}))
         .await;
-    app.call(
-        reqwest::Method::PUT,
-        &format!("/api/v1/systems/{sys}/processing-record"),
-        Some(&owner),
-        Some(json!({
-            "purposes": ["Sagsbehandling", "Tilsyn"], "data_subject_categories": ["=HYPERLINK(\"http://evil\";\"x\")", "Forældre"],
-            "personal_data_categories": ["Helbred"], "recipients": ["Domstole"],
-            "third_country_transfers": [{"country": "us", "safeguard": "EU-US Data Privacy Framework"}],
-            "retention_summary": "5 år", "security_measures": "Kryptering;\nlogning"
-        })),
-    )
-    .await
-    .ok(200);
-    app.post(
-        &format!("/api/v1/systems/{sys}/retention-rules"),
-        &owner,
-        json!({"data_category": "Sagsakter", "retention_period": "P5Y", "legal_basis": "Arkivloven"}),
-    )
-    .await
-    .ok(201);
-
     let json_rows = app.get("/api/v1/reports/processing-records", &dpo).await;
     let items = json_rows.ok(200)["items"].as_array().unwrap().clone();
     assert_eq!(items.len(), 1, "only systems that process personal data");

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use systemejer_api::Role;
 use systemejer_e2e::{TestApp, on_both_backends};
 
-use crate::common::{system_in_use, today};
+use crate::common::{a_record_of_processing, system_in_use, today};
 
 on_both_backends!(the_compliance_overview_as_a_workbook, the_record_of_processing_as_a_workbook);
 
@@ -317,18 +317,7 @@ async fn the_compliance_overview_as_a_workbook(app: TestApp) {
 }
 
 async fn the_record_of_processing_as_a_workbook(app: TestApp) {
-    let dpo = app.token("dpo@randers.dk", &[Role::Dpo]);
-    let owner_id = app
-        .create("/api/v1/people", json!({"name": "Åse Ærø", "email": "aase@randers.dk", "position": "director"}))
-        .await;
-    let owner = app.token("aase@randers.dk", &[]);
-    let sys = app
-        .create(
-            "/api/v1/systems",
-            json!({"name": "Børnesager; \"Nyt\"", "kind": "it_system", "owner_id": owner_id, "processes_personal_data": true,
-                   "processes_sensitive_data": true, "processes_cpr_numbers": true}),
-        )
-        .await;
+    let (dpo, owner, sys) = a_record_of_processing(&app).await;
     app.create(
         "/api/v1/systems",
         json!({"name": "Vejdata", "kind": "database", "processes_personal_data": true,
@@ -337,26 +326,6 @@ async fn the_record_of_processing_as_a_workbook(app: TestApp) {
     .await;
     app.create("/api/v1/systems", json!({"name": "Kortdata", "kind": "database", "processes_personal_data": false}))
         .await;
-    app.call(
-        reqwest::Method::PUT,
-        &format!("/api/v1/systems/{sys}/processing-record"),
-        Some(&owner),
-        Some(json!({
-            "purposes": ["Sagsbehandling", "Tilsyn"], "data_subject_categories": ["=HYPERLINK(\"http://evil\";\"x\")", "Forældre"],
-            "personal_data_categories": ["Helbred"], "recipients": ["Domstole"],
-            "third_country_transfers": [{"country": "us", "safeguard": "EU-US Data Privacy Framework"}],
-            "retention_summary": "5 år", "security_measures": "Kryptering;\nlogning"
-        })),
-    )
-    .await
-    .ok(200);
-    app.post(
-        &format!("/api/v1/systems/{sys}/retention-rules"),
-        &owner,
-        json!({"data_category": "Sagsakter", "retention_period": "P5Y", "legal_basis": "Arkivloven"}),
-    )
-    .await
-    .ok(201);
     let items = app.get("/api/v1/reports/processing-records", &dpo).await.ok(200)["items"].clone();
 
     let (status, headers, bytes) = download(&app, "/api/v1/reports/processing-records?format=xlsx", &dpo, None).await;
