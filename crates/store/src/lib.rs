@@ -44,6 +44,7 @@ pub use tables::audit_events::AuditFilter;
 pub use tables::documents::{DocumentKind, RecordKind};
 pub use tables::incidents::IncidentFilter;
 pub use tables::org_units::OrgUnitFilter;
+pub use tables::origins::Origin;
 pub use tables::outbox::{MessageKind, MessageStatus, NewMessage, NotificationFilter, StoredMessage};
 pub use tables::people::PersonFilter;
 pub use tables::processors::ProcessorFilter;

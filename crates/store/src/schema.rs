@@ -332,6 +332,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    origins (source, entity_type, external_id) {
+        source -> Text,
+        entity_type -> Text,
+        external_id -> Text,
+        entity_id -> Text,
+        imported -> Text,
+        imported_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     rule_settings (name) {
         name -> Text,
         value -> Text,

@@ -17,6 +17,7 @@ use systemejer_domain::{EntityType, LifecycleState, OrgUnit, OwnerCandidate, Per
 
 use crate::audit::Batch;
 use crate::facts::Facts;
+use crate::tables::origins::{self, Origin};
 use crate::tables::{
     agreements, documents, exit_steps, obligations, org_units, people, processors, risk_measures, system_changes,
     systems,
@@ -47,6 +48,8 @@ pub struct Bulk {
     pub processors: Vec<Processor>,
     /// Systems and their records.
     pub systems: Vec<BulkSystem>,
+    /// Where the batch's entities came from (an import), written with them.
+    pub origins: Vec<Origin>,
 }
 
 /// How many rows of each kind a bulk load wrote.
@@ -227,6 +230,7 @@ impl Store {
             for change in &changes {
                 system_changes::insert(conn, change)?;
             }
+            origins::put(conn, &bulk.origins)?;
             counts.audit_events = audit.flush(conn)?;
             Ok(counts)
         })

@@ -10,6 +10,7 @@ pub(crate) mod incidents;
 pub(crate) mod measures;
 pub(crate) mod obligations;
 pub(crate) mod org_units;
+pub(crate) mod origins;
 pub(crate) mod people;
 pub(crate) mod processors;
 pub(crate) mod records;

@@ -3,6 +3,7 @@
 use systemejer_domain::{AuditAction, EntityType, NewOrgUnit, OrgUnit, OrgUnitChanges, OrgUnitId};
 
 use crate::audit::{self, Entry};
+use crate::tables::origins::{self, Origin};
 use crate::tables::{org_units, people, systems};
 use crate::{AnyConnection, Store, StoreError, check_version, new_id, now};
 
@@ -23,29 +24,43 @@ fn check_parent(conn: &mut AnyConnection, unit: OrgUnitId, parent: Option<OrgUni
     Ok(())
 }
 
+/// Writes a new unit and its audit event.
+fn insert_new(conn: &mut AnyConnection, new: NewOrgUnit, actor: &str) -> Result<OrgUnit, StoreError> {
+    org_units::require(conn, "parent_id", new.parent_id)?;
+    let at = now();
+    let unit = OrgUnit {
+        id: OrgUnitId::from_uuid(new_id()),
+        name: new.name.into_string(),
+        kind: new.kind,
+        parent_id: new.parent_id,
+        version: 1,
+        created_at: at,
+        updated_at: at,
+    };
+    org_units::insert(conn, &unit)?;
+    let key = unit.id.to_string();
+    audit::record(
+        conn,
+        &Entry::new(at, actor, AuditAction::Create, EntityType::OrgUnit, &key),
+        None::<&()>,
+        Some(&unit),
+    )?;
+    Ok(unit)
+}
+
 impl Store {
     /// Registers a new unit.
     pub fn create_org_unit(&self, new: NewOrgUnit, actor: &str) -> Result<OrgUnit, StoreError> {
+        self.write(|conn| insert_new(conn, new, actor))
+    }
+
+    /// Registers a unit an import brings, with where it came from (`origin`, whose entity id
+    /// is the new unit's), in one transaction.
+    pub fn import_org_unit(&self, new: NewOrgUnit, mut origin: Origin, actor: &str) -> Result<OrgUnit, StoreError> {
         self.write(|conn| {
-            org_units::require(conn, "parent_id", new.parent_id)?;
-            let at = now();
-            let unit = OrgUnit {
-                id: OrgUnitId::from_uuid(new_id()),
-                name: new.name.into_string(),
-                kind: new.kind,
-                parent_id: new.parent_id,
-                version: 1,
-                created_at: at,
-                updated_at: at,
-            };
-            org_units::insert(conn, &unit)?;
-            let key = unit.id.to_string();
-            audit::record(
-                conn,
-                &Entry::new(at, actor, AuditAction::Create, EntityType::OrgUnit, &key),
-                None::<&()>,
-                Some(&unit),
-            )?;
+            let unit = insert_new(conn, new, actor)?;
+            origin.entity_id = unit.id.to_string();
+            origins::put(conn, std::slice::from_ref(&origin))?;
             Ok(unit)
         })
     }

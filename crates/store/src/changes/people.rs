@@ -4,6 +4,7 @@ use systemejer_domain::{AuditAction, EmailAddress, EntityType, NewPerson, Person
 
 use crate::audit::{self, Entry};
 use crate::facts;
+use crate::tables::origins::{self, Origin};
 use crate::tables::{org_units, people, risk_measures, systems};
 use crate::{AnyConnection, Store, StoreError, check_version, duties, new_id, now};
 
@@ -43,37 +44,51 @@ fn check_manager(conn: &mut AnyConnection, person: PersonId, manager: Option<Per
     Ok(())
 }
 
+/// Writes a new person and its audit event.
+fn insert_new(conn: &mut AnyConnection, new: NewPerson, actor: &str) -> Result<Person, StoreError> {
+    let id = PersonId::from_uuid(new_id());
+    check_email_free(conn, &new.email, None)?;
+    org_units::require(conn, "org_unit_id", new.org_unit_id)?;
+    check_manager(conn, id, new.manager_id)?;
+    let at = now();
+    let person = Person {
+        id,
+        name: new.name.into_string(),
+        email: new.email,
+        position: new.position,
+        org_unit_id: new.org_unit_id,
+        manager_id: new.manager_id,
+        active: new.active,
+        language: new.language,
+        version: 1,
+        created_at: at,
+        updated_at: at,
+    };
+    people::insert(conn, &person)?;
+    let key = id.to_string();
+    audit::record(
+        conn,
+        &Entry::new(at, actor, AuditAction::Create, EntityType::Person, &key),
+        None::<&()>,
+        Some(&person),
+    )?;
+    Ok(person)
+}
+
 impl Store {
     /// Registers a person.
     pub fn create_person(&self, new: NewPerson, actor: &str) -> Result<Person, StoreError> {
+        self.write(|conn| insert_new(conn, new, actor))
+    }
+
+    /// Registers a person an import brings, with where it came from (`origin`, whose
+    /// entity id is the new one's), in one transaction.
+    pub fn import_person(&self, new: NewPerson, mut origin: Origin, actor: &str) -> Result<Person, StoreError> {
         self.write(|conn| {
-            let id = PersonId::from_uuid(new_id());
-            check_email_free(conn, &new.email, None)?;
-            org_units::require(conn, "org_unit_id", new.org_unit_id)?;
-            check_manager(conn, id, new.manager_id)?;
-            let at = now();
-            let person = Person {
-                id,
-                name: new.name.into_string(),
-                email: new.email,
-                position: new.position,
-                org_unit_id: new.org_unit_id,
-                manager_id: new.manager_id,
-                active: new.active,
-                language: new.language,
-                version: 1,
-                created_at: at,
-                updated_at: at,
-            };
-            people::insert(conn, &person)?;
-            let key = id.to_string();
-            audit::record(
-                conn,
-                &Entry::new(at, actor, AuditAction::Create, EntityType::Person, &key),
-                None::<&()>,
-                Some(&person),
-            )?;
-            Ok(person)
+            let created = insert_new(conn, new, actor)?;
+            origin.entity_id = created.id.to_string();
+            origins::put(conn, std::slice::from_ref(&origin))?;
+            Ok(created)
         })
     }
 

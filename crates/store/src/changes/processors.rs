@@ -9,6 +9,7 @@ use systemejer_domain::{AuditAction, EntityType, ProcessorId, RecordId, SystemId
 
 use crate::audit::{self, Entry};
 use crate::facts;
+use crate::tables::origins::{self, Origin};
 use crate::tables::{agreements, processors};
 use crate::{AnyConnection, Store, StoreError, check_version, duties, new_id, now};
 
@@ -23,31 +24,50 @@ fn check_cvr_free(conn: &mut AnyConnection, new: &NewProcessor, except: Option<P
     }
 }
 
+/// Writes a new processor and its audit event.
+fn insert_new(conn: &mut AnyConnection, new: NewProcessor, actor: &str) -> Result<Processor, StoreError> {
+    check_cvr_free(conn, &new, None)?;
+    let at = now();
+    let processor = Processor {
+        id: ProcessorId::from_uuid(new_id()),
+        name: new.name.into_string(),
+        cvr: new.cvr,
+        country: new.country,
+        contact: new.contact.map(systemejer_domain::Text::into_string),
+        version: 1,
+        created_at: at,
+        updated_at: at,
+    };
+    processors::write(conn, &processor, true)?;
+    let key = processor.id.to_string();
+    audit::record(
+        conn,
+        &Entry::new(at, actor, AuditAction::Create, EntityType::Processor, &key),
+        None::<&()>,
+        Some(&processor),
+    )?;
+    Ok(processor)
+}
+
 impl Store {
     /// Registers a processor.
     pub fn create_processor(&self, new: NewProcessor, actor: &str) -> Result<Processor, StoreError> {
+        self.write(|conn| insert_new(conn, new, actor))
+    }
+
+    /// Registers a processor an import brings, with where it came from (`origin`, whose
+    /// entity id is the new one's), in one transaction.
+    pub fn import_processor(
+        &self,
+        new: NewProcessor,
+        mut origin: Origin,
+        actor: &str,
+    ) -> Result<Processor, StoreError> {
         self.write(|conn| {
-            check_cvr_free(conn, &new, None)?;
-            let at = now();
-            let processor = Processor {
-                id: ProcessorId::from_uuid(new_id()),
-                name: new.name.into_string(),
-                cvr: new.cvr,
-                country: new.country,
-                contact: new.contact.map(systemejer_domain::Text::into_string),
-                version: 1,
-                created_at: at,
-                updated_at: at,
-            };
-            processors::write(conn, &processor, true)?;
-            let key = processor.id.to_string();
-            audit::record(
-                conn,
-                &Entry::new(at, actor, AuditAction::Create, EntityType::Processor, &key),
-                None::<&()>,
-                Some(&processor),
-            )?;
-            Ok(processor)
+            let created = insert_new(conn, new, actor)?;
+            origin.entity_id = created.id.to_string();
+            origins::put(conn, std::slice::from_ref(&origin))?;
+            Ok(created)
         })
     }
 

@@ -13,6 +13,7 @@ pub(crate) mod exit_steps;
 pub(crate) mod incidents;
 pub(crate) mod obligations;
 pub(crate) mod org_units;
+pub(crate) mod origins;
 pub(crate) mod outbox;
 pub(crate) mod owner_handovers;
 pub(crate) mod people;
