@@ -100,6 +100,9 @@ impl World {
             "update_obligation" => json!({"interval_months": 3}),
             "add_completion" => json!({"done_on": "2026-01-01", "result": "passed"}),
             "create_processor" => json!({"name": "Ny leverandør"}),
+            "import_kitos" => {
+                json!({"itSystemUsages": [], "dataProcessingRegistrations": [], "organizationUnits": [], "users": [], "itSystems": []})
+            }
             "replace_processor" => json!({"name": "Omdøbt"}),
             "create_incident" => {
                 json!({"system_ids": [self.ids["system"]], "discovered_at": now, "description": "x", "personal_data_breach": false})

@@ -6,6 +6,7 @@
 mod client;
 mod errors;
 mod files;
+mod import;
 
 use uuid::Uuid;
 

@@ -164,6 +164,7 @@ pub const RULES: &[Rule] = &[
     rule("list_notifications", NOTIFICATIONS),
     rule("list_audit_events", AUDIT),
     rule("list_deletions", READ),
+    rule("import_kitos", ADMIN),
 ];
 
 /// The rule of `operation`, if it has one.

@@ -73,6 +73,7 @@ problem_responses! {
         (name = "exit", description = "The exit checklist of a system being shut down"),
         (name = "notifications", description = "Reminders and alerts in the outbox, and their delivery"),
         (name = "reports", description = "The compliance overview and the record of processing activities"),
+        (name = "imports", description = "What the municipality keeps elsewhere (OS2 Kitos), into the register"),
         (name = "audit", description = "The audit log and deletions, for auditors and syncing clients"),
         (name = "health", description = "Liveness and readiness")
     )

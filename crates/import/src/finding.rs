@@ -9,6 +9,8 @@ use uuid::Uuid;
 
 /// How much a finding costs the import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = FindingSeverity))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// The thing cannot be imported whole, so it is not imported at all (nothing is
@@ -21,6 +23,8 @@ pub enum Severity {
 
 /// What kind of Kitos thing a finding is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = KitosSubjectKind))]
 #[serde(rename_all = "snake_case")]
 pub enum SubjectKind {
     /// An IT system usage (*systemanvendelse*): a system in the register.
@@ -41,6 +45,8 @@ pub enum SubjectKind {
 
 /// The Kitos thing a finding is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = KitosSubject))]
 pub struct Subject {
     /// What kind of thing.
     pub kind: SubjectKind,
@@ -59,6 +65,8 @@ impl Subject {
 
 /// Where in a Kitos export a value was found: the document and the JSON path within it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = KitosPlace))]
 pub struct Place {
     /// The document, as a Kitos export names it (`it-system-usages.json`).
     pub document: String,
@@ -110,6 +118,8 @@ impl fmt::Display for Place {
 
 /// One thing the mapping found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = ImportFinding))]
 pub struct Finding {
     /// Whether the thing is left out whole, or imported with something left out.
     pub severity: Severity,

@@ -35,6 +35,7 @@ pub enum Counting {
 
 /// One move on the way from procurement to the wanted state, and what its gates find unmet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GateStep {
     /// The state moved from.
     pub from: LifecycleState,

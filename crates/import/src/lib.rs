@@ -1,11 +1,13 @@
 //! Maps what a municipality keeps in OS2 Kitos (a [`Snapshot`]) to what the register would hold:
-//! drafts built of the domain's own inputs, each beside its Kitos uuid, and findings. Pure: no
-//! store, no I/O, no clock; the apply step is a thin loop over the store's use cases.
+//! drafts built of the domain's own inputs, each beside its Kitos uuid, and findings. The
+//! mapping ([`map`]) is pure: no store, no I/O, no clock; [`apply`] plans and writes it through
+//! the store's use cases.
 //!
 //! Order of work in [`map`]: units, the roles (which is the owner's), the people who hold kept
 //! roles, the registrations' processors and agreements, the usages as systems (each with its
 //! records and agreements), and last every unknown value not reported yet.
 
+pub mod apply;
 pub mod archive;
 pub mod criticality;
 pub mod description;

@@ -79,11 +79,87 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Import what the municipality keeps elsewhere into the register.
+    Import {
+        #[command(subcommand)]
+        source: ImportSource,
+    },
     /// Ask the service on this machine whether it is ready (`/readyz` on the listen port):
     /// exit 0 if so, 1 if not. For container health checks, without curl in the image.
     Probe,
     /// Print the OpenAPI document.
     Openapi,
+}
+
+/// Where an import reads from.
+#[derive(Debug, Subcommand)]
+enum ImportSource {
+    /// OS2 Kitos (API v2): its IT system usages, data processing registrations, units and
+    /// users. Idempotent by the Kitos uuid; a later run updates what changed in Kitos and
+    /// reports what was edited here since as a conflict.
+    Kitos(KitosArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct KitosArgs {
+    /// A folder of saved responses: it-system-usages.json, data-processing-registrations.json,
+    /// organization-units.json, users.json, it-systems/*.json (and optionally
+    /// it-system-usage-role-types.json, deleted-entities.json).
+    #[arg(long, conflicts_with = "url", required_unless_present = "url")]
+    from_dir: Option<PathBuf>,
+    /// Kitos's address, e.g. https://kitos.dk (with --organization; the API user's
+    /// KITOS_EMAIL and KITOS_PASSWORD, or --token).
+    #[arg(long, requires = "organization")]
+    url: Option<String>,
+    /// The municipality's organization uuid in Kitos.
+    #[arg(long)]
+    organization: Option<uuid::Uuid>,
+    /// A Kitos token fetched elsewhere (instead of KITOS_EMAIL/KITOS_PASSWORD).
+    #[arg(long, env = "KITOS_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// The usage role whose holder is the system owner.
+    #[arg(long, default_value = "Systemejer")]
+    owner_role: String,
+    /// Only what changed in Kitos since this time (YYYY-MM-DD or RFC 3339), and the usages
+    /// deleted since, from the delta feed.
+    #[arg(long, requires = "url", value_parser = parse_instant)]
+    changed_since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Print what would be done, per system, and write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print the plan (or the result) as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// A point in time as `--changed-since` takes it: a date (midnight UTC) or RFC 3339.
+fn parse_instant(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(at.with_timezone(&chrono::Utc));
+    }
+    parse_day(s).map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc())
+}
+
+/// Reads the Kitos snapshot `args` name: from the folder, or over HTTP.
+fn kitos_snapshot(args: &KitosArgs) -> anyhow::Result<systemejer_kitos::Snapshot> {
+    if let Some(dir) = &args.from_dir {
+        return Ok(systemejer_kitos::read_dir(dir)?);
+    }
+    let (Some(url), Some(organization)) = (&args.url, args.organization) else {
+        anyhow::bail!("give --from-dir DIR, or --url URL with --organization UUID");
+    };
+    let credentials = match (&args.token, std::env::var("KITOS_EMAIL"), std::env::var("KITOS_PASSWORD")) {
+        (Some(token), _, _) => systemejer_kitos::Credentials::Token(token.clone()),
+        (None, Ok(email), Ok(password)) => systemejer_kitos::Credentials::Password { email, password },
+        _ => anyhow::bail!("Kitos needs KITOS_EMAIL and KITOS_PASSWORD (an API user's), or --token"),
+    };
+    let client = systemejer_kitos::KitosClient::new(systemejer_kitos::ClientSettings::new(url.clone(), credentials))?;
+    let options = systemejer_kitos::FetchOptions {
+        changed_since: args.changed_since,
+        deleted_since: args.changed_since,
+        role_types: true,
+    };
+    Ok(runtime()?.block_on(client.snapshot(organization, &options))?)
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -205,6 +281,28 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
             }
             store.backup_sqlite(to).with_context(|| format!("backing up to {}", to.display()))?;
             println!("backed up to {}", to.display());
+            Ok(())
+        }
+        Command::Import { source: ImportSource::Kitos(args) } => {
+            let config = load_config(cli)?;
+            systemejer::init_logging(&config);
+            let snapshot = kitos_snapshot(args).context("reading Kitos")?;
+            let store = systemejer::open_store(&config).context("opening the database")?;
+            let mut options = systemejer_import::MapOptions::new(store.today());
+            options.owner_role.clone_from(&args.owner_role);
+            let who = std::env::var("USER").unwrap_or_else(|_| "the command line".to_owned());
+            let actor = systemejer_import::apply::actor(&who);
+            let plan = systemejer_import::apply::import(&store, &snapshot, &options, args.dry_run, &actor)
+                .context("importing from Kitos")?;
+            if args.json {
+                serde_json::to_writer_pretty(std::io::stdout().lock(), &plan)?;
+                println!();
+            } else {
+                print!("{}", systemejer_import::apply::render(&plan));
+            }
+            if plan.summary.failed > 0 {
+                anyhow::bail!("{} item(s) failed; the rest was imported", plan.summary.failed);
+            }
             Ok(())
         }
         Command::Demo { systems, seed } => {

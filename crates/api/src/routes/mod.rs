@@ -4,6 +4,7 @@ mod advice;
 mod agreements;
 mod audit;
 mod health;
+mod imports;
 mod incidents;
 mod measures;
 mod notifications;
@@ -34,5 +35,6 @@ pub(crate) fn register(cfg: &mut ServiceConfig) {
         reports::register(cfg);
         notifications::register(cfg);
         audit::register(cfg);
+        imports::register(cfg);
     }));
 }

@@ -1,0 +1,377 @@
+//! What an import would do, worked out from the mapped snapshot and the register as it stands,
+//! writing nothing.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use systemejer_domain::{LifecycleState, OrgUnitId, OwnerCandidate, PersonId, ProcessorId, SystemId};
+use systemejer_store::{Origin, Store, StoreError};
+use uuid::Uuid;
+
+use super::SOURCE;
+use super::merge::{self, FieldChange, FieldConflict, SYSTEM_FIELDS};
+use crate::drafts::{Mapped, SystemDraft};
+use crate::finding::{Finding, Severity, Subject, SubjectKind};
+use crate::gates::{Counting, GateStep, unmet_requirements};
+use crate::resolve::RegisterIds;
+
+/// What kind of register entity an item is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = ImportEntityKind))]
+#[serde(rename_all = "snake_case")]
+pub enum EntityKind {
+    /// An organization unit.
+    OrgUnit,
+    /// A person.
+    Person,
+    /// A data processor.
+    Processor,
+    /// A system (a Kitos usage).
+    System,
+}
+
+impl EntityKind {
+    /// The name kept in `origins.entity_type`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityKind::OrgUnit => "org_unit",
+            EntityKind::Person => "person",
+            EntityKind::Processor => "processor",
+            EntityKind::System => "system",
+        }
+    }
+}
+
+/// What the import does with one thing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = ImportAction))]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    /// New: created, with its origin.
+    Create,
+    /// Already in the register (a person with the same e-mail): linked to Kitos, not changed.
+    Link,
+    /// Kitos changed these fields, which nobody edited here since the last import.
+    Update {
+        /// The fields, from the register's value to Kitos's.
+        changes: Vec<FieldChange>,
+    },
+    /// Kitos changed fields that were also edited here: those are kept as they are here and
+    /// reported; the other changes are written.
+    Conflict {
+        /// The fields edited on both sides.
+        conflicts: Vec<FieldConflict>,
+        /// The changes written beside them.
+        changes: Vec<FieldChange>,
+    },
+    /// Imported before, and nothing changed in Kitos.
+    Unchanged,
+    /// Not imported, and why.
+    Skip {
+        /// Why.
+        reason: String,
+    },
+    /// Kitos deleted the usage (its delta feed says so). The register keeps the system: a
+    /// system leaves the register through its lifecycle (decommissioning, retirement), which
+    /// an admin or its owner sees to.
+    DeletedInKitos,
+}
+
+/// One thing of the import, with what is done to it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = ImportItem))]
+pub struct Item {
+    /// What kind of entity.
+    pub entity: EntityKind,
+    /// Its Kitos uuid.
+    pub kitos_uuid: Uuid,
+    /// What it is called.
+    pub name: String,
+    /// Its id in the register, where it is there (or was created).
+    pub register_id: Option<String>,
+    /// What is done.
+    #[serde(flatten)]
+    pub action: Action,
+    /// For a system Kitos has in use (or being phased out): the moves it would take from
+    /// procurement, each with what its gates find unmet. The import never moves a system past
+    /// a gate: it stays in procurement until the owner meets them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gates: Vec<GateStep>,
+    /// What went wrong writing it, after an import that tried (the rest went on).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// How many items of each action.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = ImportSummary))]
+pub struct Summary {
+    /// Created.
+    pub create: usize,
+    /// Linked to what the register had.
+    pub link: usize,
+    /// Updated.
+    pub update: usize,
+    /// With a conflict.
+    pub conflict: usize,
+    /// Unchanged.
+    pub unchanged: usize,
+    /// Skipped.
+    pub skip: usize,
+    /// Deleted in Kitos.
+    pub deleted_in_kitos: usize,
+    /// Failed while writing.
+    pub failed: usize,
+}
+
+/// What an import does (or did): each item, the mapping's findings, and the counts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = ImportPlan))]
+pub struct Plan {
+    /// Whether this is what a run would do (`true`) or what it did.
+    pub dry_run: bool,
+    /// Units, people, processors, then systems, in the order they are written.
+    pub items: Vec<Item>,
+    /// What the mapping found, errors (things not imported) and warnings.
+    pub findings: Vec<Finding>,
+    /// The counts.
+    pub summary: Summary,
+}
+
+impl Plan {
+    /// Counts the items' actions again.
+    pub(crate) fn count(&mut self) {
+        let mut s = Summary::default();
+        for item in &self.items {
+            if item.error.is_some() {
+                s.failed += 1;
+                continue;
+            }
+            match item.action {
+                Action::Create => s.create += 1,
+                Action::Link => s.link += 1,
+                Action::Update { .. } => s.update += 1,
+                Action::Conflict { .. } => s.conflict += 1,
+                Action::Unchanged => s.unchanged += 1,
+                Action::Skip { .. } => s.skip += 1,
+                Action::DeletedInKitos => s.deleted_in_kitos += 1,
+            }
+        }
+        self.summary = s;
+    }
+
+    /// Whether the run changes nothing in the register.
+    pub fn changes_nothing(&self) -> bool {
+        let s = self.summary;
+        s.create + s.link + s.update + s.conflict == 0
+    }
+}
+
+/// What the plan knows that the writing needs: the register ids found, the origins, and the
+/// values each system would be kept with.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Found {
+    /// Ids of what the register has already, by Kitos uuid.
+    pub ids: RegisterIds,
+    /// The origins of systems imported before, by Kitos uuid.
+    pub system_origins: HashMap<Uuid, Origin>,
+    /// The values merged for each system to update, to keep as imported.
+    pub merged: HashMap<Uuid, Map<String, Value>>,
+}
+
+/// What importing `mapped` would do to the register on `today`, with `deleted` the usages the
+/// delta feed says Kitos deleted. Reads the register; writes nothing.
+pub fn plan(store: &Store, mapped: &Mapped, deleted: &[Uuid], today: NaiveDate) -> Result<Plan, StoreError> {
+    Ok(work_out(store, mapped, deleted, today)?.0)
+}
+
+/// The plan, and what writing it needs.
+pub(crate) fn work_out(
+    store: &Store,
+    mapped: &Mapped,
+    deleted: &[Uuid],
+    today: NaiveDate,
+) -> Result<(Plan, Found), StoreError> {
+    let origins: HashMap<(String, String), Origin> =
+        store.origins(SOURCE)?.into_iter().map(|o| ((o.entity_type.clone(), o.external_id.clone()), o)).collect();
+    let origin = |kind: EntityKind, uuid: Uuid| origins.get(&(kind.as_str().to_owned(), uuid.to_string()));
+    let mut found = Found::default();
+    let mut items = Vec::new();
+    let item = |entity, kitos_uuid, name: &str, register_id: Option<String>, action| Item {
+        entity,
+        kitos_uuid,
+        name: name.to_owned(),
+        register_id,
+        action,
+        gates: Vec::new(),
+        error: None,
+    };
+
+    for draft in &mapped.units {
+        let name = draft.unit.name.as_str();
+        let known = origin(EntityKind::OrgUnit, draft.kitos_uuid).and_then(|o| o.entity_id.parse::<OrgUnitId>().ok());
+        let action = match known {
+            Some(id) if exists(store.get_org_unit(id))? => {
+                found.ids.org_units.insert(draft.kitos_uuid, id);
+                (Some(id.to_string()), Action::Unchanged)
+            }
+            Some(id) => (Some(id.to_string()), gone()),
+            None => (None, Action::Create),
+        };
+        items.push(item(EntityKind::OrgUnit, draft.kitos_uuid, name, action.0, action.1));
+    }
+
+    for draft in &mapped.people {
+        let name = draft.person.name.as_str();
+        let known = origin(EntityKind::Person, draft.kitos_uuid).and_then(|o| o.entity_id.parse::<PersonId>().ok());
+        let (id, action) = match known {
+            Some(id) if exists(store.get_person(id))? => (Some(id), Action::Unchanged),
+            Some(id) => {
+                items.push(item(EntityKind::Person, draft.kitos_uuid, name, Some(id.to_string()), gone()));
+                continue;
+            }
+            None => match store.find_person_by_email(&draft.person.email)? {
+                Some(person) => (Some(person.id), Action::Link),
+                None => (None, Action::Create),
+            },
+        };
+        if let Some(id) = id {
+            found.ids.people.insert(draft.kitos_uuid, id);
+            if may_own(store, id)? {
+                found.ids.eligible_owners.insert(id);
+            }
+        }
+        items.push(item(EntityKind::Person, draft.kitos_uuid, name, id.map(|i| i.to_string()), action));
+    }
+
+    for draft in &mapped.processors {
+        let name = draft.processor.name.as_str();
+        let known =
+            origin(EntityKind::Processor, draft.kitos_uuid).and_then(|o| o.entity_id.parse::<ProcessorId>().ok());
+        let action = match known {
+            Some(id) if exists(store.get_processor(id))? => {
+                found.ids.processors.insert(draft.kitos_uuid, id);
+                (Some(id.to_string()), Action::Unchanged)
+            }
+            Some(id) => (Some(id.to_string()), gone()),
+            None => (None, Action::Create),
+        };
+        items.push(item(EntityKind::Processor, draft.kitos_uuid, name, action.0, action.1));
+    }
+
+    let deleted: HashSet<Uuid> = deleted.iter().copied().collect();
+    for draft in &mapped.systems {
+        let name = draft.system.name.as_str();
+        let known = origin(EntityKind::System, draft.kitos_uuid);
+        let mut entry = match known.and_then(|o| o.entity_id.parse::<SystemId>().ok().map(|id| (o, id))) {
+            Some((o, id)) => match store.get_system(id) {
+                Ok(system) => {
+                    found.system_origins.insert(draft.kitos_uuid, o.clone());
+                    let here = merge::project(&to_json(&system), SYSTEM_FIELDS);
+                    let imported = o.imported.as_object().cloned().unwrap_or_default();
+                    let kitos = kitos_fields(draft, &found.ids);
+                    let merged = merge::merge(SYSTEM_FIELDS, &imported, &here, &kitos);
+                    let action = match (merged.changes.is_empty(), merged.conflicts.is_empty()) {
+                        (true, true) => Action::Unchanged,
+                        (_, true) => Action::Update { changes: merged.changes },
+                        _ => Action::Conflict { conflicts: merged.conflicts, changes: merged.changes },
+                    };
+                    found.merged.insert(draft.kitos_uuid, merged.imported);
+                    item(EntityKind::System, draft.kitos_uuid, name, Some(id.to_string()), action)
+                }
+                Err(StoreError::NotFound { .. }) => {
+                    item(EntityKind::System, draft.kitos_uuid, name, Some(id.to_string()), gone())
+                }
+                Err(e) => return Err(e),
+            },
+            None => item(EntityKind::System, draft.kitos_uuid, name, None, Action::Create),
+        };
+        if matches!(entry.action, Action::Create) && draft.wanted_state != LifecycleState::Procurement {
+            entry.gates = unmet_requirements(mapped, draft, today, Counting::AsImported)
+                .into_iter()
+                .filter(|step| !step.unmet.is_empty())
+                .collect();
+        }
+        items.push(entry);
+    }
+    for draft_uuid in &deleted {
+        if let Some(o) = origin(EntityKind::System, *draft_uuid) {
+            let name = mapped.system(*draft_uuid).map_or_else(String::new, |d| d.system.name.as_str().to_owned());
+            items.retain(|i| !(i.entity == EntityKind::System && i.kitos_uuid == *draft_uuid));
+            items.push(item(EntityKind::System, *draft_uuid, &name, Some(o.entity_id.clone()), Action::DeletedInKitos));
+        }
+    }
+
+    for subject in &mapped.not_imported {
+        let reasons: Vec<&str> = mapped
+            .findings_about(subject.uuid)
+            .filter(|f| f.severity == Severity::Error)
+            .map(|f| f.message.as_str())
+            .collect();
+        items.push(item(
+            entity_of(subject),
+            subject.uuid,
+            &subject.name,
+            None,
+            Action::Skip { reason: reasons.join("; ") },
+        ));
+    }
+
+    let mut plan = Plan { dry_run: true, items, findings: mapped.findings.clone(), summary: Summary::default() };
+    plan.count();
+    Ok((plan, found))
+}
+
+/// A thing imported before that was deleted here since: not created again.
+fn gone() -> Action {
+    Action::Skip { reason: "deleted in the register since the last import; not created again".into() }
+}
+
+/// Whether a read found the entity.
+fn exists<T>(read: Result<T, StoreError>) -> Result<bool, StoreError> {
+    match read {
+        Ok(_) => Ok(true),
+        Err(StoreError::NotFound { .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether the register's rule lets person `id` own a system today (their position and their
+/// manager's as the register has them).
+fn may_own(store: &Store, id: PersonId) -> Result<bool, StoreError> {
+    let person = store.get_person(id)?;
+    let manager_position = match person.manager_id {
+        Some(manager) => Some(store.get_person(manager)?.position),
+        None => None,
+    };
+    let candidate = OwnerCandidate { id, position: person.position, active: person.active, manager_position };
+    Ok(candidate.eligibility().is_ok())
+}
+
+/// The register kind of a thing the mapping left out.
+fn entity_of(subject: &Subject) -> EntityKind {
+    match subject.kind {
+        SubjectKind::Unit => EntityKind::OrgUnit,
+        SubjectKind::User => EntityKind::Person,
+        SubjectKind::Organization => EntityKind::Processor,
+        _ => EntityKind::System,
+    }
+}
+
+/// A value as the API writes it.
+pub(crate) fn to_json<T: Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+/// The fields of `draft`'s system as the register would hold them, with `ids` resolved.
+pub(crate) fn kitos_fields(draft: &SystemDraft, ids: &RegisterIds) -> Map<String, Value> {
+    let system = draft.new_system(ids).into_system(SystemId::from_uuid(draft.kitos_uuid), chrono::DateTime::UNIX_EPOCH);
+    merge::project(&to_json(&system), SYSTEM_FIELDS)
+}

@@ -1,0 +1,164 @@
+//! Writing what the plan says, through the store's use cases: units, people and processors
+//! each with its origin in one transaction; each system whole (with its imported records,
+//! agreements and past supervisions, and its origin) in one transaction, or not at all; an
+//! update as the API's PATCH would make it, checked against the version just read.
+
+use chrono::{NaiveDate, Utc};
+use serde_json::{Map, Value};
+use systemejer_domain::obligations::{Completion, ObligationKind, Via};
+use systemejer_domain::records::{Recorded, SystemRecords};
+use systemejer_domain::{RecordId, SystemChanges, SystemId};
+use systemejer_store::{Bulk, BulkSystem, Origin, Store, StoreError};
+use uuid::Uuid;
+
+use super::SOURCE;
+use super::plan::{Action, EntityKind, Found, Item, Plan, kitos_fields, work_out};
+use crate::drafts::{Mapped, SystemDraft};
+use crate::resolve::RegisterIds;
+
+/// Imports `mapped` (with `deleted` the usages Kitos deleted) on `today` as `actor` (see
+/// [`super::actor`]): works out the plan and writes it. One item's failure is recorded on the
+/// item and the rest go on. Answers what was done.
+pub fn apply(
+    store: &Store,
+    mapped: &Mapped,
+    deleted: &[Uuid],
+    today: NaiveDate,
+    actor: &str,
+) -> Result<Plan, StoreError> {
+    let (mut plan, mut found) = work_out(store, mapped, deleted, today)?;
+    plan.dry_run = false;
+    for item in &mut plan.items {
+        if let Err(e) = write(store, mapped, item, &mut found, actor) {
+            item.error = Some(e.to_string());
+        }
+    }
+    plan.count();
+    Ok(plan)
+}
+
+/// An origin of `kind` for the Kitos thing `uuid`, the entity id filled in by the store.
+fn origin(kind: EntityKind, uuid: Uuid, imported: Value) -> Origin {
+    Origin {
+        source: SOURCE.to_owned(),
+        entity_type: kind.as_str().to_owned(),
+        external_id: uuid.to_string(),
+        entity_id: String::new(),
+        imported,
+        imported_at: Utc::now(),
+    }
+}
+
+fn write(store: &Store, mapped: &Mapped, item: &mut Item, found: &mut Found, actor: &str) -> Result<(), StoreError> {
+    let uuid = item.kitos_uuid;
+    match (item.entity, &item.action) {
+        (EntityKind::OrgUnit, Action::Create) => {
+            let Some(draft) = mapped.unit(uuid) else { return Ok(()) };
+            let unit = draft.new_org_unit(&found.ids);
+            let created = store.import_org_unit(unit, origin(item.entity, uuid, Value::Null), actor)?;
+            found.ids.org_units.insert(uuid, created.id);
+            item.register_id = Some(created.id.to_string());
+        }
+        (EntityKind::Person, Action::Create) => {
+            let Some(draft) = mapped.person(uuid) else { return Ok(()) };
+            let created = store.import_person(draft.new_person(), origin(item.entity, uuid, Value::Null), actor)?;
+            found.ids.people.insert(uuid, created.id);
+            item.register_id = Some(created.id.to_string());
+        }
+        (EntityKind::Person, Action::Link) => {
+            if let Some(id) = &item.register_id {
+                let mut linked = origin(item.entity, uuid, Value::Null);
+                linked.entity_id.clone_from(id);
+                store.put_origins(&[linked])?;
+            }
+        }
+        (EntityKind::Processor, Action::Create) => {
+            let Some(draft) = mapped.processor(uuid) else { return Ok(()) };
+            let created =
+                store.import_processor(draft.processor.clone(), origin(item.entity, uuid, Value::Null), actor)?;
+            found.ids.processors.insert(uuid, created.id);
+            item.register_id = Some(created.id.to_string());
+        }
+        (EntityKind::System, Action::Create) => {
+            let Some(draft) = mapped.system(uuid) else { return Ok(()) };
+            let id = create_system(store, draft, &found.ids, actor)?;
+            item.register_id = Some(id.to_string());
+        }
+        (EntityKind::System, Action::Update { changes } | Action::Conflict { changes, .. }) => {
+            let (Some(id), Some(before)) = (item.register_id.as_deref(), found.system_origins.get(&uuid)) else {
+                return Ok(());
+            };
+            let id: SystemId =
+                id.parse().map_err(|_| StoreError::internal(format!("origins: {id} is not a system id")))?;
+            if !changes.is_empty() {
+                let patch: Map<String, Value> = changes.iter().map(|c| (c.field.clone(), c.new.clone())).collect();
+                let patch: SystemChanges = serde_json::from_value(Value::Object(patch))
+                    .map_err(|e| StoreError::internal(format!("the import's changes to system {id}: {e}")))?;
+                let version = store.get_system(id)?.version;
+                store.update_system(id, &patch, Some(version), actor)?;
+            }
+            let imported = found.merged.get(&uuid).cloned().unwrap_or_default();
+            store.put_origins(&[Origin {
+                imported: Value::Object(imported),
+                imported_at: Utc::now(),
+                ..before.clone()
+            }])?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Creates the system of `draft` in procurement, with its imported records (unapproved), its
+/// agreements and their past supervisions, and its origin, in one transaction.
+fn create_system(store: &Store, draft: &SystemDraft, ids: &RegisterIds, actor: &str) -> Result<SystemId, StoreError> {
+    let now = Utc::now();
+    let id = SystemId::from_uuid(Uuid::now_v7());
+    let system = draft.new_system(ids).into_system(id, now);
+    let recorded = |record| Recorded {
+        id: RecordId::from_uuid(Uuid::now_v7()),
+        system_id: id,
+        record,
+        recorded_by: actor.to_owned(),
+        recorded_at: now,
+        approved_by: None,
+        approved_at: None,
+    };
+    let mut records = SystemRecords::default();
+    records.risk_assessments.extend(draft.risk_assessment.iter().map(|r| recorded(r.record.clone())));
+    records.dpias.extend(draft.dpia.iter().map(|d| Recorded {
+        id: RecordId::from_uuid(Uuid::now_v7()),
+        system_id: id,
+        record: d.record.clone(),
+        recorded_by: actor.to_owned(),
+        recorded_at: now,
+        approved_by: None,
+        approved_at: None,
+    }));
+    let mut completions = Vec::new();
+    for agreement in &draft.agreements {
+        let Some(new) = agreement.new_agreement(ids) else { continue };
+        let agreement_id = RecordId::from_uuid(Uuid::now_v7());
+        records.agreements.push(new.into_agreement(agreement_id, id, now));
+        completions.extend(agreement.completions(agreement_id).into_iter().map(|c| Completion {
+            id: RecordId::from_uuid(Uuid::now_v7()),
+            system_id: id,
+            kind: ObligationKind::ProcessorSupervision,
+            subject: Some(agreement_id.to_string()),
+            done_on: c.done_on,
+            result: c.result,
+            evidence: c.evidence,
+            notes: c.notes.map(|n| n.as_str().to_owned()),
+            document_url: c.document_url,
+            recorded_by: actor.to_owned(),
+            recorded_at: now,
+            via: Via::Api,
+        }));
+    }
+    let mut kept = origin(EntityKind::System, draft.kitos_uuid, Value::Object(kitos_fields(draft, ids)));
+    kept.entity_id = id.to_string();
+    let bulk =
+        Bulk { systems: vec![BulkSystem { system, records, completions }], origins: vec![kept], ..Bulk::default() };
+    store.write_bulk(&bulk, actor)?;
+    Ok(id)
+}

@@ -1,0 +1,61 @@
+//! `systemejer import kitos` as an admin runs it: from a folder of saved Kitos responses, a
+//! dry run that prints the plan and writes nothing, the import, and a second run that says
+//! nothing changes; the plan as JSON; and a clear error for a folder that is not an export.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/kitos/2026")
+}
+
+fn import(url: &str, extra: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_systemejer"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("SYSTEMEJER_") || key.starts_with("KITOS_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env("SYSTEMEJER_DATABASE_URL", url).args(["import", "kitos", "--from-dir"]).arg(fixtures()).args(extra);
+    cmd.output().unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn an_admin_imports_kitos_from_a_folder_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/reg.db", dir.path().display());
+
+    let dry = stdout(&import(&url, &["--dry-run"]));
+    assert!(dry.starts_with("Import from Kitos (dry run: nothing written)"), "{dry}");
+    assert!(dry.contains("+ create system \"ESDH\" (ca3dc3b9-7cf7-5f3c-9413-814cd57f7ad8)"), "{dry}");
+    assert!(dry.contains("24 to create, 0 to link"), "{dry}");
+    let json: serde_json::Value = serde_json::from_str(&stdout(&import(&url, &["--dry-run", "--json"]))).unwrap();
+    assert_eq!((json["dry_run"].as_bool(), json["summary"]["create"].as_u64()), (Some(true), Some(24)));
+
+    let done = stdout(&import(&url, &[]));
+    assert!(done.contains("24 created, 0 linked, 0 updated"), "{done}");
+    let again = stdout(&import(&url, &[]));
+    assert!(
+        again.contains("24 unchanged") && again.contains("Nothing changes: the register is in step with Kitos."),
+        "{again}"
+    );
+
+    // A folder that is not a Kitos export: which file is missing, and nothing else.
+    let empty = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_systemejer"))
+        .env("SYSTEMEJER_DATABASE_URL", &url)
+        .args(["import", "kitos", "--from-dir"])
+        .arg(empty.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("reading Kitos") && said.contains("it-system-usages.json"), "{said}");
+}

@@ -1,0 +1,227 @@
+//! Importing Testrup Kommune from Kitos into the register, on both backends: the dry run's
+//! plan, the import from files and over HTTP, a second run that changes nothing, a change in
+//! Kitos that updates one system and meets a local edit as a conflict, and the 2025 shape.
+
+use chrono::Utc;
+use serde_json::{Value, json};
+use systemejer_e2e::kitos::{EMAIL, KitosServer, PASSWORD, fixtures};
+use systemejer_e2e::{TestApp, on_both_backends};
+use systemejer_import::MapOptions;
+use systemejer_import::apply::{Action, EntityKind, Plan, import, render};
+use systemejer_kitos::client::ClientSettings;
+use systemejer_kitos::{Credentials, FetchOptions, KitosClient, Snapshot, read_dir};
+
+use super::{ESDH, LON, id};
+
+on_both_backends!(
+    testrup_is_imported_once_and_kept_in_step_with_kitos,
+    the_2025_shape_imports_as_the_2026_shape_does,
+    the_api_imports_a_kitos_bundle
+);
+
+const ACTOR: &str = "it-admin@testrup.example via kitos-import";
+
+/// Imports (or plans, with `dry_run`) `snapshot` into `app`'s register.
+async fn run(app: &TestApp, snapshot: Snapshot, dry_run: bool) -> Plan {
+    let store = app.store.clone();
+    tokio::task::spawn_blocking(move || {
+        let options = MapOptions::new(store.today());
+        import(&store, &snapshot, &options, dry_run, ACTOR).unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+fn client(server: &KitosServer) -> KitosClient {
+    let credentials = Credentials::Password { email: EMAIL.to_owned(), password: PASSWORD.to_owned() };
+    KitosClient::new(ClientSettings { page_size: 4, ..ClientSettings::new(server.url(), credentials) }).unwrap()
+}
+
+fn item<'a>(plan: &'a Plan, kitos_uuid: &str) -> &'a systemejer_import::apply::Item {
+    plan.items.iter().find(|i| i.kitos_uuid == id(kitos_uuid)).unwrap_or_else(|| panic!("{kitos_uuid}"))
+}
+
+async fn systems(app: &TestApp) -> Vec<Value> {
+    app.get("/api/v1/systems?limit=100", &app.admin()).await.ok(200)["items"].as_array().unwrap().clone()
+}
+
+async fn testrup_is_imported_once_and_kept_in_step_with_kitos(app: TestApp) {
+    let admin = app.admin();
+    let files = read_dir(fixtures("2026")).unwrap();
+
+    // The dry run: everything to create, with what keeps each system in procurement; nothing
+    // written.
+    let dry = run(&app, files.clone(), true).await;
+    assert!(dry.dry_run);
+    let s = dry.summary;
+    assert_eq!((s.create, s.unchanged, s.update, s.conflict, s.failed), (7 + 5 + 4 + 8, 0, 0, 0, 0), "{dry:#?}");
+    assert_eq!(dry.items.iter().filter(|i| i.entity == EntityKind::System).count(), 8);
+    let esdh = item(&dry, ESDH);
+    assert_eq!(esdh.action, Action::Create);
+    let codes: Vec<&str> = esdh.gates[0].unmet.iter().map(|u| u.code).collect();
+    assert!(codes.contains(&"owner_not_management") && codes.contains(&"owner_approval_missing"), "{codes:?}");
+    let text = render(&dry);
+    assert!(text.starts_with("Import from Kitos (dry run: nothing written)"), "{text}");
+    assert!(text.contains(&format!("+ create system \"ESDH\" ({ESDH})")), "{text}");
+    assert!(text.contains("stays procurement: to in_use it needs owner_not_management"), "{text}");
+    assert!(text.contains(
+        "warning processor_cvr_invalid: data-processing-registrations.json: [0].general.dataProcessors[0].cvr"
+    ));
+    assert!(systems(&app).await.is_empty(), "a dry run writes nothing");
+
+    // Over HTTP, from the test Kitos: the same snapshot, imported.
+    let server = KitosServer::start(&fixtures("2026"));
+    let org = server.organization();
+    let everything =
+        FetchOptions { deleted_since: Some("2000-01-01T00:00:00Z".parse().unwrap()), ..FetchOptions::default() };
+    let fetched = client(&server).snapshot(org, &everything).await.unwrap();
+    assert_eq!(fetched, files);
+    let done = run(&app, fetched, false).await;
+    assert!(!done.dry_run);
+    assert_eq!((done.summary.create, done.summary.failed), (24, 0), "{done:#?}");
+    let listed = systems(&app).await;
+    assert_eq!(listed.len(), 8);
+    assert!(listed.iter().all(|s| s["lifecycle_state"] == "procurement"), "the import never passes a gate");
+    let esdh_id = item(&done, ESDH).register_id.clone().unwrap();
+    let esdh = app.get(&format!("/api/v1/systems/{esdh_id}"), &admin).await.ok(200).clone();
+    assert_eq!(esdh["name"], "ESDH");
+    assert_eq!(
+        (esdh["processes_personal_data"].clone(), esdh["processes_cpr_numbers"].clone()),
+        (json!(true), json!(true))
+    );
+    assert_eq!(esdh["hosted_at"], "external");
+    assert_eq!(esdh["archive_status"], "preserve");
+    // Its risk assessment and agreement came along, the assessment unapproved.
+    let risks = app.get(&format!("/api/v1/systems/{esdh_id}/risk-assessments"), &admin).await.ok(200).clone();
+    assert_eq!(risks["items"][0]["approved_at"], Value::Null, "{risks}");
+    assert_eq!(risks["items"][0]["recorded_by"], ACTOR);
+    let agreements = app.get(&format!("/api/v1/systems/{esdh_id}/processing-agreements"), &admin).await.ok(200).clone();
+    assert_eq!(agreements["items"].as_array().unwrap().len(), 1, "{agreements}");
+    // The audit log names the admin, through the import.
+    let audit = app.get(&format!("/api/v1/audit-events?entity_id={esdh_id}"), &admin).await.ok(200).clone();
+    assert_eq!(audit["items"][0]["actor"], ACTOR, "{audit}");
+
+    // Again, from the files: nothing changes, and the plan says so.
+    let again = run(&app, files.clone(), false).await;
+    assert_eq!((again.summary.unchanged, again.summary.create, again.summary.update), (24, 0, 0), "{again:#?}");
+    assert!(again.changes_nothing());
+    assert!(render(&again).contains("Nothing changes: the register is in step with Kitos."));
+    assert_eq!(systems(&app).await.len(), 8);
+
+    // Here, an admin edits ESDH's purpose; in Kitos, both ESDH's and Lønportalen's
+    // purposes change.
+    let lon_id = item(&done, LON).register_id.clone().unwrap();
+    let lon_before = app.get(&format!("/api/v1/systems/{lon_id}"), &admin).await.ok(200)["purpose"].clone();
+    app.patch(&format!("/api/v1/systems/{esdh_id}"), &admin, json!({"purpose": "Journalisering, som vi ser det"}))
+        .await
+        .ok(200);
+    let since = Utc::now() - chrono::Duration::seconds(1);
+    server.change_usage(id(ESDH), &json!({"general": {"purpose": "Journalisering og arkivering"}}));
+    server.change_usage(id(LON), &json!({"general": {"purpose": "Lønudbetaling og indberetning"}}));
+    let changed = FetchOptions { changed_since: Some(since), deleted_since: Some(since), ..FetchOptions::default() };
+    let delta = client(&server).snapshot(org, &changed).await.unwrap();
+    assert_eq!(delta.usages.len(), 2, "only what changed since");
+    assert!(server.requests().iter().any(|r| r.contains("changedSinceGtEq=")));
+
+    let plan = run(&app, delta.clone(), true).await;
+    assert_eq!(
+        item(&plan, LON).action,
+        Action::Update {
+            changes: vec![systemejer_import::apply::FieldChange {
+                field: "purpose".into(),
+                old: lon_before,
+                new: json!("Lønudbetaling og indberetning"),
+            }]
+        }
+    );
+    let Action::Conflict { conflicts, changes } = &item(&plan, ESDH).action else { panic!("{plan:#?}") };
+    assert!(changes.is_empty());
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(
+        (conflicts[0].field.as_str(), &conflicts[0].here),
+        ("purpose", &json!("Journalisering, som vi ser det"))
+    );
+    assert_eq!(conflicts[0].kitos, json!("Journalisering og arkivering"));
+    let text = render(&plan);
+    assert!(text.contains("~ update system \"Lønportalen\""), "{text}");
+    assert!(text.contains("! conflict system \"ESDH\""), "{text}");
+
+    let applied = run(&app, delta.clone(), false).await;
+    assert_eq!((applied.summary.update, applied.summary.conflict, applied.summary.failed), (1, 1, 0), "{applied:#?}");
+    let lon = app.get(&format!("/api/v1/systems/{lon_id}"), &admin).await.ok(200).clone();
+    assert_eq!(lon["purpose"], "Lønudbetaling og indberetning");
+    let esdh = app.get(&format!("/api/v1/systems/{esdh_id}"), &admin).await.ok(200).clone();
+    assert_eq!(esdh["purpose"], "Journalisering, som vi ser det", "the local edit is kept");
+    // The conflict stands until the two sides agree; the update is done.
+    let later = run(&app, delta, true).await;
+    assert_eq!((later.summary.update, later.summary.conflict), (0, 1));
+
+    // Kitos deletes Lønportalen: reported, never deleted here.
+    server.delete_usage(id(LON));
+    let gone = client(&server).snapshot(org, &changed).await.unwrap();
+    let plan = run(&app, gone, false).await;
+    assert_eq!(item(&plan, LON).action, Action::DeletedInKitos);
+    assert_eq!(app.get(&format!("/api/v1/systems/{lon_id}"), &admin).await.status, 200);
+}
+
+async fn the_2025_shape_imports_as_the_2026_shape_does(app: TestApp) {
+    let older = read_dir(fixtures("2025")).unwrap();
+    let done = run(&app, older, false).await;
+    assert_eq!((done.summary.create, done.summary.failed), (24, 0), "{done:#?}");
+    let names: std::collections::BTreeSet<String> =
+        systems(&app).await.iter().map(|s| s["name"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(names.len(), 8);
+    assert!(names.contains("ESDH") && names.contains("Lønportalen"), "{names:?}");
+    // The 2026 shape of the same municipality is the same register: nothing to do.
+    let newer = run(&app, read_dir(fixtures("2026")).unwrap(), true).await;
+    assert!(newer.changes_nothing(), "{}", render(&newer));
+}
+
+/// The fixture folder `year` as one JSON object, as `POST /imports/kitos` takes it.
+fn bundle(year: &str) -> Value {
+    let dir = fixtures(year);
+    let read = |name: &str| -> Value { serde_json::from_slice(&std::fs::read(dir.join(name)).unwrap()).unwrap() };
+    let mut systems: Vec<Value> = std::fs::read_dir(dir.join("it-systems"))
+        .unwrap()
+        .map(|e| serde_json::from_slice(&std::fs::read(e.unwrap().path()).unwrap()).unwrap())
+        .collect();
+    systems.sort_by_key(|s| s["uuid"].as_str().unwrap_or_default().to_owned());
+    json!({
+        "itSystemUsages": read("it-system-usages.json"),
+        "dataProcessingRegistrations": read("data-processing-registrations.json"),
+        "organizationUnits": read("organization-units.json"),
+        "users": read("users.json"),
+        "itSystems": systems,
+        "itSystemUsageRoleTypes": read("it-system-usage-role-types.json"),
+    })
+}
+
+/// `POST /imports/kitos`: the same import for admins' scripts and other systems.
+async fn the_api_imports_a_kitos_bundle(app: TestApp) {
+    let admin = app.admin();
+    let dry = app.post("/api/v1/imports/kitos?dry_run=true", &admin, bundle("2026")).await;
+    assert_eq!((dry.ok(200)["dry_run"].clone(), dry.body["summary"]["create"].clone()), (json!(true), json!(24)));
+    assert!(systems(&app).await.is_empty());
+    let done = app.post("/api/v1/imports/kitos", &admin, bundle("2026")).await;
+    assert_eq!(done.ok(200)["summary"]["create"], 24, "{}", done.body);
+    let esdh = done.body["items"].as_array().unwrap().iter().find(|i| i["kitos_uuid"] == ESDH).unwrap().clone();
+    assert_eq!((esdh["entity"].as_str(), esdh["action"].as_str()), (Some("system"), Some("create")));
+    let again = app.post("/api/v1/imports/kitos", &admin, bundle("2025")).await;
+    assert_eq!(again.ok(200)["summary"]["unchanged"], 24, "{}", again.body);
+    // The audit log names the admin who imported, via the import.
+    let id = esdh["register_id"].as_str().unwrap();
+    let audit = app.get(&format!("/api/v1/audit-events?entity_id={id}"), &admin).await.ok(200).clone();
+    assert_eq!(audit["items"][0]["actor"], "it-admin@randers.dk via kitos-import");
+
+    // Bad input: named by its JSON path; not JSON; not an admin.
+    let bad =
+        app.post("/api/v1/imports/kitos", &admin, json!({"itSystemUsages": [{"uuid": 5}], "itSystems": []})).await;
+    let problem = bad.problem(422).clone();
+    assert_eq!(problem["errors"][0]["rule"], "kitos_shape", "{problem}");
+    assert!(problem["errors"][0]["field"].as_str().unwrap().contains("itSystemUsages[0].uuid"), "{problem}");
+    let text = app.call_raw(reqwest::Method::POST, "/api/v1/imports/kitos", &admin, "text/plain", b"x".to_vec()).await;
+    assert_eq!(text.status, 415);
+    let owner = app.token("anne.holm@testrup.example", &[]);
+    app.post("/api/v1/imports/kitos", &owner, bundle("2026")).await.problem(403);
+    assert_eq!(systems(&app).await.len(), 8, "nothing changed by the refusals");
+}
