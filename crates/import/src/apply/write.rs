@@ -34,6 +34,10 @@ pub fn apply(
         }
     }
     plan.count();
+    if plan.summary.create >= 100 {
+        // A first import is a bulk load: the planner learns the new rows' statistics.
+        store.analyze()?;
+    }
     Ok(plan)
 }
 
