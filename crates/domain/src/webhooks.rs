@@ -64,7 +64,8 @@ impl WebhookUrl {
         if s.chars().any(|c| c.is_control() || c.is_whitespace()) {
             return Err(ParseError::new("url", "must not contain spaces or control characters (percent-encode them)"));
         }
-        let url = url::Url::parse(s).map_err(|e| ParseError::new("url", format!("must be an http:// or https:// URL ({e})")))?;
+        let url = url::Url::parse(s)
+            .map_err(|e| ParseError::new("url", format!("must be an http:// or https:// URL ({e})")))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(ParseError::new("scheme", "must be an http:// or https:// URL"));
         }
@@ -198,10 +199,7 @@ fn forbidden_v4(ip: Ipv4Addr) -> Option<ForbiddenAddress> {
         ForbiddenAddress::Broadcast
     } else if ip.is_multicast() {
         ForbiddenAddress::Multicast
-    } else if (a == 192 && b == 0 && c == 0)
-        || (a == 198 && (18..20).contains(&b))
-        || a >= 240
-        || ip.is_documentation()
+    } else if (a == 192 && b == 0 && c == 0) || (a == 198 && (18..20).contains(&b)) || a >= 240 || ip.is_documentation()
     {
         ForbiddenAddress::Reserved
     } else {
@@ -386,7 +384,7 @@ pub struct NewWebhook {
     pub active: bool,
     /// What it is for.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 200))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 200))]
     pub description: Option<Name>,
     /// Who is told when it is disabled for failing (default: the information security coordinator).
     #[serde(default)]
@@ -416,7 +414,7 @@ pub struct WebhookChanges {
     pub active: Option<bool>,
     /// What it is for; `null` clears.
     #[serde(default, deserialize_with = "crate::values::patch_field")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 200, nullable))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 200, nullable))]
     pub description: Option<Option<Name>>,
     /// Who is told when it is disabled; `null` clears (the coordinator is told).
     #[serde(default, deserialize_with = "crate::values::patch_field")]
@@ -499,10 +497,13 @@ pub fn duty_event(due_on: NaiveDate, today: NaiveDate, policy: &ReminderPolicy) 
         return Some((EventType::DutyOverdue, format!("overdue_{weeks}")));
     }
     let stage = crate::reminders::stage(due_on, today, policy)?;
-    Some((EventType::DutyDue, match stage {
-        Stage::Before(_) | Stage::DueDay => stage.key(),
-        Stage::Overdue(_) => return None,
-    }))
+    Some((
+        EventType::DutyDue,
+        match stage {
+            Stage::Before(_) | Stage::DueDay => stage.key(),
+            Stage::Overdue(_) => return None,
+        },
+    ))
 }
 
 string_enum! {
@@ -557,14 +558,75 @@ pub struct WebhookDelivery {
 }
 
 /// A subscription as made or with its secret rotated: the only answers that show the secret.
+/// Its fields are a [`Webhook`]'s, and the secret.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebhookWithSecret {
-    /// The subscription.
-    #[serde(flatten)]
-    pub webhook: Webhook,
+    /// Identifier.
+    pub id: WebhookId,
+    /// Where deliveries go.
+    pub url: WebhookUrl,
+    /// The events it wants.
+    pub events: Vec<EventType>,
+    /// Whether it gets deliveries.
+    pub active: bool,
+    /// What it is for.
+    pub description: Option<String>,
+    /// Who is told when it is disabled for failing (else the information security coordinator).
+    pub contact_email: Option<EmailAddress>,
+    /// Since when every delivery has failed; `null` while it works.
+    pub failing_since: Option<DateTime<Utc>>,
+    /// When the service disabled it, if it did.
+    pub disabled_at: Option<DateTime<Utc>>,
+    /// Why the service disabled it.
+    pub disabled_reason: Option<String>,
+    /// Until when deliveries are also signed with the secret before the last rotation.
+    pub previous_secret_until: Option<DateTime<Utc>>,
+    /// Increases with every change of its settings (the `ETag`).
+    pub version: i64,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// When its settings last changed.
+    pub updated_at: DateTime<Utc>,
     /// The signing secret (`whsec_...`): shown this once; keep it where the receiver can read it.
     pub secret: String,
+}
+
+impl WebhookWithSecret {
+    /// `webhook` shown with its `secret`.
+    pub fn new(webhook: Webhook, secret: &WebhookSecret) -> Self {
+        let Webhook {
+            id,
+            url,
+            events,
+            active,
+            description,
+            contact_email,
+            failing_since,
+            disabled_at,
+            disabled_reason,
+            previous_secret_until,
+            version,
+            created_at,
+            updated_at,
+        } = webhook;
+        Self {
+            id,
+            url,
+            events,
+            active,
+            description,
+            contact_email,
+            failing_since,
+            disabled_at,
+            disabled_reason,
+            previous_secret_until,
+            version,
+            created_at,
+            updated_at,
+            secret: secret.expose().to_owned(),
+        }
+    }
 }
 
 /// Why the service turns a subscription off after a failed attempt.
@@ -585,7 +647,12 @@ impl DisableCause {
     /// Whether a failed attempt at `at` (answered `status`, if it was answered) turns the
     /// subscription off: a 410 at once; otherwise when it has failed, without a success, for
     /// `after_days` days (since `failing_since`, or since this attempt when it is the first).
-    pub fn of(failing_since: Option<DateTime<Utc>>, at: DateTime<Utc>, after_days: u32, status: Option<u16>) -> Option<Self> {
+    pub fn of(
+        failing_since: Option<DateTime<Utc>>,
+        at: DateTime<Utc>,
+        after_days: u32,
+        status: Option<u16>,
+    ) -> Option<Self> {
         if status == Some(410) {
             return Some(DisableCause::Gone);
         }
@@ -724,7 +791,10 @@ mod tests {
         let days = |d: i64| t0 + chrono::Duration::days(d);
         assert_eq!(DisableCause::of(None, t0, 3, Some(500)), None);
         assert_eq!(DisableCause::of(Some(t0), days(2), 3, None), None);
-        assert_eq!(DisableCause::of(Some(t0), days(3), 3, Some(503)), Some(DisableCause::FailingFor { since: t0, days: 3 }));
+        assert_eq!(
+            DisableCause::of(Some(t0), days(3), 3, Some(503)),
+            Some(DisableCause::FailingFor { since: t0, days: 3 })
+        );
         assert_eq!(DisableCause::of(None, t0, 3, Some(410)), Some(DisableCause::Gone));
         assert!(DisableCause::FailingFor { since: t0, days: 3 }.describe().contains("3 days"));
     }

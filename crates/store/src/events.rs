@@ -9,8 +9,8 @@ use serde::Serialize;
 use systemejer_domain::webhooks::EventType;
 
 use crate::sql::to_json;
-use crate::tables::webhook_deliveries::{self, NewEvent};
 use crate::tables::outbox;
+use crate::tables::webhook_deliveries::{self, NewEvent};
 use crate::{AnyConnection, StoreError, new_id};
 
 /// An event: what happened, when, to what (the resource as the API shows it, and its path in

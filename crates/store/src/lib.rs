@@ -40,8 +40,8 @@ use std::time::Duration;
 use chrono::{DateTime, SubsecRound, Utc};
 
 pub use changes::bulk::{Bulk, BulkCounts, BulkSystem};
-pub use connection::{AnyConnection, BackendKind, DatabaseUrl};
 pub use changes::webhooks::PREVIOUS_SECRET_HOURS;
+pub use connection::{AnyConnection, BackendKind, DatabaseUrl};
 pub use delivery::{
     AttemptOutcome, Enqueued, KeyedEvent, RetryPolicy, WebhookAttemptResult, WebhookDisabling, WebhookSend,
 };

@@ -1,7 +1,9 @@
 //! How a system keeps its duties (interval and assignee per system), and what was done.
 
 use chrono::NaiveDate;
-use systemejer_domain::obligations::{Completion, CompletionResult, NewCompletion, Obligation, ObligationChanges, ObligationKind, Via};
+use systemejer_domain::obligations::{
+    Completion, CompletionResult, NewCompletion, Obligation, ObligationChanges, ObligationKind, Via,
+};
 use systemejer_domain::webhooks::EventType;
 use systemejer_domain::{AuditAction, EntityType, RecordId, SystemId};
 

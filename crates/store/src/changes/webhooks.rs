@@ -53,7 +53,7 @@ impl Store {
                 None::<&()>,
                 Some(&webhook),
             )?;
-            Ok(WebhookWithSecret { webhook, secret: secret.expose().to_owned() })
+            Ok(WebhookWithSecret::new(webhook, &secret))
         })
     }
 
@@ -102,7 +102,7 @@ impl Store {
             let until = after.updated_at.naive_utc() + Duration::hours(PREVIOUS_SECRET_HOURS);
             webhooks::set_secret(conn, id, secret.expose(), &previous, until)?;
             record(conn, actor, &before, &after)?;
-            Ok(WebhookWithSecret { webhook: after, secret: secret.expose().to_owned() })
+            Ok(WebhookWithSecret::new(after, &secret))
         })
     }
 

@@ -255,18 +255,24 @@ pub(crate) fn list_of(
             });
         }
     }
-    Page::from_rows(rows, page.limit, total, |r| Cursor::new(r.6, &r.0), |r| {
-        let status: DeliveryStatus = parse("webhook_deliveries.status", &r.3)?;
-        Ok(WebhookDelivery {
-            event_id: parse("webhook_deliveries.event_id", &r.0)?,
-            event_type: parse("webhook_deliveries.event_type", &r.1)?,
-            occurred_at: r.2.and_utc(),
-            next_attempt_at: (status == DeliveryStatus::Queued).then(|| r.4.and_utc()),
-            status,
-            last_error: r.5,
-            created_at: r.6.and_utc(),
-            delivered_at: r.7.map(|t| t.and_utc()),
-            attempts: attempts.get(&r.0).cloned().unwrap_or_default(),
-        })
-    })
+    Page::from_rows(
+        rows,
+        page.limit,
+        total,
+        |r| Cursor::new(r.6, &r.0),
+        |r| {
+            let status: DeliveryStatus = parse("webhook_deliveries.status", &r.3)?;
+            Ok(WebhookDelivery {
+                event_id: parse("webhook_deliveries.event_id", &r.0)?,
+                event_type: parse("webhook_deliveries.event_type", &r.1)?,
+                occurred_at: r.2.and_utc(),
+                next_attempt_at: (status == DeliveryStatus::Queued).then(|| r.4.and_utc()),
+                status,
+                last_error: r.5,
+                created_at: r.6.and_utc(),
+                delivered_at: r.7.map(|t| t.and_utc()),
+                attempts: attempts.get(&r.0).cloned().unwrap_or_default(),
+            })
+        },
+    )
 }

@@ -156,7 +156,11 @@ pub(crate) fn set_secret(
     previous_until: NaiveDateTime,
 ) -> Result<(), StoreError> {
     diesel::update(w::webhook_subscriptions.find(id.to_string()))
-        .set((w::secret.eq(secret), w::previous_secret.eq(Some(previous)), w::previous_secret_until.eq(Some(previous_until))))
+        .set((
+            w::secret.eq(secret),
+            w::previous_secret.eq(Some(previous)),
+            w::previous_secret_until.eq(Some(previous_until)),
+        ))
         .execute(conn)?;
     Ok(())
 }
@@ -196,7 +200,16 @@ pub(crate) fn signing(
     conn: &mut AnyConnection,
     ids: &[String],
 ) -> Result<std::collections::HashMap<String, Signing>, StoreError> {
-    type S = (String, String, String, Option<String>, Option<NaiveDateTime>, Option<NaiveDateTime>, Option<String>, Option<String>);
+    type S = (
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<NaiveDateTime>,
+        Option<NaiveDateTime>,
+        Option<String>,
+        Option<String>,
+    );
     let rows: Vec<S> = w::webhook_subscriptions
         .filter(w::id.eq_any(ids))
         .select((
@@ -213,15 +226,18 @@ pub(crate) fn signing(
     Ok(rows
         .into_iter()
         .map(|r| {
-            (r.0, Signing {
-                url: r.1,
-                secret: r.2,
-                previous_secret: r.3,
-                previous_secret_until: r.4,
-                failing_since: r.5,
-                contact_email: r.6,
-                description: r.7,
-            })
+            (
+                r.0,
+                Signing {
+                    url: r.1,
+                    secret: r.2,
+                    previous_secret: r.3,
+                    previous_secret_until: r.4,
+                    failing_since: r.5,
+                    contact_email: r.6,
+                    description: r.7,
+                },
+            )
         })
         .collect())
 }
@@ -236,7 +252,12 @@ pub(crate) fn failed_at(
     diesel::update(w::webhook_subscriptions.find(id).filter(w::failing_since.is_null()))
         .set(w::failing_since.eq(Some(at)))
         .execute(conn)?;
-    Ok(w::webhook_subscriptions.find(id).select(w::failing_since).first::<Option<NaiveDateTime>>(conn).optional()?.flatten())
+    Ok(w::webhook_subscriptions
+        .find(id)
+        .select(w::failing_since)
+        .first::<Option<NaiveDateTime>>(conn)
+        .optional()?
+        .flatten())
 }
 
 /// Records that a delivery to `id` succeeded: it fails no more.
