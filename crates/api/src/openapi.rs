@@ -74,6 +74,7 @@ problem_responses! {
         (name = "notifications", description = "Reminders and alerts in the outbox, and their delivery"),
         (name = "reports", description = "The compliance overview and the record of processing activities"),
         (name = "audit", description = "The audit log and deletions, for auditors and syncing clients"),
+        (name = "webhooks", description = "Subscriptions to the register's events, delivered signed (Standard Webhooks)"),
         (name = "health", description = "Liveness and readiness")
     )
 )]
@@ -99,6 +100,7 @@ const VERSIONED: &[(&str, bool)] = &[
     ("/api/v1/org-units/{id}", false),
     ("/api/v1/processors/{id}", false),
     ("/api/v1/incidents/{id}", false),
+    ("/api/v1/webhooks/{id}", false),
 ];
 
 /// Finishes the document the handlers describe: the common responses, the `ETag` and

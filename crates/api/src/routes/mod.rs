@@ -14,6 +14,7 @@ mod processors;
 mod records;
 mod reports;
 mod systems;
+mod webhooks;
 
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -34,5 +35,6 @@ pub(crate) fn register(cfg: &mut ServiceConfig) {
         reports::register(cfg);
         notifications::register(cfg);
         audit::register(cfg);
+        webhooks::register(cfg);
     }));
 }
