@@ -92,12 +92,7 @@ fn checked() -> Vec<Checked> {
         c("outbox", "kind", "id", text(MessageKind::ALL, MessageKind::as_str)),
         c("outbox", "status", "id", text(MessageStatus::ALL, MessageStatus::as_str)),
         c("worker_passes", "pass", "id", text(PassKind::ALL, PassKind::as_str)),
-        c(
-            "webhook_deliveries",
-            "event_type",
-            "event_id",
-            text(EventType::ALL.iter().copied(), EventType::as_str),
-        ),
+        c("webhook_deliveries", "event_type", "event_id", text(EventType::ALL.iter().copied(), EventType::as_str)),
         c(
             "webhook_deliveries",
             "status",
