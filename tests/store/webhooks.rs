@@ -29,7 +29,7 @@ fn an_import_that_finished_is_told_to_those_who_want_it(backend: Backend) {
             "url": "https://hooks.randers.dk/import", "events": events, "active": active,
         }))
         .unwrap();
-        store.create_webhook(new, WebhookSecret::from_key(&[9u8; 32]).unwrap(), "test").unwrap().id
+        store.create_webhook(new, &WebhookSecret::from_key(&[9u8; 32]).unwrap(), "test").unwrap().id
     };
     let wanting = subscribe(serde_json::json!(["import.finished"]), true);
     let other = subscribe(serde_json::json!(["system.created"]), true);

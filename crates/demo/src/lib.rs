@@ -192,7 +192,7 @@ fn intranet_webhook(store: &Store, generator: &mut Generator) -> Result<systemej
     let key = [generator.id().into_bytes(), generator.id().into_bytes()].concat();
     let secret = systemejer_domain::webhooks::WebhookSecret::from_key(&key)
         .map_err(|e| StoreError::internal_from("the demo webhook secret", e))?;
-    Ok(store.create_webhook(new, secret, ACTOR)?.id)
+    Ok(store.create_webhook(new, &secret, ACTOR)?.id)
 }
 
 /// A breach handled from end to end: a high risk to the data subjects, reported to

@@ -208,10 +208,10 @@ fn forbidden_v4(ip: Ipv4Addr) -> Option<ForbiddenAddress> {
 }
 
 fn forbidden_v6(ip: Ipv6Addr) -> Option<ForbiddenAddress> {
-    let s = ip.segments();
+    let seg = ip.segments();
     let embedded = |hi: u16, lo: u16| {
-        let ([a, b], [c, d]) = (hi.to_be_bytes(), lo.to_be_bytes());
-        Ipv4Addr::new(a, b, c, d)
+        let (high, low) = (hi.to_be_bytes(), lo.to_be_bytes());
+        Ipv4Addr::new(high[0], high[1], low[0], low[1])
     };
     if let Some(v4) = ip.to_ipv4_mapped() {
         return forbidden_v4(v4);
@@ -220,24 +220,24 @@ fn forbidden_v6(ip: Ipv6Addr) -> Option<ForbiddenAddress> {
         ForbiddenAddress::Loopback
     } else if ip.is_unspecified() {
         ForbiddenAddress::Unspecified
-    } else if s[..6] == [0; 6] {
+    } else if seg[..6] == [0; 6] {
         // IPv4-compatible (deprecated): ::a.b.c.d.
-        return forbidden_v4(embedded(s[6], s[7])).or(Some(ForbiddenAddress::Reserved));
-    } else if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        return forbidden_v4(embedded(seg[6], seg[7])).or(Some(ForbiddenAddress::Reserved));
+    } else if seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
         // NAT64's well-known prefix reaches the IPv4 address inside it.
-        return forbidden_v4(embedded(s[6], s[7]));
-    } else if s[0] == 0x2002 {
+        return forbidden_v4(embedded(seg[6], seg[7]));
+    } else if seg[0] == 0x2002 {
         // 6to4 routes to the IPv4 address in its prefix.
-        return forbidden_v4(embedded(s[1], s[2]));
+        return forbidden_v4(embedded(seg[1], seg[2]));
     } else if ip.is_multicast() {
         ForbiddenAddress::Multicast
-    } else if (s[0] & 0xfe00) == 0xfc00 {
+    } else if (seg[0] & 0xfe00) == 0xfc00 {
         ForbiddenAddress::UniqueLocal
-    } else if (s[0] & 0xffc0) == 0xfe80 {
+    } else if (seg[0] & 0xffc0) == 0xfe80 {
         ForbiddenAddress::LinkLocal
-    } else if (s[0] & 0xffc0) == 0xfec0 {
+    } else if (seg[0] & 0xffc0) == 0xfec0 {
         ForbiddenAddress::Private
-    } else if s[0] == 0x2001 && s[1] == 0x0db8 {
+    } else if seg[0] == 0x2001 && seg[1] == 0x0db8 {
         ForbiddenAddress::Reserved
     } else {
         return None;

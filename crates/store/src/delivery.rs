@@ -203,6 +203,10 @@ impl WebhookAttemptResult {
 pub struct WebhookDisabling {
     /// Why, as the subscription shows it.
     pub reason: String,
+    /// For a subscription turned off for failing: the latest its failures may have begun, as
+    /// the database has it when the attempt is recorded (a delivery that succeeded meanwhile,
+    /// side by side, keeps it on). `None`: off whatever (a 410 Gone).
+    pub failing_since_at_most: Option<DateTime<Utc>>,
     /// The mail, when there is someone to tell.
     pub mail: Option<NewMessage>,
 }
@@ -261,7 +265,8 @@ impl Store {
             let mut ids: Vec<String> = claimed.iter().map(|c| c.subscription_id.clone()).collect();
             ids.sort();
             ids.dedup();
-            let signing = if ids.is_empty() { Default::default() } else { webhooks::signing(conn, &ids)? };
+            let signing =
+                if ids.is_empty() { std::collections::HashMap::default() } else { webhooks::signing(conn, &ids)? };
             Ok((claimed, signing))
         })?;
         let mut out = Vec::new();
@@ -325,8 +330,11 @@ impl Store {
             let next = (attempt.at + retry.backoff(attempts)).naive_utc();
             let error = attempt.error.as_deref().unwrap_or("failed");
             webhook_deliveries::settle(conn, &send.claim, status, Some(error), at, next)?;
-            webhooks::failed_at(conn, &send.subscription_id, at)?;
-            if let Some(d) = disabling
+            let since = webhooks::failed_at(conn, &send.subscription_id, at)?;
+            let holds = |d: &WebhookDisabling| {
+                d.failing_since_at_most.is_none_or(|limit| since.is_some_and(|s| s <= limit.naive_utc()))
+            };
+            if let Some(d) = disabling.filter(|d| holds(d))
                 && webhooks::disable(conn, &send.subscription_id, at, &d.reason)?
             {
                 if let Some(mail) = &d.mail {

@@ -69,11 +69,11 @@ pub(crate) fn emit_once<R: Serialize + ?Sized>(
 }
 
 /// A system's path in the API.
-pub(crate) fn system_path(id: impl std::fmt::Display) -> Option<String> {
-    Some(format!("/api/v1/systems/{id}"))
+pub(crate) fn system_path(id: impl std::fmt::Display) -> String {
+    format!("/api/v1/systems/{id}")
 }
 
 /// An incident's path in the API.
-pub(crate) fn incident_path(id: impl std::fmt::Display) -> Option<String> {
-    Some(format!("/api/v1/incidents/{id}"))
+pub(crate) fn incident_path(id: impl std::fmt::Display) -> String {
+    format!("/api/v1/incidents/{id}")
 }

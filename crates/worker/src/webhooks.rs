@@ -311,7 +311,11 @@ pub(crate) fn disabling(
             }
         }
     };
-    Ok(Some(WebhookDisabling { reason: cause.describe(), mail }))
+    let failing_since_at_most = match cause {
+        DisableCause::Gone => None,
+        DisableCause::FailingFor { days, .. } => Some(attempt.at - chrono::Duration::days(i64::from(days))),
+    };
+    Ok(Some(WebhookDisabling { reason: cause.describe(), failing_since_at_most, mail }))
 }
 
 /// What became of an attempt, counted.

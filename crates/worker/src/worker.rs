@@ -143,18 +143,19 @@ impl Worker {
                 if let Some(error) = &result.error {
                     tracing::warn!(event = %send.event_id, subscription = %send.subscription_id, %error, "webhook delivery failed");
                 }
-                let settings = self.settings.clone();
+                let (settings, subscription, url) =
+                    (self.settings.clone(), send.subscription_id.clone(), send.url.clone());
                 let became = self
                     .blocking(move |s| {
                         let disabling =
                             if result.succeeded() { None } else { webhooks::disabling(s, &send, &result, &settings)? };
-                        if disabling.is_some() {
-                            tracing::error!(subscription = %send.subscription_id, url = %send.url, "webhook subscription turned off");
-                        }
                         s.finish_webhook_attempt(&send, &result, &settings.webhooks.retry, disabling.as_ref())
                     })
                     .await?;
-                disabled += usize::from(became == AttemptOutcome::Disabled);
+                if became == AttemptOutcome::Disabled {
+                    tracing::error!(%subscription, %url, "webhook subscription turned off: it has failed too long, or is gone");
+                    disabled += 1;
+                }
                 webhooks::count(became, &mut outcome);
             }
         }

@@ -121,7 +121,7 @@ async fn create_webhook(
     check_destination(&new.url, state.webhooks.allow_private).await?;
     let secret = secret_or_new(new.secret.take())?;
     let actor = caller.actor;
-    let made = blocking(&state, move |s| s.create_webhook(new, secret, &actor)).await?;
+    let made = blocking(&state, move |s| s.create_webhook(new, &secret, &actor)).await?;
     Ok(created_tagged(format!("/api/v1/webhooks/{}", made.id), made.version, &made))
 }
 
@@ -230,7 +230,7 @@ async fn rotate_webhook_secret(
     caller.require_admin()?;
     let secret = secret_or_new(body.0.secret)?;
     let (id, actor) = (id.into_inner(), caller.actor);
-    let rotated = blocking(&state, move |s| s.rotate_webhook_secret(id, secret, None, &actor)).await?;
+    let rotated = blocking(&state, move |s| s.rotate_webhook_secret(id, &secret, None, &actor)).await?;
     Ok(tagged(rotated.version, &rotated))
 }
 

@@ -49,7 +49,8 @@ impl Store {
             }
             let key = incident.id.to_string();
             if incident.personal_data_breach {
-                let event = Event::new(EventType::BreachRecorded, incident.created_at, &incident, incident_path(&key));
+                let event =
+                    Event::new(EventType::BreachRecorded, incident.created_at, &incident, Some(incident_path(&key)));
                 events::emit(conn, &event)?;
             }
             let entry = Entry::new(incident.created_at, actor, AuditAction::Create, EntityType::Incident, &key);
@@ -99,10 +100,10 @@ impl Store {
             let key = id.to_string();
             // A breach is recorded when an incident is found to be one; reported at its first report.
             if after.personal_data_breach && !before.personal_data_breach {
-                events::emit(conn, &Event::new(EventType::BreachRecorded, at, &after, incident_path(&key)))?;
+                events::emit(conn, &Event::new(EventType::BreachRecorded, at, &after, Some(incident_path(&key))))?;
             }
             if after.personal_data_breach && before.reports.is_empty() && !after.reports.is_empty() {
-                events::emit(conn, &Event::new(EventType::BreachReported, at, &after, incident_path(&key)))?;
+                events::emit(conn, &Event::new(EventType::BreachReported, at, &after, Some(incident_path(&key))))?;
             }
             audit::record(
                 conn,

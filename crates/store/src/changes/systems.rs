@@ -113,7 +113,10 @@ impl Store {
             systems::insert(conn, &system)?;
             duties::sync(conn, &mut Facts::new(system.clone()), self.day_on(today))?;
             let key = system.id.to_string();
-            events::emit(conn, &Event::new(EventType::SystemCreated, system.created_at, &system, system_path(&key)))?;
+            events::emit(
+                conn,
+                &Event::new(EventType::SystemCreated, system.created_at, &system, Some(system_path(&key))),
+            )?;
             let entry = Entry::new(system.created_at, actor, AuditAction::Create, EntityType::System, &key);
             audit::record(conn, &entry, None::<&()>, Some(&system))?;
             Ok(system)
@@ -158,7 +161,10 @@ impl Store {
             facts.system = after.clone();
             duties::sync(conn, &mut facts, self.day_on(today))?;
             let key = id.to_string();
-            events::emit(conn, &Event::new(EventType::SystemChanged, after.updated_at, &after, system_path(&key)))?;
+            events::emit(
+                conn,
+                &Event::new(EventType::SystemChanged, after.updated_at, &after, Some(system_path(&key))),
+            )?;
             audit::record(
                 conn,
                 &Entry::new(after.updated_at, actor, AuditAction::Update, EntityType::System, &key),
@@ -220,7 +226,7 @@ impl Store {
             owner_handovers::insert(conn, &handover)?;
             let key = id.to_string();
             let at = after.updated_at;
-            let event = Event::new(EventType::SystemChanged, at, &after, system_path(&key))
+            let event = Event::new(EventType::SystemChanged, at, &after, Some(system_path(&key)))
                 .with_details(serde_json::json!({"owner_handover_id": handover.id}));
             events::emit(conn, &event)?;
             audit::record(
@@ -258,7 +264,7 @@ impl Store {
             systems::delete(conn, id)?;
             let key = id.to_string();
             let at = now();
-            events::emit(conn, &Event::new(EventType::SystemDeleted, at, &before, system_path(&key)))?;
+            events::emit(conn, &Event::new(EventType::SystemDeleted, at, &before, Some(system_path(&key))))?;
             audit::record_deletion(conn, &Entry::new(at, actor, AuditAction::Delete, EntityType::System, &key), &before)
         })
     }
@@ -326,7 +332,7 @@ impl Store {
             let moved = serde_json::json!({"from": record.from, "to": record.to, "reason": record.reason});
             events::emit(
                 conn,
-                &Event::new(EventType::SystemStateChanged, at, &after, system_path(&key)).with_details(moved),
+                &Event::new(EventType::SystemStateChanged, at, &after, Some(system_path(&key))).with_details(moved),
             )?;
             audit::record(
                 conn,

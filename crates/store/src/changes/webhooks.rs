@@ -21,7 +21,7 @@ impl Store {
     pub fn create_webhook(
         &self,
         new: NewWebhook,
-        secret: WebhookSecret,
+        secret: &WebhookSecret,
         actor: &str,
     ) -> Result<WebhookWithSecret, StoreError> {
         let violations = new.violations();
@@ -53,7 +53,7 @@ impl Store {
                 None::<&()>,
                 Some(&webhook),
             )?;
-            Ok(WebhookWithSecret::new(webhook, &secret))
+            Ok(WebhookWithSecret::new(webhook, secret))
         })
     }
 
@@ -86,7 +86,7 @@ impl Store {
     pub fn rotate_webhook_secret(
         &self,
         id: WebhookId,
-        secret: WebhookSecret,
+        secret: &WebhookSecret,
         expected: Option<i64>,
         actor: &str,
     ) -> Result<WebhookWithSecret, StoreError> {
@@ -102,7 +102,7 @@ impl Store {
             let until = after.updated_at.naive_utc() + Duration::hours(PREVIOUS_SECRET_HOURS);
             webhooks::set_secret(conn, id, secret.expose(), &previous, until)?;
             record(conn, actor, &before, &after)?;
-            Ok(WebhookWithSecret::new(after, &secret))
+            Ok(WebhookWithSecret::new(after, secret))
         })
     }
 

@@ -206,6 +206,9 @@ pub(crate) fn settle(
     Ok(changed == 1)
 }
 
+/// An attempt as read: its event, when, the status, the error, how long.
+type AttemptRow = (String, NaiveDateTime, Option<i32>, Option<String>, i64);
+
 type DeliveryRow =
     (String, String, NaiveDateTime, String, NaiveDateTime, Option<String>, NaiveDateTime, Option<NaiveDateTime>);
 
@@ -240,7 +243,7 @@ pub(crate) fn list_of(
     let ids: Vec<String> = rows.iter().take(usize::try_from(page.limit).unwrap_or(0)).map(|r| r.0.clone()).collect();
     let mut attempts: HashMap<String, Vec<WebhookAttempt>> = HashMap::new();
     for chunk in ids.chunks(500) {
-        let found: Vec<(String, NaiveDateTime, Option<i32>, Option<String>, i64)> = a::webhook_attempts
+        let found: Vec<AttemptRow> = a::webhook_attempts
             .filter(a::subscription_id.eq(subscription))
             .filter(a::event_id.eq_any(chunk))
             .select((a::event_id, a::attempted_at, a::status_code, a::error, a::duration_ms))
