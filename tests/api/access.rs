@@ -42,6 +42,7 @@ impl World {
             Some("people") => &self.ids["person"],
             Some("processors") => &self.ids["processor"],
             Some("incidents") => &self.ids["incident"],
+            Some("webhooks") => &self.ids["webhook"],
             _ => &self.ids["system"],
         };
         path = path.replace("{id}", id);
@@ -111,6 +112,9 @@ impl World {
             "add_incident_report" => json!({"reported_at": now}),
             "add_dpo_advice" => json!({"topic": "dpia_decision", "given_on": "2026-01-01", "advice": "Lav en DPIA"}),
             "update_dpo_advice" => json!({"followed": true}),
+            "create_webhook" => json!({"url": "https://hooks.randers.dk/systemejer", "events": ["system.changed"]}),
+            "update_webhook" => json!({"description": "Intranettet"}),
+            "rotate_webhook_secret" => json!({}),
             // To the owner it has: refused, so that the world keeps its owner for the rest.
             "hand_over_owner" => json!({"new_owner_id": self.ids["owner"], "reason": "Ny fagchef"}),
             _ => return None,
@@ -198,6 +202,8 @@ async fn world(app: &TestApp) -> World {
     let advice = app.post(&format!("{sys}/dpo-advice"), &dpo, w.body("add_dpo_advice").unwrap()).await;
     ids.insert("advice", advice.ok(201)["id"].as_str().unwrap().to_owned());
     ids.insert("system", system);
+    let webhook = app.post("/api/v1/webhooks", &admin, w.body("create_webhook").unwrap()).await;
+    ids.insert("webhook", webhook.ok(201)["id"].as_str().unwrap().to_owned());
     World { ids }
 }
 

@@ -38,6 +38,7 @@ async fn the_register_survives_its_database_going_away() {
             person_cache: Duration::from_secs(5),
             mount: None,
             controller: systemejer_e2e::controller(),
+            webhooks: systemejer_api::WebhookPolicy::default(),
         },
         store,
     )

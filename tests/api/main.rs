@@ -26,3 +26,4 @@ mod reports;
 mod spreadsheets;
 mod tokens;
 mod versions;
+mod webhooks;

@@ -199,6 +199,18 @@ fn bundle(year: &str) -> Value {
 /// `POST /imports/kitos`: the same import for admins' scripts and other systems.
 async fn the_api_imports_a_kitos_bundle(app: TestApp) {
     let admin = app.admin();
+    // An integration that wants to hear of new systems and finished imports.
+    let hook = app
+        .post(
+            "/api/v1/webhooks",
+            &admin,
+            json!({"url": "https://hooks.testrup.example/systemejer", "events": ["system.created", "import.finished"]}),
+        )
+        .await
+        .ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let dry = app.post("/api/v1/imports/kitos?dry_run=true", &admin, bundle("2026")).await;
     assert_eq!((dry.ok(200)["dry_run"].clone(), dry.body["summary"]["create"].clone()), (json!(true), json!(24)));
     assert!(systems(&app).await.is_empty());
@@ -208,6 +220,10 @@ async fn the_api_imports_a_kitos_bundle(app: TestApp) {
     assert_eq!((esdh["entity"].as_str(), esdh["action"].as_str()), (Some("system"), Some("create")));
     let again = app.post("/api/v1/imports/kitos", &admin, bundle("2025")).await;
     assert_eq!(again.ok(200)["summary"]["unchanged"], 24, "{}", again.body);
+    // Told: each system created, and each import finished (the dry run is not an import).
+    let deliveries = app.get(&format!("/api/v1/webhooks/{hook}/deliveries?limit=100"), &admin).await.ok(200).clone();
+    let told = |kind: &str| deliveries["items"].as_array().unwrap().iter().filter(|d| d["event_type"] == kind).count();
+    assert_eq!((told("system.created"), told("import.finished")), (8, 2), "{deliveries}");
     // The audit log names the admin who imported, via the import.
     let id = esdh["register_id"].as_str().unwrap();
     let audit = app.get(&format!("/api/v1/audit-events?entity_id={id}"), &admin).await.ok(200).clone();

@@ -17,6 +17,7 @@ use systemejer_domain::exit::{ExitStepKind, ExitStepStatus};
 use systemejer_domain::gdpr::{SUPERVISION_INTERVALS_MONTHS, SupervisionMethod, TransferBasis};
 use systemejer_domain::obligations::{CompletionResult, INTERVAL_OVERRIDE_MONTHS, ObligationKind, Via};
 use systemejer_domain::risk::{MeasureStatus, RiskLevel};
+use systemejer_domain::webhooks::{DeliveryStatus, EventType};
 use systemejer_domain::{
     ArchiveStatus, Criticality, DelegateRole, HostedAt, Language, LifecycleState, OrgUnitKind, Position, SystemKind,
 };
@@ -91,6 +92,13 @@ fn checked() -> Vec<Checked> {
         c("outbox", "kind", "id", text(MessageKind::ALL, MessageKind::as_str)),
         c("outbox", "status", "id", text(MessageStatus::ALL, MessageStatus::as_str)),
         c("worker_passes", "pass", "id", text(PassKind::ALL, PassKind::as_str)),
+        c("webhook_deliveries", "event_type", "event_id", text(EventType::ALL.iter().copied(), EventType::as_str)),
+        c(
+            "webhook_deliveries",
+            "status",
+            "event_id",
+            text(DeliveryStatus::ALL.iter().copied(), DeliveryStatus::as_str),
+        ),
         c(
             "dpo_advice",
             "topic",

@@ -6,6 +6,7 @@
 mod checks;
 mod demo;
 mod history;
+mod webhooks;
 
 use std::path::Path;
 

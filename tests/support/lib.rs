@@ -12,7 +12,7 @@ use std::time::Duration;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
-use systemejer_api::{ApiSettings, Application, JwtSettings, Role, TokenSubject};
+use systemejer_api::{ApiSettings, Application, JwtSettings, Role, TokenSubject, WebhookPolicy};
 use systemejer_domain::EmailAddress;
 use systemejer_links::LinkKeys;
 use systemejer_pages::PagesSettings;
@@ -42,6 +42,7 @@ pub mod raw_sql;
 pub mod scratch_pg;
 pub mod smtp;
 pub mod visitor;
+pub mod webhooks;
 
 /// The backend a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,8 +214,27 @@ impl TestApp {
     }
 
     /// Starts the service on `backend` with these token settings and rate limit.
-    #[allow(clippy::unused_async, reason = "async like the other ways to start it, which its callers await alike")]
     pub async fn spawn_full(backend: Backend, jwt: JwtSettings, rate_limit: Option<(u64, u32)>) -> Option<Self> {
+        // Webhook receivers in the tests listen on this machine: allowed, as
+        // SYSTEMEJER_WEBHOOK_ALLOW_PRIVATE=true allows them.
+        Self::spawn_webhooks(backend, jwt, rate_limit, WebhookPolicy { allow_private: true }).await
+    }
+
+    /// Starts the service on `backend` refusing webhook receivers on private addresses, as a
+    /// deployment does by default.
+    pub async fn spawn_refusing_private(backend: Backend) -> Option<Self> {
+        let jwt = JwtSettings::hs256(TEST_SECRET.to_vec());
+        Self::spawn_webhooks(backend, jwt, None, WebhookPolicy { allow_private: false }).await
+    }
+
+    /// Starts the service on `backend` with these token settings, rate limit and webhook policy.
+    #[allow(clippy::unused_async, reason = "async like the other ways to start it, which its callers await alike")]
+    pub async fn spawn_webhooks(
+        backend: Backend,
+        jwt: JwtSettings,
+        rate_limit: Option<(u64, u32)>,
+        webhooks: WebhookPolicy,
+    ) -> Option<Self> {
         let db = TestDb::create(backend)?;
         let store = db.store();
         // The person cache as production has it: the suites change people and check access
@@ -237,6 +257,7 @@ impl TestApp {
             person_cache: Duration::from_secs(5),
             mount: Some(systemejer_pages::mount(pages, store.clone())),
             controller: controller(),
+            webhooks,
         };
         let app = Application::build(&settings, store.clone()).unwrap();
         let base = format!("http://{}", app.address());

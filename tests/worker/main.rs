@@ -18,6 +18,7 @@ use systemejer_store::RetryPolicy;
 use systemejer_worker::{Worker, WorkerSettings};
 
 mod links;
+mod webhooks;
 
 on_both_backends!(
     a_reminder_reaches_the_assignee_once_with_a_calendar,

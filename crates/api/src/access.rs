@@ -165,6 +165,13 @@ pub const RULES: &[Rule] = &[
     rule("list_audit_events", AUDIT),
     rule("list_deletions", READ),
     rule("import_kitos", ADMIN),
+    rule("list_webhooks", ADMIN),
+    rule("create_webhook", ADMIN),
+    rule("get_webhook", ADMIN),
+    rule("update_webhook", ADMIN),
+    rule("delete_webhook", ADMIN),
+    rule("rotate_webhook_secret", ADMIN),
+    rule("list_webhook_deliveries", ADMIN),
 ];
 
 /// The rule of `operation`, if it has one.

@@ -39,7 +39,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 pub use auth::{JwtSettings, Role, TokenSubject, mint_token};
 use error::{ApiError, PROBLEM_JSON, Problem};
-pub use state::AppState;
+pub use state::{AppState, WebhookPolicy};
 
 /// The slice of settings the API needs.
 #[derive(Clone)]
@@ -59,6 +59,8 @@ pub struct ApiSettings {
     pub mount: Option<Mount>,
     /// The controller and its DPO, as the record of processing names them.
     pub controller: systemejer_domain::reports::Controller,
+    /// What receivers webhook subscriptions may name.
+    pub webhooks: WebhookPolicy,
 }
 
 /// Another edge served on the API's server, under its rate limit, request ids and logging:
@@ -130,6 +132,7 @@ impl Application {
             auth: auth::Authenticator::new(&settings.jwt)?,
             people: person_cache::PersonCache::new(settings.person_cache),
             controller: settings.controller.clone(),
+            webhooks: settings.webhooks,
         });
         let limiter = web::Data::new(limits::Limiter::new(settings.rate_limit));
         let metrics = web::Data::new(metrics::Metrics::new());

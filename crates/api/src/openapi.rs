@@ -75,6 +75,7 @@ problem_responses! {
         (name = "reports", description = "The compliance overview and the record of processing activities"),
         (name = "imports", description = "What the municipality keeps elsewhere (OS2 Kitos), into the register"),
         (name = "audit", description = "The audit log and deletions, for auditors and syncing clients"),
+        (name = "webhooks", description = "Subscriptions to the register's events, delivered signed (Standard Webhooks)"),
         (name = "health", description = "Liveness and readiness")
     )
 )]
@@ -100,6 +101,7 @@ const VERSIONED: &[(&str, bool)] = &[
     ("/api/v1/org-units/{id}", false),
     ("/api/v1/processors/{id}", false),
     ("/api/v1/incidents/{id}", false),
+    ("/api/v1/webhooks/{id}", false),
 ];
 
 /// Finishes the document the handlers describe: the common responses, the `ETag` and

@@ -15,4 +15,14 @@ pub struct AppState {
     pub(crate) people: PersonCache,
     /// The controller and its DPO, as the record of processing names them.
     pub controller: systemejer_domain::reports::Controller,
+    /// What receivers webhooks may have.
+    pub webhooks: WebhookPolicy,
+}
+
+/// What receivers a webhook subscription may name.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WebhookPolicy {
+    /// Whether a receiver may be on a private, loopback or other non-public address (tests, a
+    /// closed network); off by default.
+    pub allow_private: bool,
 }

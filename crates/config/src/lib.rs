@@ -20,6 +20,8 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/systemejer.db";
 pub const DEFAULT_WORKER_SCHEDULE: &str = "0 0 7 * * Mon-Fri";
 /// The default breach watch: every 15 minutes.
 pub const DEFAULT_BREACH_SCHEDULE: &str = "0 */15 * * * *";
+/// The default webhook delivery: every 10 seconds.
+pub const DEFAULT_WEBHOOK_SCHEDULE: &str = "*/10 * * * * *";
 /// The file, beside the SQLite database, that keeps the generated JWT secret.
 pub const SECRET_FILE_NAME: &str = "jwt-secret";
 /// The file, beside the SQLite database, that keeps the generated key of the mails' links.
@@ -45,6 +47,26 @@ pub struct Config {
     /// Who the record of processing names as the controller and its DPO (art. 30(1)(a)):
     /// each part optional, the DPO's email the breach alerts' (`dpo_email`).
     pub controller: Controller,
+    /// Webhooks: whom they may call, how long an attempt may take, when a failing
+    /// subscription is turned off, and when deliveries run.
+    pub webhooks: WebhookConfig,
+}
+
+/// Webhooks.
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    /// Whether a receiver may be on a private, loopback, link-local or other non-public address
+    /// (off: refused when subscribed and at every delivery).
+    pub allow_private: bool,
+    /// Days a subscription may fail without a success before it is turned off (and the admin told).
+    pub disable_after_days: u32,
+    /// The longest one attempt may take.
+    pub timeout: std::time::Duration,
+    /// How long a delivery being sent is reserved for the worker sending it: twice the
+    /// timeout, and at least a minute.
+    pub lease: std::time::Duration,
+    /// When deliveries run (cron with seconds); `None` turns them off.
+    pub schedule: Option<cron::Schedule>,
 }
 
 /// The signed links in the mails, and the pages they open.
@@ -236,6 +258,10 @@ struct Raw {
     controller_address: Option<String>,
     dpo_name: Option<String>,
     dpo_phone: Option<String>,
+    webhook_allow_private: Option<String>,
+    webhook_disable_after_days: Option<String>,
+    webhook_timeout_seconds: Option<String>,
+    webhook_schedule: Option<String>,
 }
 
 /// The environment variables read, each `SYSTEMEJER_` + the upper-cased key.
@@ -277,6 +303,10 @@ pub const KEYS: &[&str] = &[
     "controller_address",
     "dpo_name",
     "dpo_phone",
+    "webhook_allow_private",
+    "webhook_disable_after_days",
+    "webhook_timeout_seconds",
+    "webhook_schedule",
 ];
 
 impl Raw {
@@ -319,6 +349,10 @@ impl Raw {
             "controller_address" => &mut self.controller_address,
             "dpo_name" => &mut self.dpo_name,
             "dpo_phone" => &mut self.dpo_phone,
+            "webhook_allow_private" => &mut self.webhook_allow_private,
+            "webhook_disable_after_days" => &mut self.webhook_disable_after_days,
+            "webhook_timeout_seconds" => &mut self.webhook_timeout_seconds,
+            "webhook_schedule" => &mut self.webhook_schedule,
             _ => return,
         };
         *slot = Some(value);
@@ -477,6 +511,7 @@ impl Config {
         };
         let schedule = schedule_of("WORKER_SCHEDULE", &raw.worker_schedule, DEFAULT_WORKER_SCHEDULE);
         let breach_schedule = schedule_of("BREACH_SCHEDULE", &raw.breach_schedule, DEFAULT_BREACH_SCHEDULE);
+        let webhook_schedule = schedule_of("WEBHOOK_SCHEDULE", &raw.webhook_schedule, DEFAULT_WEBHOOK_SCHEDULE);
         let tz_text = given(&raw.timezone).unwrap_or("Europe/Copenhagen");
         let timezone = tz_text.parse::<chrono_tz::Tz>().unwrap_or_else(|_| {
             problems
@@ -515,6 +550,15 @@ impl Config {
                 60
             }
         };
+        let webhook_timeout = match given(&raw.webhook_timeout_seconds).map(u64::from_str) {
+            None => 10,
+            Some(Ok(n)) if (1..=60).contains(&n) => n,
+            Some(_) => {
+                problems
+                    .push("SYSTEMEJER_WEBHOOK_TIMEOUT_SECONDS: must be a whole number of seconds from 1 to 60".into());
+                10
+            }
+        };
         let lease = match given(&raw.worker_lease_seconds).map(u64::from_str) {
             None => (2 * smtp_timeout).max(120),
             Some(Ok(n)) if n >= 2 * smtp_timeout && n <= 86_400 => n,
@@ -526,6 +570,23 @@ impl Config {
                     2 * smtp_timeout
                 ));
                 120
+            }
+        };
+        let webhook_allow_private = match given(&raw.webhook_allow_private).map(str::to_ascii_lowercase).as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                problems.push(format!("SYSTEMEJER_WEBHOOK_ALLOW_PRIVATE: must be true or false (got {other:?})"));
+                false
+            }
+        };
+        let webhook_disable_after_days = match given(&raw.webhook_disable_after_days).map(u32::from_str) {
+            None => 3,
+            Some(Ok(n)) if (1..=365).contains(&n) => n,
+            Some(_) => {
+                problems
+                    .push("SYSTEMEJER_WEBHOOK_DISABLE_AFTER_DAYS: must be a whole number of days from 1 to 365".into());
+                3
             }
         };
         let reminder_days_before = match given(&raw.reminder_days_before) {
@@ -669,6 +730,13 @@ impl Config {
             },
             links,
             controller,
+            webhooks: WebhookConfig {
+                allow_private: webhook_allow_private,
+                disable_after_days: webhook_disable_after_days,
+                timeout: std::time::Duration::from_secs(webhook_timeout),
+                lease: std::time::Duration::from_secs((2 * webhook_timeout).max(60)),
+                schedule: webhook_schedule,
+            },
         })
     }
 }

@@ -77,6 +77,7 @@ pub fn load(store: &Store, options: Options) -> Result<Summary, StoreError> {
     let mut generator = Generator::new(options);
     let mut summary = Summary::default();
     summary.counts += store.write_bulk(&generator.organisation(), ACTOR)?;
+    let intranet = intranet_webhook(store, &mut generator)?;
     let mut breached = Vec::new();
     let mut left_us = None;
     let mut succeeded = false;
@@ -170,7 +171,28 @@ pub fn load(store: &Store, options: Options) -> Result<Summary, StoreError> {
         store.create_incident(new, ACTOR)?;
         summary.incidents += 1;
     }
+    // The intranet's receiver is not ready yet: the subscription is paused, and what it was
+    // sent meanwhile waits in its queue (a demo sends nothing anywhere).
+    let paused = serde_json::from_value(serde_json::json!({"active": false}))
+        .map_err(|e| StoreError::internal_from("the demo webhook change does not parse", e))?;
+    store.update_webhook(intranet, &paused, None, ACTOR)?;
     Ok(summary)
+}
+
+/// A webhook subscription of the municipality's intranet, which copies breaches and moves of
+/// systems: made active, so that what the demo records after it is queued for it.
+fn intranet_webhook(store: &Store, generator: &mut Generator) -> Result<systemejer_domain::WebhookId, StoreError> {
+    let new = serde_json::from_value(serde_json::json!({
+        "url": "https://intranet.demo-kommune.dk/hooks/systemejer",
+        "events": ["breach.recorded", "breach.reported", "system.state_changed", "system.changed"],
+        "description": "Intranettets kopi af registret",
+        "contact_email": "it-drift@demo-kommune.dk",
+    }))
+    .map_err(|e| StoreError::internal_from("the demo webhook does not parse", e))?;
+    let key = [generator.id().into_bytes(), generator.id().into_bytes()].concat();
+    let secret = systemejer_domain::webhooks::WebhookSecret::from_key(&key)
+        .map_err(|e| StoreError::internal_from("the demo webhook secret", e))?;
+    Ok(store.create_webhook(new, &secret, ACTOR)?.id)
 }
 
 /// A breach handled from end to end: a high risk to the data subjects, reported to

@@ -194,6 +194,16 @@ fn rule(code: &str) -> Option<&'static str> {
              at registrere den som udført"
         }
         "no_duplicates" => "står der to gange",
+        "scheme" => "skal være en adresse, der begynder med https:// eller http://",
+        "no_credentials" => "må ikke indeholde brugernavn eller adgangskode: signaturen viser, hvem der sender",
+        "no_fragment" => "må ikke have en del efter # (den sendes aldrig)",
+        "public_address" => {
+            "peger på en adresse i et internt eller særligt netværk (fx 127.0.0.1, 10.x, 169.254.x): tjenesten kalder \
+             kun offentlige adresser"
+        }
+        "resolvable" => "værtsnavnet kan ikke slås op",
+        "secret_format" => "skal være whsec_ efterfulgt af nøglen i base64 (Standard Webhooks)",
+        "secret_length" => "nøglen skal være 24 til 64 bytes; udelad den, så laver tjenesten en",
         "recurring_only" => "kun en tilbagevendende opgave har et interval",
         "not_after_expiry" => "kan ikke ligge efter aftalens udløb: den ophører alligevel da",
         "implemented_only" => "kun en gennemført foranstaltning har en dato for gennemførelse",

@@ -65,6 +65,8 @@ string_enum! {
         OwnerHandover => "owner_handover",
         /// A measure a risk assessment calls for.
         RiskMeasure => "risk_measure",
+        /// A webhook subscription.
+        Webhook => "webhook",
     }
 }
 

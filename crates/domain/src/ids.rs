@@ -62,3 +62,7 @@ id_type!(
     /// Identifies a data processor (*databehandler*).
     ProcessorId
 );
+id_type!(
+    /// Identifies a webhook subscription.
+    WebhookId
+);

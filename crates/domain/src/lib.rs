@@ -28,9 +28,10 @@ pub mod reports;
 pub mod risk;
 pub mod system;
 pub mod values;
+pub mod webhooks;
 
 pub use history::{AuditAction, AuditEvent, Deletion, EntityType, TransitionRecord};
-pub use ids::{OrgUnitId, PersonId, ProcessorId, RecordId, SystemId};
+pub use ids::{OrgUnitId, PersonId, ProcessorId, RecordId, SystemId, WebhookId};
 pub use lifecycle::{LifecycleState, Refusal, TransitionFacts, TransitionRequest, Unmet};
 pub use org::{
     Language, NewOrgUnit, NewPerson, OrgUnit, OrgUnitChanges, OrgUnitKind, OwnerCandidate, OwnerHandover,

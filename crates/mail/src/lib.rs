@@ -15,6 +15,7 @@ mod incident;
 mod notices;
 mod reminder;
 mod transport;
+mod webhook;
 
 pub use breach::{BreachAlert, render_breach_alert};
 pub use compose::compose;
@@ -25,6 +26,7 @@ pub use incident::{IncidentNotice, IncidentSummary, render_incident_notice};
 pub use notices::{ExitStepsNotice, FailedResultNotice, OpenSteps, render_exit_steps, render_failed_result};
 pub use reminder::{Lang, Reminder, ReminderItem, Rendered, date_text, render_reminder, when_text};
 pub use transport::{Mailer, MailerSettings};
+pub use webhook::{WebhookDisabledNotice, render_webhook_disabled};
 
 /// Why a mail could not be rendered, composed or sent.
 #[derive(Debug, thiserror::Error)]

@@ -341,3 +341,31 @@ fn a_handover_told_to_the_owners_manager() {
     insta::assert_snapshot!("handover_due_manager_da_subject", out.subject);
     insta::assert_snapshot!("handover_due_manager_da_text", out.text);
 }
+
+#[test]
+fn a_webhook_turned_off_for_failing() {
+    let notice = systemejer_mail::WebhookDisabledNotice {
+        name: Some("Ida Koordinator".into()),
+        lang: Lang::Da,
+        url: "https://intranet.randers.dk/hooks/systemejer".into(),
+        description: Some("Intranettets kopi af registret".into()),
+        gone: false,
+        failing_since: at("2026-11-28T08:00:00Z"),
+        days: 3,
+        last_error: Some("the receiver answered 503 Service Unavailable".into()),
+        disabled_at: at("2026-12-01T08:05:00Z"),
+        subscription: "https://systemejer.randers.dk/api/v1/webhooks/0190a0a0-0000-7000-8000-000000000001".into(),
+        deliveries: "https://systemejer.randers.dk/api/v1/webhooks/0190a0a0-0000-7000-8000-000000000001/deliveries"
+            .into(),
+        as_coordinator: true,
+        contact: None,
+        timezone: chrono_tz::Europe::Copenhagen,
+    };
+    let out = systemejer_mail::render_webhook_disabled(&notice).unwrap();
+    insta::assert_snapshot!("webhook_disabled_da_subject", out.subject);
+    insta::assert_snapshot!("webhook_disabled_da_text", out.text);
+    let gone = systemejer_mail::WebhookDisabledNotice { gone: true, lang: Lang::En, ..notice };
+    let out = systemejer_mail::render_webhook_disabled(&gone).unwrap();
+    assert!(out.text.contains("answered 410 Gone"), "{}", out.text);
+    assert!(out.html.contains("<code>{\"active\": true}</code>"), "{}", out.html);
+}

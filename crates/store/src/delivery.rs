@@ -7,10 +7,19 @@
 //! any transaction, then records the result. On PostgreSQL the claim skips rows another worker
 //! holds (`FOR UPDATE SKIP LOCKED`); a worker that dies mid-send leaves a lease that runs out,
 //! and the message is tried again.
+//!
+//! Webhook deliveries follow the same protocol in a table of their own
+//! (`webhook_deliveries`): claimed with a lease, sent outside any transaction, each attempt
+//! recorded, retried after a growing wait; a subscription that fails for days is turned off
+//! with the attempt that finds it so, and the mail that tells the admin is queued with it.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
+use systemejer_domain::webhooks::{DeliveryStatus, EventType};
 
+use crate::events::{self, Event};
 use crate::tables::outbox::{self, MessageStatus, NewMessage, StoredMessage};
+use crate::tables::webhook_deliveries::{self, ClaimedDelivery, NewAttempt};
+use crate::tables::webhooks;
 use crate::tables::worker_passes::{self, PassRecord};
 use crate::{Store, StoreError, new_id};
 
@@ -116,5 +125,228 @@ impl Store {
     pub fn record_pass(&self, pass: &PassRecord) -> Result<(), StoreError> {
         let prune_before = pass.started_at - chrono::Duration::days(KEEP_PASSES_DAYS);
         self.write(|conn| worker_passes::insert(conn, &new_id().to_string(), pass, prune_before))
+    }
+}
+
+/// An event the worker found due (a duty's stage, a breach's hours), to emit once under its key.
+#[derive(Debug, Clone)]
+pub struct KeyedEvent {
+    /// The key: once emitted under it, never again.
+    pub key: String,
+    /// What happened.
+    pub kind: EventType,
+    /// When (the pass's time).
+    pub at: DateTime<Utc>,
+    /// The resource.
+    pub resource: serde_json::Value,
+    /// Its path in the API.
+    pub path: Option<String>,
+    /// What more the event says.
+    pub details: Option<serde_json::Value>,
+}
+
+/// A webhook delivery claimed for sending: the event, where it goes and the secrets it is
+/// signed with (the current first; the one before a rotation while it still signs).
+#[derive(Debug, Clone)]
+pub struct WebhookSend {
+    /// The event's id.
+    pub event_id: String,
+    /// The subscription.
+    pub subscription_id: String,
+    /// What happened.
+    pub event_type: EventType,
+    /// When.
+    pub occurred_at: DateTime<Utc>,
+    /// The resource, as the JSON text the event was written with.
+    pub resource: String,
+    /// Its path in the API.
+    pub resource_path: Option<String>,
+    /// What more the event says, as JSON text.
+    pub details: Option<String>,
+    /// Attempts before this one.
+    pub attempts: i32,
+    /// Where it goes.
+    pub url: String,
+    /// The secrets to sign with (`whsec_…`), the current first.
+    pub secrets: Vec<String>,
+    /// Since when the subscription has failed, if it has.
+    pub failing_since: Option<DateTime<Utc>>,
+    /// Who is told when it is turned off.
+    pub contact_email: Option<String>,
+    /// What the subscription is for.
+    pub description: Option<String>,
+    claim: ClaimedDelivery,
+}
+
+/// One attempt as the worker made it.
+#[derive(Debug, Clone)]
+pub struct WebhookAttemptResult {
+    /// When it began.
+    pub at: DateTime<Utc>,
+    /// The receiver's status, if it answered.
+    pub status_code: Option<u16>,
+    /// Why it failed, if it did (a status other than 2xx is a failure too).
+    pub error: Option<String>,
+    /// How long it took.
+    pub duration: std::time::Duration,
+}
+
+impl WebhookAttemptResult {
+    /// Whether the receiver took it (answered 2xx).
+    pub fn succeeded(&self) -> bool {
+        self.error.is_none() && self.status_code.is_some_and(|s| (200..300).contains(&s))
+    }
+}
+
+/// A subscription to turn off with a failed attempt, and the mail that tells the admin.
+#[derive(Debug, Clone)]
+pub struct WebhookDisabling {
+    /// Why, as the subscription shows it.
+    pub reason: String,
+    /// For a subscription turned off for failing: the latest its failures may have begun, as
+    /// the database has it when the attempt is recorded (a delivery that succeeded meanwhile,
+    /// side by side, keeps it on). `None`: off whatever (a 410 Gone).
+    pub failing_since_at_most: Option<DateTime<Utc>>,
+    /// The mail, when there is someone to tell.
+    pub mail: Option<NewMessage>,
+}
+
+/// What became of a delivery after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    /// Delivered.
+    Delivered,
+    /// Failed; tried again later.
+    Retried,
+    /// Failed for the last time.
+    GaveUp,
+    /// Failed, and the subscription was turned off with it (the mail, if any, queued).
+    Disabled,
+}
+
+impl Store {
+    /// Emits each of `events` under its key unless emitted before (by this or another worker):
+    /// what a pass found due that only subscribers want. Keys seen before are left out in a
+    /// few reads; the rest are written in transactions of 200, each key claimed as it is
+    /// written. Answers how many were emitted now.
+    pub fn emit_keyed_events(&self, events: &[KeyedEvent]) -> Result<usize, StoreError> {
+        let keys: Vec<String> = events.iter().map(|e| e.key.clone()).collect();
+        let used: std::collections::HashSet<String> =
+            self.read(|conn| outbox::used_keys(conn, &keys))?.into_iter().collect();
+        let fresh: Vec<&KeyedEvent> = events.iter().filter(|e| !used.contains(&e.key)).collect();
+        let mut emitted = 0;
+        for chunk in fresh.chunks(200) {
+            emitted += self.write(|conn| {
+                let mut n = 0;
+                for e in chunk {
+                    let mut event = Event::new(e.kind, e.at, &e.resource, e.path.clone());
+                    event.details.clone_from(&e.details);
+                    n += usize::from(events::emit_once(conn, &e.key, &event)?);
+                }
+                Ok(n)
+            })?;
+        }
+        Ok(emitted)
+    }
+
+    /// Claims up to `limit` webhook deliveries due at `due` (the pass's time) for `lease`, with
+    /// what they are sent and signed with.
+    pub fn claim_webhook_deliveries(
+        &self,
+        limit: i64,
+        lease: Duration,
+        due: DateTime<Utc>,
+    ) -> Result<Vec<WebhookSend>, StoreError> {
+        let token = new_id().to_string();
+        let limit = i32::try_from(limit).unwrap_or(i32::MAX);
+        let (claimed, signing) = self.write(|conn| {
+            let claimed =
+                webhook_deliveries::claim(conn, &token, due.naive_utc(), crate::now().naive_utc(), lease, limit)?;
+            let mut ids: Vec<String> = claimed.iter().map(|c| c.subscription_id.clone()).collect();
+            ids.sort();
+            ids.dedup();
+            let signing =
+                if ids.is_empty() { std::collections::HashMap::default() } else { webhooks::signing(conn, &ids)? };
+            Ok((claimed, signing))
+        })?;
+        let mut out = Vec::new();
+        for claim in claimed {
+            let Some(s) = signing.get(&claim.subscription_id) else { continue };
+            let mut secrets = vec![s.secret.clone()];
+            if let (Some(previous), Some(until)) = (&s.previous_secret, s.previous_secret_until)
+                && until.and_utc() > due
+            {
+                secrets.push(previous.clone());
+            }
+            out.push(WebhookSend {
+                event_id: claim.event_id.clone(),
+                subscription_id: claim.subscription_id.clone(),
+                event_type: crate::sql::parse("webhook_deliveries.event_type", &claim.event_type)?,
+                occurred_at: claim.occurred_at.and_utc(),
+                resource: claim.resource.clone(),
+                resource_path: claim.resource_path.clone(),
+                details: claim.details.clone(),
+                attempts: claim.attempts,
+                url: s.url.clone(),
+                secrets,
+                failing_since: s.failing_since.map(|t| t.and_utc()),
+                contact_email: s.contact_email.clone(),
+                description: s.description.clone(),
+                claim,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Records an attempt of a claimed delivery, in one transaction: the attempt; the delivery
+    /// delivered, queued again after a growing wait, or given up after the last attempt; the
+    /// subscription working again, or failing since its first failure; and, when `disabling`,
+    /// the subscription turned off with the mail that tells the admin queued (once, whichever
+    /// worker turns it off).
+    pub fn finish_webhook_attempt(
+        &self,
+        send: &WebhookSend,
+        attempt: &WebhookAttemptResult,
+        retry: &RetryPolicy,
+        disabling: Option<&WebhookDisabling>,
+    ) -> Result<AttemptOutcome, StoreError> {
+        let at = attempt.at.naive_utc();
+        let row = NewAttempt {
+            at,
+            status_code: attempt.status_code.map(i32::from),
+            error: attempt.error.clone(),
+            duration_ms: i64::try_from(attempt.duration.as_millis()).unwrap_or(i64::MAX),
+        };
+        self.write(|conn| {
+            webhook_deliveries::insert_attempt(conn, &send.claim, &row)?;
+            if attempt.succeeded() {
+                webhook_deliveries::settle(conn, &send.claim, DeliveryStatus::Delivered, None, at, at)?;
+                webhooks::worked(conn, &send.subscription_id)?;
+                return Ok(AttemptOutcome::Delivered);
+            }
+            let attempts = send.attempts + 1;
+            let gave_up = attempts >= retry.max_attempts;
+            let status = if gave_up { DeliveryStatus::Failed } else { DeliveryStatus::Queued };
+            let next = (attempt.at + retry.backoff(attempts)).naive_utc();
+            let error = attempt.error.as_deref().unwrap_or("failed");
+            webhook_deliveries::settle(conn, &send.claim, status, Some(error), at, next)?;
+            let since = webhooks::failed_at(conn, &send.subscription_id, at)?;
+            let holds = |d: &WebhookDisabling| {
+                d.failing_since_at_most.is_none_or(|limit| since.is_some_and(|s| s <= limit.naive_utc()))
+            };
+            if let Some(d) = disabling.filter(|d| holds(d))
+                && webhooks::disable(conn, &send.subscription_id, at, &d.reason)?
+            {
+                if let Some(mail) = &d.mail {
+                    let id = new_id().to_string();
+                    let key = format!("webhook_disabled/{}/{}", send.subscription_id, attempt.at.timestamp());
+                    if outbox::claim_key(conn, &key, &id, at)? {
+                        outbox::insert(conn, &id, mail, crate::now().naive_utc())?;
+                    }
+                }
+                return Ok(AttemptOutcome::Disabled);
+            }
+            Ok(if gave_up { AttemptOutcome::GaveUp } else { AttemptOutcome::Retried })
+        })
     }
 }

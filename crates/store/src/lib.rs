@@ -8,7 +8,11 @@
 //! - `changes`: the use cases, each one transaction that runs facts -> domain rule ->
 //!   tables -> duties -> audit, so the audit log holds exactly what happened;
 //! - `views`: what is read (entities, reports, monitoring, what the worker's passes read);
-//! - `delivery`: what the worker writes (the outbox, its claims, the log of passes).
+//! - `delivery`: what the worker writes (the outbox, its claims, the log of passes; the
+//!   webhook deliveries, their claims and attempts).
+//!
+//! Beside the audit log, at its layer, `events`: the webhook events a change emits inside its
+//! own transaction.
 //!
 //! Calls are blocking (diesel): async callers run them on a blocking pool.
 
@@ -20,6 +24,7 @@ pub mod connection;
 mod delivery;
 mod duties;
 mod error;
+mod events;
 mod facts;
 pub mod migrations;
 pub mod page;
@@ -35,8 +40,11 @@ use std::time::Duration;
 use chrono::{DateTime, SubsecRound, Utc};
 
 pub use changes::bulk::{Bulk, BulkCounts, BulkSystem};
+pub use changes::webhooks::PREVIOUS_SECRET_HOURS;
 pub use connection::{AnyConnection, BackendKind, DatabaseUrl};
-pub use delivery::{Enqueued, RetryPolicy};
+pub use delivery::{
+    AttemptOutcome, Enqueued, KeyedEvent, RetryPolicy, WebhookAttemptResult, WebhookDisabling, WebhookSend,
+};
 pub use error::{Cause, ErrorChain, StoreError};
 pub use page::{Page, PageRequest};
 pub use systemejer_domain::org::UnitScope;

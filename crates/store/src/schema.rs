@@ -349,10 +349,63 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_subscriptions (id) {
+        id -> Text,
+        url -> Text,
+        events -> Text,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamp>,
+        active -> Bool,
+        description -> Nullable<Text>,
+        contact_email -> Nullable<Text>,
+        failing_since -> Nullable<Timestamp>,
+        disabled_at -> Nullable<Timestamp>,
+        disabled_reason -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (event_id, subscription_id) {
+        event_id -> Text,
+        subscription_id -> Text,
+        event_type -> Text,
+        occurred_at -> Timestamp,
+        resource -> Text,
+        resource_path -> Nullable<Text>,
+        details -> Nullable<Text>,
+        status -> Text,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        next_attempt_at -> Timestamp,
+        claim_token -> Nullable<Text>,
+        claimed_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> Text,
+        event_id -> Text,
+        subscription_id -> Text,
+        attempted_at -> Timestamp,
+        status_code -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        duration_ms -> BigInt,
+    }
+}
+
 diesel::joinable!(system_delegates -> systems (system_id));
 diesel::joinable!(system_delegates -> people (person_id));
 diesel::joinable!(lifecycle_transitions -> systems (system_id));
 diesel::joinable!(obligations -> systems (system_id));
+diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 diesel::allow_tables_to_appear_in_same_query!(
     org_units,
     people,
@@ -373,4 +426,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     reminder_keys,
     risk_measures,
+    webhook_subscriptions,
+    webhook_deliveries,
+    webhook_attempts,
 );

@@ -43,6 +43,12 @@ pub(crate) fn contains_pattern(needle: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// A `LIKE` pattern (escaped with `\`) matching a JSON list of strings that holds `value`.
+pub(crate) fn listed_pattern(value: &str) -> String {
+    let escaped = value.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%\"{escaped}\"%")
+}
+
 /// Inserts `rows` in multi-row statements of `per_statement` rows (kept well below either
 /// backend's limit on bound parameters: 32 766 on SQLite, 65 535 on PostgreSQL).
 macro_rules! insert_all {

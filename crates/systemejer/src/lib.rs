@@ -8,7 +8,7 @@ use systemejer_links::LinkKeys;
 use systemejer_mail::{Mailer, MailerSettings};
 use systemejer_pages::PagesSettings;
 use systemejer_store::{PoolOptions, Store, StoreError};
-use systemejer_worker::{Worker, WorkerSettings};
+use systemejer_worker::{WebhookSettings, Worker, WorkerSettings};
 
 /// The API's slice of the settings, with the pages the mails link to served beside it.
 pub fn api_settings(config: &Config, store: &Store) -> Result<ApiSettings, systemejer_links::KeyTooShort> {
@@ -26,6 +26,7 @@ pub fn api_settings(config: &Config, store: &Store) -> Result<ApiSettings, syste
         person_cache: config.http.person_cache,
         mount: Some(systemejer_pages::mount(pages, store.clone())),
         controller: config.controller.clone(),
+        webhooks: systemejer_api::WebhookPolicy { allow_private: config.webhooks.allow_private },
     })
 }
 
@@ -66,6 +67,14 @@ pub fn worker_settings(config: &Config) -> Result<WorkerSettings, systemejer_lin
         send_timeout: config.mail.timeout,
         lease: chrono::Duration::from_std(config.mail.lease).unwrap_or_else(|_| chrono::Duration::minutes(2)),
         calendar: config.worker.calendar,
+        webhooks: WebhookSettings {
+            schedule: config.webhooks.schedule.clone(),
+            allow_private: config.webhooks.allow_private,
+            disable_after_days: config.webhooks.disable_after_days,
+            timeout: config.webhooks.timeout,
+            lease: chrono::Duration::from_std(config.webhooks.lease).unwrap_or_else(|_| chrono::Duration::minutes(1)),
+            ..WebhookSettings::default()
+        },
         ..WorkerSettings::default()
     })
 }

@@ -419,6 +419,11 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
                     said("DPO notices", "events this week in systems with personal data", "notices", &dpo);
                     let handed = worker.handovers_pass(now()).await?;
                     said("handovers", "handovers this week", "mails", &handed);
+                    let hooks = worker.webhook_pass(now()).await?;
+                    println!(
+                        "webhook delivery done: {} delivered, {} to retry, {} failed",
+                        hooks.sent, hooks.retried, hooks.failed
+                    );
                     return Ok(());
                 }
                 let (stop, stopped) = watch::channel(false);

@@ -450,15 +450,7 @@ pub(crate) fn plan_pass(store: &Store, settings: &WorkerSettings, today: NaiveDa
             checked: StdDuration::ZERO,
         });
     }
-    let horizon = today + Duration::days(i64::from(settings.policy.horizon_days()));
-    // The duties told farther ahead than the policy's horizon (an expiring agreement).
-    let farther: Vec<(ObligationKind, NaiveDate)> = ObligationKind::ALL
-        .iter()
-        .filter_map(|k| {
-            let days = settings.policy.for_duty(*k).horizon_days();
-            (days > settings.policy.horizon_days()).then(|| (*k, today + Duration::days(i64::from(days))))
-        })
-        .collect();
+    let (horizon, farther) = horizon(settings, today);
     let started = Instant::now();
     let duties = store.due_duties(horizon, &farther)?;
     let found = started.elapsed();
@@ -474,6 +466,20 @@ pub(crate) fn plan_pass(store: &Store, settings: &WorkerSettings, today: NaiveDa
         planned: planned.saturating_sub(found),
         checked: started.elapsed().saturating_sub(planned),
     })
+}
+
+/// How far ahead the reminders look on `today`: the policy's horizon, and the later one of the
+/// duties told farther ahead (an expiring agreement).
+pub(crate) fn horizon(settings: &WorkerSettings, today: NaiveDate) -> (NaiveDate, Vec<(ObligationKind, NaiveDate)>) {
+    let horizon = today + Duration::days(i64::from(settings.policy.horizon_days()));
+    let farther = ObligationKind::ALL
+        .iter()
+        .filter_map(|k| {
+            let days = settings.policy.for_duty(*k).horizon_days();
+            (days > settings.policy.horizon_days()).then(|| (*k, today + Duration::days(i64::from(days))))
+        })
+        .collect();
+    (horizon, farther)
 }
 
 /// The reminder pass: digests of the duties due, one per recipient.

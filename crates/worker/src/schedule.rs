@@ -19,14 +19,16 @@ pub fn next_run(schedule: &WorkerSchedule, after: DateTime<Utc>) -> Option<DateT
     schedule.schedule.after(&after.with_timezone(&schedule.timezone)).next().map(|t| t.with_timezone(&Utc))
 }
 
-/// Runs the reminder pass and the breach watch, each on its schedule, until `shutdown` turns
+/// Runs the reminder pass, the breach watch and the webhook delivery, each on its schedule, until `shutdown` turns
 /// true; a pass under way then ends after the message being sent. A failed pass is logged and
 /// the next one runs on time; nothing here panics.
 pub async fn run(worker: Worker, shutdown: watch::Receiver<bool>) {
     let timezone = worker.settings().timezone;
     let reminders = worker.settings().schedule.clone().map(|schedule| WorkerSchedule { schedule, timezone });
     let breaches = worker.settings().breach_schedule.clone().map(|schedule| WorkerSchedule { schedule, timezone });
+    let hooks = worker.settings().webhooks.schedule.clone().map(|schedule| WorkerSchedule { schedule, timezone });
     let (w1, w2, s1, s2) = (worker.clone(), worker.clone(), shutdown.clone(), shutdown.clone());
+    let (w3, s3) = (worker.clone(), shutdown.clone());
     // On shutdown, a pass under way stops after the message it is sending.
     let mut told = shutdown;
     let stopper = async move {
@@ -58,6 +60,11 @@ pub async fn run(worker: Worker, shutdown: watch::Receiver<bool>) {
                 log_pass("handovers", w.handovers_pass(Utc::now()).await);
                 breaches
             }
+        }),
+        // Webhook events go out within seconds of the change that emitted them.
+        repeat("webhook delivery", hooks, s3, move || {
+            let w = w3.clone();
+            async move { w.webhook_pass(Utc::now()).await }
         }),
     );
 }
@@ -94,6 +101,10 @@ where
 /// Logs the outcome of a pass that runs beside another.
 fn log_pass(name: &str, result: Result<crate::pass::Outcome, crate::pass::WorkerError>) {
     match result {
+        // Webhook delivery runs every few seconds: only a run that did something is worth a line.
+        Ok(o) if name == "webhook delivery" && o.sent + o.retried + o.failed == 0 => {
+            tracing::debug!("worker: {name} found nothing due");
+        }
         Ok(o) => tracing::info!(
             found = o.duties_due,
             queued = o.queued,

@@ -42,6 +42,8 @@ pub struct WorkerSettings {
     pub send_timeout: StdDuration,
     /// The municipality's working days: reminders go out on them only.
     pub calendar: Calendar,
+    /// How webhooks are delivered.
+    pub webhooks: WebhookSettings,
 }
 
 impl WorkerSettings {
@@ -91,6 +93,50 @@ impl Default for WorkerSettings {
             batch: 1,
             send_timeout: StdDuration::from_secs(60),
             calendar: Calendar::with_closed_days(USUAL_CLOSED_DAYS),
+            webhooks: WebhookSettings::default(),
         }
+    }
+}
+
+/// How webhooks are delivered.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// When deliveries run; `None` turns them off.
+    pub schedule: Option<cron::Schedule>,
+    /// Whether receivers may be on private, loopback or other non-public addresses.
+    pub allow_private: bool,
+    /// Days a subscription may fail without a success before it is turned off.
+    pub disable_after_days: u32,
+    /// The longest one attempt may take.
+    pub timeout: StdDuration,
+    /// How long a claimed delivery is reserved for the worker sending it.
+    pub lease: chrono::Duration,
+    /// How many deliveries are claimed, and sent side by side, at a time.
+    pub batch: i64,
+    /// How failed attempts are retried.
+    pub retry: RetryPolicy,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            schedule: None,
+            allow_private: false,
+            disable_after_days: 3,
+            timeout: StdDuration::from_secs(10),
+            lease: chrono::Duration::minutes(1),
+            batch: 8,
+            retry: webhook_retry(),
+        }
+    }
+}
+
+/// The retries of a webhook: a minute, then doubling up to six hours, 20 attempts in all
+/// (about three days): a receiver down over a weekend still gets what waited.
+pub fn webhook_retry() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 20,
+        first_backoff: chrono::Duration::minutes(1),
+        max_backoff: chrono::Duration::hours(6),
     }
 }

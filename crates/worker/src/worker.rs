@@ -7,7 +7,7 @@ use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use systemejer_mail::Mailer;
-use systemejer_store::{Enqueued, PassKind, PassRecord, Store, StoreError, StoredMessage};
+use systemejer_store::{AttemptOutcome, Enqueued, PassKind, PassRecord, Store, StoreError, StoredMessage};
 
 use crate::breaches::BreachWatch;
 use crate::dpo::DpoNotices;
@@ -17,6 +17,7 @@ use crate::notices::{ExitStepsReminder, FailedResults};
 use crate::pass::{Letter, Outcome, Pass, WorkerError};
 use crate::reminders::{self, PassPlan, Plan, ReminderPass};
 use crate::settings::WorkerSettings;
+use crate::webhooks;
 
 /// The worker: the register, a mailer and its settings.
 #[derive(Clone)]
@@ -86,16 +87,86 @@ impl Worker {
     }
 
     /// One reminder pass as of `today`: plan, write the outbox, deliver it. The pass is
-    /// recorded (for `/metrics`), failed or not.
+    /// recorded (for `/metrics`), failed or not. Then the duties' webhook events of `today`
+    /// (`duty.due`, `duty.overdue`), each duty, due date and stage once, when a subscription
+    /// wants them; the webhook delivery sends them.
     pub async fn run_once(&self, today: NaiveDate, now: DateTime<Utc>) -> Result<Outcome, WorkerError> {
-        self.run_pass(ReminderPass, today, now).await
+        let outcome = self.run_pass(ReminderPass, today, now).await?;
+        let settings = self.settings.clone();
+        let emitted = self.blocking(move |store| webhooks::duty_events(store, &settings, today, now)).await?;
+        if emitted > 0 {
+            tracing::info!(emitted, "worker: duty events queued for webhooks");
+        }
+        Ok(outcome)
     }
 
     /// The breach watch as of `now`: alerts for breaches awaiting their report or decision,
-    /// each stage to each recipient once; then delivery.
+    /// each stage to each recipient once; then delivery. Then `breach.deadline_near` for each
+    /// such breach 24, 48 and 60 hours after its discovery, once each, when a subscription
+    /// wants it.
     pub async fn breach_pass(&self, now: DateTime<Utc>) -> Result<Outcome, WorkerError> {
         let today = now.with_timezone(&self.settings.timezone).date_naive();
-        self.run_pass(BreachWatch, today, now).await
+        let outcome = self.run_pass(BreachWatch, today, now).await?;
+        let emitted = self.blocking(move |store| webhooks::breach_events(store, now)).await?;
+        if emitted > 0 {
+            tracing::info!(emitted, "worker: breach events queued for webhooks");
+        }
+        Ok(outcome)
+    }
+
+    /// Delivers the webhook events due at `now` (the pass's time: retries wait for it), a batch
+    /// at a time sent side by side, until none is due; each attempt is recorded, and a
+    /// subscription that has failed too long is turned off with it (the mail that says so is
+    /// then delivered too). Outside any transaction while a receiver is called.
+    pub async fn webhook_pass(&self, now: DateTime<Utc>) -> Result<Outcome, WorkerError> {
+        let started = Instant::now();
+        let mut outcome = Outcome::default();
+        let mut disabled = 0;
+        while !self.stopping() {
+            let (batch, lease) = (self.settings.webhooks.batch, self.settings.webhooks.lease);
+            let claimed = self.blocking(move |s| s.claim_webhook_deliveries(batch, lease, now)).await?;
+            if claimed.is_empty() {
+                break;
+            }
+            let mut sending = tokio::task::JoinSet::new();
+            for send in claimed {
+                // The attempt's time: the pass's, and as much later as the pass has taken.
+                let at = now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+                let (public_url, settings) = (self.settings.public_url.clone(), self.settings.webhooks.clone());
+                sending.spawn(async move {
+                    let result = webhooks::attempt(&send, &public_url, &settings, at).await;
+                    (send, result)
+                });
+            }
+            while let Some(done) = sending.join_next().await {
+                let (send, result) = done.map_err(WorkerError::Task)?;
+                if let Some(error) = &result.error {
+                    tracing::warn!(event = %send.event_id, subscription = %send.subscription_id, %error, "webhook delivery failed");
+                }
+                let (settings, subscription, url) =
+                    (self.settings.clone(), send.subscription_id.clone(), send.url.clone());
+                let became = self
+                    .blocking(move |s| {
+                        let disabling =
+                            if result.succeeded() { None } else { webhooks::disabling(s, &send, &result, &settings)? };
+                        s.finish_webhook_attempt(&send, &result, &settings.webhooks.retry, disabling.as_ref())
+                    })
+                    .await?;
+                if became == AttemptOutcome::Disabled {
+                    tracing::error!(%subscription, %url, "webhook subscription turned off: it has failed too long, or is gone");
+                    disabled += 1;
+                }
+                webhooks::count(became, &mut outcome);
+            }
+        }
+        if disabled > 0 {
+            // The mail that tells the admin goes out now, not at the next pass.
+            let mailed = self.deliver().await?;
+            outcome.queued += disabled;
+            tracing::info!(sent = mailed.sent, "worker: the mails of webhook subscriptions turned off");
+        }
+        outcome.delivery_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        Ok(outcome)
     }
 
     /// The notices of tests that failed recently (the last week), each to the owner and the

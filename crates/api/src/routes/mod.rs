@@ -15,6 +15,7 @@ mod processors;
 mod records;
 mod reports;
 mod systems;
+mod webhooks;
 
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -36,5 +37,6 @@ pub(crate) fn register(cfg: &mut ServiceConfig) {
         notifications::register(cfg);
         audit::register(cfg);
         imports::register(cfg);
+        webhooks::register(cfg);
     }));
 }

@@ -7,6 +7,7 @@ use chrono::{NaiveDate, Utc};
 use serde_json::{Map, Value};
 use systemejer_domain::obligations::{Completion, ObligationKind, Via};
 use systemejer_domain::records::{Recorded, SystemRecords};
+use systemejer_domain::webhooks::ImportReport;
 use systemejer_domain::{RecordId, SystemChanges, SystemId};
 use systemejer_store::{Bulk, BulkSystem, Origin, Store, StoreError};
 use uuid::Uuid;
@@ -26,6 +27,7 @@ pub fn apply(
     today: NaiveDate,
     actor: &str,
 ) -> Result<Plan, StoreError> {
+    let started_at = Utc::now();
     let (mut plan, mut found) = work_out(store, mapped, deleted, today)?;
     plan.dry_run = false;
     for item in &mut plan.items {
@@ -34,6 +36,19 @@ pub fn apply(
         }
     }
     plan.count();
+    // Other systems hear of it (`import.finished`), with what it did.
+    let s = plan.summary;
+    let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+    store.import_finished(&ImportReport {
+        import_id: Uuid::now_v7(),
+        source: SOURCE.to_owned(),
+        started_at,
+        finished_at: Utc::now(),
+        succeeded: s.failed == 0,
+        created: count(s.create + s.link),
+        updated: count(s.update + s.conflict),
+        findings: count(plan.findings.len()),
+    })?;
     if plan.summary.create >= 100 {
         // A first import is a bulk load: the planner learns the new rows' statistics.
         store.analyze()?;
@@ -161,8 +176,12 @@ fn create_system(store: &Store, draft: &SystemDraft, ids: &RegisterIds, actor: &
     }
     let mut kept = origin(EntityKind::System, draft.kitos_uuid, Value::Object(kitos_fields(draft, ids)));
     kept.entity_id = id.to_string();
-    let bulk =
-        Bulk { systems: vec![BulkSystem { system, records, completions }], origins: vec![kept], ..Bulk::default() };
+    let bulk = Bulk {
+        systems: vec![BulkSystem { system, records, completions }],
+        origins: vec![kept],
+        announce: true,
+        ..Bulk::default()
+    };
     store.write_bulk(&bulk, actor)?;
     Ok(id)
 }

@@ -13,9 +13,11 @@ use systemejer_domain::exit::{ExitStep, ExitStepKind};
 use systemejer_domain::gdpr::Processor;
 use systemejer_domain::obligations::Completion;
 use systemejer_domain::records::SystemRecords;
+use systemejer_domain::webhooks::EventType;
 use systemejer_domain::{EntityType, LifecycleState, OrgUnit, OwnerCandidate, Person, PersonId, System};
 
 use crate::audit::Batch;
+use crate::events::{self, Event};
 use crate::facts::Facts;
 use crate::tables::origins::{self, Origin};
 use crate::tables::{
@@ -50,6 +52,9 @@ pub struct Bulk {
     pub systems: Vec<BulkSystem>,
     /// Where the batch's entities came from (an import), written with them.
     pub origins: Vec<Origin>,
+    /// Whether webhook subscribers are told of each system created (`system.created`), as an
+    /// import does; a demo municipality is nobody's news.
+    pub announce: bool,
 }
 
 /// How many rows of each kind a bulk load wrote.
@@ -231,6 +236,13 @@ impl Store {
                 system_changes::insert(conn, change)?;
             }
             origins::put(conn, &bulk.origins)?;
+            if bulk.announce {
+                for item in &bulk.systems {
+                    let system = &item.system;
+                    let path = Some(events::system_path(system.id));
+                    events::emit(conn, &Event::new(EventType::SystemCreated, system.created_at, system, path))?;
+                }
+            }
             counts.audit_events = audit.flush(conn)?;
             Ok(counts)
         })

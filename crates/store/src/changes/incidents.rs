@@ -3,9 +3,11 @@
 
 use chrono::Utc;
 use systemejer_domain::incidents::{AuthorityReport, Incident, IncidentChanges, NewIncident};
+use systemejer_domain::webhooks::EventType;
 use systemejer_domain::{AuditAction, EntityType, RecordId, Violation};
 
 use crate::audit::{self, Entry};
+use crate::events::{self, Event, incident_path};
 use crate::facts;
 use crate::tables::documents::Reading;
 use crate::tables::{incidents, systems};
@@ -46,6 +48,11 @@ impl Store {
                 duties::sync(conn, &mut facts, self.day_on(today))?;
             }
             let key = incident.id.to_string();
+            if incident.personal_data_breach {
+                let event =
+                    Event::new(EventType::BreachRecorded, incident.created_at, &incident, Some(incident_path(&key)));
+                events::emit(conn, &event)?;
+            }
             let entry = Entry::new(incident.created_at, actor, AuditAction::Create, EntityType::Incident, &key);
             audit::record(conn, &entry, None::<&()>, Some(&incident))?;
             Ok(incident)
@@ -91,6 +98,13 @@ impl Store {
             after.updated_at = at;
             incidents::update(conn, &after)?;
             let key = id.to_string();
+            // A breach is recorded when an incident is found to be one; reported at its first report.
+            if after.personal_data_breach && !before.personal_data_breach {
+                events::emit(conn, &Event::new(EventType::BreachRecorded, at, &after, Some(incident_path(&key))))?;
+            }
+            if after.personal_data_breach && before.reports.is_empty() && !after.reports.is_empty() {
+                events::emit(conn, &Event::new(EventType::BreachReported, at, &after, Some(incident_path(&key))))?;
+            }
             audit::record(
                 conn,
                 &Entry::new(at, actor, AuditAction::Update, EntityType::Incident, &key),

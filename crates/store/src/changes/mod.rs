@@ -15,3 +15,4 @@ pub(crate) mod people;
 pub(crate) mod processors;
 pub(crate) mod records;
 pub(crate) mod systems;
+pub(crate) mod webhooks;

@@ -1,10 +1,14 @@
 //! How a system keeps its duties (interval and assignee per system), and what was done.
 
 use chrono::NaiveDate;
-use systemejer_domain::obligations::{Completion, NewCompletion, Obligation, ObligationChanges, ObligationKind, Via};
+use systemejer_domain::obligations::{
+    Completion, CompletionResult, NewCompletion, Obligation, ObligationChanges, ObligationKind, Via,
+};
+use systemejer_domain::webhooks::EventType;
 use systemejer_domain::{AuditAction, EntityType, RecordId, SystemId};
 
 use crate::audit::{self, Entry};
+use crate::events::{self, Event};
 use crate::facts;
 use crate::tables::{obligations, people, rule_settings};
 
@@ -212,6 +216,11 @@ impl Store {
             facts.last_passed.entry((kind, subject)).or_default().record(completion.result, completion.done_on);
             duties::sync(conn, &mut facts, self.day_on(today))?;
             let key = completion.id.to_string();
+            // A failed test is recorded, but the duty is not done.
+            if completion.result == CompletionResult::Passed {
+                let path = format!("/api/v1/systems/{system}/obligations/{kind}/completions");
+                events::emit(conn, &Event::new(EventType::DutyDone, completion.recorded_at, &completion, Some(path)))?;
+            }
             let entry = Entry::new(completion.recorded_at, actor, AuditAction::Create, EntityType::Completion, &key);
             audit::record(conn, &entry, None::<&()>, Some(&completion))?;
             Ok(completion)

@@ -6,12 +6,14 @@ use std::collections::BTreeSet;
 
 use systemejer_domain::exit::{ExitStep, ExitStepKind};
 use systemejer_domain::records::SystemChange;
+use systemejer_domain::webhooks::EventType;
 use systemejer_domain::{
     AuditAction, EntityType, LifecycleState, NewSystem, OwnerHandover, OwnerHandoverRequest, PersonId, RecordId,
     System, SystemChanges, SystemId, TransitionRecord, TransitionRequest, Violation,
 };
 
 use crate::audit::{self, Entry};
+use crate::events::{self, Event, system_path};
 use crate::facts::{self, Facts};
 use crate::tables::{exit_steps, org_units, owner_handovers, people, system_changes, systems, transitions};
 use crate::{AnyConnection, Store, StoreError, check_version, duties, new_id, now};
@@ -111,6 +113,10 @@ impl Store {
             systems::insert(conn, &system)?;
             duties::sync(conn, &mut Facts::new(system.clone()), self.day_on(today))?;
             let key = system.id.to_string();
+            events::emit(
+                conn,
+                &Event::new(EventType::SystemCreated, system.created_at, &system, Some(system_path(&key))),
+            )?;
             let entry = Entry::new(system.created_at, actor, AuditAction::Create, EntityType::System, &key);
             audit::record(conn, &entry, None::<&()>, Some(&system))?;
             Ok(system)
@@ -155,6 +161,10 @@ impl Store {
             facts.system = after.clone();
             duties::sync(conn, &mut facts, self.day_on(today))?;
             let key = id.to_string();
+            events::emit(
+                conn,
+                &Event::new(EventType::SystemChanged, after.updated_at, &after, Some(system_path(&key))),
+            )?;
             audit::record(
                 conn,
                 &Entry::new(after.updated_at, actor, AuditAction::Update, EntityType::System, &key),
@@ -216,6 +226,9 @@ impl Store {
             owner_handovers::insert(conn, &handover)?;
             let key = id.to_string();
             let at = after.updated_at;
+            let event = Event::new(EventType::SystemChanged, at, &after, Some(system_path(&key)))
+                .with_details(serde_json::json!({"owner_handover_id": handover.id}));
+            events::emit(conn, &event)?;
             audit::record(
                 conn,
                 &Entry::new(at, actor, AuditAction::Update, EntityType::System, &key),
@@ -250,11 +263,9 @@ impl Store {
             transitions::delete_of(conn, id)?;
             systems::delete(conn, id)?;
             let key = id.to_string();
-            audit::record_deletion(
-                conn,
-                &Entry::new(now(), actor, AuditAction::Delete, EntityType::System, &key),
-                &before,
-            )
+            let at = now();
+            events::emit(conn, &Event::new(EventType::SystemDeleted, at, &before, Some(system_path(&key))))?;
+            audit::record_deletion(conn, &Entry::new(at, actor, AuditAction::Delete, EntityType::System, &key), &before)
         })
     }
 
@@ -318,6 +329,11 @@ impl Store {
             };
             transitions::insert(conn, &record)?;
             let key = id.to_string();
+            let moved = serde_json::json!({"from": record.from, "to": record.to, "reason": record.reason});
+            events::emit(
+                conn,
+                &Event::new(EventType::SystemStateChanged, at, &after, Some(system_path(&key))).with_details(moved),
+            )?;
             audit::record(
                 conn,
                 &Entry::new(at, actor, AuditAction::Transition, EntityType::System, &key),

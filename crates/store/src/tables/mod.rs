@@ -23,4 +23,6 @@ pub(crate) mod rule_settings;
 pub(crate) mod system_changes;
 pub(crate) mod systems;
 pub(crate) mod transitions;
+pub(crate) mod webhook_deliveries;
+pub(crate) mod webhooks;
 pub(crate) mod worker_passes;

@@ -35,11 +35,13 @@ pub enum MessageKind {
     DpoNotice,
     /// A handover of a system's ownership, told to the old and the new owner.
     OwnerHandover,
+    /// A webhook subscription turned off for failing, told to its contact (or the coordinator).
+    WebhookDisabled,
 }
 
 impl MessageKind {
     /// Every kind.
-    pub const ALL: [MessageKind; 8] = [
+    pub const ALL: [MessageKind; 9] = [
         MessageKind::Reminder,
         MessageKind::BreachAlert,
         MessageKind::FailedResult,
@@ -48,6 +50,7 @@ impl MessageKind {
         MessageKind::IncidentFollowUp,
         MessageKind::DpoNotice,
         MessageKind::OwnerHandover,
+        MessageKind::WebhookDisabled,
     ];
 
     /// The stored name.
@@ -61,6 +64,7 @@ impl MessageKind {
             MessageKind::IncidentFollowUp => "incident_follow_up",
             MessageKind::DpoNotice => "dpo_notice",
             MessageKind::OwnerHandover => "owner_handover",
+            MessageKind::WebhookDisabled => "webhook_disabled",
         }
     }
 }

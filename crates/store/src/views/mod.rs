@@ -10,3 +10,4 @@ pub(crate) mod outbox;
 pub(crate) mod records;
 pub(crate) mod register;
 pub(crate) mod reports;
+pub(crate) mod webhooks;
