@@ -156,6 +156,36 @@ async fn testrup_is_imported_once_and_kept_in_step_with_kitos(app: TestApp) {
     let later = run(&app, delta, true).await;
     assert_eq!((later.summary.update, later.summary.conflict), (0, 1));
 
+    // Kitos records a newer risk assessment of ESDH: the import does not carry records over;
+    // it says so, once.
+    let since = Utc::now() - chrono::Duration::seconds(1);
+    server.change_usage(id(ESDH), &json!({"gdpr": {"riskAssessmentConductedDate": "2026-10-01T00:00:00Z"}}));
+    let changed = FetchOptions { changed_since: Some(since), deleted_since: Some(since), ..FetchOptions::default() };
+    let newer = client(&server).snapshot(org, &changed).await.unwrap();
+    let told = run(&app, newer.clone(), false).await;
+    let esdh_item = item(&told, ESDH);
+    assert_eq!(esdh_item.not_carried.len(), 1, "{esdh_item:#?}");
+    assert!(esdh_item.not_carried[0].starts_with("its risk assessment changed in Kitos"));
+    assert_eq!(told.summary.not_carried, 1);
+    assert!(render(&told).contains("not carried over: its risk assessment changed in Kitos"));
+    assert!(!render(&told).contains("in step with Kitos"));
+    assert!(item(&run(&app, newer, true).await, ESDH).not_carried.is_empty(), "told once");
+
+    // One import at a time: while another holds the lease, a second one is refused whole.
+    let store = app.store.clone();
+    let until = Utc::now() + chrono::Duration::minutes(5);
+    assert!(store.take_lease("import:kitos", "someone@testrup.example 1", until).unwrap().is_ok());
+    let refused = {
+        let (store, snapshot) = (app.store.clone(), read_dir(fixtures("2026")).unwrap());
+        tokio::task::spawn_blocking(move || import(&store, &snapshot, &MapOptions::new(store.today()), false, ACTOR))
+            .await
+            .unwrap()
+    };
+    let Err(systemejer_store::StoreError::Conflict { code, message }) = refused else { panic!("{refused:?}") };
+    assert_eq!(code, "import_running");
+    assert!(message.contains("someone@testrup.example"), "{message}");
+    store.release_lease("import:kitos", "someone@testrup.example 1").unwrap();
+
     // Kitos deletes Lønportalen: reported, never deleted here.
     server.delete_usage(id(LON));
     let gone = client(&server).snapshot(org, &changed).await.unwrap();
@@ -229,7 +259,16 @@ async fn the_api_imports_a_kitos_bundle(app: TestApp) {
     let audit = app.get(&format!("/api/v1/audit-events?entity_id={id}"), &admin).await.ok(200).clone();
     assert_eq!(audit["items"][0]["actor"], "it-admin@randers.dk via kitos-import");
 
-    // Bad input: named by its JSON path; not JSON; not an admin.
+    // Bad input: named by its JSON path or part; a list for the object; not JSON; not an admin.
+    let list = app.post("/api/v1/imports/kitos", &admin, json!([[], [], [], [], []])).await;
+    assert_eq!(list.problem(422)["errors"][0]["rule"], "object");
+    let missing = app.post("/api/v1/imports/kitos", &admin, json!({"itSystems": []})).await;
+    let problem = missing.problem(422).clone();
+    assert_eq!(
+        (problem["errors"][0]["field"].as_str(), problem["errors"][0]["rule"].as_str()),
+        (Some("itSystemUsages"), Some("required")),
+        "{problem}"
+    );
     let bad =
         app.post("/api/v1/imports/kitos", &admin, json!({"itSystemUsages": [{"uuid": 5}], "itSystems": []})).await;
     let problem = bad.problem(422).clone();

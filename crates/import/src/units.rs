@@ -21,8 +21,20 @@ pub(crate) fn map(snapshot: &Snapshot, findings: &mut Vec<Finding>) -> Vec<UnitD
     let index: HashMap<Uuid, usize> = snapshot.units.iter().enumerate().map(|(i, unit)| (unit.uuid, i)).collect();
     let mut drafts: Vec<(usize, usize, UnitDraft)> = Vec::new();
     let mut left_out: HashSet<Uuid> = HashSet::new();
+    let mut seen: HashSet<Uuid> = HashSet::new();
     for (i, unit) in snapshot.units.iter().enumerate() {
         let subject = Subject::new(SubjectKind::Unit, unit.uuid, &unit.name);
+        if !seen.insert(unit.uuid) {
+            findings.push(
+                Finding::error(
+                    "uuid_repeated",
+                    "another unit earlier in the file has the same uuid: this one is not imported",
+                )
+                .about(&subject)
+                .at(Place::unit(i, "uuid")),
+            );
+            continue;
+        }
         let Some(depth) = depth(snapshot, &index, i) else {
             findings.push(
                 Finding::error("unit_in_a_loop", "the unit's chain of parents loops in Kitos: it is not imported")

@@ -332,6 +332,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    leases (name) {
+        name -> Text,
+        holder -> Text,
+        until -> Timestamp,
+    }
+}
+
+diesel::table! {
     origins (source, entity_type, external_id) {
         source -> Text,
         entity_type -> Text,

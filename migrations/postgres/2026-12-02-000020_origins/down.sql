@@ -1,1 +1,2 @@
+DROP TABLE leases;
 DROP TABLE origins;

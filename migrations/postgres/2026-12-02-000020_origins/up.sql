@@ -11,3 +11,11 @@ CREATE TABLE origins (
     PRIMARY KEY (source, entity_type, external_id)
 );
 CREATE INDEX origins_entity ON origins (entity_type, entity_id);
+
+-- Leases: one holder at a time of a named job that runs over many transactions (an import),
+-- taken until a time, so that a holder that died does not hold it for ever.
+CREATE TABLE leases (
+    name   TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    until  TIMESTAMP NOT NULL
+);

@@ -87,9 +87,22 @@ async fn import_kitos(
         }
         body.extend_from_slice(&chunk);
     }
+    // An object of named responses; a list would be read as the object's fields in order.
+    let starts = body.iter().copied().find(|b| !b.is_ascii_whitespace() && *b != 0xef && *b != 0xbb && *b != 0xbf);
+    if starts != Some(b'{') {
+        return Err(ApiError::Invalid(vec![Violation::new(
+            "",
+            "object",
+            "the body must be a JSON object of Kitos responses by name (itSystemUsages, dataProcessingRegistrations, \
+             organizationUnits, users, itSystems)",
+        )]));
+    }
     let snapshot = Snapshot::from_bundle("body", &body).map_err(|e| match e {
         systemejer_kitos::Error::Json { path, message, .. } => {
             ApiError::Invalid(vec![Violation::new(path, "kitos_shape", message)])
+        }
+        systemejer_kitos::Error::MissingPart { part, .. } => {
+            ApiError::Invalid(vec![Violation::new(part, "required", "Kitos's responses need this part")])
         }
         other => ApiError::Invalid(vec![Violation::new("", "kitos_shape", other.to_string())]),
     })?;

@@ -39,11 +39,31 @@ pub fn import(
         .map(|d| d.entity_uuid)
         .collect();
     if dry_run {
-        plan(store, &mapped, &deleted, options.today)
-    } else {
-        apply(store, &mapped, &deleted, options.today, actor)
+        return plan(store, &mapped, &deleted, options.today);
     }
+    // One import of Kitos at a time: two at once would both find a usage new and create it
+    // twice. The lease runs out after an hour, should its holder die.
+    let holder = format!("{actor} {}", uuid::Uuid::now_v7());
+    let until = chrono::Utc::now() + chrono::Duration::hours(1);
+    if let Err((other, ends)) = store.take_lease(LEASE, &holder, until)? {
+        let other = other.rsplit_once(' ').map_or(other.as_str(), |(who, _)| who).to_owned();
+        return Err(systemejer_store::StoreError::Conflict {
+            code: "import_running",
+            message: format!(
+                "another import from Kitos is running (by {other}, holding it until {ends} at the latest): \
+                 run this one when it has finished"
+            ),
+        });
+    }
+    let result = apply(store, &mapped, &deleted, options.today, actor);
+    let released = store.release_lease(LEASE, &holder);
+    let plan = result?;
+    released?;
+    Ok(plan)
 }
+
+/// The lease an import of Kitos holds while it writes.
+const LEASE: &str = "import:kitos";
 
 /// The source name kept on what an import made (`origins.source`).
 pub const SOURCE: &str = "kitos";

@@ -3,10 +3,11 @@
 
 use std::collections::{HashMap, HashSet};
 
+use chrono::DateTime;
 use chrono::NaiveDate;
 use serde::Serialize;
-use serde_json::{Map, Value};
-use systemejer_domain::{LifecycleState, OrgUnitId, OwnerCandidate, PersonId, ProcessorId, SystemId};
+use serde_json::{Map, Value, json};
+use systemejer_domain::{LifecycleState, OrgUnitId, OwnerCandidate, PersonId, ProcessorId, RecordId, SystemId};
 use systemejer_store::{Origin, Store, StoreError};
 use uuid::Uuid;
 
@@ -105,6 +106,11 @@ pub struct Item {
     /// What went wrong writing it, after an import that tried (the rest went on).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// For a system imported before: the parts Kitos changed since that the import does not
+    /// carry over to the register (its agreements, its imported risk assessment and DPIA),
+    /// for an admin to bring in step by hand. Reported by the run that first sees the change.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_carried: Vec<String>,
 }
 
 /// How many items of each action.
@@ -128,6 +134,8 @@ pub struct Summary {
     pub deleted_in_kitos: usize,
     /// Failed while writing.
     pub failed: usize,
+    /// Systems with changes in Kitos the import does not carry over.
+    pub not_carried: usize,
 }
 
 /// What an import does (or did): each item, the mapping's findings, and the counts.
@@ -150,6 +158,7 @@ impl Plan {
     pub(crate) fn count(&mut self) {
         let mut s = Summary::default();
         for item in &self.items {
+            s.not_carried += usize::from(!item.not_carried.is_empty());
             if item.error.is_some() {
                 s.failed += 1;
                 continue;
@@ -212,6 +221,7 @@ pub(crate) fn work_out(
         action,
         gates: Vec::new(),
         error: None,
+        not_carried: Vec::new(),
     };
 
     for draft in &mapped.units {
@@ -277,14 +287,19 @@ pub(crate) fn work_out(
                     let here = merge::project(&to_json(&system), SYSTEM_FIELDS);
                     let imported = o.imported.as_object().cloned().unwrap_or_default();
                     let kitos = kitos_fields(draft, &found.ids);
-                    let merged = merge::merge(SYSTEM_FIELDS, &imported, &here, &kitos);
+                    let mut merged = merge::merge(SYSTEM_FIELDS, &imported, &here, &kitos);
                     let action = match (merged.changes.is_empty(), merged.conflicts.is_empty()) {
                         (true, true) => Action::Unchanged,
                         (_, true) => Action::Update { changes: merged.changes },
                         _ => Action::Conflict { conflicts: merged.conflicts, changes: merged.changes },
                     };
+                    let parts = parts(draft, &found.ids);
+                    let not_carried = not_carried(imported.get(PARTS), &parts);
+                    merged.imported.insert(PARTS.to_owned(), parts);
                     found.merged.insert(draft.kitos_uuid, merged.imported);
-                    item(EntityKind::System, draft.kitos_uuid, name, Some(id.to_string()), action)
+                    let mut entry = item(EntityKind::System, draft.kitos_uuid, name, Some(id.to_string()), action);
+                    entry.not_carried = not_carried;
+                    entry
                 }
                 Err(StoreError::NotFound { .. }) => {
                     item(EntityKind::System, draft.kitos_uuid, name, Some(id.to_string()), gone())
@@ -327,6 +342,55 @@ pub(crate) fn work_out(
     let mut plan = Plan { dry_run: true, items, findings: mapped.findings.clone(), summary: Summary::default() };
     plan.count();
     Ok((plan, found))
+}
+
+/// The key under which a system's origin keeps what the import brought beside its fields.
+pub(crate) const PARTS: &str = "parts";
+
+/// What the import brings of `draft` beside its fields (its agreements with their
+/// supervisions, its risk assessment and DPIA), as kept with its origin to see later changes.
+pub(crate) fn parts(draft: &SystemDraft, ids: &RegisterIds) -> Value {
+    let nil = Uuid::nil();
+    let agreements: Vec<Value> = draft
+        .agreements
+        .iter()
+        .map(|a| {
+            let agreement = a.new_agreement(ids).map(|n| {
+                to_json(&n.into_agreement(RecordId::from_uuid(nil), SystemId::from_uuid(nil), DateTime::UNIX_EPOCH))
+            });
+            let supervisions: Vec<Value> =
+                a.supervisions.iter().map(|c| json!([c.done_on, format!("{:?}", c.result)])).collect();
+            json!({"registration": a.registration, "processor": a.processor, "agreement": agreement,
+                   "interval_months": a.kitos_interval_months, "supervisions": supervisions})
+        })
+        .collect();
+    json!({
+        "agreements": agreements,
+        "risk_assessment": draft.risk_assessment.as_ref().map(|r| to_json(&r.record)),
+        "dpia": draft.dpia.as_ref().map(|d| to_json(&d.record)),
+    })
+}
+
+/// Which of the parts changed in Kitos since they were imported (`before`), in words.
+fn not_carried(before: Option<&Value>, now: &Value) -> Vec<String> {
+    let was = |key: &str| before.and_then(|b| b.get(key)).cloned().unwrap_or(Value::Null);
+    let mut out = Vec::new();
+    if was("agreements") != now["agreements"] {
+        out.push(
+            "its data processing agreements (processors, conclusion, sub-processors, transfers, supervision) changed \
+             in Kitos: the import does not change agreements; bring them in step in the register"
+                .to_owned(),
+        );
+    }
+    if was("risk_assessment") != now["risk_assessment"] {
+        out.push(
+            "its risk assessment changed in Kitos: add the new one in the register for the owner to approve".to_owned(),
+        );
+    }
+    if was("dpia") != now["dpia"] {
+        out.push("its DPIA changed in Kitos: add the new one in the register for the owner to approve".to_owned());
+    }
+    out
 }
 
 /// A thing imported before that was deleted here since: not created again.

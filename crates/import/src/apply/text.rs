@@ -38,7 +38,14 @@ pub fn render(plan: &Plan) -> String {
         s.deleted_in_kitos,
         if s.failed > 0 { format!(", {} failed", s.failed) } else { String::new() }
     );
-    if plan.changes_nothing() {
+    if s.not_carried > 0 {
+        let _ = writeln!(
+            out,
+            "{} system(s) changed in Kitos in parts the import does not carry over (see \"not carried over\" above): \
+             bring those in step in the register.",
+            s.not_carried
+        );
+    } else if plan.changes_nothing() {
         let _ = writeln!(out, "Nothing changes: the register is in step with Kitos.");
     }
     out
@@ -84,6 +91,9 @@ fn line(out: &mut String, item: &Item) {
             }
         }
         let _ = writeln!(out, "    stays {}: to {} it needs {}", step.from, step.to, codes.join(", "));
+    }
+    for part in &item.not_carried {
+        let _ = writeln!(out, "    not carried over: {part}");
     }
     if let Some(e) = &item.error {
         let _ = writeln!(out, "    failed: {e}");

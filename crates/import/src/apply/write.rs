@@ -13,7 +13,7 @@ use systemejer_store::{Bulk, BulkSystem, Origin, Store, StoreError};
 use uuid::Uuid;
 
 use super::SOURCE;
-use super::plan::{Action, EntityKind, Found, Item, Plan, kitos_fields, work_out};
+use super::plan::{Action, EntityKind, Found, Item, PARTS, Plan, kitos_fields, parts, work_out};
 use crate::drafts::{Mapped, SystemDraft};
 use crate::resolve::RegisterIds;
 
@@ -103,6 +103,17 @@ fn write(store: &Store, mapped: &Mapped, item: &mut Item, found: &mut Found, act
             let id = create_system(store, draft, &found.ids, actor)?;
             item.register_id = Some(id.to_string());
         }
+        (EntityKind::System, Action::Unchanged) if !item.not_carried.is_empty() => {
+            // Reported once: what Kitos has now is what was seen.
+            if let Some(before) = found.system_origins.get(&uuid) {
+                let imported = found.merged.get(&uuid).cloned().unwrap_or_default();
+                store.put_origins(&[Origin {
+                    imported: Value::Object(imported),
+                    imported_at: Utc::now(),
+                    ..before.clone()
+                }])?;
+            }
+        }
         (EntityKind::System, Action::Update { changes } | Action::Conflict { changes, .. }) => {
             let (Some(id), Some(before)) = (item.register_id.as_deref(), found.system_origins.get(&uuid)) else {
                 return Ok(());
@@ -174,7 +185,9 @@ fn create_system(store: &Store, draft: &SystemDraft, ids: &RegisterIds, actor: &
             via: Via::Api,
         }));
     }
-    let mut kept = origin(EntityKind::System, draft.kitos_uuid, Value::Object(kitos_fields(draft, ids)));
+    let mut fields = kitos_fields(draft, ids);
+    fields.insert(PARTS.to_owned(), parts(draft, ids));
+    let mut kept = origin(EntityKind::System, draft.kitos_uuid, Value::Object(fields));
     kept.entity_id = id.to_string();
     let bulk = Bulk {
         systems: vec![BulkSystem { system, records, completions }],

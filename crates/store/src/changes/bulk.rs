@@ -235,7 +235,7 @@ impl Store {
             for change in &changes {
                 system_changes::insert(conn, change)?;
             }
-            origins::put(conn, &bulk.origins)?;
+            origins::insert(conn, &bulk.origins)?;
             if bulk.announce {
                 for item in &bulk.systems {
                     let system = &item.system;

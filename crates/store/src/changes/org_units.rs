@@ -60,7 +60,7 @@ impl Store {
         self.write(|conn| {
             let unit = insert_new(conn, new, actor)?;
             origin.entity_id = unit.id.to_string();
-            origins::put(conn, std::slice::from_ref(&origin))?;
+            origins::insert(conn, std::slice::from_ref(&origin))?;
             Ok(unit)
         })
     }

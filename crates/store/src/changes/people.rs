@@ -87,7 +87,7 @@ impl Store {
         self.write(|conn| {
             let created = insert_new(conn, new, actor)?;
             origin.entity_id = created.id.to_string();
-            origins::put(conn, std::slice::from_ref(&origin))?;
+            origins::insert(conn, std::slice::from_ref(&origin))?;
             Ok(created)
         })
     }

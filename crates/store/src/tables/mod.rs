@@ -11,6 +11,7 @@ pub(crate) mod documents;
 pub(crate) mod dpo_advice;
 pub(crate) mod exit_steps;
 pub(crate) mod incidents;
+pub(crate) mod leases;
 pub(crate) mod obligations;
 pub(crate) mod org_units;
 pub(crate) mod origins;

@@ -66,3 +66,22 @@ pub(crate) fn put(conn: &mut AnyConnection, origins: &[Origin]) -> Result<(), St
     }
     Ok(())
 }
+
+/// Writes `origins` as new: one already kept for the same source, kind and external id fails
+/// the write (two imports creating the same thing at once: the second one's transaction is
+/// refused, not a second copy made).
+pub(crate) fn insert(conn: &mut AnyConnection, origins: &[Origin]) -> Result<(), StoreError> {
+    for origin in origins {
+        diesel::insert_into(o::origins)
+            .values((
+                o::source.eq(&origin.source),
+                o::entity_type.eq(&origin.entity_type),
+                o::external_id.eq(&origin.external_id),
+                o::entity_id.eq(&origin.entity_id),
+                o::imported.eq(origin.imported.to_string()),
+                o::imported_at.eq(origin.imported_at.naive_utc()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
