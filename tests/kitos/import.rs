@@ -247,7 +247,7 @@ async fn the_api_imports_a_kitos_bundle(app: TestApp) {
     let done = app.post("/api/v1/imports/kitos", &admin, bundle("2026")).await;
     assert_eq!(done.ok(200)["summary"]["create"], 24, "{}", done.body);
     let esdh = done.body["items"].as_array().unwrap().iter().find(|i| i["kitos_uuid"] == ESDH).unwrap().clone();
-    assert_eq!((esdh["entity"].as_str(), esdh["action"].as_str()), (Some("system"), Some("create")));
+    assert_eq!((esdh["entity"].as_str(), esdh["action"]["kind"].as_str()), (Some("system"), Some("create")));
     let again = app.post("/api/v1/imports/kitos", &admin, bundle("2025")).await;
     assert_eq!(again.ok(200)["summary"]["unchanged"], 24, "{}", again.body);
     // Told: each system created, and each import finished (the dry run is not an import).

@@ -50,7 +50,7 @@ impl EntityKind {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "openapi", schema(as = ImportAction))]
-#[serde(tag = "action", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Action {
     /// New: created, with its origin.
     Create,
@@ -95,8 +95,7 @@ pub struct Item {
     pub name: String,
     /// Its id in the register, where it is there (or was created).
     pub register_id: Option<String>,
-    /// What is done.
-    #[serde(flatten)]
+    /// What is done (`kind`), with its details.
     pub action: Action,
     /// For a system Kitos has in use (or being phased out): the moves it would take from
     /// procurement, each with what its gates find unmet. The import never moves a system past
