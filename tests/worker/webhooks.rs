@@ -26,6 +26,7 @@ on_both_backends!(
     a_subscription_failing_for_days_is_turned_off_and_its_admin_told,
     an_event_of_a_change_rolled_back_is_never_sent,
     duties_and_breaches_are_told_once_per_stage,
+    a_subscription_deleted_while_its_delivery_is_under_way_ends_nothing_else,
 );
 
 /// A worker that delivers webhooks (receivers on this machine allowed, as the service's
@@ -134,6 +135,23 @@ async fn a_change_is_delivered_signed_with_its_resource_and_url(app: TestApp) {
     deleted.verify(&secret).expect("the secret before the rotation signs beside the new one for a day");
     assert_eq!(deleted.header("webhook-signature").split(' ').count(), 2);
     assert_eq!(deleted.json()["data"]["name"], "Andet", "a deleted system as it was");
+
+    // A second rotation within the day (no body: the service makes the secret) keeps the
+    // first secret signing too, for the receiver that has not changed over yet.
+    let path = format!("/api/v1/webhooks/{hook}/secret");
+    let again = app.call(reqwest::Method::POST, &path, Some(&app.admin()), None).await;
+    let newest = again.ok(200)["secret"].as_str().unwrap().to_owned();
+    // Rotating to a secret that signs now is refused, and changes nothing.
+    let same = app.post(&path, &app.admin(), json!({"secret": secret})).await;
+    let problem = same.problem(422);
+    assert_eq!((problem["errors"][0]["field"].as_str(), problem["errors"][0]["rule"].as_str()), (Some("secret"), Some("unchanged")));
+    app.create("/api/v1/systems", json!({"name": "Tredje", "kind": "app"})).await;
+    w.webhook_pass(Utc::now()).await.unwrap();
+    let third = receiver.received().last().unwrap().clone();
+    assert_eq!(third.header("webhook-signature").split(' ').count(), 3);
+    for s in [&newest, &new_secret, &secret] {
+        third.verify(s).unwrap_or_else(|e| panic!("{e}: every secret of the last day signs"));
+    }
 }
 
 async fn only_wanted_events_reach_only_active_subscriptions(app: TestApp) {
@@ -299,7 +317,7 @@ async fn a_subscription_failing_for_days_is_turned_off_and_its_admin_told(app: T
     assert_eq!(mail.subject().unwrap(), "Webhook slået fra: Intranettet");
     let text = mail.body_text(0).unwrap();
     assert!(text.contains("Ingen levering til") && text.contains("i 3 dage"), "{text}");
-    assert!(text.contains("Seneste fejl: the receiver answered 503"), "{text}");
+    assert!(text.contains("Seneste fejl: modtageren svarede 503"), "{text}");
     assert!(text.contains(&format!("{}/api/v1/webhooks/{hook}/deliveries", app.base)), "{text}");
     assert!(text.contains("Du får denne som kontaktperson for abonnementet."), "{text}");
     // Off, it is sent nothing, and what happens meanwhile is not queued for it.
@@ -479,4 +497,29 @@ async fn duties_and_breaches_are_told_once_per_stage(app: TestApp) {
         r.verify(&secret).unwrap();
     }
     assert!(deliveries(&app, &hook).await.iter().all(|d| d["status"] == "delivered"));
+}
+
+async fn a_subscription_deleted_while_its_delivery_is_under_way_ends_nothing_else(app: TestApp) {
+    let (slow, fine, smtp) = (Receiver::start().await, Receiver::start().await, SmtpServer::start().await);
+    slow.answer(Answer::Hang);
+    let (doomed, _) = subscribe(&app, &slow.url(), &["system.created"]).await;
+    let (kept, _) = subscribe(&app, &fine.url(), &["system.created"]).await;
+    app.create("/api/v1/systems", json!({"name": "Løn", "kind": "it_system"})).await;
+    app.create("/api/v1/systems", json!({"name": "Sag", "kind": "it_system"})).await;
+    let w = worker(&app, &smtp, WebhookSettings { batch: 4, ..allowing_private() });
+    let deleting = async {
+        // As soon as the slow receiver holds a request, its subscription is deleted.
+        while slow.received().is_empty() {
+            tokio::time::sleep(StdDuration::from_millis(20)).await;
+        }
+        app.delete(&format!("/api/v1/webhooks/{doomed}"), &app.admin()).await.ok(204);
+    };
+    let (outcome, ()) = tokio::join!(w.webhook_pass(Utc::now()), deleting);
+    let outcome = outcome.expect("the pass goes on past a delivery whose subscription went away");
+    assert_eq!((outcome.sent, outcome.failed), (2, 0), "{outcome:?}");
+    assert_eq!(fine.received().len(), 2, "the other subscription gets all its events");
+    let listed = deliveries(&app, &kept).await;
+    assert!(listed.iter().all(|d| d["status"] == "delivered"), "{listed:?}");
+    app.get(&format!("/api/v1/webhooks/{doomed}"), &app.admin()).await.problem(404);
+    assert_eq!(w.webhook_pass(Utc::now() + Duration::hours(1)).await.unwrap().sent, 0, "nothing left to send");
 }

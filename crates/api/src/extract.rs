@@ -55,6 +55,30 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
     }
 }
 
+/// A JSON request body that may be left out: no body at all (with or without a JSON
+/// `Content-Type`) is `T::default()`; a body that is there is read as [`Body`] reads it.
+#[derive(Debug)]
+pub struct OptionalBody<T>(pub T);
+
+impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalBody<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<usize>().ok());
+        let chunked = req.headers().contains_key(header::TRANSFER_ENCODING);
+        if declared.unwrap_or(0) == 0 && !chunked {
+            return Box::pin(async { Ok(OptionalBody(T::default())) });
+        }
+        let body = Body::<T>::from_request(req, payload);
+        Box::pin(async move { body.await.map(|Body(t)| OptionalBody(t)) })
+    }
+}
+
 /// The most items a list in a request may hold.
 pub const MAX_ARRAY_ITEMS: usize = 500;
 /// The deepest a request's JSON may nest.

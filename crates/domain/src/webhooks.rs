@@ -151,8 +151,9 @@ pub enum ForbiddenAddress {
     Multicast,
     /// `255.255.255.255`.
     Broadcast,
-    /// Reserved or special-purpose: `192.0.0/24`, `198.18/15` (benchmarking), `240/4`, and the
-    /// documentation ranges, which no receiver has.
+    /// Reserved or special-purpose: `192.0.0/24`, `192.88.99/24` (6to4 relays), `198.18/15`
+    /// (benchmarking), `240/4`, `2001::/23` (Teredo among them), `64:ff9b:1::/48` (local
+    /// NAT64), `100::/64`, `5f00::/16`, and the documentation ranges, which no receiver has.
     Reserved,
 }
 
@@ -199,7 +200,11 @@ fn forbidden_v4(ip: Ipv4Addr) -> Option<ForbiddenAddress> {
         ForbiddenAddress::Broadcast
     } else if ip.is_multicast() {
         ForbiddenAddress::Multicast
-    } else if (a == 192 && b == 0 && c == 0) || (a == 198 && (18..20).contains(&b)) || a >= 240 || ip.is_documentation()
+    } else if (a == 192 && b == 0 && c == 0)
+        || (a == 192 && b == 88 && c == 99)
+        || (a == 198 && (18..20).contains(&b))
+        || a >= 240
+        || ip.is_documentation()
     {
         ForbiddenAddress::Reserved
     } else {
@@ -223,9 +228,13 @@ fn forbidden_v6(ip: Ipv6Addr) -> Option<ForbiddenAddress> {
     } else if seg[..6] == [0; 6] {
         // IPv4-compatible (deprecated): ::a.b.c.d.
         return forbidden_v4(embedded(seg[6], seg[7])).or(Some(ForbiddenAddress::Reserved));
-    } else if seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-        // NAT64's well-known prefix reaches the IPv4 address inside it.
+    } else if seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] || seg[..6] == [0, 0, 0, 0, 0xffff, 0] {
+        // NAT64's well-known prefix, and IPv4-translated addresses (SIIT, ::ffff:0:a.b.c.d),
+        // reach the IPv4 address inside them.
         return forbidden_v4(embedded(seg[6], seg[7]));
+    } else if seg[..3] == [0x64, 0xff9b, 1] {
+        // NAT64 for local use (RFC 8215): translated inside the network, to anything.
+        ForbiddenAddress::Reserved
     } else if seg[0] == 0x2002 {
         // 6to4 routes to the IPv4 address in its prefix.
         return forbidden_v4(embedded(seg[1], seg[2]));
@@ -237,7 +246,14 @@ fn forbidden_v6(ip: Ipv6Addr) -> Option<ForbiddenAddress> {
         ForbiddenAddress::LinkLocal
     } else if (seg[0] & 0xffc0) == 0xfec0 {
         ForbiddenAddress::Private
-    } else if seg[0] == 0x2001 && seg[1] == 0x0db8 {
+    } else if (seg[0] == 0x2001 && (seg[1] == 0x0db8 || seg[1] < 0x0200))
+        || (seg[0] == 0x3fff && seg[1] < 0x1000)
+        || seg[0] == 0x5f00
+        || seg[..4] == [0x100, 0, 0, 0]
+    {
+        // Documentation (2001:db8::/32, 3fff::/20), the IETF's protocol assignments
+        // (2001::/23, Teredo among them, whose tunnels lead anywhere), SRv6 segment ids
+        // (5f00::/16) and discard-only (100::/64).
         ForbiddenAddress::Reserved
     } else {
         return None;
@@ -420,6 +436,35 @@ pub struct WebhookChanges {
     #[serde(default, deserialize_with = "crate::values::patch_field")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<EmailAddress>, nullable))]
     pub contact_email: Option<Option<EmailAddress>>,
+}
+
+/// The most secrets from before rotations that sign beside the current one at once.
+pub const MAX_PREVIOUS_SECRETS: usize = 3;
+
+/// The secrets that go on signing beside `new` after a rotation: the one in force until now,
+/// then those from earlier rotations that are still in their grace period (`still_signing`,
+/// newest first), at most [`MAX_PREVIOUS_SECRETS`]. A second rotation within the grace period
+/// thus keeps the receiver that has not yet changed over working. The new secret must differ
+/// from every secret that signs now, or the rotation would rotate nothing.
+pub fn secrets_kept_in_rotation(
+    current: &str,
+    still_signing: &[&str],
+    new: &WebhookSecret,
+) -> Result<Vec<String>, Violation> {
+    if new.expose() == current || still_signing.contains(&new.expose()) {
+        return Err(Violation::new(
+            "secret",
+            "unchanged",
+            "must differ from the secrets that sign deliveries now; leave it out and the service makes one",
+        ));
+    }
+    let mut kept = vec![current.to_owned()];
+    for s in still_signing {
+        if kept.len() < MAX_PREVIOUS_SECRETS && !kept.iter().any(|k| k == s) {
+            kept.push((*s).to_owned());
+        }
+    }
+    Ok(kept)
 }
 
 /// A rotation of a subscription's secret: the new one given, or made by the service.
@@ -699,6 +744,24 @@ pub struct ImportReport {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_rotation_keeps_the_secrets_still_signing_and_refuses_one_in_use() {
+        let key = |b: u8| WebhookSecret::from_key(&[b; 32]).unwrap();
+        let (a, b, c, d, e) = (key(1), key(2), key(3), key(4), key(5));
+        // The first rotation: the one in force signs on beside the new.
+        assert_eq!(secrets_kept_in_rotation(a.expose(), &[], &b).unwrap(), [a.expose()]);
+        // A second within the day: the first secret too, for the receiver not yet changed over.
+        assert_eq!(secrets_kept_in_rotation(b.expose(), &[a.expose()], &c).unwrap(), [b.expose(), a.expose()]);
+        // At most three, the oldest let go.
+        let kept = secrets_kept_in_rotation(d.expose(), &[c.expose(), b.expose(), a.expose()], &e).unwrap();
+        assert_eq!(kept, [d.expose(), c.expose(), b.expose()]);
+        // Rotating to a secret that signs now rotates nothing.
+        for same in [&b, &a] {
+            let refused = secrets_kept_in_rotation(b.expose(), &[a.expose()], same).unwrap_err();
+            assert_eq!((refused.field.as_str(), refused.rule.as_str()), ("secret", "unchanged"));
+        }
+    }
+
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
     }
@@ -732,10 +795,31 @@ mod tests {
             ("2002:c0a8:0101::1", ForbiddenAddress::Private),
             ("240.0.0.1", ForbiddenAddress::Reserved),
             ("198.18.0.1", ForbiddenAddress::Reserved),
+            ("192.88.99.1", ForbiddenAddress::Reserved),
+            ("::ffff:0:7f00:1", ForbiddenAddress::Loopback),
+            ("::ffff:0:a00:1", ForbiddenAddress::Private),
+            ("64:ff9b:1::a00:1", ForbiddenAddress::Reserved),
+            ("2001::53aa:64c:0:0", ForbiddenAddress::Reserved),
+            ("2001:1::1", ForbiddenAddress::Reserved),
+            ("2001:1ff::1", ForbiddenAddress::Reserved),
+            ("100::1", ForbiddenAddress::Reserved),
+            ("3fff:fff::1", ForbiddenAddress::Reserved),
+            ("5f00::1", ForbiddenAddress::Reserved),
         ] {
             assert_eq!(forbidden_address(ip(addr)), Some(kind), "{addr}");
         }
-        for addr in ["8.8.8.8", "93.184.216.34", "100.63.255.255", "100.128.0.0", "172.32.0.1", "2a00:1450:4001::1"] {
+        for addr in [
+            "8.8.8.8",
+            "93.184.216.34",
+            "100.63.255.255",
+            "100.128.0.0",
+            "172.32.0.1",
+            "192.88.100.1",
+            "2a00:1450:4001::1",
+            "2001:200::1",
+            "3fff:1000::1",
+            "101::1",
+        ] {
             assert_eq!(forbidden_address(ip(addr)), None, "{addr}");
         }
     }

@@ -24,8 +24,10 @@ pub struct WebhookDisabledNotice {
     pub failing_since: DateTime<Utc>,
     /// The days it may fail before it is turned off.
     pub days: u32,
-    /// The last attempt's error.
+    /// The last attempt's error (in English, as the API lists it).
     pub last_error: Option<String>,
+    /// The status the receiver answered the last attempt with, if it answered.
+    pub last_status: Option<u16>,
     /// When it was turned off.
     pub disabled_at: DateTime<Utc>,
     /// The subscription in the API.
@@ -46,6 +48,7 @@ struct View<'a> {
     label: String,
     disabled_at: String,
     failing_since: String,
+    last_error: Option<String>,
 }
 
 macro_rules! templates {
@@ -82,6 +85,18 @@ fn time_text(lang: Lang, t: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
     }
 }
 
+/// The last attempt in the reader's language: the receiver's answer when it gave one; else the
+/// technical error as the API lists it, said to be that in a Danish mail.
+fn last_error_text(n: &WebhookDisabledNotice) -> Option<String> {
+    match (n.lang, n.last_status, &n.last_error) {
+        (Lang::Da, Some(code), _) => Some(format!("modtageren svarede {code}")),
+        (Lang::En, Some(code), _) => Some(format!("the receiver answered {code}")),
+        (Lang::Da, None, Some(error)) => Some(format!("{error} (teknisk besked, på engelsk)")),
+        (Lang::En, None, Some(error)) => Some(error.clone()),
+        (_, None, None) => None,
+    }
+}
+
 /// Renders the notice of a subscription turned off.
 pub fn render_webhook_disabled(n: &WebhookDisabledNotice) -> Result<Rendered, MailError> {
     let label = match &n.description {
@@ -97,6 +112,7 @@ pub fn render_webhook_disabled(n: &WebhookDisabledNotice) -> Result<Rendered, Ma
         disabled_at: time_text(n.lang, n.disabled_at, n.timezone),
         failing_since: time_text(n.lang, n.failing_since, n.timezone),
         label,
+        last_error: last_error_text(n),
     };
     let shown = n.description.as_deref().unwrap_or(&n.url);
     let (subject, text, html) = match n.lang {

@@ -352,7 +352,8 @@ fn a_webhook_turned_off_for_failing() {
         gone: false,
         failing_since: at("2026-11-28T08:00:00Z"),
         days: 3,
-        last_error: Some("the receiver answered 503 Service Unavailable".into()),
+        last_error: Some("the receiver answered 503".into()),
+        last_status: Some(503),
         disabled_at: at("2026-12-01T08:05:00Z"),
         subscription: "https://systemejer.randers.dk/api/v1/webhooks/0190a0a0-0000-7000-8000-000000000001".into(),
         deliveries: "https://systemejer.randers.dk/api/v1/webhooks/0190a0a0-0000-7000-8000-000000000001/deliveries"
@@ -368,4 +369,18 @@ fn a_webhook_turned_off_for_failing() {
     let out = systemejer_mail::render_webhook_disabled(&gone).unwrap();
     assert!(out.text.contains("answered 410 Gone"), "{}", out.text);
     assert!(out.html.contains("<code>{\"active\": true}</code>"), "{}", out.html);
+    // An error with no answer is the technical message, said to be one in a Danish mail.
+    let timeout = systemejer_mail::WebhookDisabledNotice {
+        last_status: None,
+        last_error: Some("no answer within 10 s".into()),
+        ..gone.clone()
+    };
+    let en = systemejer_mail::render_webhook_disabled(&timeout).unwrap();
+    assert!(en.text.contains("Last error: no answer within 10 s\n"), "{}", en.text);
+    let da = systemejer_mail::render_webhook_disabled(&systemejer_mail::WebhookDisabledNotice {
+        lang: Lang::Da,
+        ..timeout
+    })
+    .unwrap();
+    assert!(da.text.contains("Seneste fejl: no answer within 10 s (teknisk besked, på engelsk)"), "{}", da.text);
 }

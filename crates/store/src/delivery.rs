@@ -222,6 +222,8 @@ pub enum AttemptOutcome {
     GaveUp,
     /// Failed, and the subscription was turned off with it (the mail, if any, queued).
     Disabled,
+    /// Nothing recorded: the subscription was deleted while the attempt was under way.
+    Gone,
 }
 
 impl Store {
@@ -273,10 +275,8 @@ impl Store {
         for claim in claimed {
             let Some(s) = signing.get(&claim.subscription_id) else { continue };
             let mut secrets = vec![s.secret.clone()];
-            if let (Some(previous), Some(until)) = (&s.previous_secret, s.previous_secret_until)
-                && until.and_utc() > due
-            {
-                secrets.push(previous.clone());
+            if s.previous_secret_until.is_some_and(|until| until.and_utc() > due) {
+                secrets.extend(webhooks::split_secrets(s.previous_secret.as_deref()));
             }
             out.push(WebhookSend {
                 event_id: claim.event_id.clone(),
@@ -318,6 +318,9 @@ impl Store {
             duration_ms: i64::try_from(attempt.duration.as_millis()).unwrap_or(i64::MAX),
         };
         self.write(|conn| {
+            if !webhook_deliveries::still_there(conn, &send.claim)? {
+                return Ok(AttemptOutcome::Gone);
+            }
             webhook_deliveries::insert_attempt(conn, &send.claim, &row)?;
             if attempt.succeeded() {
                 webhook_deliveries::settle(conn, &send.claim, DeliveryStatus::Delivered, None, at, at)?;

@@ -280,6 +280,7 @@ pub(crate) fn disabling(
                 failing_since: send.failing_since.unwrap_or(attempt.at),
                 days: settings.webhooks.disable_after_days,
                 last_error: attempt.error.clone(),
+                last_status: attempt.status_code,
                 disabled_at: attempt.at,
                 deliveries: format!("{base}/deliveries"),
                 subscription: base,
@@ -324,6 +325,7 @@ pub(crate) fn count(outcome: AttemptOutcome, into: &mut crate::pass::Outcome) {
         AttemptOutcome::Delivered => into.sent += 1,
         AttemptOutcome::Retried => into.retried += 1,
         AttemptOutcome::GaveUp | AttemptOutcome::Disabled => into.failed += 1,
+        AttemptOutcome::Gone => {}
     }
 }
 

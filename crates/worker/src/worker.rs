@@ -145,13 +145,25 @@ impl Worker {
                 }
                 let (settings, subscription, url) =
                     (self.settings.clone(), send.subscription_id.clone(), send.url.clone());
-                let became = self
+                let finished = self
                     .blocking(move |s| {
                         let disabling =
                             if result.succeeded() { None } else { webhooks::disabling(s, &send, &result, &settings)? };
                         s.finish_webhook_attempt(&send, &result, &settings.webhooks.retry, disabling.as_ref())
                     })
-                    .await?;
+                    .await;
+                // One attempt that cannot be recorded ends nothing else: its claim runs out and
+                // it is sent again (at least once), while the others in flight are recorded.
+                let became = match finished {
+                    Ok(became) => became,
+                    Err(error) => {
+                        tracing::error!(%subscription, %error, "webhook attempt not recorded; it will be tried again");
+                        continue;
+                    }
+                };
+                if became == AttemptOutcome::Gone {
+                    tracing::info!(%subscription, %url, "webhook subscription deleted while a delivery to it was under way");
+                }
                 if became == AttemptOutcome::Disabled {
                     tracing::error!(%subscription, %url, "webhook subscription turned off: it has failed too long, or is gone");
                     disabled += 1;

@@ -17,7 +17,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::caller::Caller;
 use crate::error::ApiError;
-use crate::extract::{Body, IfMatch, Query, if_match};
+use crate::extract::{Body, IfMatch, OptionalBody, Query, if_match};
 use crate::paging::{Page, PageParams};
 use crate::respond::{blocking, created_tagged, tagged};
 use crate::state::AppState;
@@ -210,7 +210,7 @@ async fn delete_webhook(
 #[utoipa::path(
     tag = "webhooks",
     params(("id" = WebhookId, Path, description = "The subscription's id")),
-    request_body = SecretRotation,
+    request_body(content = Option<SecretRotation>, description = "The new secret; no body (or `{}`): the service makes one"),
     responses(
         (status = 200, description = "The subscription with its new secret", body = WebhookWithSecret, headers(("ETag" = String, description = "The version of the subscription; send it back in `If-Match` to change it"))),
         (status = 404, response = crate::openapi::NotFound),
@@ -225,7 +225,7 @@ async fn rotate_webhook_secret(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<WebhookId>,
-    body: Body<SecretRotation>,
+    body: OptionalBody<SecretRotation>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
     let secret = secret_or_new(body.0.secret)?;

@@ -98,10 +98,7 @@ impl Store {
             after.updated_at = at;
             incidents::update(conn, &after)?;
             let key = id.to_string();
-            // A breach is recorded when an incident is found to be one; reported at its first report.
-            if after.personal_data_breach && !before.personal_data_breach {
-                events::emit(conn, &Event::new(EventType::BreachRecorded, at, &after, Some(incident_path(&key))))?;
-            }
+            // A breach is recorded as one (at its creation); reported at its first report.
             if after.personal_data_breach && before.reports.is_empty() && !after.reports.is_empty() {
                 events::emit(conn, &Event::new(EventType::BreachReported, at, &after, Some(incident_path(&key))))?;
             }

@@ -137,6 +137,10 @@ impl Store {
             let before = facts.system.clone();
             check_version(expected, before.version)?;
             let mut after = changes.apply(before.clone());
+            if after == before {
+                // Nothing changes: no new version, no audit event, nothing told to subscribers.
+                return Ok(before);
+            }
             let live = matches!(
                 before.lifecycle_state,
                 LifecycleState::InUse | LifecycleState::Changing | LifecycleState::Decommissioning

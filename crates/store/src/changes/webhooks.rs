@@ -93,7 +93,11 @@ impl Store {
         self.write(|conn| {
             let before = webhooks::get_for_update(conn, id)?;
             check_version(expected, before.version)?;
-            let previous = webhooks::secret_of(conn, id)?;
+            let (current, earlier, until) = webhooks::secrets_of(conn, id)?;
+            let still = if until.is_some_and(|u| u.and_utc() > now()) { earlier } else { Vec::new() };
+            let still: Vec<&str> = still.iter().map(String::as_str).collect();
+            let previous = systemejer_domain::webhooks::secrets_kept_in_rotation(&current, &still, secret)
+                .map_err(|v| StoreError::Invalid(vec![v]))?;
             let mut after = before.clone();
             after.updated_at = now();
             after.version = before.version + 1;

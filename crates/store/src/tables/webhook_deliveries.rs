@@ -157,6 +157,18 @@ pub(crate) struct NewAttempt {
 }
 
 /// Records an attempt of a claimed delivery.
+/// Whether `delivery` is still there: it goes with its subscription when that is deleted,
+/// and an attempt already under way then has nothing to be recorded on.
+pub(crate) fn still_there(conn: &mut AnyConnection, delivery: &ClaimedDelivery) -> Result<bool, StoreError> {
+    let found = d::webhook_deliveries
+        .filter(d::event_id.eq(&delivery.event_id))
+        .filter(d::subscription_id.eq(&delivery.subscription_id))
+        .select(d::event_id)
+        .first::<String>(conn)
+        .optional()?;
+    Ok(found.is_some())
+}
+
 pub(crate) fn insert_attempt(
     conn: &mut AnyConnection,
     delivery: &ClaimedDelivery,

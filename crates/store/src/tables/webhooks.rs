@@ -137,28 +137,39 @@ pub(crate) fn update(conn: &mut AnyConnection, x: &Webhook) -> Result<(), StoreE
     Ok(())
 }
 
-/// The current secret of a subscription.
-pub(crate) fn secret_of(conn: &mut AnyConnection, id: WebhookId) -> Result<String, StoreError> {
-    w::webhook_subscriptions
+/// A subscription's secrets: the current one, and those from before rotations that still sign
+/// beside it (newest first) until `.2`.
+pub(crate) fn secrets_of(
+    conn: &mut AnyConnection,
+    id: WebhookId,
+) -> Result<(String, Vec<String>, Option<NaiveDateTime>), StoreError> {
+    let (current, previous, until) = w::webhook_subscriptions
         .find(id.to_string())
-        .select(w::secret)
-        .first(conn)
+        .select((w::secret, w::previous_secret, w::previous_secret_until))
+        .first::<(String, Option<String>, Option<NaiveDateTime>)>(conn)
         .optional()?
-        .ok_or_else(|| StoreError::NotFound { entity: "webhook", id: id.to_string() })
+        .ok_or_else(|| StoreError::NotFound { entity: "webhook", id: id.to_string() })?;
+    Ok((current, split_secrets(previous.as_deref()), until))
 }
 
-/// Replaces the secret; the one before stays in use beside it until `previous_until`.
+/// The secrets of the `previous_secret` column: space-separated, as the signature header
+/// lists its signatures (a secret holds no space).
+pub(crate) fn split_secrets(column: Option<&str>) -> Vec<String> {
+    column.unwrap_or_default().split_whitespace().map(str::to_owned).collect()
+}
+
+/// Replaces the secret; `previous` (newest first) stay in use beside it until `previous_until`.
 pub(crate) fn set_secret(
     conn: &mut AnyConnection,
     id: WebhookId,
     secret: &str,
-    previous: &str,
+    previous: &[String],
     previous_until: NaiveDateTime,
 ) -> Result<(), StoreError> {
     diesel::update(w::webhook_subscriptions.find(id.to_string()))
         .set((
             w::secret.eq(secret),
-            w::previous_secret.eq(Some(previous)),
+            w::previous_secret.eq(Some(previous.join(" "))),
             w::previous_secret_until.eq(Some(previous_until)),
         ))
         .execute(conn)?;
