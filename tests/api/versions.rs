@@ -45,6 +45,15 @@ async fn stale_changes_are_refused(app: TestApp) {
         )
         .await;
     assert_eq!(weak.ok(200)["version"], 3);
+    // A change to what is already there changes nothing: no new version, no audit event.
+    for same in [json!({}), json!({"hosting": "Lokalt", "vendor": "KMD"})] {
+        let unchanged = app.call_with_headers(Method::PATCH, &path, &admin, &[("if-match", "\"v3\"")], Some(same)).await;
+        assert_eq!(unchanged.ok(200)["version"], 3);
+        assert_eq!(unchanged.headers["etag"], "\"v3\"");
+    }
+    let id = path.rsplit('/').next().unwrap();
+    let history = app.get(&format!("/api/v1/audit-events?entity_type=system&entity_id={id}"), &admin).await;
+    assert_eq!(history.ok(200)["items"].as_array().unwrap().len(), 3, "created and two changes: {}", history.body);
     app.call_with_headers(Method::PATCH, &path, &admin, &[("if-match", "nonsense")], Some(json!({"hosting": "x"})))
         .await
         .problem(412);

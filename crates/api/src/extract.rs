@@ -56,7 +56,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
 }
 
 /// A JSON request body that may be left out: no body at all (with or without a JSON
-/// `Content-Type`) is `T::default()`; a body that is there is read as [`Body`] reads it.
+/// `Content-Type`), or `null`, is `T::default()`; a body that is there is read as [`Body`]
+/// reads it.
 #[derive(Debug)]
 pub struct OptionalBody<T>(pub T);
 
@@ -74,8 +75,9 @@ impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalBody<T> {
         if declared.unwrap_or(0) == 0 && !chunked {
             return Box::pin(async { Ok(OptionalBody(T::default())) });
         }
-        let body = Body::<T>::from_request(req, payload);
-        Box::pin(async move { body.await.map(|Body(t)| OptionalBody(t)) })
+        // `null` is no body too, as the document (`oneOf: [null, T]`) says.
+        let body = Body::<Option<T>>::from_request(req, payload);
+        Box::pin(async move { body.await.map(|Body(t)| OptionalBody(t.unwrap_or_default())) })
     }
 }
 
