@@ -47,7 +47,8 @@ async fn stale_changes_are_refused(app: TestApp) {
     assert_eq!(weak.ok(200)["version"], 3);
     // A change to what is already there changes nothing: no new version, no audit event.
     for same in [json!({}), json!({"hosting": "Lokalt", "vendor": "KMD"})] {
-        let unchanged = app.call_with_headers(Method::PATCH, &path, &admin, &[("if-match", "\"v3\"")], Some(same)).await;
+        let unchanged =
+            app.call_with_headers(Method::PATCH, &path, &admin, &[("if-match", "\"v3\"")], Some(same)).await;
         assert_eq!(unchanged.ok(200)["version"], 3);
         assert_eq!(unchanged.headers["etag"], "\"v3\"");
     }

@@ -16,7 +16,8 @@ use super::{ESDH, LON, id};
 on_both_backends!(
     testrup_is_imported_once_and_kept_in_step_with_kitos,
     the_2025_shape_imports_as_the_2026_shape_does,
-    the_api_imports_a_kitos_bundle
+    the_api_imports_a_kitos_bundle,
+    what_the_register_made_by_hand_is_linked_not_made_twice
 );
 
 const ACTOR: &str = "it-admin@testrup.example via kitos-import";
@@ -62,7 +63,7 @@ async fn testrup_is_imported_once_and_kept_in_step_with_kitos(app: TestApp) {
     assert!(codes.contains(&"owner_not_management") && codes.contains(&"owner_approval_missing"), "{codes:?}");
     let text = render(&dry);
     assert!(text.starts_with("Import from Kitos (dry run: nothing written)"), "{text}");
-    assert!(text.contains(&format!("+ create system \"ESDH\" ({ESDH})")), "{text}");
+    assert!(text.contains(&format!("+ create system \"ESDH\" (kitos {ESDH})")), "{text}");
     assert!(text.contains("stays procurement: to in_use it needs owner_not_management"), "{text}");
     assert!(text.contains(
         "warning processor_cvr_invalid: data-processing-registrations.json: [0].general.dataProcessors[0].cvr"
@@ -279,4 +280,41 @@ async fn the_api_imports_a_kitos_bundle(app: TestApp) {
     let owner = app.token("anne.holm@testrup.example", &[]);
     app.post("/api/v1/imports/kitos", &owner, bundle("2026")).await.problem(403);
     assert_eq!(systems(&app).await.len(), 8, "nothing changed by the refusals");
+}
+
+/// A municipality that kept a few systems and processors by hand before its first import:
+/// the ones of the same name are linked to Kitos, not made twice, and keep their values.
+async fn what_the_register_made_by_hand_is_linked_not_made_twice(app: TestApp) {
+    let admin = app.admin();
+    let hand =
+        app.create("/api/v1/systems", json!({"name": "lønportalen ", "kind": "it_system", "vendor": "Egen"})).await;
+    let processor = app.create("/api/v1/processors", json!({"name": "LØNSERVICE  ApS"})).await;
+    let files = read_dir(fixtures("2026")).unwrap();
+    let dry = run(&app, files.clone(), true).await;
+    let lon = item(&dry, LON);
+    assert_eq!(lon.register_id.as_deref(), Some(hand.as_str()));
+    let Action::Link { differences } = &lon.action else { panic!("{lon:#?}") };
+    let fields: Vec<&str> = differences.iter().map(|d| d.field.as_str()).collect();
+    assert!(fields.contains(&"vendor"), "{fields:?}");
+    let vendor = differences.iter().find(|d| d.field == "vendor").unwrap();
+    assert_eq!(vendor.old, "Egen");
+    let linked_processor =
+        dry.items.iter().find(|i| i.entity == EntityKind::Processor && i.name == "Lønservice ApS").unwrap();
+    assert_eq!(linked_processor.register_id.as_deref(), Some(processor.as_str()));
+    assert!(matches!(linked_processor.action, Action::Link { .. }));
+    let text = render(&dry);
+    assert!(text.contains(&format!("= link system \"Lønportalen\" (kitos {LON}, register {hand})")), "{text}");
+    assert!(text.contains("vendor: here \"Egen\""), "{text}");
+
+    let done = run(&app, files.clone(), false).await;
+    assert_eq!((done.summary.link, done.summary.failed), (2, 0), "{}", render(&done));
+    let all = systems(&app).await;
+    assert_eq!(all.len(), 8, "seven made, one linked");
+    let kept = app.get(&format!("/api/v1/systems/{hand}"), &admin).await.ok(200).clone();
+    assert_eq!((kept["name"].as_str().map(str::trim), kept["vendor"].as_str()), (Some("lønportalen"), Some("Egen")));
+    let processors = app.get("/api/v1/processors?limit=100", &admin).await.ok(200)["items"].as_array().unwrap().len();
+    assert_eq!(processors, 4, "three made, one linked");
+    // Linked, it is one of the imported: the next run finds nothing to do.
+    let again = run(&app, files, true).await;
+    assert!(again.changes_nothing(), "{}", render(&again));
 }

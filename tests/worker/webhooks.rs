@@ -144,7 +144,10 @@ async fn a_change_is_delivered_signed_with_its_resource_and_url(app: TestApp) {
     // Rotating to a secret that signs now is refused, and changes nothing.
     let same = app.post(&path, &app.admin(), json!({"secret": secret})).await;
     let problem = same.problem(422);
-    assert_eq!((problem["errors"][0]["field"].as_str(), problem["errors"][0]["rule"].as_str()), (Some("secret"), Some("unchanged")));
+    assert_eq!(
+        (problem["errors"][0]["field"].as_str(), problem["errors"][0]["rule"].as_str()),
+        (Some("secret"), Some("unchanged"))
+    );
     app.create("/api/v1/systems", json!({"name": "Tredje", "kind": "app"})).await;
     w.webhook_pass(Utc::now()).await.unwrap();
     let third = receiver.received().last().unwrap().clone();

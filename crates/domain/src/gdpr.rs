@@ -394,9 +394,7 @@ impl ProcessingAgreement {
         if !SUPERVISION_INTERVALS_MONTHS.contains(&self.supervision_interval_months) {
             out.push(Violation::new("supervision_interval_months", "one_of", "must be 6, 12 or 24 (months)"));
         }
-        if self.signed_on.is_some_and(|s| s > today) {
-            out.push(Violation::new("signed_on", "not_in_future", "cannot be in the future"));
-        }
+        out.extend(self.signed_on.and_then(|s| crate::values::past_day_violation("signed_on", s, today)));
         if let (Some(s), Some(e)) = (self.signed_on, self.expires_on)
             && e < s
         {

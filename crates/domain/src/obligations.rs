@@ -807,9 +807,7 @@ impl NewCompletion {
     /// The rules a completion of `kind` breaks on `today`.
     pub fn violations(&self, kind: ObligationKind, today: NaiveDate) -> Vec<Violation> {
         let mut out = Vec::new();
-        if self.done_on > today {
-            out.push(Violation::new("done_on", "not_in_future", "cannot be in the future"));
-        }
+        out.extend(crate::values::past_day_violation("done_on", self.done_on, today));
         let fits = match (&self.evidence, kind) {
             (None, _) => true,
             (Some(Evidence::AccessReview { accounts_reviewed, accounts_removed }), ObligationKind::AccessReview) => {

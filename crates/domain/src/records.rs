@@ -16,9 +16,9 @@ pub trait RecordRules {
     fn violations(&self, today: NaiveDate) -> Vec<Violation>;
 }
 
-/// `field` may not be after `today`.
+/// `field` may not be after `today`, nor outside the register's years.
 fn not_in_future(field: &str, date: Option<NaiveDate>, today: NaiveDate) -> Option<Violation> {
-    date.filter(|d| *d > today).map(|_| Violation::new(field, "not_in_future", "cannot be in the future"))
+    date.and_then(|d| crate::values::past_day_violation(field, d, today))
 }
 
 impl RecordRules for RiskAssessment {

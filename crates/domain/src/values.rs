@@ -244,6 +244,24 @@ const NAME_MAX: usize = 200;
 /// compares times so.
 pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=9999;
 
+/// The rule a day that has passed (a record's, a completion's, a signature's) breaks, if any:
+/// it falls outside [`YEARS`] (what the API holds dates to as it reads them, and an import's
+/// are held to as they are mapped), or after `today`.
+pub fn past_day_violation(field: &str, day: chrono::NaiveDate, today: chrono::NaiveDate) -> Option<Violation> {
+    use chrono::Datelike;
+    if !YEARS.contains(&day.year()) {
+        Some(Violation::new(
+            field,
+            "date_range",
+            format!("must fall in the years {} to {}, not {day}", YEARS.start(), YEARS.end()),
+        ))
+    } else if day > today {
+        Some(Violation::new(field, "not_in_future", "cannot be in the future"))
+    } else {
+        None
+    }
+}
+
 /// Whether `text` is a CVR number (*Det Centrale Virksomhedsregister*): eight digits, the
 /// first not 0, whose modulus-11 check holds (weights 2, 7, 6, 5, 4, 3, 2, 1).
 pub fn is_cvr(text: &str) -> bool {

@@ -747,17 +747,17 @@ mod tests {
     #[test]
     fn a_rotation_keeps_the_secrets_still_signing_and_refuses_one_in_use() {
         let key = |b: u8| WebhookSecret::from_key(&[b; 32]).unwrap();
-        let (a, b, c, d, e) = (key(1), key(2), key(3), key(4), key(5));
+        let [s1, s2, s3, s4, s5] = [1, 2, 3, 4, 5].map(key);
         // The first rotation: the one in force signs on beside the new.
-        assert_eq!(secrets_kept_in_rotation(a.expose(), &[], &b).unwrap(), [a.expose()]);
+        assert_eq!(secrets_kept_in_rotation(s1.expose(), &[], &s2).unwrap(), [s1.expose()]);
         // A second within the day: the first secret too, for the receiver not yet changed over.
-        assert_eq!(secrets_kept_in_rotation(b.expose(), &[a.expose()], &c).unwrap(), [b.expose(), a.expose()]);
+        assert_eq!(secrets_kept_in_rotation(s2.expose(), &[s1.expose()], &s3).unwrap(), [s2.expose(), s1.expose()]);
         // At most three, the oldest let go.
-        let kept = secrets_kept_in_rotation(d.expose(), &[c.expose(), b.expose(), a.expose()], &e).unwrap();
-        assert_eq!(kept, [d.expose(), c.expose(), b.expose()]);
+        let kept = secrets_kept_in_rotation(s4.expose(), &[s3.expose(), s2.expose(), s1.expose()], &s5).unwrap();
+        assert_eq!(kept, [s4.expose(), s3.expose(), s2.expose()]);
         // Rotating to a secret that signs now rotates nothing.
-        for same in [&b, &a] {
-            let refused = secrets_kept_in_rotation(b.expose(), &[a.expose()], same).unwrap_err();
+        for same in [&s2, &s1] {
+            let refused = secrets_kept_in_rotation(s2.expose(), &[s1.expose()], same).unwrap_err();
             assert_eq!((refused.field.as_str(), refused.rule.as_str()), ("secret", "unchanged"));
         }
     }

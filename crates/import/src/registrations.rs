@@ -212,6 +212,16 @@ impl One<'_> {
             }
             Some(AgreementConcluded::Yes) => {
                 match general.agreement_concluded_at.map(systemejer_kitos::Timestamp::date) {
+                    Some(day) if !systemejer_domain::values::YEARS.contains(&chrono::Datelike::year(&day)) => {
+                        self.warn(
+                            "agreement_date_invalid",
+                            "general.agreementConcludedAt",
+                            format!(
+                                "the agreement is concluded on {day}, which cannot be right: it is drafted unsigned"
+                            ),
+                        );
+                        Some(None)
+                    }
                     Some(day) if day <= self.options.today => Some(Some(day)),
                     Some(day) => {
                         self.warn(
@@ -413,7 +423,12 @@ impl One<'_> {
                 result: CompletionResult::Passed,
                 subject: None,
                 evidence: conclusion.map(|conclusion| Evidence::Supervision { report_kind, conclusion }),
-                notes: None,
+                // Kitos has no outcome to carry over: say so where the completion is read.
+                notes: Prose::parse(
+                    "Imported from Kitos, which records that the supervision was done, not what it found: the \
+                     conclusion (Kitos's remark), if any, and the report say that.",
+                )
+                .ok(),
                 document_url,
             };
             let probe = NewCompletion { subject: Some(RecordId::from_uuid(Uuid::nil())), ..completion.clone() };

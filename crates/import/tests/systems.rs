@@ -219,3 +219,16 @@ fn a_usage_with_an_error_is_not_imported_but_reported() {
         assert_eq!(errors[0].place.as_ref().unwrap().to_string(), "it-system-usages.json: [4].general.localCallName");
     }
 }
+
+#[test]
+fn a_record_or_agreement_dated_before_1900_is_not_taken_as_it_stands() {
+    for year in YEARS {
+        let mut snapshot = snapshot(year);
+        let esdh = snapshot.usages.iter_mut().find(|u| u.uuid == ESDH).unwrap();
+        esdh.gdpr.dpia_date = Some("1800-06-01T00:00:00Z".parse().unwrap());
+        let mapped = systemejer_import::map(&snapshot, &MapOptions::new(today()));
+        assert!(system(&mapped, ESDH).dpia.is_none(), "{year}: a DPIA of 1800 is a typing mistake");
+        let refused = findings(&mapped, ESDH, "record_refused");
+        assert!(refused.iter().any(|f| f.message.contains("1900 to 9999")), "{year}: {refused:?}");
+    }
+}

@@ -377,10 +377,8 @@ fn a_webhook_turned_off_for_failing() {
     };
     let en = systemejer_mail::render_webhook_disabled(&timeout).unwrap();
     assert!(en.text.contains("Last error: no answer within 10 s\n"), "{}", en.text);
-    let da = systemejer_mail::render_webhook_disabled(&systemejer_mail::WebhookDisabledNotice {
-        lang: Lang::Da,
-        ..timeout
-    })
-    .unwrap();
+    let da =
+        systemejer_mail::render_webhook_disabled(&systemejer_mail::WebhookDisabledNotice { lang: Lang::Da, ..timeout })
+            .unwrap();
     assert!(da.text.contains("Seneste fejl: no answer within 10 s (teknisk besked, på engelsk)"), "{}", da.text);
 }

@@ -90,6 +90,15 @@ pub fn worker(config: &Config, store: Store) -> anyhow::Result<Worker> {
     Ok(Worker::new(store, mailer, settings))
 }
 
+/// The file of an SQLite database URL (`sqlite://path` or `sqlite:path`), or `None` for
+/// another backend.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .filter(|p| !p.is_empty() && !p.starts_with(':'))
+        .map(std::path::PathBuf::from)
+}
+
 /// Connects to the database and applies pending migrations.
 pub fn open_store(config: &Config) -> Result<Store, StoreError> {
     let options = PoolOptions { max_connections: config.database.max_connections, ..PoolOptions::default() };

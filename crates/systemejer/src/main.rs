@@ -227,10 +227,28 @@ fn next_step(store: &systemejer_store::Store, public_url: &str) -> String {
     }
 }
 
+/// An import that left things out for errors in the data (its findings say which): the rest
+/// was imported (or, in a dry run, would be). Exit status 3, so that a script can tell it from
+/// a run that failed (1).
+#[derive(Debug)]
+struct NotAllImported(usize);
+
+impl std::fmt::Display for NotAllImported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} error(s) in the Kitos data: what they concern was not imported (see the findings)", self.0)
+    }
+}
+
+impl std::error::Error for NotAllImported {}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match execute(&cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<NotAllImported>().is_some() => {
+            eprintln!("systemejer: {e:#}");
+            ExitCode::from(3)
+        }
         Err(e) => {
             eprintln!("systemejer: {e:#}");
             ExitCode::FAILURE
@@ -287,6 +305,21 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
             let config = load_config(cli)?;
             systemejer::init_logging(&config);
             let snapshot = kitos_snapshot(args).context("reading Kitos")?;
+            // A dry run makes nothing, not even the database it would have written to: with an
+            // SQLite file that is not there yet, it plans against an empty scratch register.
+            let mut config = config;
+            let scratch = match systemejer::sqlite_file(&config.database.url) {
+                Some(file) if args.dry_run && !file.exists() => {
+                    let scratch = std::env::temp_dir().join(format!("systemejer-dry-run-{}.db", std::process::id()));
+                    eprintln!(
+                        "{} does not exist yet: planned against an empty register, and nothing made",
+                        file.display()
+                    );
+                    config.database.url = format!("sqlite://{}", scratch.display());
+                    Some(scratch)
+                }
+                _ => None,
+            };
             let store = systemejer::open_store(&config).context("opening the database")?;
             let mut options = systemejer_import::MapOptions::new(store.today());
             options.owner_role.clone_from(&args.owner_role);
@@ -300,8 +333,18 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
             } else {
                 print!("{}", systemejer_import::apply::render(&plan));
             }
+            drop(store);
+            if let Some(scratch) = scratch {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", scratch.display()));
+                }
+            }
             if plan.summary.failed > 0 {
                 anyhow::bail!("{} item(s) failed; the rest was imported", plan.summary.failed);
+            }
+            let errors = plan.findings.iter().filter(|f| f.severity == systemejer_import::Severity::Error).count();
+            if errors > 0 {
+                return Err(NotAllImported(errors).into());
             }
             Ok(())
         }

@@ -12,13 +12,17 @@ fn fixtures() -> PathBuf {
 }
 
 fn import(url: &str, extra: &[&str]) -> Output {
+    import_from(url, &fixtures(), extra)
+}
+
+fn import_from(url: &str, folder: &std::path::Path, extra: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_systemejer"));
     for (key, _) in std::env::vars() {
         if key.starts_with("SYSTEMEJER_") || key.starts_with("KITOS_") {
             cmd.env_remove(key);
         }
     }
-    cmd.env("SYSTEMEJER_DATABASE_URL", url).args(["import", "kitos", "--from-dir"]).arg(fixtures()).args(extra);
+    cmd.env("SYSTEMEJER_DATABASE_URL", url).args(["import", "kitos", "--from-dir"]).arg(folder).args(extra);
     cmd.output().unwrap()
 }
 
@@ -34,8 +38,9 @@ fn an_admin_imports_kitos_from_a_folder_once() {
 
     let dry = stdout(&import(&url, &["--dry-run"]));
     assert!(dry.starts_with("Import from Kitos (dry run: nothing written)"), "{dry}");
-    assert!(dry.contains("+ create system \"ESDH\" (ca3dc3b9-7cf7-5f3c-9413-814cd57f7ad8)"), "{dry}");
+    assert!(dry.contains("+ create system \"ESDH\" (kitos ca3dc3b9-7cf7-5f3c-9413-814cd57f7ad8)"), "{dry}");
     assert!(dry.contains("24 to create, 0 to link"), "{dry}");
+    assert!(!dir.path().join("reg.db").exists(), "a dry run makes no database");
     let json: serde_json::Value = serde_json::from_str(&stdout(&import(&url, &["--dry-run", "--json"]))).unwrap();
     assert_eq!((json["dry_run"].as_bool(), json["summary"]["create"].as_u64()), (Some(true), Some(24)));
 
@@ -58,4 +63,39 @@ fn an_admin_imports_kitos_from_a_folder_once() {
     assert!(!out.status.success());
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("reading Kitos") && said.contains("it-system-usages.json"), "{said}");
+}
+
+/// Data Kitos holds that cannot be imported (a unit without a name) leaves that out, imports
+/// the rest, and ends with exit status 3: a script tells it from success and from failure.
+#[test]
+fn an_import_that_leaves_something_out_says_so_in_its_exit_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("kitos");
+    std::fs::create_dir_all(folder.join("it-systems")).unwrap();
+    for entry in walk(&fixtures()) {
+        let to = folder.join(entry.strip_prefix(fixtures()).unwrap());
+        std::fs::copy(&entry, to).unwrap();
+    }
+    let units_file = folder.join("organization-units.json");
+    let mut units: serde_json::Value = serde_json::from_slice(&std::fs::read(&units_file).unwrap()).unwrap();
+    let last = units.as_array().unwrap().len() - 1;
+    units[last]["name"] = serde_json::json!("   ");
+    std::fs::write(&units_file, serde_json::to_vec(&units).unwrap()).unwrap();
+
+    let url = format!("sqlite://{}/reg.db", dir.path().display());
+    let out = import_from(&url, &folder, &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("1 error(s) in the Kitos data"), "{said}");
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(printed.contains("error unit_name_invalid") && printed.contains("created"), "{printed}");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() { out.extend(walk(&path)) } else { out.push(path) }
+    }
+    out
 }

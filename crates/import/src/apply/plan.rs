@@ -54,8 +54,15 @@ impl EntityKind {
 pub enum Action {
     /// New: created, with its origin.
     Create,
-    /// Already in the register (a person with the same e-mail): linked to Kitos, not changed.
-    Link,
+    /// Already in the register, made there by hand (a person with the same e-mail; a system or
+    /// processor with the same name, the only one of it): linked to Kitos, not changed. Later
+    /// imports bring Kitos's changes to it as to an imported one.
+    Link {
+        /// For a system: the fields where Kitos differs from the register, kept as the register
+        /// has them (`old` the register's value, `new` Kitos's); edit them here if Kitos is right.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        differences: Vec<FieldChange>,
+    },
     /// Kitos changed these fields, which nobody edited here since the last import.
     Update {
         /// The fields, from the register's value to Kitos's.
@@ -164,7 +171,7 @@ impl Plan {
             }
             match item.action {
                 Action::Create => s.create += 1,
-                Action::Link => s.link += 1,
+                Action::Link { .. } => s.link += 1,
                 Action::Update { .. } => s.update += 1,
                 Action::Conflict { .. } => s.conflict += 1,
                 Action::Unchanged => s.unchanged += 1,
@@ -211,6 +218,7 @@ pub(crate) fn work_out(
         store.origins(SOURCE)?.into_iter().map(|o| ((o.entity_type.clone(), o.external_id.clone()), o)).collect();
     let origin = |kind: EntityKind, uuid: Uuid| origins.get(&(kind.as_str().to_owned(), uuid.to_string()));
     let mut found = Found::default();
+    let hand_made = HandMade::read(store, &origins)?;
     let mut items = Vec::new();
     let item = |entity, kitos_uuid, name: &str, register_id: Option<String>, action| Item {
         entity,
@@ -247,7 +255,7 @@ pub(crate) fn work_out(
                 continue;
             }
             None => match store.find_person_by_email(&draft.person.email)? {
-                Some(person) => (Some(person.id), Action::Link),
+                Some(person) => (Some(person.id), Action::Link { differences: Vec::new() }),
                 None => (None, Action::Create),
             },
         };
@@ -270,12 +278,21 @@ pub(crate) fn work_out(
                 (Some(id.to_string()), Action::Unchanged)
             }
             Some(id) => (Some(id.to_string()), gone()),
-            None => (None, Action::Create),
+            None => match hand_made.processors.get(&fold(name)).map(Vec::as_slice) {
+                Some([id]) => {
+                    let id = id.parse::<ProcessorId>().map_err(|_| bad_id("processor", id))?;
+                    found.ids.processors.insert(draft.kitos_uuid, id);
+                    (Some(id.to_string()), Action::Link { differences: Vec::new() })
+                }
+                Some(several) if several.len() > 1 => (None, same_name(several.len(), "processors")),
+                _ => (None, Action::Create),
+            },
         };
         items.push(item(EntityKind::Processor, draft.kitos_uuid, name, action.0, action.1));
     }
 
     let deleted: HashSet<Uuid> = deleted.iter().copied().collect();
+    let mut linked = HashSet::new();
     for draft in &mapped.systems {
         let name = draft.system.name.as_str();
         let known = origin(EntityKind::System, draft.kitos_uuid);
@@ -305,7 +322,41 @@ pub(crate) fn work_out(
                 }
                 Err(e) => return Err(e),
             },
-            None => item(EntityKind::System, draft.kitos_uuid, name, None, Action::Create),
+            None => match hand_made.systems.get(&fold(name)).map(Vec::as_slice) {
+                // One system made by hand, not linked already to another usage of this run.
+                Some([id]) if linked.insert(id.clone()) => {
+                    let system = store.get_system(id.parse().map_err(|_| bad_id("system", id))?)?;
+                    let here = merge::project(&to_json(&system), SYSTEM_FIELDS);
+                    let kitos = kitos_fields(draft, &found.ids);
+                    let differences = SYSTEM_FIELDS
+                        .iter()
+                        .filter_map(|f| {
+                            let (old, new) =
+                                (here.get(*f).cloned().unwrap_or_default(), kitos.get(*f).cloned().unwrap_or_default());
+                            (old != new).then(|| FieldChange { field: (*f).to_owned(), old, new })
+                        })
+                        .collect();
+                    let mut entry = item(
+                        EntityKind::System,
+                        draft.kitos_uuid,
+                        name,
+                        Some(id.clone()),
+                        Action::Link { differences },
+                    );
+                    if !draft.agreements.is_empty() || draft.risk_assessment.is_some() || draft.dpia.is_some() {
+                        entry.not_carried.push(
+                            "its data processing agreements, risk assessment and DPIA in Kitos are not imported onto a \
+                             system the register had already: add what is missing in the register"
+                                .to_owned(),
+                        );
+                    }
+                    entry
+                }
+                Some(several) if several.len() > 1 => {
+                    item(EntityKind::System, draft.kitos_uuid, name, None, same_name(several.len(), "systems"))
+                }
+                _ => item(EntityKind::System, draft.kitos_uuid, name, None, Action::Create),
+            },
         };
         if matches!(entry.action, Action::Create) && draft.wanted_state != LifecycleState::Procurement {
             entry.gates = unmet_requirements(mapped, draft, today, Counting::AsImported)
@@ -341,6 +392,54 @@ pub(crate) fn work_out(
     let mut plan = Plan { dry_run: true, items, findings: mapped.findings.clone(), summary: Summary::default() };
     plan.count();
     Ok((plan, found))
+}
+
+/// The systems and processors of the register that came from no Kitos import, by their name
+/// folded ([`fold`]): what a new one from Kitos is linked to rather than made twice.
+#[derive(Debug, Default)]
+struct HandMade {
+    systems: HashMap<String, Vec<String>>,
+    processors: HashMap<String, Vec<String>>,
+}
+
+impl HandMade {
+    fn read(store: &Store, origins: &HashMap<(String, String), Origin>) -> Result<Self, StoreError> {
+        let imported: HashSet<(&str, &str)> =
+            origins.values().map(|o| (o.entity_type.as_str(), o.entity_id.as_str())).collect();
+        let by_name = |kind: EntityKind, names: Vec<(String, String)>| {
+            let mut map: HashMap<String, Vec<String>> = HashMap::new();
+            for (id, name) in names {
+                if !imported.contains(&(kind.as_str(), id.as_str())) {
+                    map.entry(fold(&name)).or_default().push(id);
+                }
+            }
+            map
+        };
+        Ok(Self {
+            systems: by_name(EntityKind::System, store.system_names()?),
+            processors: by_name(EntityKind::Processor, store.processor_names()?),
+        })
+    }
+}
+
+/// A name as names are matched: in lower case, its runs of white space one space.
+fn fold(name: &str) -> String {
+    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+/// Not imported: the register has several of the name made by hand, and which is meant is not
+/// for the import to guess.
+fn same_name(count: usize, what: &str) -> Action {
+    Action::Skip {
+        reason: format!(
+            "the register has {count} {what} of this name made by hand: rename them apart (or delete the extra), and \
+             the next import links the one of the same name"
+        ),
+    }
+}
+
+fn bad_id(kind: &str, id: &str) -> StoreError {
+    StoreError::internal(format!("{kind} id {id} in the register is no id"))
 }
 
 /// The key under which a system's origin keeps what the import brought beside its fields.

@@ -52,10 +52,19 @@ pub fn render(plan: &Plan) -> String {
 }
 
 fn line(out: &mut String, item: &Item) {
-    let what = format!("{} {:?} ({})", item.entity.as_str(), item.name, item.kitos_uuid);
+    let what = match &item.register_id {
+        Some(id) => format!("{} {:?} (kitos {}, register {id})", item.entity.as_str(), item.name, item.kitos_uuid),
+        None => format!("{} {:?} (kitos {})", item.entity.as_str(), item.name, item.kitos_uuid),
+    };
     let _ = match &item.action {
         Action::Create => writeln!(out, "+ create {what}"),
-        Action::Link => writeln!(out, "= link {what} to {}", item.register_id.as_deref().unwrap_or("?")),
+        Action::Link { differences } => {
+            let _ = writeln!(out, "= link {what}: made here by hand; linked to Kitos");
+            for c in differences {
+                let _ = writeln!(out, "    {}: here {}, in Kitos {}; kept as here", c.field, c.old, c.new);
+            }
+            Ok(())
+        }
         Action::Unchanged => writeln!(out, "  unchanged {what}"),
         Action::Skip { reason } => writeln!(out, "- skip {what}: {reason}"),
         Action::DeletedInKitos => {

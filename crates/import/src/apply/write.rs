@@ -84,12 +84,22 @@ fn write(store: &Store, mapped: &Mapped, item: &mut Item, found: &mut Found, act
             found.ids.people.insert(uuid, created.id);
             item.register_id = Some(created.id.to_string());
         }
-        (EntityKind::Person, Action::Link) => {
+        (EntityKind::Person | EntityKind::Processor, Action::Link { .. }) => {
             if let Some(id) = &item.register_id {
                 let mut linked = origin(item.entity, uuid, Value::Null);
                 linked.entity_id.clone_from(id);
                 store.put_origins(&[linked])?;
             }
+        }
+        (EntityKind::System, Action::Link { .. }) => {
+            // What Kitos has now is the base of the next import's merge: the fields that differ
+            // stay as the register has them until Kitos changes them again.
+            let (Some(id), Some(draft)) = (&item.register_id, mapped.system(uuid)) else { return Ok(()) };
+            let mut fields = kitos_fields(draft, &found.ids);
+            fields.insert(PARTS.to_owned(), parts(draft, &found.ids));
+            let mut linked = origin(item.entity, uuid, Value::Object(fields));
+            linked.entity_id.clone_from(id);
+            store.put_origins(&[linked])?;
         }
         (EntityKind::Processor, Action::Create) => {
             let Some(draft) = mapped.processor(uuid) else { return Ok(()) };
@@ -139,32 +149,29 @@ fn write(store: &Store, mapped: &Mapped, item: &mut Item, found: &mut Found, act
     Ok(())
 }
 
+/// `record` of system `system_id` as imported by `actor` at `now`: not approved, for the owner
+/// to confirm.
+fn recorded<R>(record: R, system_id: SystemId, actor: &str, now: chrono::DateTime<Utc>) -> Recorded<R> {
+    Recorded {
+        id: RecordId::from_uuid(Uuid::now_v7()),
+        system_id,
+        record,
+        recorded_by: actor.to_owned(),
+        recorded_at: now,
+        approved_by: None,
+        approved_at: None,
+    }
+}
+
 /// Creates the system of `draft` in procurement, with its imported records (unapproved), its
 /// agreements and their past supervisions, and its origin, in one transaction.
 fn create_system(store: &Store, draft: &SystemDraft, ids: &RegisterIds, actor: &str) -> Result<SystemId, StoreError> {
     let now = Utc::now();
     let id = SystemId::from_uuid(Uuid::now_v7());
     let system = draft.new_system(ids).into_system(id, now);
-    let recorded = |record| Recorded {
-        id: RecordId::from_uuid(Uuid::now_v7()),
-        system_id: id,
-        record,
-        recorded_by: actor.to_owned(),
-        recorded_at: now,
-        approved_by: None,
-        approved_at: None,
-    };
     let mut records = SystemRecords::default();
-    records.risk_assessments.extend(draft.risk_assessment.iter().map(|r| recorded(r.record.clone())));
-    records.dpias.extend(draft.dpia.iter().map(|d| Recorded {
-        id: RecordId::from_uuid(Uuid::now_v7()),
-        system_id: id,
-        record: d.record.clone(),
-        recorded_by: actor.to_owned(),
-        recorded_at: now,
-        approved_by: None,
-        approved_at: None,
-    }));
+    records.risk_assessments.extend(draft.risk_assessment.iter().map(|r| recorded(r.record.clone(), id, actor, now)));
+    records.dpias.extend(draft.dpia.iter().map(|d| recorded(d.record.clone(), id, actor, now)));
     let mut completions = Vec::new();
     for agreement in &draft.agreements {
         let Some(new) = agreement.new_agreement(ids) else { continue };

@@ -42,6 +42,11 @@ fn decode(row: ProcessorRow) -> Result<Processor, StoreError> {
 
 /// The processor, its row locked until the transaction ends (`sql::lock_row`): what a change
 /// reads first.
+/// Every processor's id and name, in one read.
+pub(crate) fn all_names(conn: &mut AnyConnection) -> Result<Vec<(String, String)>, StoreError> {
+    Ok(p::processors.select((p::id, p::name)).load(conn)?)
+}
+
 pub(crate) fn get_for_update(conn: &mut AnyConnection, id: ProcessorId) -> Result<Processor, StoreError> {
     crate::sql::lock_row(conn, "processors", &id.to_string())?;
     get(conn, id)

@@ -208,6 +208,11 @@ pub(crate) fn get_for_update(conn: &mut AnyConnection, id: SystemId) -> Result<S
 type DelegateCells = (String, String);
 
 /// One system with its delegates, in one query (the API's most frequent read).
+/// Every system's id and name, in one read.
+pub(crate) fn all_names(conn: &mut AnyConnection) -> Result<Vec<(String, String)>, StoreError> {
+    Ok(s::systems.select((s::id, s::name)).load(conn)?)
+}
+
 pub(crate) fn get(conn: &mut AnyConnection, id: SystemId) -> Result<System, StoreError> {
     // The systems that name this one as their successor come in the same query: a row per
     // (delegate, predecessor) pair, both lists short.

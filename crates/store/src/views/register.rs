@@ -15,6 +15,16 @@ use crate::tables::{org_units, people, processors, system_changes, systems, tran
 use crate::{Page, PageRequest, Store, StoreError};
 
 impl Store {
+    /// Every system's id and name (what an import matches its new systems against).
+    pub fn system_names(&self) -> Result<Vec<(String, String)>, StoreError> {
+        self.read(systems::all_names)
+    }
+
+    /// Every processor's id and name.
+    pub fn processor_names(&self) -> Result<Vec<(String, String)>, StoreError> {
+        self.read(processors::all_names)
+    }
+
     /// One unit.
     pub fn get_org_unit(&self, id: OrgUnitId) -> Result<OrgUnit, StoreError> {
         self.read(|conn| org_units::get(conn, id))
