@@ -145,6 +145,15 @@ async fn the_compliance_overview_as_a_workbook(app: TestApp) {
     let formula = "=1+2";
     let draft = app.create("/api/v1/systems", json!({"name": formula, "kind": "app", "owner_id": owner_id})).await;
 
+    // An agreement with a processor: its supervision is a duty about that processor.
+    let processor = app.create("/api/v1/processors", json!({"name": "Skybørn A/S"})).await;
+    app.post(
+        &format!("{sys}/processing-agreements"),
+        &owner,
+        json!({"processor_id": processor, "signed_on": (today() - chrono::Duration::days(10)).to_string(), "supervision_method": "soc2"}),
+    )
+    .await
+    .ok(201);
     // A backup test last done 13 months ago is overdue.
     let long_ago = (today() - chrono::Months::new(13)).to_string();
     app.post(
@@ -242,6 +251,11 @@ async fn the_compliance_overview_as_a_workbook(app: TestApp) {
     let json_duties: usize =
         report["systems"].as_array().unwrap().iter().map(|s| s["obligations"].as_array().unwrap().len()).sum();
     assert_eq!(data_rows(&duties), json_duties, "one row per system and duty");
+    let supervision = rows_where(&duties, "System", "Børnesager")
+        .into_iter()
+        .find(|r| text(&r[1]).starts_with("Tilsyn"))
+        .expect("the supervision of the processor");
+    assert_eq!(text(&supervision[2]), "Skybørn A/S", "the processor by name, not the agreement's id");
 
     // What the draft's go-live would find unmet, in Danish, with the codes.
     let gates = book.sheet("Åbne krav");
@@ -376,7 +390,7 @@ async fn the_record_of_processing_as_a_workbook(app: TestApp) {
     assert_eq!(at("Følsomme oplysninger (art. 9)"), "ja");
     assert_eq!(at("CPR-numre"), "ja");
     assert_eq!(at("Overførsler til tredjelande"), "US: EU-US Data Privacy Framework");
-    assert_eq!(at("Slettefrister"), "Sagsakter: P5Y");
+    assert_eq!(at("Slettefrister"), "Sagsakter: 5 år", "the period in Danish words");
     assert_eq!(at("Tekniske og organisatoriske sikkerhedsforanstaltninger"), "Kryptering;\nlogning");
     assert_eq!(at("System-id"), sys);
     // What begins as a formula is a string cell, as it was given (no leading ' as in the CSV).

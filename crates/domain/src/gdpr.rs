@@ -114,6 +114,34 @@ impl IsoDuration {
     }
 }
 
+impl IsoDuration {
+    /// The period in Danish words: `P5Y` is "5 år", `P1Y6M` "1 år og 6 måneder", `P30D`
+    /// "30 dage", `P1W` "1 uge".
+    pub fn in_danish(&self) -> String {
+        let mut parts = Vec::new();
+        let mut digits = String::new();
+        for c in self.0.chars().skip(1) {
+            if c.is_ascii_digit() {
+                digits.push(c);
+                continue;
+            }
+            let n: u32 = digits.parse().unwrap_or_default();
+            let (one, many) = match c {
+                'Y' => ("år", "år"),
+                'M' => ("måned", "måneder"),
+                'W' => ("uge", "uger"),
+                _ => ("dag", "dage"),
+            };
+            parts.push(format!("{n} {}", if n == 1 { one } else { many }));
+            digits.clear();
+        }
+        match parts.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} og {last}", rest.join(", ")),
+            _ => parts.concat(),
+        }
+    }
+}
+
 impl TryFrom<String> for IsoDuration {
     type Error = ParseError;
     fn try_from(v: String) -> Result<Self, Self::Error> {
@@ -609,6 +637,17 @@ mod tests {
         assert!(Cvr::parse("29189669").is_err(), "wrong check digit");
         assert!(Cvr::parse("2918966").is_err());
         assert!(Cvr::parse("2918966a").is_err());
+    }
+
+    #[test]
+    fn retention_periods_read_in_danish() {
+        let words = |p: &str| IsoDuration::parse(p).unwrap().in_danish();
+        assert_eq!(words("P5Y"), "5 år");
+        assert_eq!(words("P1Y6M"), "1 år og 6 måneder");
+        assert_eq!(words("P1M"), "1 måned");
+        assert_eq!(words("P2W"), "2 uger");
+        assert_eq!(words("P1D"), "1 dag");
+        assert_eq!(words("P1Y2M3W4D"), "1 år, 2 måneder, 3 uger og 4 dage");
     }
 
     #[test]

@@ -17,9 +17,13 @@ use crate::system::System;
 pub struct DutySummary {
     /// The duty.
     pub kind: ObligationKind,
-    /// For `processor_supervision`: the agreement.
+    /// For `processor_supervision` and `agreement_expiry`: the agreement; for `risk_measure`:
+    /// the measure.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    /// What the subject is, in words: the processor of the agreement, the measure's first line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject_name: Option<String>,
     /// When it is next due.
     pub next_due_on: Option<NaiveDate>,
     /// Where it stands on the report's date.
@@ -158,6 +162,24 @@ fn count<T>(items: impl Iterator<Item = T>) -> u32 {
     u32::try_from(items.count()).unwrap_or(u32::MAX)
 }
 
+/// What the subject of a duty (an agreement's or a measure's id) is, in words: the processor
+/// of the agreement, or the measure's first line (at most 120 characters).
+fn subject_name(records: &SystemRecords, subject: &str) -> Option<String> {
+    if subject.is_empty() {
+        return None;
+    }
+    if let Some(agreement) = records.agreements.iter().find(|a| a.id.to_string() == subject) {
+        return records.processor_names.get(&agreement.processor_id).cloned();
+    }
+    let measure = records.risk_measures.iter().find(|m| m.id.to_string() == subject)?;
+    let line = measure.measure.lines().next().unwrap_or_default().trim();
+    Some(if line.chars().count() > 120 {
+        format!("{}…", line.chars().take(119).collect::<String>())
+    } else {
+        line.to_owned()
+    })
+}
+
 /// Works out one system's row as of `today`.
 pub fn compliance_row(
     system: &System,
@@ -172,6 +194,7 @@ pub fn compliance_row(
         .map(|d| DutySummary {
             kind: d.kind,
             subject: (!d.subject.is_empty()).then(|| d.subject.clone()),
+            subject_name: subject_name(records, &d.subject),
             next_due_on: d.next_due_on,
             status: status(d.next_due_on, today),
         })

@@ -169,7 +169,7 @@ fn duties(report: &ComplianceReport) -> Table {
                 vec![
                     Cell::text(&row.name),
                     Cell::text(duty.kind.title(Language::Da)),
-                    Cell::given(duty.subject.as_deref()),
+                    Cell::given(duty.subject_name.as_deref().or(duty.subject.as_deref())),
                     Cell::date(duty.next_due_on),
                     Cell::text(labels::status(duty.status)),
                     Cell::text(row.system_id.to_string()),

@@ -33,6 +33,18 @@ pub(crate) fn build(
     workbook(&document, &[record(rows), controller_sheet(controller)])
 }
 
+/// A retention period as the report lists it (`category: P5Y`) with the period in Danish
+/// words (`category: 5 år`).
+fn retention_in_danish(listed: &str) -> String {
+    match listed.rsplit_once(": ") {
+        Some((category, period)) => match systemejer_domain::gdpr::IsoDuration::parse(period) {
+            Ok(period) => format!("{category}: {}", period.in_danish()),
+            Err(_) => listed.to_owned(),
+        },
+        None => listed.to_owned(),
+    }
+}
+
 fn record(rows: &[ProcessingRecordRow]) -> Table {
     let rows = rows
         .iter()
@@ -51,7 +63,7 @@ fn record(rows: &[ProcessingRecordRow]) -> Table {
                 Cell::list(&r.recipients),
                 Cell::list(&r.processors),
                 Cell::list(&r.third_country_transfers),
-                Cell::list(&r.retention_periods),
+                Cell::list(&r.retention_periods.iter().map(|p| retention_in_danish(p)).collect::<Vec<_>>()),
                 Cell::given(r.retention_summary.as_deref()),
                 Cell::given(r.security_measures.as_deref()),
                 Cell::text(r.system_id.to_string()),

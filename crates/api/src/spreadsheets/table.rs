@@ -123,11 +123,18 @@ fn column_number(index: usize) -> Result<ColNum, XlsxError> {
     ColNum::try_from(index).map_err(|_| XlsxError::RowColumnLimitError)
 }
 
-/// At most as many characters as Excel keeps in a cell.
-fn kept(text: &str) -> &str {
+/// What ends a text cut to fit a cell, so that a reader sees it is not the whole.
+const CUT_MARK: &str = " … [forkortet: se registret]";
+
+/// At most as many characters as Excel keeps in a cell; a longer text is cut and says so.
+fn kept(text: &str) -> std::borrow::Cow<'_, str> {
     match text.char_indices().nth(MAX_CELL_CHARS) {
-        Some((at, _)) => &text[..at],
-        None => text,
+        Some(_) => {
+            let room = MAX_CELL_CHARS - CUT_MARK.chars().count();
+            let at = text.char_indices().nth(room).map_or(text.len(), |(at, _)| at);
+            std::borrow::Cow::Owned(format!("{}{CUT_MARK}", &text[..at]))
+        }
+        None => std::borrow::Cow::Borrowed(text),
     }
 }
 
@@ -216,7 +223,11 @@ mod tests {
     #[test]
     fn text_is_cut_where_excel_would() {
         let long = "æ".repeat(MAX_CELL_CHARS + 5);
-        assert_eq!(kept(&long).chars().count(), MAX_CELL_CHARS);
+        let cut = kept(&long);
+        assert_eq!(cut.chars().count(), MAX_CELL_CHARS);
+        assert!(cut.ends_with(CUT_MARK), "a cut text says it is cut");
         assert_eq!(kept("kort"), "kort");
+        let exactly = "ø".repeat(MAX_CELL_CHARS);
+        assert_eq!(kept(&exactly), exactly.as_str(), "a text that fits is whole");
     }
 }
