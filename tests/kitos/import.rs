@@ -100,7 +100,8 @@ async fn testrup_is_imported_once_and_kept_in_step_with_kitos(app: TestApp) {
     assert_eq!(agreements["items"].as_array().unwrap().len(), 1, "{agreements}");
     // The audit log names the admin, through the import.
     let audit = app.get(&format!("/api/v1/audit-events?entity_id={esdh_id}"), &admin).await.ok(200).clone();
-    assert_eq!(audit["items"][0]["actor"], ACTOR, "{audit}");
+    assert_eq!(audit["items"][0]["actor"], "it-admin@testrup.example", "{audit}");
+    assert_eq!(audit["items"][0]["via"], "kitos-import", "{audit}");
 
     // Again, from the files: nothing changes, and the plan says so.
     let again = run(&app, files.clone(), false).await;
@@ -258,7 +259,13 @@ async fn the_api_imports_a_kitos_bundle(app: TestApp) {
     // The audit log names the admin who imported, via the import.
     let id = esdh["register_id"].as_str().unwrap();
     let audit = app.get(&format!("/api/v1/audit-events?entity_id={id}"), &admin).await.ok(200).clone();
-    assert_eq!(audit["items"][0]["actor"], "it-admin@randers.dk via kitos-import");
+    let event = &audit["items"][0];
+    assert_eq!((event["actor"].as_str(), event["via"].as_str()), (Some("it-admin@randers.dk"), Some("kitos-import")));
+    // The admin's own changes name no path.
+    app.patch(&format!("/api/v1/systems/{id}"), &admin, json!({"vendor": "Egen"})).await.ok(200);
+    let audit = app.get(&format!("/api/v1/audit-events?entity_id={id}"), &admin).await.ok(200).clone();
+    let last = audit["items"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!((last["actor"].as_str(), last.get("via")), (Some("it-admin@randers.dk"), None), "{last}");
 
     // Bad input: named by its JSON path or part; a list for the object; not JSON; not an admin.
     let list = app.post("/api/v1/imports/kitos", &admin, json!([[], [], [], [], []])).await;

@@ -81,6 +81,10 @@ pub struct AuditEvent {
     pub occurred_at: DateTime<Utc>,
     /// Who did it: the token's email, client id or subject.
     pub actor: String,
+    /// The path it came by, where it was no call of the API by the actor themself:
+    /// `kitos-import` for what an import from Kitos wrote in their name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
     /// What was done.
     pub action: AuditAction,
     /// What kind of entity.
@@ -91,6 +95,18 @@ pub struct AuditEvent {
     pub before: Option<serde_json::Value>,
     /// The entity after (absent on delete).
     pub after: Option<serde_json::Value>,
+}
+
+/// The paths a change may come by beside the API (see [`AuditEvent::via`]).
+pub const VIAS: &[&str] = &["kitos-import"];
+
+/// An actor as the store is given it, `who via path` for a change that came by one of
+/// [`VIAS`], split into who and the path.
+pub fn split_via(actor: &str) -> (&str, Option<&str>) {
+    match actor.rsplit_once(" via ") {
+        Some((who, via)) if VIAS.contains(&via) && !who.trim().is_empty() => (who, Some(via)),
+        _ => (actor, None),
+    }
 }
 
 /// One recorded move in a system's lifecycle.

@@ -92,6 +92,7 @@ diesel::table! {
         entity_id -> Text,
         before_json -> Nullable<Text>,
         after_json -> Nullable<Text>,
+        via -> Nullable<Text>,
     }
 }
 

@@ -70,7 +70,7 @@ pub const SOURCE: &str = "kitos";
 
 /// Who the audit log names as having made an import's changes, with the caller: the import
 /// writes in the name of the admin who ran it, through it.
-pub const VIA: &str = "kitos-import";
+pub const VIA: &str = systemejer_domain::history::VIAS[0];
 
 /// The audit actor of an import run by `who` (an admin's e-mail, or the command line's user).
 pub fn actor(who: &str) -> String {

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use systemejer_domain::history::split_via;
 use systemejer_domain::{AuditAction, AuditEvent, EntityType};
 
 use crate::page::{Cursor, Page, PageRequest, keyset_page};
@@ -34,10 +35,14 @@ pub(crate) fn insert(conn: &mut AnyConnection, events: Vec<NewEvent>) -> Result<
     let rows: Vec<_> = events
         .into_iter()
         .map(|(id, at, actor, action, entity_type, entity_id, before, after)| {
+            // What came by another path than the API (an import) keeps that apart from who.
+            let (who, via) = split_via(&actor);
+            let (who, via) = (who.to_owned(), via.map(str::to_owned));
             (
                 a::id.eq(id),
                 a::occurred_at.eq(at),
-                a::actor.eq(actor),
+                a::actor.eq(who),
+                a::via.eq(via),
                 a::action.eq(action.as_str()),
                 a::entity_type.eq(entity_type.as_str()),
                 a::entity_id.eq(entity_id),
@@ -46,12 +51,12 @@ pub(crate) fn insert(conn: &mut AnyConnection, events: Vec<NewEvent>) -> Result<
             )
         })
         .collect();
-    // 8 parameters a row.
+    // 9 parameters a row.
     insert_all!(conn, a::audit_events, rows, 500);
     Ok(())
 }
 
-type AuditRow = (String, NaiveDateTime, String, String, String, String, Option<String>, Option<String>);
+type AuditRow = (String, NaiveDateTime, String, String, String, String, Option<String>, Option<String>, Option<String>);
 
 /// Audit events matching `filter`, oldest first.
 pub(crate) fn list(
@@ -89,6 +94,7 @@ pub(crate) fn list(
             a::entity_id,
             a::before_json,
             a::after_json,
+            a::via,
         ))
         .load(conn)?;
     Page::from_rows(
@@ -102,6 +108,7 @@ pub(crate) fn list(
                 id: parse("audit_events.id", &r.0)?,
                 occurred_at: r.1.and_utc(),
                 actor: r.2,
+                via: r.8,
                 action: parse("audit_events.action", &r.3)?,
                 entity_type: parse("audit_events.entity_type", &r.4)?,
                 entity_id: r.5,
