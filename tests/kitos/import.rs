@@ -17,7 +17,9 @@ on_both_backends!(
     testrup_is_imported_once_and_kept_in_step_with_kitos,
     the_2025_shape_imports_as_the_2026_shape_does,
     the_api_imports_a_kitos_bundle,
-    what_the_register_made_by_hand_is_linked_not_made_twice
+    what_the_register_made_by_hand_is_linked_not_made_twice,
+    what_a_run_makes_is_linked_by_the_same_run,
+    what_kitos_gives_unreadably_keeps_the_registers_value
 );
 
 const ACTOR: &str = "it-admin@testrup.example via kitos-import";
@@ -324,4 +326,47 @@ async fn what_the_register_made_by_hand_is_linked_not_made_twice(app: TestApp) {
     // Linked, it is one of the imported: the next run finds nothing to do.
     let again = run(&app, files, true).await;
     assert!(again.changes_nothing(), "{}", render(&again));
+}
+
+/// A person and a unit Kitos could not give at first (no e-mail, no name), fixed in Kitos: the
+/// run that makes them also names them on their systems, and the next run has nothing to do.
+async fn what_a_run_makes_is_linked_by_the_same_run(app: TestApp) {
+    let fixed = read_dir(fixtures("2026")).unwrap();
+    let mut broken = fixed.clone();
+    let bo = broken.users.iter_mut().find(|u| u.first_name.as_deref() == Some("Bo")).unwrap();
+    bo.email = None;
+    let it = broken.units.iter_mut().find(|u| u.name == "IT og Digitalisering").unwrap();
+    it.name = "   ".into();
+    let first = run(&app, broken, false).await;
+    assert_eq!(first.summary.failed, 0, "{}", render(&first));
+
+    let fixing = run(&app, fixed.clone(), false).await;
+    let made: Vec<&str> =
+        fixing.items.iter().filter(|i| matches!(i.action, Action::Create)).map(|i| i.name.as_str()).collect();
+    assert!(made.contains(&"Bo Nielsen") && made.contains(&"IT og Digitalisering"), "{}", render(&fixing));
+    assert!(fixing.summary.update > 0, "the systems get them in the same run: {}", render(&fixing));
+    let again = run(&app, fixed, true).await;
+    assert!(again.changes_nothing(), "{}", render(&again));
+    assert!(again.items.iter().all(|i| i.not_carried.is_empty()), "{}", render(&again));
+}
+
+/// Kitos values the import cannot read (a hosting Kitos added since, a purpose with a NUL
+/// byte) are findings, not Kitos's word that the field is empty: the register keeps its value.
+async fn what_kitos_gives_unreadably_keeps_the_registers_value(app: TestApp) {
+    let files = read_dir(fixtures("2026")).unwrap();
+    run(&app, files.clone(), false).await;
+    let mut odd = files.clone();
+    let esdh = odd.usages.iter_mut().find(|u| u.uuid == id(ESDH)).unwrap();
+    esdh.general.hosted_at = Some(systemejer_kitos::Choice::Unknown("Cloud".into()));
+    esdh.general.is_business_critical = Some(systemejer_kitos::Choice::Unknown("Maybe".into()));
+    esdh.general.purpose = Some("Sagsbehandling\0".into());
+    let plan = run(&app, odd, false).await;
+    let item = item(&plan, ESDH);
+    assert_eq!(item.action, Action::Unchanged, "{}", render(&plan));
+    assert!(plan.findings.iter().any(|f| f.message.contains("Cloud")), "{}", render(&plan));
+    let esdh_id = item.register_id.clone().unwrap();
+    let system = app.get(&format!("/api/v1/systems/{esdh_id}"), &app.admin()).await.ok(200).clone();
+    assert!(!system["hosted_at"].is_null() && !system["purpose"].is_null(), "{system}");
+    // Readable again, nothing to do either.
+    assert!(run(&app, files, true).await.changes_nothing());
 }

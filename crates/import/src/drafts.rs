@@ -116,6 +116,9 @@ pub struct SystemDraft {
     pub dpia: Option<Imported<Dpia>>,
     /// The agreements with the processors of the registrations that cover the usage.
     pub agreements: Vec<AgreementDraft>,
+    /// The system's fields (as the API names them) that Kitos gives a value for that could
+    /// not be read (each reported): a later run keeps what the register has for them.
+    pub unread: Vec<&'static str>,
 }
 
 /// A delegate to give the system.

@@ -64,17 +64,47 @@ pub(crate) fn map(
 
 fn draft_of(usage: &mut Usage<'_>, context: &Context<'_>, agreements: Vec<AgreementDraft>) -> Option<SystemDraft> {
     let name = description::name(usage)?;
+    // The fields Kitos has a value for that could not be read (reported as findings): not
+    // Kitos's word that they are empty, so a later run does not empty them in the register.
+    let mut unread = Unread { seen: usage.findings.len(), fields: Vec::new() };
     let purpose = description::purpose(usage);
+    unread.note(usage, &[("purpose", purpose.is_none())]);
     let description = description::description(usage);
+    unread.note(usage, &[("description", description.is_none())]);
     let vendor = description::vendor(usage);
+    unread.note(usage, &[("vendor", vendor.is_none())]);
     let hosted_at = description::hosted_at(usage);
+    unread.note(usage, &[("hosted_at", hosted_at.is_none())]);
     let data = personal_data::read(usage);
+    unread.note(
+        usage,
+        &[
+            ("processes_personal_data", data.personal.is_none()),
+            ("processes_sensitive_data", data.sensitive.is_none()),
+            ("processes_cpr_numbers", data.cpr.is_none()),
+        ],
+    );
     let kle_codes = kle::codes(usage);
+    unread.note(usage, &[]);
     let criticality = criticality::read(usage);
+    unread.note(usage, &[("criticality", criticality.is_none())]);
+    let kitos = usage.kitos;
+    if criticality.is_none()
+        && [kitos.business_critical(), kitos.general.is_socially_critical.as_ref()]
+            .into_iter()
+            .any(|answer| answer.is_some_and(|a| a.unknown().is_some()))
+    {
+        // An answer Kitos added since (reported with the unknown values).
+        unread.fields.push("criticality");
+    }
     let archive_status: ArchiveStatus = archive::status(usage);
+    unread.note(usage, &[("archive_status", archive_status == ArchiveStatus::Undecided)]);
     let (wanted_state, transition_reason) = lifecycle::wanted(usage);
+    unread.note(usage, &[]);
     let org_unit = org_unit(usage, &context.units);
+    unread.note(usage, &[("org_unit_id", org_unit.is_none())]);
     let (owner, delegates) = roles(usage, context);
+    unread.note(usage, &[("owner_id", owner.is_none())]);
     references(usage);
     let risk_assessment = records::risk_assessment(usage, context.options);
     let dpia = records::dpia(usage, context.options);
@@ -116,7 +146,25 @@ fn draft_of(usage: &mut Usage<'_>, context: &Context<'_>, agreements: Vec<Agreem
         risk_assessment,
         dpia,
         agreements,
+        unread: unread.fields,
     })
+}
+
+/// The fields read so far that came out empty with a finding.
+struct Unread {
+    seen: usize,
+    fields: Vec<&'static str>,
+}
+
+impl Unread {
+    /// Notes each of `fields` that is empty, when reading them raised a finding.
+    fn note(&mut self, usage: &Usage<'_>, fields: &[(&'static str, bool)]) {
+        let now = usage.findings.len();
+        if now > self.seen {
+            self.fields.extend(fields.iter().filter(|(_, empty)| *empty).map(|(field, _)| *field));
+        }
+        self.seen = now;
+    }
 }
 
 /// The unit responsible for the system, if drafted.

@@ -302,7 +302,13 @@ pub(crate) fn work_out(
                     found.system_origins.insert(draft.kitos_uuid, o.clone());
                     let here = merge::project(&to_json(&system), SYSTEM_FIELDS);
                     let imported = o.imported.as_object().cloned().unwrap_or_default();
-                    let kitos = kitos_fields(draft, &found.ids);
+                    let mut kitos = kitos_fields(draft, &found.ids);
+                    // What could not be read in Kitos now is taken as unchanged there.
+                    for field in &draft.unread {
+                        if let Some(before) = imported.get(*field) {
+                            kitos.insert((*field).to_owned(), before.clone());
+                        }
+                    }
                     let mut merged = merge::merge(SYSTEM_FIELDS, &imported, &here, &kitos);
                     let action = match (merged.changes.is_empty(), merged.conflicts.is_empty()) {
                         (true, true) => Action::Unchanged,
@@ -330,6 +336,7 @@ pub(crate) fn work_out(
                     let kitos = kitos_fields(draft, &found.ids);
                     let differences = SYSTEM_FIELDS
                         .iter()
+                        .filter(|f| !draft.unread.contains(f))
                         .filter_map(|f| {
                             let (old, new) =
                                 (here.get(*f).cloned().unwrap_or_default(), kitos.get(*f).cloned().unwrap_or_default());

@@ -30,7 +30,24 @@ pub fn apply(
     let started_at = Utc::now();
     let (mut plan, mut found) = work_out(store, mapped, deleted, today)?;
     plan.dry_run = false;
-    for item in &mut plan.items {
+    // Units, people and processors first.
+    let mut made_or_linked = false;
+    for item in plan.items.iter_mut().filter(|i| i.entity != EntityKind::System) {
+        made_or_linked |= matches!(item.action, Action::Create | Action::Link { .. });
+        if let Err(e) = write(store, mapped, item, &mut found, actor) {
+            item.error = Some(e.to_string());
+        }
+    }
+    if made_or_linked {
+        // The systems are worked out again, now that what this run made or linked has its id
+        // in the register: an update then names the unit or the delegate made just now, and
+        // the next run finds nothing left to do.
+        let (replanned, again) = work_out(store, mapped, deleted, today)?;
+        plan.items.retain(|i| i.entity != EntityKind::System);
+        plan.items.extend(replanned.items.into_iter().filter(|i| i.entity == EntityKind::System));
+        found = again;
+    }
+    for item in plan.items.iter_mut().filter(|i| i.entity == EntityKind::System) {
         if let Err(e) = write(store, mapped, item, &mut found, actor) {
             item.error = Some(e.to_string());
         }
