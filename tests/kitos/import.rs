@@ -266,8 +266,8 @@ async fn the_api_imports_a_kitos_bundle(app: TestApp) {
     // The admin's own changes name no path.
     app.patch(&format!("/api/v1/systems/{id}"), &admin, json!({"vendor": "Egen"})).await.ok(200);
     let audit = app.get(&format!("/api/v1/audit-events?entity_id={id}"), &admin).await.ok(200).clone();
-    let last = audit["items"].as_array().unwrap().last().unwrap().clone();
-    assert_eq!((last["actor"].as_str(), last.get("via")), (Some("it-admin@randers.dk"), None), "{last}");
+    let newest = audit["items"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!((newest["actor"].as_str(), newest.get("via")), (Some("it-admin@randers.dk"), None), "{newest}");
 
     // Bad input: named by its JSON path or part; a list for the object; not JSON; not an admin.
     let list = app.post("/api/v1/imports/kitos", &admin, json!([[], [], [], [], []])).await;
