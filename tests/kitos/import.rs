@@ -269,6 +269,9 @@ async fn the_api_imports_a_kitos_bundle(app: TestApp) {
     let newest = audit["items"].as_array().unwrap().last().unwrap().clone();
     assert_eq!((newest["actor"].as_str(), newest.get("via")), (Some("it-admin@randers.dk"), None), "{newest}");
 
+    // An owner role Kitos does not have: refused, naming the parameter.
+    let typo = app.post("/api/v1/imports/kitos?owner_role=Systemejr", &admin, bundle("2025")).await;
+    assert_eq!(typo.problem(422)["errors"][0]["field"], "owner_role", "{}", typo.body);
     // Bad input: named by its JSON path or part; a list for the object; not JSON; not an admin.
     let list = app.post("/api/v1/imports/kitos", &admin, json!([[], [], [], [], []])).await;
     assert_eq!(list.problem(422)["errors"][0]["rule"], "object");

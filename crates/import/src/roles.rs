@@ -20,6 +20,10 @@ pub(crate) enum RoleUse {
     Unmapped,
 }
 
+/// The finding of an owner role that names no role of the snapshot: an error (the whole
+/// import refused) where the snapshot has roles.
+pub const OWNER_ROLE_NOT_FOUND: &str = "owner_role_not_found";
+
 /// The roles of one snapshot, as the register reads them.
 #[derive(Debug, Clone)]
 pub(crate) struct Roles {
@@ -39,14 +43,19 @@ impl Roles {
             None => assignments().find(|a| options.is_owner_role(&a.role.name)).map(|a| a.role.uuid),
         };
         if owner.is_none() {
-            findings.push(Finding::warning(
-                "owner_role_not_found",
-                format!(
-                    "no usage role is named {:?}, neither among the role types nor in any assignment: no system gets an \
-                     owner from Kitos (set the owner role's name in the import options)",
-                    options.owner_role
-                ),
-            ));
+            let message = format!(
+                "no usage role is named {:?}, neither among the role types nor in any assignment: no system gets an \
+                 owner from Kitos (set the owner role's name in the import options)",
+                options.owner_role
+            );
+            // Where Kitos has roles at all, a name that matches none is a mistake in the
+            // options (a typo), and importing on would take the owner off every system.
+            let has_roles = snapshot.role_types.as_deref().is_some_and(|t| !t.is_empty()) || assignments().next().is_some();
+            findings.push(if has_roles {
+                Finding::error(OWNER_ROLE_NOT_FOUND, message)
+            } else {
+                Finding::warning(OWNER_ROLE_NOT_FOUND, message)
+            });
         }
         if let (Some(uuid), Some(types)) = (owner, snapshot.role_types.as_deref()) {
             let clash = types.iter().filter(|role| options.is_owner_role(&role.name) && role.uuid != uuid);

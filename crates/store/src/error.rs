@@ -27,7 +27,7 @@ pub enum StoreError {
         id: String,
     },
     /// The change breaks rules about its fields (an unknown owner, an ineligible owner, ...).
-    #[error("invalid: {0:?}")]
+    #[error("invalid: {}", described(.0))]
     Invalid(Vec<Violation>),
     /// The change conflicts with the register as it stands (a duplicate email, a person who
     /// still owns systems, ...).
@@ -170,4 +170,9 @@ mod tests {
         let corrupt = StoreError::corrupt("systems.kle_codes", serde_json::from_str::<u8>("x").unwrap_err());
         assert!(ErrorChain(&corrupt).to_string().contains("unreadable stored data: systems.kle_codes: expected value"));
     }
+}
+
+/// Violations as a line of text: `field (rule): message`, separated by `; `.
+fn described(violations: &[Violation]) -> String {
+    violations.iter().map(|v| format!("{} ({}): {}", v.field, v.rule, v.message)).collect::<Vec<_>>().join("; ")
 }

@@ -99,3 +99,19 @@ fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// An owner role that names no role of Kitos (a typo) would take the owner off every system:
+/// the import is refused whole, dry run or not, and says which option is wrong.
+#[test]
+fn an_owner_role_kitos_does_not_have_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/reg.db", dir.path().display());
+    for extra in [&["--owner-role", "Systemejr"][..], &["--owner-role", "Systemejr", "--dry-run"][..]] {
+        let out = import(&url, extra);
+        assert_eq!(out.status.code(), Some(1), "{extra:?}");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(said.contains("owner_role") && said.contains("\"Systemejr\""), "{said}");
+    }
+    let done = stdout(&import(&url, &["--owner-role", "systemejer"]));
+    assert!(done.contains("24 created"), "the role's name in any case: {done}");
+}

@@ -48,13 +48,16 @@ pub struct ImportQuery {
 /// at all; the import never moves a system past a gate. Idempotent by the Kitos uuid: a second
 /// run changes nothing; a later one updates what Kitos changed and reports as a conflict what
 /// was also edited here. With `dry_run=true`, the same plan without writing. Admins only; the
-/// audit log names the admin, via `kitos-import`.
+/// audit log names the admin, via `kitos-import`. One import runs at a time (another is `409
+/// import_running`); an `owner_role` that names no role Kitos has is refused (`422`), as it
+/// would take the owner off every system.
 #[utoipa::path(
     tag = "imports",
     params(ImportQuery),
     request_body(content = Object, content_type = "application/json", description = "Kitos API v2 responses, by name"),
     responses(
         (status = 200, description = "What the import did (or, with `dry_run`, would do), item by item, with the mapping's findings", body = Plan),
+        (status = 409, response = crate::openapi::Conflict),
         (status = 413, response = crate::openapi::PayloadTooLarge),
         (status = 415, response = crate::openapi::UnsupportedMediaType),
         (status = 422, response = crate::openapi::Unprocessable),

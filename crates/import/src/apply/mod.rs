@@ -38,29 +38,62 @@ pub fn import(
         .filter(|d| d.entity_type.as_deref().is_none_or(|t| t == "ItSystemUsage"))
         .map(|d| d.entity_uuid)
         .collect();
+    if let Some(wrong) = mapped.findings.iter().find(|f| f.is_error() && f.code == crate::roles::OWNER_ROLE_NOT_FOUND) {
+        // Refused whole, dry run or not: it would take the owner off every system.
+        return Err(systemejer_store::StoreError::Invalid(vec![systemejer_domain::Violation::new(
+            "owner_role",
+            OWNER_ROLE_NOT_FOUND_RULE,
+            wrong.message.clone(),
+        )]));
+    }
     if dry_run {
         return plan(store, &mapped, &deleted, options.today);
     }
     // One import of Kitos at a time: two at once would both find a usage new and create it
-    // twice. The lease runs out after an hour, should its holder die.
+    // twice. The lease is short and renewed while the import runs, so that one stopped (a
+    // Ctrl-C, a killed process, a lost machine) frees it within LEASE_SECONDS.
     let holder = format!("{actor} {}", uuid::Uuid::now_v7());
-    let until = chrono::Utc::now() + chrono::Duration::hours(1);
-    if let Err((other, ends)) = store.take_lease(LEASE, &holder, until)? {
+    let lease = || chrono::Utc::now() + chrono::Duration::seconds(LEASE_SECONDS);
+    if let Err((other, ends)) = store.take_lease(LEASE, &holder, lease())? {
         let other = other.rsplit_once(' ').map_or(other.as_str(), |(who, _)| who).to_owned();
         return Err(systemejer_store::StoreError::Conflict {
             code: "import_running",
             message: format!(
-                "another import from Kitos is running (by {other}, holding it until {ends} at the latest): \
-                 run this one when it has finished"
+                "another import from Kitos is running (by {other}; if it was stopped, it lets go by {} UTC at the \
+                 latest): run this one when it has finished",
+                ends.format("%Y-%m-%d %H:%M:%S")
             ),
         });
     }
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let renewing = {
+        let (store, holder) = (store.clone(), holder.clone());
+        std::thread::spawn(move || {
+            let every = std::time::Duration::from_secs(u64::try_from(LEASE_SECONDS / 4).unwrap_or(30));
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
+                match store.take_lease(LEASE, &holder, lease()) {
+                    Ok(Ok(())) => {}
+                    Ok(Err(_)) => tracing::error!("the import's lease was taken over: another import may run beside it"),
+                    Err(e) => tracing::warn!(error = %e, "the import's lease could not be renewed; trying again"),
+                }
+            }
+        })
+    };
     let result = apply(store, &mapped, &deleted, options.today, actor);
+    drop(stop);
+    let _ = renewing.join();
     let released = store.release_lease(LEASE, &holder);
     let plan = result?;
     released?;
     Ok(plan)
 }
+
+/// The rule a `--owner-role` (`?owner_role=`) that names no role breaks.
+const OWNER_ROLE_NOT_FOUND_RULE: &str = "role_not_found";
+
+/// How long the lease of a running import lasts unless renewed (it is renewed four times in
+/// that while): how long another import waits for one that was stopped.
+pub const LEASE_SECONDS: i64 = 120;
 
 /// The lease an import of Kitos holds while it writes.
 const LEASE: &str = "import:kitos";
