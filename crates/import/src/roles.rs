@@ -50,7 +50,8 @@ impl Roles {
             );
             // Where Kitos has roles at all, a name that matches none is a mistake in the
             // options (a typo), and importing on would take the owner off every system.
-            let has_roles = snapshot.role_types.as_deref().is_some_and(|t| !t.is_empty()) || assignments().next().is_some();
+            let has_roles =
+                snapshot.role_types.as_deref().is_some_and(|t| !t.is_empty()) || assignments().next().is_some();
             findings.push(if has_roles {
                 Finding::error(OWNER_ROLE_NOT_FOUND, message)
             } else {

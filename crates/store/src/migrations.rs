@@ -36,6 +36,19 @@ impl Store {
         Ok(applied.iter().map(ToString::to_string).collect())
     }
 
+    /// The migrations not applied yet, by name, without applying them.
+    pub fn pending_migrations(&self) -> Result<Vec<String>, StoreError> {
+        let mut conn = self.pool.get()?;
+        Ok(match &mut **conn {
+            AnyConnection::Postgresql(c) => {
+                c.pending_migrations(POSTGRES).map_err(failed)?.iter().map(|m| m.name().to_string()).collect()
+            }
+            AnyConnection::Sqlite(c) => {
+                c.pending_migrations(SQLITE).map_err(failed)?.iter().map(|m| m.name().to_string()).collect()
+            }
+        })
+    }
+
     /// Reverts every applied migration, newest first: for tests of the down migrations.
     pub fn revert_all_migrations(&self) -> Result<Vec<String>, StoreError> {
         let _turn = self.sqlite_writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);

@@ -99,13 +99,36 @@ pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
         .map(std::path::PathBuf::from)
 }
 
-/// Connects to the database and applies pending migrations.
-pub fn open_store(config: &Config) -> Result<Store, StoreError> {
+/// Connects to the database with the settings' rules (time zone, follow-up days, calendar).
+fn connect(config: &Config) -> Result<Store, StoreError> {
     let options = PoolOptions { max_connections: config.database.max_connections, ..PoolOptions::default() };
-    let store = Store::connect(&config.database.url, &options)?
+    Ok(Store::connect(&config.database.url, &options)?
         .with_timezone(config.worker.timezone)
         .with_follow_up_days(config.worker.failed_test_follow_up_days)
-        .with_calendar(config.worker.calendar);
+        .with_calendar(config.worker.calendar))
+}
+
+/// Connects to the database for a dry run: nothing is migrated or brought in step (a dry run
+/// writes nothing); a database that a migration of this version has not reached is refused.
+pub fn open_store_as_it_is(config: &Config) -> Result<Store, StoreError> {
+    let store = connect(config)?;
+    let pending = store.pending_migrations()?;
+    if !pending.is_empty() {
+        return Err(StoreError::Conflict {
+            code: "not_migrated",
+            message: format!(
+                "the database is not migrated to this version ({} migration(s) to apply): a dry run changes nothing, \
+                 so run `systemejer migrate` first",
+                pending.len()
+            ),
+        });
+    }
+    Ok(store)
+}
+
+/// Connects to the database and applies pending migrations.
+pub fn open_store(config: &Config) -> Result<Store, StoreError> {
+    let store = connect(config)?;
     let applied = store.migrate()?;
     if !applied.is_empty() {
         tracing::info!(?applied, "database migrated");

@@ -320,7 +320,12 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
                 }
                 _ => None,
             };
-            let store = systemejer::open_store(&config).context("opening the database")?;
+            let store = if args.dry_run && scratch.is_none() {
+                systemejer::open_store_as_it_is(&config)
+            } else {
+                systemejer::open_store(&config)
+            }
+            .context("opening the database")?;
             let mut options = systemejer_import::MapOptions::new(store.today());
             options.owner_role.clone_from(&args.owner_role);
             let who = std::env::var("USER").unwrap_or_else(|_| "the command line".to_owned());
@@ -395,7 +400,9 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
         Command::Worker { once, dry_run, as_of, json } => {
             let config = load_config(cli)?;
             systemejer::init_logging(&config);
-            let store = systemejer::open_store(&config).context("opening the database")?;
+            let store =
+                if *dry_run { systemejer::open_store_as_it_is(&config) } else { systemejer::open_store(&config) }
+                    .context("opening the database")?;
             let mut config = config;
             if *once {
                 // An order to run now: the reminders go out whatever the day (the scheduled

@@ -115,3 +115,24 @@ fn an_owner_role_kitos_does_not_have_is_refused() {
     let done = stdout(&import(&url, &["--owner-role", "systemejer"]));
     assert!(done.contains("24 created"), "the role's name in any case: {done}");
 }
+
+/// A dry run writes nothing: not the duties' dates under other closed days, not a migration.
+#[test]
+fn a_dry_run_changes_nothing_in_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/reg.db", dir.path().display());
+    stdout(&import(&url, &[]));
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_systemejer"));
+    cmd.env("SYSTEMEJER_DATABASE_URL", &url).env("SYSTEMEJER_CLOSED_DAYS", "12-23").env("SYSTEMEJER_LOG", "info");
+    let out = cmd.args(["import", "kitos", "--dry-run", "--from-dir"]).arg(fixtures()).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(!said.contains("brought in step") && !said.contains("migrated"), "{said}");
+
+    // A database this version has not migrated: a dry run says so, and migrates nothing.
+    let bare = dir.path().join("bare.db");
+    std::fs::write(&bare, b"").unwrap();
+    let out = import(&format!("sqlite://{}", bare.display()), &["--dry-run"]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && said.contains("systemejer migrate"), "{said}");
+}

@@ -73,7 +73,9 @@ pub fn import(
             while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
                 match store.take_lease(LEASE, &holder, lease()) {
                     Ok(Ok(())) => {}
-                    Ok(Err(_)) => tracing::error!("the import's lease was taken over: another import may run beside it"),
+                    Ok(Err(_)) => {
+                        tracing::error!("the import's lease was taken over: another import may run beside it")
+                    }
                     Err(e) => tracing::warn!(error = %e, "the import's lease could not be renewed; trying again"),
                 }
             }
