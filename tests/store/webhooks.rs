@@ -18,7 +18,10 @@ fn an_import_that_finished_is_told_to_those_who_want_it(backend: Backend) {
         finished_at: systemejer_store::now(),
         succeeded: true,
         created: 41,
+        linked: 2,
         updated: 7,
+        conflicts: 1,
+        skipped: 4,
         findings: 3,
     };
     // Nobody subscribed: nothing is queued, and nothing fails.
@@ -54,6 +57,7 @@ fn an_import_that_finished_is_told_to_those_who_want_it(backend: Backend) {
     assert_eq!(body["url"], serde_json::Value::Null, "an import has no resource of its own in the API yet");
     assert_eq!(body["data"]["source"], "kitos");
     assert_eq!(body["data"]["created"], 41);
+    assert_eq!((body["data"]["updated"].as_u64(), body["data"]["conflicts"].as_u64()), (Some(7), Some(1)));
     assert_eq!(body["data"]["import_id"], report.import_id.to_string());
 }
 

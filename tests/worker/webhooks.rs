@@ -323,6 +323,12 @@ async fn a_subscription_failing_for_days_is_turned_off_and_its_admin_told(app: T
     assert!(text.contains("Seneste fejl: modtageren svarede 503"), "{text}");
     assert!(text.contains(&format!("{}/api/v1/webhooks/{hook}/deliveries", app.base)), "{text}");
     assert!(text.contains("Du får denne som kontaktperson for abonnementet."), "{text}");
+    // The audit log says who turned it off, and from what to what.
+    let audit = app.get(&format!("/api/v1/audit-events?entity_type=webhook&entity_id={hook}"), &app.admin()).await;
+    let events = audit.ok(200)["items"].as_array().unwrap().clone();
+    let off = events.last().unwrap();
+    assert_eq!(off["actor"], "systemejer-worker", "{events:?}");
+    assert_eq!((off["before"]["active"].as_bool(), off["after"]["active"].as_bool()), (Some(true), Some(false)));
     // Off, it is sent nothing, and what happens meanwhile is not queued for it.
     let attempts_before = receiver.received().len();
     app.patch(&format!("/api/v1/systems/{system}"), &app.admin(), json!({"vendor": "KMD"})).await.ok(200);
@@ -482,15 +488,39 @@ async fn duties_and_breaches_are_told_once_per_stage(app: TestApp) {
         .as_str()
         .unwrap()
         .to_owned();
+    // One whose 72 hours ran out days ago is not near its deadline any more.
+    let late = app
+        .post(
+            "/api/v1/incidents",
+            &owner,
+            json!({"system_ids": [system_id], "discovered_at": (Utc::now() - Duration::days(18)).to_rfc3339(),
+               "description": "Gammelt brud", "personal_data_breach": true}),
+        )
+        .await
+        .ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     w.breach_pass(Utc::now()).await.unwrap();
     w.breach_pass(Utc::now()).await.unwrap();
     w.webhook_pass(Utc::now()).await.unwrap();
+    let near_late = receiver.received()[before..]
+        .iter()
+        .filter(|r| r.json()["type"] == "breach.deadline_near" && r.json()["data"]["id"] == late.as_str())
+        .count();
+    assert_eq!(near_late, 0, "a deadline 15 days gone is not near");
+    let report = json!({"reported_at": Utc::now().to_rfc3339(), "late_report_reason": "Opdaget ved revision"});
+    app.post(&format!("/api/v1/incidents/{late}/reports"), &owner, report).await.ok(201);
     app.post(&format!("/api/v1/incidents/{breach}/reports"), &owner, json!({"reported_at": Utc::now().to_rfc3339()}))
         .await
         .ok(201);
     w.breach_pass(Utc::now() + Duration::hours(20)).await.unwrap();
     w.webhook_pass(Utc::now() + Duration::hours(20)).await.unwrap();
-    let told: Vec<Value> = receiver.received()[before..].iter().map(systemejer_e2e::webhooks::Received::json).collect();
+    let told: Vec<Value> = receiver.received()[before..]
+        .iter()
+        .map(systemejer_e2e::webhooks::Received::json)
+        .filter(|e| e["data"]["id"] != late.as_str())
+        .collect();
     let kinds: Vec<&str> = told.iter().map(|e| e["type"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["breach.recorded", "breach.deadline_near", "breach.reported"], "{told:?}");
     assert_eq!(told[1]["details"]["hours_after_discovery"], 24);

@@ -734,8 +734,15 @@ pub struct ImportReport {
     pub succeeded: bool,
     /// Entities made.
     pub created: u64,
-    /// Entities changed.
+    /// Entities the register had already, linked to the source.
+    pub linked: u64,
+    /// Entities changed (without a conflict).
     pub updated: u64,
+    /// Entities with a conflict: a field changed both here and in the source, kept as here
+    /// (the other changes written).
+    pub conflicts: u64,
+    /// Entities not imported (reported why).
+    pub skipped: u64,
     /// What it found to look at (by file and JSON path).
     pub findings: u64,
 }

@@ -226,6 +226,10 @@ pub enum AttemptOutcome {
     Gone,
 }
 
+/// Who the audit log names for what the worker changes by itself (a webhook subscription it
+/// turns off).
+pub const WORKER_ACTOR: &str = "systemejer-worker";
+
 impl Store {
     /// Emits each of `events` under its key unless emitted before (by this or another worker):
     /// what a pass found due that only subscribers want. Keys seen before are left out in a
@@ -337,9 +341,26 @@ impl Store {
             let holds = |d: &WebhookDisabling| {
                 d.failing_since_at_most.is_none_or(|limit| since.is_some_and(|s| s <= limit.naive_utc()))
             };
+            let id: systemejer_domain::WebhookId =
+                crate::sql::parse("webhook_deliveries.subscription_id", &send.subscription_id)?;
+            let before = if disabling.is_some() { Some(webhooks::get_for_update(conn, id)?) } else { None };
             if let Some(d) = disabling.filter(|d| holds(d))
                 && webhooks::disable(conn, &send.subscription_id, at, &d.reason)?
             {
+                // Turned off by the worker: audited as an admin's change would be.
+                let after = webhooks::get(conn, id)?;
+                crate::audit::record(
+                    conn,
+                    &crate::audit::Entry::new(
+                        attempt.at,
+                        WORKER_ACTOR,
+                        systemejer_domain::AuditAction::Update,
+                        systemejer_domain::EntityType::Webhook,
+                        &send.subscription_id,
+                    ),
+                    before.as_ref(),
+                    Some(&after),
+                )?;
                 if let Some(mail) = &d.mail {
                     let id = new_id().to_string();
                     let key = format!("webhook_disabled/{}/{}", send.subscription_id, attempt.at.timestamp());

@@ -218,7 +218,11 @@ pub(crate) fn breach_events(store: &Store, now: DateTime<Utc>) -> Result<usize, 
         .into_iter()
         .filter_map(|b| {
             let hours = systemejer_domain::incidents::breach_alert_stage(b.incident.discovered_at, now)?;
-            (hours > 0).then(|| KeyedEvent {
+            // Near while the 72 hours run; once they have run out it is no longer near (the
+            // breach's own record says it is overdue).
+            let deadline = b.incident.discovered_at
+                + chrono::Duration::hours(systemejer_domain::incidents::AUTHORITY_DEADLINE_HOURS);
+            (hours > 0 && now < deadline).then(|| KeyedEvent {
                 key: format!("webhook/breach/{}/{hours}h", b.incident.id),
                 kind: EventType::BreachDeadlineNear,
                 at: now,

@@ -62,8 +62,11 @@ pub fn apply(
         started_at,
         finished_at: Utc::now(),
         succeeded: s.failed == 0,
-        created: count(s.create + s.link),
-        updated: count(s.update + s.conflict),
+        created: count(s.create),
+        linked: count(s.link),
+        updated: count(s.update),
+        conflicts: count(s.conflict),
+        skipped: count(s.skip),
         findings: count(plan.findings.len()),
     })?;
     if plan.summary.create >= 100 {
