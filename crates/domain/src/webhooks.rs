@@ -81,6 +81,9 @@ impl WebhookUrl {
         if url.fragment().is_some() {
             return Err(ParseError::new("no_fragment", "must not have a fragment (#...): it is never sent"));
         }
+        if url.port() == Some(0) {
+            return Err(ParseError::new("port", "must not name port 0: no receiver listens there"));
+        }
         Ok(Self(url.to_string()))
     }
 
@@ -842,6 +845,7 @@ mod tests {
             ("ftp://x.dk/", "scheme"),
             ("file:///etc/passwd", "scheme"),
             ("https://user:pw@x.dk/", "no_credentials"),
+            ("http://1.1.1.1:0/a", "port"),
             ("https://x.dk/#frag", "no_fragment"),
             ("not a url", "url"),
             ("https://", "url"),

@@ -59,7 +59,24 @@ pub struct Subject {
 impl Subject {
     /// The thing of `kind` with `uuid`, called `name`.
     pub fn new(kind: SubjectKind, uuid: Uuid, name: impl Into<String>) -> Self {
-        Self { kind, uuid, name: name.into() }
+        Self { kind, uuid, name: cut(name.into(), MAX_NAME) }
+    }
+}
+
+/// The longest a finding's message is kept: a value Kitos gives may be any length, and a
+/// finding that quotes it need not repeat all of it.
+const MAX_MESSAGE: usize = 1_000;
+/// The longest a subject's name is kept.
+const MAX_NAME: usize = 200;
+
+/// `text`, cut to at most `max` characters (the cut marked with `…`).
+fn cut(text: String, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some(_) => {
+            let at = text.char_indices().nth(max - 1).map_or(text.len(), |(at, _)| at);
+            format!("{}…", &text[..at])
+        }
+        None => text,
     }
 }
 
@@ -136,12 +153,18 @@ pub struct Finding {
 impl Finding {
     /// A finding that keeps the thing out of the import.
     pub fn error(code: &'static str, message: impl Into<String>) -> Self {
-        Self { severity: Severity::Error, code, subject: None, place: None, message: message.into() }
+        Self { severity: Severity::Error, code, subject: None, place: None, message: cut(message.into(), MAX_MESSAGE) }
     }
 
     /// A finding on a thing imported with something left out.
     pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
-        Self { severity: Severity::Warning, code, subject: None, place: None, message: message.into() }
+        Self {
+            severity: Severity::Warning,
+            code,
+            subject: None,
+            place: None,
+            message: cut(message.into(), MAX_MESSAGE),
+        }
     }
 
     /// The finding, about `subject`.

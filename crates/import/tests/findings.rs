@@ -5,7 +5,7 @@ mod support;
 
 use support::*;
 use systemejer_domain::LifecycleState;
-use systemejer_import::{Place, Severity, SubjectKind};
+use systemejer_import::{MapOptions, Place, Severity, SubjectKind};
 
 #[test]
 fn an_owner_without_an_email_address_is_reported_with_the_roles_not_given() {
@@ -95,4 +95,20 @@ fn a_contradicting_or_foreign_answer_is_reported_not_guessed() {
     assert_eq!(s.archive_status, systemejer_domain::ArchiveStatus::Undecided);
     assert_eq!(findings(&mapped, ESDH, "archive_duty_unmapped").len(), 1);
     assert_eq!(s.criticality, Some(systemejer_domain::Criticality::Critical), "the most critical reading");
+}
+
+#[test]
+fn a_huge_value_is_quoted_in_part() {
+    for year in YEARS {
+        let mut snapshot = snapshot(year);
+        let vagt = snapshot.usages.iter_mut().find(|u| u.uuid == VAGT).unwrap();
+        vagt.general.local_call_name = Some("Vagtplan ".repeat(20_000));
+        let mapped = systemejer_import::map(&snapshot, &MapOptions::new(today()));
+        let about: Vec<_> = mapped.findings_about(VAGT).collect();
+        assert!(!about.is_empty(), "{year}: a name of 180 000 characters is found");
+        for f in about {
+            assert!(f.message.chars().count() <= 1_000, "{year}: {} characters", f.message.chars().count());
+            assert!(f.subject.as_ref().is_none_or(|s| s.name.chars().count() <= 200));
+        }
+    }
 }
