@@ -19,7 +19,8 @@ on_both_backends!(
     the_api_imports_a_kitos_bundle,
     what_the_register_made_by_hand_is_linked_not_made_twice,
     what_a_run_makes_is_linked_by_the_same_run,
-    what_kitos_gives_unreadably_keeps_the_registers_value
+    what_kitos_gives_unreadably_keeps_the_registers_value,
+    a_person_kitos_names_otherwise_is_kept_and_reported
 );
 
 const ACTOR: &str = "it-admin@testrup.example via kitos-import";
@@ -372,4 +373,23 @@ async fn what_kitos_gives_unreadably_keeps_the_registers_value(app: TestApp) {
     assert!(!system["hosted_at"].is_null() && !system["purpose"].is_null(), "{system}");
     // Readable again, nothing to do either.
     assert!(run(&app, files, true).await.changes_nothing());
+}
+
+/// A person Kitos renames (or gives another e-mail) is kept as the register has them, shown
+/// by the register's name, and the difference reported.
+async fn a_person_kitos_names_otherwise_is_kept_and_reported(app: TestApp) {
+    let files = read_dir(fixtures("2026")).unwrap();
+    run(&app, files.clone(), false).await;
+    let mut renamed = files;
+    let eva = renamed.users.iter_mut().find(|u| u.first_name.as_deref() == Some("Eva")).unwrap();
+    eva.first_name = Some("Åse".into());
+    eva.last_name = Some("Ærø".into());
+    eva.name = "Åse Ærø".into();
+    let eva_uuid = eva.uuid;
+    let plan = run(&app, renamed, false).await;
+    let item = plan.items.iter().find(|i| i.kitos_uuid == eva_uuid).unwrap();
+    assert_eq!(item.name, "Eva Lund", "by the register's name: {item:?}");
+    assert!(item.not_carried.iter().any(|n| n.contains("Åse Ærø")), "{item:?}");
+    let person = app.get(&format!("/api/v1/people/{}", item.register_id.as_deref().unwrap()), &app.admin()).await;
+    assert_eq!(person.ok(200)["name"], "Eva Lund");
 }

@@ -140,7 +140,8 @@ pub struct Summary {
     pub deleted_in_kitos: usize,
     /// Failed while writing.
     pub failed: usize,
-    /// Systems with changes in Kitos the import does not carry over.
+    /// Items with what Kitos says otherwise that the import does not carry over (a system's
+    /// agreements, risk assessment or DPIA changed there; a person's name or e-mail).
     pub not_carried: usize,
 }
 
@@ -248,24 +249,40 @@ pub(crate) fn work_out(
     for draft in &mapped.people {
         let name = draft.person.name.as_str();
         let known = origin(EntityKind::Person, draft.kitos_uuid).and_then(|o| o.entity_id.parse::<PersonId>().ok());
-        let (id, action) = match known {
-            Some(id) if exists(store.get_person(id))? => (Some(id), Action::Unchanged),
-            Some(id) => {
-                items.push(item(EntityKind::Person, draft.kitos_uuid, name, Some(id.to_string()), gone()));
-                continue;
-            }
+        let (here, action) = match known {
+            Some(id) => match store.get_person(id) {
+                Ok(person) => (Some(person), Action::Unchanged),
+                Err(StoreError::NotFound { .. }) => {
+                    items.push(item(EntityKind::Person, draft.kitos_uuid, name, Some(id.to_string()), gone()));
+                    continue;
+                }
+                Err(e) => return Err(e),
+            },
             None => match store.find_person_by_email(&draft.person.email)? {
-                Some(person) => (Some(person.id), Action::Link { differences: Vec::new() }),
+                Some(person) => (Some(person), Action::Link { differences: Vec::new() }),
                 None => (None, Action::Create),
             },
         };
-        if let Some(id) = id {
-            found.ids.people.insert(draft.kitos_uuid, id);
-            if may_own(store, id)? {
-                found.ids.eligible_owners.insert(id);
-            }
+        let Some(person) = here else {
+            items.push(item(EntityKind::Person, draft.kitos_uuid, name, None, action));
+            continue;
+        };
+        found.ids.people.insert(draft.kitos_uuid, person.id);
+        if may_own(store, person.id)? {
+            found.ids.eligible_owners.insert(person.id);
         }
-        items.push(item(EntityKind::Person, draft.kitos_uuid, name, id.map(|i| i.to_string()), action));
+        // A person is kept as the register has them (it may be fed from HR): shown by the
+        // register's name, and what Kitos says otherwise reported, not written.
+        let mut entry =
+            item(EntityKind::Person, draft.kitos_uuid, person.name.as_str(), Some(person.id.to_string()), action);
+        if person.name.as_str() != name || person.email != draft.person.email {
+            entry.not_carried.push(format!(
+                "Kitos has them as {name} <{}>, the register as {} <{}>: people are kept as the register has them; \
+                 change them here if Kitos is right",
+                draft.person.email, person.name, person.email
+            ));
+        }
+        items.push(entry);
     }
 
     for draft in &mapped.processors {

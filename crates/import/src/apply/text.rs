@@ -41,7 +41,7 @@ pub fn render(plan: &Plan) -> String {
     if s.not_carried > 0 {
         let _ = writeln!(
             out,
-            "{} system(s) changed in Kitos in parts the import does not carry over (see \"not carried over\" above): \
+            "{} item(s) differ in Kitos in what the import does not carry over (see \"not carried over\" above): \
              bring those in step in the register.",
             s.not_carried
         );
