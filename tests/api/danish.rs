@@ -65,7 +65,7 @@ async fn danish_for_people_codes_for_machines(app: TestApp) {
         .iter()
         .map(|g| (g["code"].as_str().unwrap(), g["message"].as_str().unwrap()))
         .collect();
-    assert!(gates.contains(&("description_incomplete", "Systembeskrivelsen mangler `purpose`.")), "{gates:?}");
+    assert!(gates.contains(&("description_incomplete", "Systembeskrivelsen mangler feltet purpose.")), "{gates:?}");
     let plain = app.get("/api/v1/reports/compliance", &admin).await;
     let row = plain.ok(200)["systems"]
         .as_array()

@@ -324,7 +324,12 @@ async fn the_compliance_overview_as_a_workbook(app: TestApp) {
         .collect();
     assert_eq!(json_names, BTreeSet::from(["Børnesager".to_owned(), formula.to_owned()]));
     let (status, headers, bytes) = download(&app, &format!("{mine}&format=xlsx"), &owner, None).await;
+    // The selection is in its name and its title: it is not the whole register's.
+    let disposition = headers["content-disposition"].to_str().unwrap().to_owned();
+    assert!(disposition.contains("compliance-overblik-udvalgt-"), "{disposition}");
     let own = Book::of(status, &headers, bytes).sheet("Systemer");
+    let title = title(&own);
+    assert!(title.ends_with("udvalgt: systemejer Owner"), "{title}");
     let names: BTreeSet<String> = own.rows().skip(2).map(|r| text(&r[0])).collect();
     assert_eq!(names, json_names);
     app.get("/api/v1/reports/compliance?format=xlsx", &owner).await.problem(403);

@@ -30,10 +30,9 @@ pub fn gate(code: &str, field: Option<&str>, subject: Option<&str>, name: Option
             format!("{}.", capitalised(rule(code)?))
         }
         "owner_approval_missing" => "Kun systemejeren godkender idriftsættelsen (\"godkende anskaffelser og \
-                                     installation\"): systemejeren foretager selv skiftet med et token til sin egen \
-                                     e-mailadresse."
+                                     installation\"): systemejeren sætter selv systemet i drift, i eget navn."
             .into(),
-        "description_incomplete" => format!("Systembeskrivelsen mangler `{field}`."),
+        "description_incomplete" => format!("Systembeskrivelsen mangler feltet {field}."),
         "archive_status_undecided" => "Beslut, om data skal bevares til arkivet eller må kasseres.".into(),
         "archive_body_missing" => "Data skal bevares: angiv det arkiv, der modtager dem.".into(),
         "archive_not_notified" => "Data skal bevares: underret arkivet, og registrér hvornår.".into(),
@@ -52,8 +51,8 @@ pub fn gate(code: &str, field: Option<&str>, subject: Option<&str>, name: Option
             format!("Databehandleraftalen med databehandleren {named} er ikke underskrevet eller ikke i kraft.")
         }
         "processing_agreement_missing" => "Systemet drives af andre: registrér databehandleren med en underskrevet \
-                                           aftale, der er i kraft, eller dokumentér i `no_processor_reason`, hvorfor \
-                                           ingen databehandler er involveret."
+                                           aftale, der er i kraft, eller begrund i systembeskrivelsen, hvorfor ingen \
+                                           databehandler er involveret (no_processor_reason)."
             .into(),
         "transfer_basis_missing" => {
             let who = match subject.split_once('/') {
@@ -71,12 +70,12 @@ pub fn gate(code: &str, field: Option<&str>, subject: Option<&str>, name: Option
         }
         "data_subject_rights_missing" => "Angiv, hvilke af de registreredes rettigheder systemet understøtter.".into(),
         "procedure_missing" => format!("Der er ingen godkendt procedure for {}.", procedure(subject)),
-        "contingency_plan_missing" => "Systemet er højt kritisk: systemejeren skal godkende en beredskabsplan med \
-                                       manuelle procedurer."
+        "contingency_plan_missing" => "Systemets kritikalitet er høj eller kritisk: systemejeren skal godkende en \
+                                       beredskabsplan med manuelle procedurer."
             .into(),
-        "change_description_missing" => "Beskriv ændringen i `change_description`.".into(),
-        "dpia_answer_missing" => "Svar i `dpia_needed`, om ændringen kræver en ny konsekvensanalyse (DPIA) og \
-                                  risikovurdering."
+        "change_description_missing" => "Beskriv ændringen (change_description).".into(),
+        "dpia_answer_missing" => "Svar på, om ændringen kræver en ny konsekvensanalyse (DPIA) og risikovurdering \
+                                  (dpia_needed)."
             .into(),
         "risk_reassessment_missing" => {
             "Systemejeren har ikke godkendt en risikovurdering, der er lavet efter at ændringen begyndte.".into()

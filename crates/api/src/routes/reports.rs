@@ -111,6 +111,13 @@ async fn compliance_report(
             errors: vec![systemejer_domain::Violation::new("as_of", "not_in_future", "cannot be in the future")],
         });
     }
+    let selection = spreadsheets::compliance::Selection {
+        owner_id: q.owner_id,
+        org_unit_id: q.org_unit_id,
+        status: q.status,
+        lifecycle_state: q.lifecycle_state,
+        owner_ineligible: q.owner_ineligible,
+    };
     let filter = ComplianceFilter {
         owner_id: q.owner_id,
         org_unit_id: q.org_unit_id,
@@ -127,10 +134,11 @@ async fn compliance_report(
             Ok((report, names))
         })
         .await?;
-        let filename = spreadsheets::compliance::filename(report.as_of);
+        let filename = spreadsheets::compliance::filename(report.as_of, &selection);
         let municipality = state.controller.name.clone();
         let bytes =
-            spreadsheets::render(move || spreadsheets::compliance::build(&report, &names, municipality)).await?;
+            spreadsheets::render(move || spreadsheets::compliance::build(&report, &names, municipality, &selection))
+                .await?;
         return Ok(spreadsheets::attachment(bytes, &filename));
     }
     for row in &mut report.systems {

@@ -91,8 +91,55 @@ impl Names {
 }
 
 /// The download's file name: `compliance-overblik-2026-12-24.xlsx`.
-pub(crate) fn filename(as_of: NaiveDate) -> String {
-    format!("compliance-overblik-{as_of}.xlsx")
+pub(crate) fn filename(as_of: NaiveDate, selection: &Selection) -> String {
+    if selection.is_everything() {
+        format!("compliance-overblik-{as_of}.xlsx")
+    } else {
+        format!("compliance-overblik-udvalgt-{as_of}.xlsx")
+    }
+}
+
+/// What the overview was narrowed to, as asked.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Selection {
+    pub owner_id: Option<PersonId>,
+    pub org_unit_id: Option<OrgUnitId>,
+    pub status: Option<systemejer_domain::obligations::ObligationStatus>,
+    pub lifecycle_state: Option<systemejer_domain::LifecycleState>,
+    pub owner_ineligible: Option<bool>,
+}
+
+impl Selection {
+    fn is_everything(&self) -> bool {
+        self.owner_id.is_none()
+            && self.org_unit_id.is_none()
+            && self.status.is_none()
+            && self.lifecycle_state.is_none()
+            && self.owner_ineligible.is_none()
+    }
+
+    /// The selection in Danish, with the names the register has; `None` for everything.
+    fn describe(&self, names: &Names) -> Option<String> {
+        let mut parts = Vec::new();
+        if let Some(id) = self.owner_id {
+            parts.push(format!("systemejer {}", names.people.get(&id).cloned().unwrap_or_else(|| id.to_string())));
+        }
+        if let Some(id) = self.org_unit_id {
+            parts.push(format!("enhed {}", names.units.get(&id).cloned().unwrap_or_else(|| id.to_string())));
+        }
+        if let Some(status) = self.status {
+            parts.push(format!("status {}", labels::status(status).to_lowercase()));
+        }
+        if let Some(state) = self.lifecycle_state {
+            parts.push(format!("livscyklus {}", labels::state(state).to_lowercase()));
+        }
+        match self.owner_ineligible {
+            Some(true) => parts.push("systemejer mangler eller kan ikke være systemejer".to_owned()),
+            Some(false) => parts.push("systemejer i orden".to_owned()),
+            None => {}
+        }
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
 }
 
 /// The workbook of `report`, for `municipality`.
@@ -100,12 +147,14 @@ pub(crate) fn build(
     report: &ComplianceReport,
     names: &Names,
     municipality: Option<String>,
+    selection: &Selection,
 ) -> Result<Vec<u8>, XlsxError> {
     let source = match report.source {
         ReportSource::Register => "registret, som det står nu".to_owned(),
         ReportSource::AuditLog => "registret, som det stod ved dagens slutning, genskabt fra auditloggen".to_owned(),
     };
-    let document = Document { title: TITLE, municipality, as_of: report.as_of, source };
+    let document =
+        Document { title: TITLE, municipality, as_of: report.as_of, source, selection: selection.describe(names) };
     workbook(&document, &[systems(report, names), duties(report), gates(report), breaches(report, names)])
 }
 

@@ -31,15 +31,22 @@ pub(crate) struct Document {
     pub as_of: NaiveDate,
     /// Where the facts come from, for the document's comment.
     pub source: String,
+    /// What the report was narrowed to (an owner, a unit, a status), in Danish; `None` for the
+    /// whole register.
+    pub selection: Option<String>,
 }
 
 impl Document {
     /// The line above each table: the report, the municipality and the day.
     pub fn title_line(&self) -> String {
         let day = labels::day(self.as_of);
-        match &self.municipality {
+        let line = match &self.municipality {
             Some(name) => format!("{} – {name} – pr. {day}", self.title),
             None => format!("{} – pr. {day}", self.title),
+        };
+        match &self.selection {
+            Some(selection) => format!("{line} – udvalgt: {selection}"),
+            None => line,
         }
     }
 
@@ -49,11 +56,13 @@ impl Document {
             Some(name) => format!("{} for {name} pr. {day}", self.title),
             None => format!("{} pr. {day}", self.title),
         };
-        let mut properties = DocProperties::new()
-            .set_title(self.title)
-            .set_subject(subject)
-            .set_author("systemejer")
-            .set_comment(format!("Opgjort pr. {day} ({}).", self.source));
+        let mut properties =
+            DocProperties::new().set_title(self.title).set_subject(subject).set_author("systemejer").set_comment(
+                match &self.selection {
+                    Some(selection) => format!("Opgjort pr. {day} ({}). Udvalgt: {selection}.", self.source),
+                    None => format!("Opgjort pr. {day} ({}).", self.source),
+                },
+            );
         if let Some(name) = &self.municipality {
             properties = properties.set_company(name);
         }

@@ -29,6 +29,7 @@ pub(crate) fn build(
         municipality: controller.name.clone(),
         as_of,
         source: "registret, som det står nu".to_owned(),
+        selection: None,
     };
     workbook(&document, &[record(rows), controller_sheet(controller)])
 }
