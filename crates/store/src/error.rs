@@ -155,6 +155,11 @@ impl std::fmt::Display for ErrorChain<'_> {
     }
 }
 
+/// Violations as a line of text: `field (rule): message`, separated by `; `.
+fn described(violations: &[Violation]) -> String {
+    violations.iter().map(|v| format!("{} ({}): {}", v.field, v.rule, v.message)).collect::<Vec<_>>().join("; ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,9 +175,4 @@ mod tests {
         let corrupt = StoreError::corrupt("systems.kle_codes", serde_json::from_str::<u8>("x").unwrap_err());
         assert!(ErrorChain(&corrupt).to_string().contains("unreadable stored data: systems.kle_codes: expected value"));
     }
-}
-
-/// Violations as a line of text: `field (rule): message`, separated by `; `.
-fn described(violations: &[Violation]) -> String {
-    violations.iter().map(|v| format!("{} ({}): {}", v.field, v.rule, v.message)).collect::<Vec<_>>().join("; ")
 }

@@ -71,12 +71,12 @@ pub fn import(
         std::thread::spawn(move || {
             let every = std::time::Duration::from_secs(u64::try_from(LEASE_SECONDS / 4).unwrap_or(30));
             while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(every) {
-                match store.take_lease(LEASE, &holder, lease()) {
-                    Ok(Ok(())) => {}
-                    Ok(Err(_)) => {
-                        tracing::error!("the import's lease was taken over: another import may run beside it")
-                    }
-                    Err(e) => tracing::warn!(error = %e, "the import's lease could not be renewed; trying again"),
+                let renewed = store.take_lease(LEASE, &holder, lease());
+                if let Err(e) = &renewed {
+                    tracing::warn!(error = %e, "the import's lease could not be renewed; trying again");
+                }
+                if let Ok(Err(_)) = renewed {
+                    tracing::error!("the import's lease was taken over: another import may run beside it");
                 }
             }
         })
