@@ -184,3 +184,19 @@ async fn the_server_refuses_a_page_size_over_250() {
     let error = KitosClient::new(settings(&server, 251)).unwrap_err();
     assert!(matches!(error, Error::Settings(ref m) if m.contains("251")), "{error:?}");
 }
+
+/// A Kitos that fails for a moment (503 while it restarts) is waited out, up to the tries
+/// allowed; one that keeps failing is an error naming the status.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_passing_failure_is_tried_again() {
+    let server = KitosServer::start(&fixtures("2026"));
+    let org = server.organization();
+    let waits = vec![Duration::from_millis(10), Duration::from_millis(20)];
+    let patient = KitosClient::new(ClientSettings { retry_waits: waits.clone(), ..settings(&server, 250) }).unwrap();
+    server.fail_next(2);
+    assert_eq!(patient.usages(org, None).await.unwrap().len(), 8, "two 503s, then the answer");
+
+    server.fail_next(3);
+    let Err(Error::Status { status, .. }) = patient.units(org).await else { panic!("three 503s are one too many") };
+    assert_eq!(status, 503);
+}

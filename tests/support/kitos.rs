@@ -40,6 +40,8 @@ struct State {
     unauthorized: usize,
     /// Every request as `"METHOD /path?query"`, in order.
     requests: Vec<String>,
+    /// How many of the next API requests are answered 503.
+    failing: usize,
 }
 
 fn read_json(path: &Path) -> Value {
@@ -111,6 +113,7 @@ impl KitosServer {
             tokens_issued: 0,
             unauthorized: 0,
             requests: Vec::new(),
+            failing: 0,
         };
         state.load(dir);
         let state = Arc::new(Mutex::new(state));
@@ -148,6 +151,11 @@ impl KitosServer {
     /// How long tokens issued from now on live.
     pub fn set_token_lifetime(&self, lifetime: std::time::Duration) {
         self.state().token_lifetime = chrono::Duration::from_std(lifetime).unwrap();
+    }
+
+    /// Answers the next `requests` API requests 503 Service Unavailable (a Kitos restarting).
+    pub fn fail_next(&self, requests: usize) {
+        self.state().failing = requests;
     }
 
     /// Forgets every token issued (as a restarted Kitos with a new key would): each is refused.
@@ -309,6 +317,10 @@ async fn handle(request: HttpRequest, body: web::Bytes, state: web::Data<Mutex<S
     }
     if !path.starts_with("/api/v2/") {
         return not_found("route");
+    }
+    if state.failing > 0 {
+        state.failing -= 1;
+        return HttpResponse::ServiceUnavailable().content_type("text/html").body("<h1>Service Unavailable</h1>");
     }
     let token = request
         .headers()

@@ -47,6 +47,9 @@ pub struct ClientSettings {
     pub timeout: Duration,
     /// How many catalogue systems are fetched at once (default 4).
     pub concurrency: usize,
+    /// The waits before the request is sent again after Kitos answered 500, 502, 503 or 504,
+    /// or could not be reached (default 1, 4 and 15 seconds: three more tries).
+    pub retry_waits: Vec<Duration>,
 }
 
 impl ClientSettings {
@@ -59,6 +62,7 @@ impl ClientSettings {
             renewal_margin: Duration::from_secs(300),
             timeout: Duration::from_secs(60),
             concurrency: 4,
+            retry_waits: vec![Duration::from_secs(1), Duration::from_secs(4), Duration::from_secs(15)],
         }
     }
 }
@@ -93,6 +97,7 @@ struct Inner {
     page_size: u16,
     concurrency: usize,
     tokens: TokenCache,
+    retry_waits: Vec<Duration>,
 }
 
 impl std::fmt::Debug for KitosClient {
@@ -125,8 +130,14 @@ impl KitosClient {
         let margin = chrono::Duration::from_std(settings.renewal_margin)
             .map_err(|e| Error::Settings(format!("renewal margin: {e}")))?;
         let tokens = TokenCache::new(settings.credentials, margin);
-        let inner =
-            Inner { http, base, page_size: settings.page_size, concurrency: settings.concurrency.max(1), tokens };
+        let inner = Inner {
+            http,
+            base,
+            page_size: settings.page_size,
+            concurrency: settings.concurrency.max(1),
+            tokens,
+            retry_waits: settings.retry_waits.clone(),
+        };
         Ok(KitosClient { inner: Arc::new(inner) })
     }
 
@@ -311,19 +322,36 @@ impl KitosClient {
         const METHOD: &str = "GET";
         let inner = &self.inner;
         let mut retried = false;
+        let mut waits = inner.retry_waits.iter();
         loop {
             let bearer = inner.tokens.bearer(&inner.http, &inner.base).await?;
             tracing::debug!(url = %shown(url), "Kitos GET");
-            let response = inner
+            let sent = inner
                 .http
                 .get(url.clone())
                 .bearer_auth(&bearer.value)
                 .header(reqwest::header::ACCEPT, "application/json")
                 .send()
-                .await
-                .map_err(|e| transport(METHOD, url, e))?;
-            let status = response.status();
-            let bytes = response.bytes().await.map_err(|e| transport(METHOD, url, e))?;
+                .await;
+            let answered = match sent {
+                Ok(response) => {
+                    let status = response.status();
+                    response.bytes().await.map(|bytes| (status, bytes))
+                }
+                Err(e) => Err(e),
+            };
+            // A passing fault (Kitos restarting, a gateway's hiccup) is waited out.
+            let passing = match &answered {
+                Ok((status, _)) => matches!(status.as_u16(), 500 | 502 | 503 | 504),
+                Err(e) => e.is_connect() || e.is_timeout() || e.is_request(),
+            };
+            if passing && let Some(wait) = waits.next() {
+                let said = answered.as_ref().map_or_else(ToString::to_string, |(status, _)| status.to_string());
+                tracing::warn!(url = %shown(url), %said, wait_s = wait.as_secs_f64(), "Kitos failed; trying again");
+                tokio::time::sleep(*wait).await;
+                continue;
+            }
+            let (status, bytes) = answered.map_err(|e| transport(METHOD, url, e))?;
             if status == reqwest::StatusCode::UNAUTHORIZED && !retried && inner.tokens.can_renew() {
                 tracing::info!(url = %shown(url), "Kitos refused the token (401): renewing it once");
                 inner.tokens.refused(bearer.generation).await;
