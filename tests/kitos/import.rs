@@ -302,8 +302,17 @@ async fn what_the_register_made_by_hand_is_linked_not_made_twice(app: TestApp) {
     let hand =
         app.create("/api/v1/systems", json!({"name": "lønportalen ", "kind": "it_system", "vendor": "Egen"})).await;
     let processor = app.create("/api/v1/processors", json!({"name": "LØNSERVICE  ApS"})).await;
+    // The owner of ESDH in Kitos, whom the register knows as a head of department.
+    app.create(
+        "/api/v1/people",
+        json!({"name": "Anne Holm", "email": "anne.holm@testrup.example", "position": "head_of_department"}),
+    )
+    .await;
     let files = read_dir(fixtures("2026")).unwrap();
     let dry = run(&app, files.clone(), true).await;
+    let codes: Vec<&str> = item(&dry, ESDH).gates.iter().flat_map(|g| g.unmet.iter().map(|u| u.code)).collect();
+    assert!(!codes.contains(&"owner_not_management"), "the register admits her as owner: {codes:?}");
+    assert!(codes.contains(&"owner_approval_missing"), "{codes:?}");
     let lon = item(&dry, LON);
     assert_eq!(lon.register_id.as_deref(), Some(hand.as_str()));
     let Action::Link { differences } = &lon.action else { panic!("{lon:#?}") };
@@ -320,7 +329,12 @@ async fn what_the_register_made_by_hand_is_linked_not_made_twice(app: TestApp) {
     assert!(text.contains("vendor: here \"Egen\""), "{text}");
 
     let done = run(&app, files.clone(), false).await;
-    assert_eq!((done.summary.link, done.summary.failed), (2, 0), "{}", render(&done));
+    assert_eq!(
+        (done.summary.link, done.summary.failed),
+        (3, 0),
+        "a system, a processor and a person: {}",
+        render(&done)
+    );
     let all = systems(&app).await;
     assert_eq!(all.len(), 8, "seven made, one linked");
     let kept = app.get(&format!("/api/v1/systems/{hand}"), &admin).await.ok(200).clone();

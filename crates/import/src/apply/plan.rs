@@ -383,8 +383,20 @@ pub(crate) fn work_out(
             },
         };
         if matches!(entry.action, Action::Create) && draft.wanted_state != LifecycleState::Procurement {
+            // The owner as the register has them (a person linked by e-mail may hold a position
+            // there that Kitos does not keep): one the owner rule admits there is no gap.
+            let admitted = draft
+                .owner
+                .and_then(|user| found.ids.people.get(&user))
+                .is_some_and(|id| found.ids.eligible_owners.contains(id));
             entry.gates = unmet_requirements(mapped, draft, today, Counting::AsImported)
                 .into_iter()
+                .map(|mut step| {
+                    if admitted {
+                        step.unmet.retain(|u| !OWNER_RULE_CODES.contains(&u.code));
+                    }
+                    step
+                })
                 .filter(|step| !step.unmet.is_empty())
                 .collect();
         }
@@ -465,6 +477,9 @@ fn same_name(count: usize, what: &str) -> Action {
 fn bad_id(kind: &str, id: &str) -> StoreError {
     StoreError::internal(format!("{kind} id {id} in the register is no id"))
 }
+
+/// The gates' codes of the owner rule (position, being active, the manager's position).
+const OWNER_RULE_CODES: &[&str] = &["owner_inactive", "owner_not_management", "owner_leader_without_senior_manager"];
 
 /// The key under which a system's origin keeps what the import brought beside its fields.
 pub(crate) const PARTS: &str = "parts";
