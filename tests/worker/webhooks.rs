@@ -58,6 +58,19 @@ async fn deliveries(app: &TestApp, id: &str) -> Vec<Value> {
         .clone()
 }
 
+/// Records a personal data breach on `system` discovered at `discovered`, as `owner`; its id.
+async fn record_breach(
+    app: &TestApp,
+    owner: &str,
+    system: &str,
+    discovered: DateTime<Utc>,
+    description: &str,
+) -> String {
+    let body = json!({"system_ids": [system], "discovered_at": discovered.to_rfc3339(),
+                      "description": description, "personal_data_breach": true});
+    app.post("/api/v1/incidents", owner, body).await.ok(201)["id"].as_str().unwrap().to_owned()
+}
+
 fn types(received: &[systemejer_e2e::webhooks::Received]) -> Vec<String> {
     received.iter().map(|r| r.json()["type"].as_str().unwrap().to_owned()).collect()
 }
@@ -476,31 +489,9 @@ async fn duties_and_breaches_are_told_once_per_stage(app: TestApp) {
     // A breach: recorded (by the change), nearing its deadline (by the breach watch, once per
     // stage), reported (by the report).
     let discovered = Utc::now() - Duration::hours(30);
-    let breach = app
-        .post(
-            "/api/v1/incidents",
-            &owner,
-            json!({"system_ids": [system_id], "discovered_at": discovered.to_rfc3339(),
-               "description": "Liste sendt til forkert modtager", "personal_data_breach": true}),
-        )
-        .await
-        .ok(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let breach = record_breach(&app, &owner, &system_id, discovered, "Liste sendt til forkert modtager").await;
     // One whose 72 hours ran out days ago is not near its deadline any more.
-    let late = app
-        .post(
-            "/api/v1/incidents",
-            &owner,
-            json!({"system_ids": [system_id], "discovered_at": (Utc::now() - Duration::days(18)).to_rfc3339(),
-               "description": "Gammelt brud", "personal_data_breach": true}),
-        )
-        .await
-        .ok(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let late = record_breach(&app, &owner, &system_id, Utc::now() - Duration::days(18), "Gammelt brud").await;
     w.breach_pass(Utc::now()).await.unwrap();
     w.breach_pass(Utc::now()).await.unwrap();
     w.webhook_pass(Utc::now()).await.unwrap();
