@@ -358,7 +358,14 @@ async fn what_a_run_makes_is_linked_by_the_same_run(app: TestApp) {
     let first = run(&app, broken, false).await;
     assert_eq!(first.summary.failed, 0, "{}", render(&first));
 
+    // The dry run says what the run will do: the systems that get them are updates there too.
+    let planned = run(&app, fixed.clone(), true).await;
     let fixing = run(&app, fixed.clone(), false).await;
+    assert_eq!(planned.summary.update, fixing.summary.update, "{}\n{}", render(&planned), render(&fixing));
+    let updated = |plan: &Plan| -> Vec<String> {
+        plan.items.iter().filter(|i| matches!(i.action, Action::Update { .. })).map(|i| i.name.clone()).collect()
+    };
+    assert_eq!(updated(&planned), updated(&fixing));
     let made: Vec<&str> =
         fixing.items.iter().filter(|i| matches!(i.action, Action::Create)).map(|i| i.name.as_str()).collect();
     assert!(made.contains(&"Bo Nielsen") && made.contains(&"IT og Digitalisering"), "{}", render(&fixing));
@@ -400,7 +407,13 @@ async fn a_person_kitos_names_otherwise_is_kept_and_reported(app: TestApp) {
     eva.last_name = Some("Ærø".into());
     eva.name = "Åse Ærø".into();
     let eva_uuid = eva.uuid;
+    let unit = renamed.units.iter_mut().find(|u| u.name == "Byggeri og Plan").unwrap();
+    unit.name = "Byggeri, Plan og Miljø".into();
+    let unit_uuid = unit.uuid;
     let plan = run(&app, renamed, false).await;
+    let renamed_unit = plan.items.iter().find(|i| i.kitos_uuid == unit_uuid).unwrap();
+    assert_eq!(renamed_unit.name, "Byggeri og Plan", "by the register's name: {renamed_unit:?}");
+    assert!(renamed_unit.not_carried.iter().any(|n| n.contains("Byggeri, Plan og Miljø")), "{renamed_unit:?}");
     let item = plan.items.iter().find(|i| i.kitos_uuid == eva_uuid).unwrap();
     assert_eq!(item.name, "Eva Lund", "by the register's name: {item:?}");
     assert!(item.not_carried.iter().any(|n| n.contains("Åse Ærø")), "{item:?}");

@@ -204,8 +204,20 @@ pub(crate) struct Found {
 
 /// What importing `mapped` would do to the register on `today`, with `deleted` the usages the
 /// delta feed says Kitos deleted. Reads the register; writes nothing.
+///
+/// A unit, person or processor the import would create is named, where a system would refer to
+/// it, by its Kitos uuid: the id it gets is not known before it is made.
 pub fn plan(store: &Store, mapped: &Mapped, deleted: &[Uuid], today: NaiveDate) -> Result<Plan, StoreError> {
-    Ok(work_out(store, mapped, deleted, today)?.0)
+    Ok(work_out(store, mapped, deleted, today, Provisional::KitosUuids)?.0)
+}
+
+/// How a plan refers to what it would create.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Provisional {
+    /// By its Kitos uuid: a dry run, which shows what the import will do.
+    KitosUuids,
+    /// Not at all: an import, which plans the systems again once those are made.
+    None,
 }
 
 /// The plan, and what writing it needs.
@@ -214,7 +226,9 @@ pub(crate) fn work_out(
     mapped: &Mapped,
     deleted: &[Uuid],
     today: NaiveDate,
+    provisional: Provisional,
 ) -> Result<(Plan, Found), StoreError> {
+    let stand_in = provisional == Provisional::KitosUuids;
     let origins: HashMap<(String, String), Origin> =
         store.origins(SOURCE)?.into_iter().map(|o| ((o.entity_type.clone(), o.external_id.clone()), o)).collect();
     let origin = |kind: EntityKind, uuid: Uuid| origins.get(&(kind.as_str().to_owned(), uuid.to_string()));
@@ -235,15 +249,50 @@ pub(crate) fn work_out(
     for draft in &mapped.units {
         let name = draft.unit.name.as_str();
         let known = origin(EntityKind::OrgUnit, draft.kitos_uuid).and_then(|o| o.entity_id.parse::<OrgUnitId>().ok());
-        let action = match known {
-            Some(id) if exists(store.get_org_unit(id))? => {
-                found.ids.org_units.insert(draft.kitos_uuid, id);
-                (Some(id.to_string()), Action::Unchanged)
-            }
-            Some(id) => (Some(id.to_string()), gone()),
-            None => (None, Action::Create),
+        let here = match known {
+            Some(id) => match store.get_org_unit(id) {
+                Ok(unit) => Some(unit),
+                Err(StoreError::NotFound { .. }) => {
+                    items.push(item(EntityKind::OrgUnit, draft.kitos_uuid, name, Some(id.to_string()), gone()));
+                    continue;
+                }
+                Err(e) => return Err(e),
+            },
+            None => None,
         };
-        items.push(item(EntityKind::OrgUnit, draft.kitos_uuid, name, action.0, action.1));
+        let Some(unit) = here else {
+            if stand_in {
+                found.ids.org_units.insert(draft.kitos_uuid, OrgUnitId::from_uuid(draft.kitos_uuid));
+            }
+            items.push(item(EntityKind::OrgUnit, draft.kitos_uuid, name, None, Action::Create));
+            continue;
+        };
+        found.ids.org_units.insert(draft.kitos_uuid, unit.id);
+        // A unit is kept as the register has it (the organization is the register's to keep,
+        // often from HR): shown by the register's name, what Kitos says otherwise reported.
+        let mut entry = item(
+            EntityKind::OrgUnit,
+            draft.kitos_uuid,
+            unit.name.as_str(),
+            Some(unit.id.to_string()),
+            Action::Unchanged,
+        );
+        let kitos_parent = draft.parent.and_then(|p| found.ids.org_units.get(&p).copied());
+        if unit.name.as_str() != name {
+            entry.not_carried.push(format!(
+                "Kitos calls it {name:?}, the register {:?}: units are kept as the register has them; rename it here \
+                 if Kitos is right",
+                unit.name.as_str()
+            ));
+        }
+        if kitos_parent.is_some() && kitos_parent != unit.parent_id {
+            entry.not_carried.push(
+                "Kitos places it under another unit than the register does: units are kept as the register has them; \
+                 move it here if Kitos is right"
+                    .to_owned(),
+            );
+        }
+        items.push(entry);
     }
 
     for draft in &mapped.people {
@@ -264,6 +313,9 @@ pub(crate) fn work_out(
             },
         };
         let Some(person) = here else {
+            if stand_in {
+                found.ids.people.insert(draft.kitos_uuid, PersonId::from_uuid(draft.kitos_uuid));
+            }
             items.push(item(EntityKind::Person, draft.kitos_uuid, name, None, action));
             continue;
         };
@@ -302,7 +354,12 @@ pub(crate) fn work_out(
                     (Some(id.to_string()), Action::Link { differences: Vec::new() })
                 }
                 Some(several) if several.len() > 1 => (None, same_name(several.len(), "processors")),
-                _ => (None, Action::Create),
+                _ => {
+                    if stand_in {
+                        found.ids.processors.insert(draft.kitos_uuid, ProcessorId::from_uuid(draft.kitos_uuid));
+                    }
+                    (None, Action::Create)
+                }
             },
         };
         items.push(item(EntityKind::Processor, draft.kitos_uuid, name, action.0, action.1));

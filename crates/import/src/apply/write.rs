@@ -13,7 +13,7 @@ use systemejer_store::{Bulk, BulkSystem, Origin, Store, StoreError};
 use uuid::Uuid;
 
 use super::SOURCE;
-use super::plan::{Action, EntityKind, Found, Item, PARTS, Plan, kitos_fields, parts, work_out};
+use super::plan::{Action, EntityKind, Found, Item, PARTS, Plan, Provisional, kitos_fields, parts, work_out};
 use crate::drafts::{Mapped, SystemDraft};
 use crate::resolve::RegisterIds;
 
@@ -28,7 +28,7 @@ pub fn apply(
     actor: &str,
 ) -> Result<Plan, StoreError> {
     let started_at = Utc::now();
-    let (mut plan, mut found) = work_out(store, mapped, deleted, today)?;
+    let (mut plan, mut found) = work_out(store, mapped, deleted, today, Provisional::None)?;
     plan.dry_run = false;
     // Units, people and processors first.
     let mut made_or_linked = false;
@@ -42,7 +42,7 @@ pub fn apply(
         // The systems are worked out again, now that what this run made or linked has its id
         // in the register: an update then names the unit or the delegate made just now, and
         // the next run finds nothing left to do.
-        let (replanned, again) = work_out(store, mapped, deleted, today)?;
+        let (replanned, again) = work_out(store, mapped, deleted, today, Provisional::None)?;
         plan.items.retain(|i| i.entity != EntityKind::System);
         plan.items.extend(replanned.items.into_iter().filter(|i| i.entity == EntityKind::System));
         found = again;
