@@ -20,7 +20,8 @@ on_both_backends!(
     what_the_register_made_by_hand_is_linked_not_made_twice,
     what_a_run_makes_is_linked_by_the_same_run,
     what_kitos_gives_unreadably_keeps_the_registers_value,
-    a_person_kitos_names_otherwise_is_kept_and_reported
+    a_person_kitos_names_otherwise_is_kept_and_reported,
+    a_name_the_register_has_twice_is_not_guessed_at
 );
 
 const ACTOR: &str = "it-admin@testrup.example via kitos-import";
@@ -313,6 +314,8 @@ async fn what_the_register_made_by_hand_is_linked_not_made_twice(app: TestApp) {
     let codes: Vec<&str> = item(&dry, ESDH).gates.iter().flat_map(|g| g.unmet.iter().map(|u| u.code)).collect();
     assert!(!codes.contains(&"owner_not_management"), "the register admits her as owner: {codes:?}");
     assert!(codes.contains(&"owner_approval_missing"), "{codes:?}");
+    let warned = dry.findings.iter().any(|f| f.code == "owner_position_unknown" && f.is_about(id(ESDH)));
+    assert!(!warned, "no warning of a position the register has: {}", render(&dry));
     let lon = item(&dry, LON);
     assert_eq!(lon.register_id.as_deref(), Some(hand.as_str()));
     let Action::Link { differences } = &lon.action else { panic!("{lon:#?}") };
@@ -419,4 +422,18 @@ async fn a_person_kitos_names_otherwise_is_kept_and_reported(app: TestApp) {
     assert!(item.not_carried.iter().any(|n| n.contains("Åse Ærø")), "{item:?}");
     let person = app.get(&format!("/api/v1/people/{}", item.register_id.as_deref().unwrap()), &app.admin()).await;
     assert_eq!(person.ok(200)["name"], "Eva Lund");
+}
+
+/// Two systems of one name made by hand: which one Kitos's usage is, is not guessed. The usage
+/// is left out with an error finding, and the run says so in its report.
+async fn a_name_the_register_has_twice_is_not_guessed_at(app: TestApp) {
+    for name in ["Vagtplan Nord", "vagtplan nord"] {
+        app.create("/api/v1/systems", json!({"name": name, "kind": "it_system"})).await;
+    }
+    let done = run(&app, read_dir(fixtures("2026")).unwrap(), false).await;
+    let vagt = done.items.iter().find(|i| i.entity == EntityKind::System && i.name == "Vagtplan Nord").unwrap();
+    assert!(matches!(&vagt.action, Action::Skip { reason } if reason.contains("2 systems")), "{vagt:?}");
+    let finding = done.findings.iter().find(|f| f.code == "name_ambiguous").expect("an error finding");
+    assert!(finding.is_error() && finding.is_about(vagt.kitos_uuid), "{finding:?}");
+    assert_eq!(systems(&app).await.len(), 2 + 7, "the other seven are made");
 }

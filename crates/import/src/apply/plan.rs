@@ -234,6 +234,8 @@ pub(crate) fn work_out(
     let origin = |kind: EntityKind, uuid: Uuid| origins.get(&(kind.as_str().to_owned(), uuid.to_string()));
     let mut found = Found::default();
     let hand_made = HandMade::read(store, &origins)?;
+    // The things not imported because the register has several of their name.
+    let mut ambiguous = Vec::new();
     let mut items = Vec::new();
     let item = |entity, kitos_uuid, name: &str, register_id: Option<String>, action| Item {
         entity,
@@ -353,7 +355,11 @@ pub(crate) fn work_out(
                     found.ids.processors.insert(draft.kitos_uuid, id);
                     (Some(id.to_string()), Action::Link { differences: Vec::new() })
                 }
-                Some(several) if several.len() > 1 => (None, same_name(several.len(), "processors")),
+                Some(several) if several.len() > 1 => {
+                    let subject = Subject::new(SubjectKind::Organization, draft.kitos_uuid, name);
+                    ambiguous.push(ambiguity(&subject, several.len(), "processors"));
+                    (None, same_name(several.len(), "processors"))
+                }
                 _ => {
                     if stand_in {
                         found.ids.processors.insert(draft.kitos_uuid, ProcessorId::from_uuid(draft.kitos_uuid));
@@ -434,6 +440,8 @@ pub(crate) fn work_out(
                     entry
                 }
                 Some(several) if several.len() > 1 => {
+                    let subject = Subject::new(SubjectKind::Usage, draft.kitos_uuid, name);
+                    ambiguous.push(ambiguity(&subject, several.len(), "systems"));
                     item(EntityKind::System, draft.kitos_uuid, name, None, same_name(several.len(), "systems"))
                 }
                 _ => item(EntityKind::System, draft.kitos_uuid, name, None, Action::Create),
@@ -461,7 +469,11 @@ pub(crate) fn work_out(
     }
     for draft_uuid in &deleted {
         if let Some(o) = origin(EntityKind::System, *draft_uuid) {
-            let name = mapped.system(*draft_uuid).map_or_else(String::new, |d| d.system.name.as_str().to_owned());
+            // Kitos no longer has it: the register's name says which it was.
+            let name = match o.entity_id.parse::<SystemId>().map(|id| store.get_system(id)) {
+                Ok(Ok(system)) => system.name.as_str().to_owned(),
+                _ => mapped.system(*draft_uuid).map_or_else(String::new, |d| d.system.name.as_str().to_owned()),
+            };
             items.retain(|i| !(i.entity == EntityKind::System && i.kitos_uuid == *draft_uuid));
             items.push(item(EntityKind::System, *draft_uuid, &name, Some(o.entity_id.clone()), Action::DeletedInKitos));
         }
@@ -482,7 +494,23 @@ pub(crate) fn work_out(
         ));
     }
 
-    let mut plan = Plan { dry_run: true, items, findings: mapped.findings.clone(), summary: Summary::default() };
+    // Kitos keeps no positions, so the mapping warns of every owner; one the register admits
+    // already (a person linked by e-mail, in a management position there) is no news.
+    let admitted_owner = |usage: Uuid| {
+        mapped
+            .system(usage)
+            .and_then(|d| d.owner)
+            .and_then(|user| found.ids.people.get(&user))
+            .is_some_and(|id| found.ids.eligible_owners.contains(id))
+    };
+    let mut findings: Vec<Finding> = mapped
+        .findings
+        .iter()
+        .filter(|f| !(f.code == "owner_position_unknown" && f.subject.as_ref().is_some_and(|s| admitted_owner(s.uuid))))
+        .cloned()
+        .collect();
+    findings.extend(ambiguous);
+    let mut plan = Plan { dry_run: true, items, findings, summary: Summary::default() };
     plan.count();
     Ok((plan, found))
 }
@@ -518,6 +546,18 @@ impl HandMade {
 /// A name as names are matched: in lower case, its runs of white space one space.
 fn fold(name: &str) -> String {
     name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+/// The finding of a thing not imported because the register has `count` `what` of its name.
+fn ambiguity(subject: &Subject, count: usize, what: &str) -> Finding {
+    Finding::error(
+        "name_ambiguous",
+        format!(
+            "the register has {count} {what} named {:?} made by hand: which one Kitos means is not guessed",
+            subject.name
+        ),
+    )
+    .about(subject)
 }
 
 /// Not imported: the register has several of the name made by hand, and which is meant is not

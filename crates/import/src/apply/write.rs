@@ -61,7 +61,8 @@ pub fn apply(
         source: SOURCE.to_owned(),
         started_at,
         finished_at: Utc::now(),
-        succeeded: s.failed == 0,
+        // Without a failure, and without an error in the data that left something out.
+        succeeded: s.failed == 0 && !plan.findings.iter().any(crate::Finding::is_error),
         created: count(s.create),
         linked: count(s.link),
         updated: count(s.update),
