@@ -221,6 +221,10 @@ struct Raw {
     /// read (by `load_existing`).
     #[serde(skip)]
     create_secrets: bool,
+    /// Whether the command needs the secrets at all (a missing one is a problem); an import,
+    /// which signs nothing, does not.
+    #[serde(skip)]
+    secrets_unused: bool,
     database_url: Option<String>,
     database_max_connections: Option<String>,
     listen: Option<String>,
@@ -364,12 +368,32 @@ fn given(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// What a command does with the secrets beside an SQLite database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SecretUse {
+    /// Makes them when missing (the service).
+    Make,
+    /// Reads them, and a missing one is a problem (minting a token).
+    Existing,
+    /// Neither (an import).
+    Unused,
+}
+
 impl Config {
     /// Reads the settings: the TOML file (if `file` is given), then `env` (pass
     /// `std::env::vars()`), then validates them. With SQLite and no `SYSTEMEJER_JWT_SECRET`, a
     /// secret is generated once into the database's folder and reused from then on.
     pub fn load(file: Option<&Path>, env: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
-        Self::load_with(file, env, true)
+        Self::load_with(file, env, SecretUse::Make)
+    }
+
+    /// As [`Config::load`], for a command that signs nothing (an import): it neither makes a
+    /// secret file nor asks for the secrets, so it runs on a machine that has only the database.
+    pub fn load_without_secrets(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        Self::load_with(file, env, SecretUse::Unused)
     }
 
     /// As [`Config::load`], but makes no secret file: for commands that must use the secret
@@ -380,13 +404,13 @@ impl Config {
         file: Option<&Path>,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, ConfigError> {
-        Self::load_with(file, env, false)
+        Self::load_with(file, env, SecretUse::Existing)
     }
 
     fn load_with(
         file: Option<&Path>,
         env: impl IntoIterator<Item = (String, String)>,
-        create_secrets: bool,
+        secrets: SecretUse,
     ) -> Result<Self, ConfigError> {
         let mut raw = match file {
             Some(path) => {
@@ -397,7 +421,8 @@ impl Config {
             }
             None => Raw::default(),
         };
-        raw.create_secrets = create_secrets;
+        raw.create_secrets = secrets == SecretUse::Make;
+        raw.secrets_unused = secrets == SecretUse::Unused;
         let env: HashMap<String, String> = env.into_iter().collect();
         for key in KEYS {
             if let Some(value) = env.get(&format!("SYSTEMEJER_{}", key.to_uppercase())) {
@@ -449,6 +474,7 @@ impl Config {
                     Ok(Some((secret, path))) => {
                         (Some(secret), format!("file {} (made on first start, kept since)", path.display()))
                     }
+                    Ok(None) if raw.secrets_unused => (None, String::new()),
                     Ok(None) => {
                         problems.push(format!(
                             "SYSTEMEJER_JWT_SECRET: not set, and there is no secret beside the database ({} does not \
@@ -469,7 +495,7 @@ impl Config {
             }
             (None, None) => {
                 // Said only of PostgreSQL: a URL of neither kind is refused above, on its own.
-                if postgres {
+                if postgres && !raw.secrets_unused {
                     problems.push(
                         "SYSTEMEJER_JWT_SECRET: required with PostgreSQL (at least 32 bytes, e.g. `openssl rand -hex 32`)"
                             .into(),
@@ -768,7 +794,7 @@ fn links(
             }
         }
         (None, None) => {
-            if postgres {
+            if postgres && !raw.secrets_unused {
                 problems.push(
                     "SYSTEMEJER_LINK_SECRET: required with PostgreSQL (at least 32 bytes, not the JWT secret, e.g. `openssl rand -hex 32`)"
                         .into(),

@@ -110,13 +110,27 @@ pub(crate) fn map(snapshot: &Snapshot, roles: &Roles, options: &MapOptions, find
             out.left_out.insert(user_uuid, format!("shares the e-mail address {email} with another user"));
             continue;
         }
-        let name = Name::parse(&user.name)
+        let given = Name::parse(&user.name);
+        let name = given
+            .clone()
             .or_else(|_| Name::parse(&full_name(user.first_name.as_deref(), user.last_name.as_deref())))
             .or_else(|_| Name::parse(email.as_str()));
         let Ok(name) = name else {
             out.left_out.insert(user_uuid, "has neither a name nor an e-mail address the register can keep".to_owned());
             continue;
         };
+        if let Err(e) = &given
+            && !user.name.trim().is_empty()
+        {
+            findings.push(
+                Finding::warning(
+                    "user_name_invalid",
+                    format!("the name {}: the person is imported as {:?}", e.message, name.as_str()),
+                )
+                .about(&Subject::new(SubjectKind::User, user_uuid, &shown))
+                .at(Place::user(index, "name")),
+            );
+        }
         out.drafts.push(PersonDraft {
             kitos_uuid: user.uuid,
             person: NewPerson {

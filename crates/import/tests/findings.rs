@@ -112,3 +112,17 @@ fn a_huge_value_is_quoted_in_part() {
         }
     }
 }
+
+#[test]
+fn a_user_name_the_register_cannot_keep_is_reported_with_the_name_used() {
+    for year in YEARS {
+        let mut snapshot = snapshot(year);
+        let bo = snapshot.users.iter_mut().find(|u| u.first_name.as_deref() == Some("Bo")).unwrap();
+        bo.name = "Bo\u{0} Nielsen".into();
+        let bo_uuid = bo.uuid;
+        let mapped = systemejer_import::map(&snapshot, &MapOptions::new(today()));
+        let found: Vec<_> = mapped.findings.iter().filter(|f| f.code == "user_name_invalid").collect();
+        assert_eq!(found.len(), 1, "{year}");
+        assert!(found[0].is_about(bo_uuid) && found[0].message.contains("Bo Nielsen"), "{year}: {:?}", found[0]);
+    }
+}

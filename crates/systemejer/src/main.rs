@@ -302,7 +302,8 @@ fn execute(cli: &Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Import { source: ImportSource::Kitos(args) } => {
-            let config = load_config(cli)?;
+            // An import signs nothing: it needs no secret, and makes none.
+            let config = Config::load_without_secrets(cli.config.as_deref(), std::env::vars())?;
             systemejer::init_logging(&config);
             let snapshot = kitos_snapshot(args).context("reading Kitos")?;
             // A dry run makes nothing, not even the database it would have written to: with an

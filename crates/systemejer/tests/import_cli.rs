@@ -41,6 +41,11 @@ fn an_admin_imports_kitos_from_a_folder_once() {
     assert!(dry.contains("+ create system \"ESDH\" (kitos ca3dc3b9-7cf7-5f3c-9413-814cd57f7ad8)"), "{dry}");
     assert!(dry.contains("24 to create, 0 to link"), "{dry}");
     assert!(!dir.path().join("reg.db").exists(), "a dry run makes no database");
+    let nested = dir.path().join("not/yet");
+    stdout(&import(&format!("sqlite://{}/reg.db", nested.display()), &["--dry-run"]));
+    assert!(!dir.path().join("not").exists(), "nor its folder");
+    let made: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(made.is_empty(), "nor a secret: {made:?}");
     let json: serde_json::Value = serde_json::from_str(&stdout(&import(&url, &["--dry-run", "--json"]))).unwrap();
     assert_eq!((json["dry_run"].as_bool(), json["summary"]["create"].as_u64()), (Some(true), Some(24)));
 
