@@ -11,6 +11,21 @@ use crate::operations::ProcedureKind;
 use crate::org::Language;
 use crate::values::Violation;
 
+/// A key that orders names as a Danish reader expects: case aside, and Æ, Ø, Å (and Ä, Ö) after
+/// Z in that order.
+pub fn sort_key(name: &str) -> String {
+    name.trim()
+        .chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'æ' | 'ä' => '\u{10FFF0}',
+            'ø' | 'ö' => '\u{10FFF1}',
+            'å' => '\u{10FFF2}',
+            other => other,
+        })
+        .collect()
+}
+
 /// What a lifecycle gate found unmet, in Danish.
 pub fn unmet(u: &Unmet) -> String {
     gate(u.code, u.field, u.subject.as_deref(), u.subject_name.as_deref()).unwrap_or_else(|| u.message.clone())
@@ -266,6 +281,13 @@ fn capitalised(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_sort_in_danish_order() {
+        let mut names = vec!["Østjysk Data", "Åbent Arkiv", "esdh", "Zebra", "Ærø System", "Vagtplan Syd", "Aarhus"];
+        names.sort_by_key(|n| sort_key(n));
+        assert_eq!(names, ["Aarhus", "esdh", "Vagtplan Syd", "Zebra", "Ærø System", "Østjysk Data", "Åbent Arkiv"]);
+    }
     use crate::lifecycle::fixtures::day;
     use crate::lifecycle::{LifecycleState, Refusal, TransitionFacts, evaluate};
     use crate::records::SystemRecords;

@@ -283,19 +283,27 @@ pub(crate) fn ids_owned_by_any(conn: &mut AnyConnection, owners: &[PersonId]) ->
     found.iter().map(|id| parse("systems.id", id)).collect()
 }
 
-/// The ids of every system, by name.
+/// The ids of every system, by name in Danish order.
 pub(crate) fn ids_by_name(conn: &mut AnyConnection) -> Result<Vec<String>, StoreError> {
-    Ok(s::systems.order((s::name.asc(), s::id.asc())).select(s::id).load(conn)?)
+    Ok(in_danish_order(s::systems.select((s::id, s::name)).load(conn)?))
 }
 
-/// The ids, by name, of the systems that process personal data and are not retired.
+/// The ids, by name in Danish order, of the systems that process personal data and are not
+/// retired.
 pub(crate) fn ids_with_personal_data(conn: &mut AnyConnection) -> Result<Vec<String>, StoreError> {
-    Ok(s::systems
+    let rows = s::systems
         .filter(s::processes_personal_data.eq(true))
         .filter(s::lifecycle_state.ne(LifecycleState::Retired.as_str()))
-        .order((s::name.asc(), s::id.asc()))
-        .select(s::id)
-        .load(conn)?)
+        .select((s::id, s::name))
+        .load(conn)?;
+    Ok(in_danish_order(rows))
+}
+
+/// The ids of `(id, name)` rows, ordered by name as a Danish reader expects (case aside, Æ, Ø,
+/// Å after Z), the same on both backends whatever their collation; then by id.
+fn in_danish_order(mut rows: Vec<(String, String)>) -> Vec<String> {
+    rows.sort_by_cached_key(|(id, name)| (systemejer_domain::danish::sort_key(name), name.clone(), id.clone()));
+    rows.into_iter().map(|(id, _)| id).collect()
 }
 
 /// The ids of these systems that exist.
