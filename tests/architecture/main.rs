@@ -588,7 +588,9 @@ fn the_store_keeps_its_layers() {
         ("duties", &["audit", "events", "changes", "views", "delivery"]),
         ("changes", &["views", "delivery"]),
         ("views", &["audit", "events", "changes", "delivery"]),
-        ("delivery", &["audit", "facts", "duties", "changes", "views"]),
+        // Delivery writes the audit event of the one change it makes itself: a webhook
+        // subscription it turns off, in the transaction that records the attempt.
+        ("delivery", &["facts", "duties", "changes", "views"]),
     ];
     let part = |m: &ModPath| m.first().cloned().unwrap_or_default();
     let mut broken = Vec::new();

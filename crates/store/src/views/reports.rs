@@ -353,7 +353,10 @@ fn past_report(
     }
 
     let mut systems: Vec<System> = snap.all::<System>(EntityType::System)?.into_iter().map(|(_, s)| s).collect();
-    systems.sort_by(|x, y| (x.name.as_str(), x.id).cmp(&(y.name.as_str(), y.id)));
+    // As the live report orders them (`systems::ids_by_name`): in Danish order.
+    systems.sort_by_cached_key(|s| {
+        (systemejer_domain::danish::sort_key(s.name.as_str()), s.name.clone(), s.id.to_string())
+    });
     // The unit filter takes the organisation as it stood then.
     let units = filter.org_unit_id.map(|unit| match filter.org_unit_scope {
         UnitScope::UnitAlone => vec![unit],
