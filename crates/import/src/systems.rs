@@ -41,6 +41,7 @@ pub(crate) fn map(
     let mut systems = Vec::new();
     let mut not_imported = Vec::new();
     let mut seen: HashSet<Uuid> = HashSet::new();
+    let mut names: HashMap<String, String> = HashMap::new();
     for (index, kitos) in context.snapshot.usages.iter().enumerate() {
         let mut usage = Usage::new(context.snapshot, index, kitos);
         if kitos.uuid.is_nil() {
@@ -54,7 +55,22 @@ pub(crate) fn map(
         }
         let draft = draft_of(&mut usage, context, agreements.remove(&kitos.uuid).unwrap_or_default());
         match draft.filter(|_| !usage.has_error()) {
-            Some(draft) => systems.push(draft),
+            Some(draft) => {
+                // Kitos lets two usages share a name; the register would hold two systems of it.
+                let name = draft.system.name.as_str();
+                let folded = name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+                if let Some(first) = names.insert(folded, name.to_owned()) {
+                    usage.warn(
+                        "name_repeated",
+                        "general.localCallName",
+                        format!(
+                            "another usage is also called {first:?}: the register gets two systems of that name; \
+                             give one a local call name in Kitos (or rename it here) to tell them apart"
+                        ),
+                    );
+                }
+                systems.push(draft);
+            }
             None => not_imported.push(usage.subject.clone()),
         }
         findings.append(&mut usage.findings);
@@ -176,7 +192,8 @@ fn org_unit(usage: &mut Usage<'_>, units: &HashSet<Uuid>) -> Option<Uuid> {
             return Some(responsible.uuid);
         }
         let message = format!(
-            "the responsible unit {} ({}) is not imported: the system has no unit",
+            "the responsible unit {} ({}) is not imported: a new system gets no unit, one imported before keeps \
+             the unit the register has",
             responsible.name, responsible.uuid
         );
         usage.warn("unit_not_imported", "organizationUsage.responsibleOrganizationUnit", message);

@@ -126,3 +126,17 @@ fn a_user_name_the_register_cannot_keep_is_reported_with_the_name_used() {
         assert!(found[0].is_about(bo_uuid) && found[0].message.contains("Bo Nielsen"), "{year}: {:?}", found[0]);
     }
 }
+
+#[test]
+fn two_usages_of_one_name_are_reported() {
+    for year in YEARS {
+        let mut snapshot = snapshot(year);
+        let vagt = snapshot.usages.iter_mut().find(|u| u.uuid == VAGT).unwrap();
+        vagt.general.local_call_name = Some(" esdh".into());
+        let mapped = systemejer_import::map(&snapshot, &MapOptions::new(today()));
+        let found = findings(&mapped, VAGT, "name_repeated");
+        assert_eq!(found.len(), 1, "{year}");
+        assert!(found[0].message.contains("\"ESDH\""), "{year}: {:?}", found[0]);
+        assert!(mapped.system(VAGT).is_some(), "{year}: imported all the same");
+    }
+}
