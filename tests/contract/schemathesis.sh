@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes the running service against its own OpenAPI document with schemathesis, once on
 # SQLite and once on PostgreSQL, as an admin: every operation, the stateful phase that
-# follows the document's links, and SCHEMATHESIS_EXAMPLES (default 100) examples each.
+# follows the document's links, and SCHEMATHESIS_EXAMPLES (default 70) examples each.
 #
 # It fails on a server error, a response that breaks the document (status, content type,
 # headers, body), an operation that ignores its authentication, and the other checks of
@@ -22,7 +22,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 version="4.32.5"
-examples="${SCHEMATHESIS_EXAMPLES:-100}"
+examples="${SCHEMATHESIS_EXAMPLES:-70}"
 # A fixed seed makes a red run reproducible and keeps CI's verdict about the code, not luck;
 # set SCHEMATHESIS_SEED to another number (or `random`) to explore further.
 seed="${SCHEMATHESIS_SEED:-20261128}"
