@@ -172,12 +172,7 @@ fn subject_name(records: &SystemRecords, subject: &str) -> Option<String> {
         return records.processor_names.get(&agreement.processor_id).cloned();
     }
     let measure = records.risk_measures.iter().find(|m| m.id.to_string() == subject)?;
-    let line = measure.measure.lines().next().unwrap_or_default().trim();
-    Some(if line.chars().count() > 120 {
-        format!("{}…", line.chars().take(119).collect::<String>())
-    } else {
-        line.to_owned()
-    })
+    Some(crate::risk::measure_title(&measure.measure))
 }
 
 /// Works out one system's row as of `today`.

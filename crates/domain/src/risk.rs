@@ -193,6 +193,17 @@ pub struct NewRiskMeasure {
     pub rejection_reason: Option<Prose>,
 }
 
+/// A measure as a line names it (a reminder's subject, a report's "Vedrørende"): its first
+/// line, at most 120 characters.
+pub fn measure_title(measure: &str) -> String {
+    let line = measure.lines().next().unwrap_or_default().trim();
+    if line.chars().count() > 120 {
+        format!("{}…", line.chars().take(119).collect::<String>())
+    } else {
+        line.to_owned()
+    }
+}
+
 fn planned() -> MeasureStatus {
     MeasureStatus::Planned
 }

@@ -16,6 +16,12 @@ use systemejer_kitos::{Choice, HostedAt as KitosHostedAt};
 use crate::finding::Place;
 use crate::usage::Usage;
 
+/// A name as names are matched (a usage's against another's, a register's system's): in lower
+/// case, its runs of white space one space.
+pub(crate) fn folded(name: &str) -> String {
+    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
 /// The name people know the system by; `None` (with an error) where there is none.
 pub(crate) fn name(usage: &mut Usage<'_>) -> Option<Name> {
     let (snapshot, this) = (usage.snapshot, usage.kitos);

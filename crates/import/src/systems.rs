@@ -58,8 +58,7 @@ pub(crate) fn map(
             Some(draft) => {
                 // Kitos lets two usages share a name; the register would hold two systems of it.
                 let name = draft.system.name.as_str();
-                let folded = name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
-                if let Some(first) = names.insert(folded, name.to_owned()) {
+                if let Some(first) = names.insert(description::folded(name), name.to_owned()) {
                     usage.warn(
                         "name_repeated",
                         "general.localCallName",

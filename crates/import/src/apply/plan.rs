@@ -349,7 +349,7 @@ pub(crate) fn work_out(
                 (Some(id.to_string()), Action::Unchanged)
             }
             Some(id) => (Some(id.to_string()), gone()),
-            None => match hand_made.processors.get(&fold(name)).map(Vec::as_slice) {
+            None => match hand_made.processors.get(&crate::description::folded(name)).map(Vec::as_slice) {
                 Some([id]) => {
                     let id = id.parse::<ProcessorId>().map_err(|_| bad_id("processor", id))?;
                     found.ids.processors.insert(draft.kitos_uuid, id);
@@ -408,7 +408,7 @@ pub(crate) fn work_out(
                 }
                 Err(e) => return Err(e),
             },
-            None => match hand_made.systems.get(&fold(name)).map(Vec::as_slice) {
+            None => match hand_made.systems.get(&crate::description::folded(name)).map(Vec::as_slice) {
                 // One system made by hand, not linked already to another usage of this run.
                 Some([id]) if linked.insert(id.clone()) => {
                     let system = store.get_system(id.parse().map_err(|_| bad_id("system", id))?)?;
@@ -516,7 +516,8 @@ pub(crate) fn work_out(
 }
 
 /// The systems and processors of the register that came from no Kitos import, by their name
-/// folded ([`fold`]): what a new one from Kitos is linked to rather than made twice.
+/// folded ([`crate::description::folded`]): what a new one from Kitos is linked to rather than
+/// made twice.
 #[derive(Debug, Default)]
 struct HandMade {
     systems: HashMap<String, Vec<String>>,
@@ -531,7 +532,7 @@ impl HandMade {
             let mut map: HashMap<String, Vec<String>> = HashMap::new();
             for (id, name) in names {
                 if !imported.contains(&(kind.as_str(), id.as_str())) {
-                    map.entry(fold(&name)).or_default().push(id);
+                    map.entry(crate::description::folded(&name)).or_default().push(id);
                 }
             }
             map
@@ -541,11 +542,6 @@ impl HandMade {
             processors: by_name(EntityKind::Processor, store.processor_names()?),
         })
     }
-}
-
-/// A name as names are matched: in lower case, its runs of white space one space.
-fn fold(name: &str) -> String {
-    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
 /// The finding of a thing not imported because the register has `count` `what` of its name.

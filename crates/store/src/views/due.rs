@@ -45,16 +45,6 @@ pub struct DueDuty {
     pub interval_months: Option<u32>,
 }
 
-/// A measure as a reminder names it: its first line, at most 120 characters.
-fn measure_title(measure: &str) -> String {
-    let line = measure.lines().next().unwrap_or_default().trim();
-    if line.chars().count() > 120 {
-        format!("{}…", line.chars().take(119).collect::<String>())
-    } else {
-        line.to_owned()
-    }
-}
-
 /// What a reminder tells of a system.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueSystem {
@@ -267,7 +257,9 @@ impl Store {
                 early,
                 interval_months: interval,
                 subject: subject.clone(),
-                subject_name: processor.clone().or_else(|| measure.as_deref().map(measure_title)),
+                subject_name: processor
+                    .clone()
+                    .or_else(|| measure.as_deref().map(systemejer_domain::risk::measure_title)),
                 due_on,
                 owner: owner_id.map(party).transpose()?,
                 assignee: assignee_id.map(party).transpose()?,
