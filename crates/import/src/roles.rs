@@ -45,7 +45,7 @@ impl Roles {
         if owner.is_none() {
             let message = format!(
                 "no usage role is named {:?}, neither among the role types nor in any assignment: no system gets an \
-                 owner from Kitos (set the owner role's name in the import options)",
+                 owner from Kitos (name the owner role with --owner-role, or ?owner_role= on the API)",
                 options.owner_role
             );
             // Where Kitos has roles at all, a name that matches none is a mistake in the
